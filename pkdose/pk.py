@@ -338,37 +338,40 @@ def simulate(cl_l_per_h, v_l, dosing, extra=None, *, t_end_h, t_start_h=0.0, ste
     rate = _interval_sums(t_b, dosing.start_h[infusing], dosing.end_h[infusing],
                           dosing.amount_mg[infusing] / dosing.duration_h[infusing])
     bolus_mg = np.array([dosing.amount_mg[~infusing & (dosing.start_h == t)].sum() for t in t_b[:-1]])
-    cl_total = np.repeat(cl[:, None], len(t_b) - 1, axis=1)
+    # Work interval-major, shape (n_intervals, n_patients), so the march below reads
+    # contiguous rows; the Profile exposes patient-major views of the same memory.
+    cl_total = np.repeat(cl[None, :], len(t_b) - 1, axis=0)
     if extra is not None:
-        cl_total = cl_total + _interval_sums(t_b, extra.start_h, extra.end_h, extra.cl_l_per_h)
-    k = cl_total / v[:, None]
-    c_inf = rate[None, :] / cl_total
-    decay = np.exp(-k * np.diff(t_b)[None, :])  # 1 - decay loses digits only when c_inf is tiny
-    jump = bolus_mg[None, :] / v[:, None]
+        added = _interval_sums(t_b, extra.start_h, extra.end_h, extra.cl_l_per_h)
+        cl_total = cl_total + (added[:, None] if added.ndim == 1 else added.T)
+    k = cl_total / v[None, :]
+    c_inf = rate[:, None] / cl_total
+    decay = np.exp(-k * np.diff(t_b)[:, None])
+    jump = bolus_mg[:, None] / v[None, :]
     c0 = np.zeros_like(cl)
     if steady_state:
         c0 = _periodic_start(decay, c_inf, jump)
     c_start, c_end = _walk(c0, decay, c_inf, jump)
-    return Profile(t_b, c_start, c_end, k, c_inf, cl_total)
+    return Profile(t_b, c_start.T, c_end.T, k.T, c_inf.T, cl_total.T)
 
 
 def _walk(c0, decay, c_inf, jump):
-    """March the exact interval solution from the initial concentration."""
+    """March the exact interval solution from the initial concentration (interval-major arrays)."""
     c_start = np.empty_like(decay)
     c_end = np.empty_like(decay)
     c = c0
-    for i in range(decay.shape[1]):
-        c_start[:, i] = c + jump[:, i]
-        c = c_start[:, i] * decay[:, i] + c_inf[:, i] * (1.0 - decay[:, i])
-        c_end[:, i] = c
+    for i in range(decay.shape[0]):
+        c_start[i] = c + jump[i]
+        c = c_start[i] * decay[i] + c_inf[i] * (1.0 - decay[i])
+        c_end[i] = c
     return c_start, c_end
 
 
 def _periodic_start(decay, c_inf, jump):
     """Initial concentration that the schedule reproduces after one period."""
-    _, c_end = _walk(np.zeros(decay.shape[0]), decay, c_inf, jump)
-    a = np.prod(decay, axis=1)
-    return c_end[:, -1] / (1.0 - a)
+    _, c_end = _walk(np.zeros(decay.shape[1]), decay, c_inf, jump)
+    a = np.prod(decay, axis=0)
+    return c_end[-1] / (1.0 - a)
 
 
 def _check_window(profile, t0, t1):
