@@ -1,0 +1,750 @@
+r"""Teaching figures: concentration–time curves, population bands, PTA curves and maps.
+
+Every function draws on a Matplotlib ``Axes``: pass one with ``ax=...`` to place
+the plot in your own figure, or leave ``ax=None`` and a new 7 × 4 inch figure
+(700 px wide at 100 dpi, a README's width) is created. The function returns the
+``Axes``; it never calls ``plt.show()`` and never changes ``rcParams``.
+Legends sit in rows above the axes, where they cannot hide a curve; in your own
+figures use ``layout="constrained"`` (or ``bbox_inches="tight"`` when saving)
+so that they are not cut off.
+
+Curves come from the exact closed-form solution stored in a
+:class:`pkdose.pk.Profile`, evaluated between consecutive breakpoints, so a
+bolus is a true vertical jump and every infusion start or stop is a true kink.
+Only the line drawing uses a time grid; the time above the MIC that
+:func:`plot_concentration` shades comes from the closed-form crossing times, so
+the shaded widths add up to :func:`pkdose.pk.time_above` exactly.
+
+Internal units: h, L, L/h, mg, mg/L; creatinine clearance in mL/min.
+
+References
+----------
+.. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
+   2007;9(3):90-95. doi:10.1109/MCSE.2007.55
+.. [2] Okabe M, Ito K. Color Universal Design (CUD): how to make figures and
+   presentations that are friendly to colorblind people. J*Fly; 2008.
+   https://jfly.uni-koeln.de/color/ (accessed 2026-11-23).
+"""
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.textpath import TextToPath
+from matplotlib.ticker import FixedLocator, MaxNLocator, MultipleLocator, NullLocator, PercentFormatter
+
+from .errors import InputError
+from .pd import ft_above_percent
+from .pk import BOLUS_MAX_H
+
+__all__ = [
+    "plot_concentration",
+    "plot_population_band",
+    "plot_pta",
+    "plot_pta_heatmap",
+    "plot_exposure_by_crcl",
+    "FIGSIZE_IN",
+]
+
+#: Size of a figure created when no ``ax`` is passed: 700 × 400 px at 100 dpi [in].
+FIGSIZE_IN = (7.0, 4.0)
+
+# Okabe–Ito colour-blind-safe palette [2]_.
+_BLUE, _VERMILION, _GREEN, _ORANGE = "#0072B2", "#D55E00", "#009E73", "#E69F00"
+_SKY, _PURPLE, _GREY = "#56B4E9", "#CC79A7", "#7F7F7F"
+_LINE_COLOURS = (_BLUE, _VERMILION, _GREEN, _PURPLE, _ORANGE, _SKY, "#000000")
+
+#: Points per interval between breakpoints used only to *draw* the curves [-].
+_POINTS_PER_INTERVAL = 48
+_PTA_TARGET_PERCENT = 90.0
+
+
+def _new_axes(ax):
+    """Return ``ax``, or the axes of a new README-width figure."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt  # deferred: importing pkdose never picks a backend
+
+    _, ax = plt.subplots(figsize=FIGSIZE_IN, layout="constrained")
+    return ax
+
+
+def _window(profile, t_window_h):
+    lo, hi = float(profile.t_h[0]), float(profile.t_h[-1])
+    if t_window_h is None:
+        return lo, hi
+    t0, t1 = (float(x) for x in t_window_h)
+    if not lo <= t0 < t1 <= hi:
+        raise InputError(f"t_window_h must satisfy {lo} <= t0 < t1 <= {hi} h (the simulated "
+                         f"window), got {t_window_h!r}; simulate a longer t_end_h or narrow the window")
+    return t0, t1
+
+
+def _pieces(profile, t0, t1):
+    """Intervals overlapping [t0, t1]: index, clipped start and end [h]."""
+    t_b = profile.t_h
+    lo, hi = np.maximum(t_b[:-1], t0), np.minimum(t_b[1:], t1)
+    idx = np.nonzero(hi > lo)[0]
+    return idx, lo[idx], hi[idx]
+
+
+def _closed_form(profile, i, dt_h, patients=slice(None)):
+    """Exact total concentration on interval ``i`` at ``dt_h`` after its start [mg/L]."""
+    c0 = profile.c_start[patients, i][..., None]
+    c_inf = profile.c_inf[patients, i][..., None]
+    k = profile.k_per_h[patients, i][..., None]
+    return c0 * np.exp(-k * dt_h) - c_inf * np.expm1(-k * dt_h)
+
+
+def _curve(profile, t0, t1, patients=slice(None)):
+    """Closed form on a drawing grid; both one-sided limits are kept at each breakpoint."""
+    ts, cs = [], []
+    for i, lo, hi in zip(*_pieces(profile, t0, t1)):
+        t = np.linspace(lo, hi, _POINTS_PER_INTERVAL)
+        ts.append(t)
+        cs.append(_closed_form(profile, i, t - profile.t_h[i], patients))
+    return np.concatenate(ts), np.concatenate(cs, axis=-1)
+
+
+def _spans_above(profile, threshold_total_mg_per_l, t0, t1, patient):
+    """Exact (start, end) times [h] at which one patient's total level exceeds a threshold.
+
+    Same crossing rule as :func:`pkdose.pk.time_above`: on each interval the
+    solution is monotone, so it crosses at most once, at
+    ``t0 + ln((C0 - Cinf) / (M - Cinf)) / k``.
+    """
+    idx, lo, hi = _pieces(profile, t0, t1)
+    m = float(threshold_total_mg_per_l)
+    spans = []
+    for i, a, b in zip(idx, lo, hi):
+        u0, u1 = _closed_form(profile, i, np.array([a, b]) - profile.t_h[i], patient)
+        c_inf, k = profile.c_inf[patient, i], profile.k_per_h[patient, i]
+        if u0 > m and u1 > m:
+            spans.append([a, b])
+        elif (u0 > m) != (u1 > m):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t_x = a + np.clip(np.nan_to_num(np.log((u0 - c_inf) / (m - c_inf)) / k), 0.0, b - a)
+            spans.append([a, t_x] if u0 > m else [t_x, b])
+    merged = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1] + 1e-12:
+            merged[-1][1] = max(merged[-1][1], b)
+        elif b > a:
+            merged.append([a, b])
+    return np.array(merged, dtype=float).reshape(-1, 2)
+
+
+def _dose_intervals(dosing, t0, t1):
+    """Dosing intervals (start, end) lying inside [t0, t1]; the last lasts as long as the one before."""
+    starts = np.unique(dosing.start_h)
+    if starts.size == 0:
+        return np.empty((0, 2))
+    last = np.diff(starts)[-1] if starts.size > 1 else t1 - starts[-1]
+    ends = np.append(starts[1:], starts[-1] + last)
+    keep = (starts >= t0 - 1e-9) & (ends <= t1 + 1e-9)
+    return np.column_stack([starts[keep], ends[keep]])
+
+
+def _time_ticks(ax, t0, t1):
+    """Hour ticks on a clinical clock: every 1, 2, 4, 6, 8, 12, 24 or 48 h."""
+    span = t1 - t0
+    step = next((s for s in (1, 2, 4, 6, 8, 12, 24, 48) if span / s <= 10), 168)
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.set_xlim(t0, t1)
+
+
+def _axes_width_in(ax):
+    """Approximate width of the axes [in] (before any layout engine adjusts it)."""
+    return ax.get_position().width * ax.figure.get_figwidth()
+
+
+def _text_width_in(text, size="small"):
+    """Rendered width of a one-line text at a relative font size, without a canvas [in]."""
+    prop = FontProperties(size=size)
+    ismath = "$" in text and text.count("$") % 2 == 0
+    width_pt, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=ismath)
+    return width_pt / 72.0
+
+
+def _legend_above(ax):
+    """Legend in rows above the axes, where it cannot hide a curve; as many columns as fit."""
+    _, labels = ax.get_legend_handles_labels()
+    for size in ("small", "x-small"):
+        em_in = FontProperties(size=size).get_size_in_points() / 72.0
+        col_in = max(_text_width_in(t, size) for t in labels) + 4.6 * em_in  # handle, padding, gap
+        ncol = int(np.clip(_axes_width_in(ax) // col_in, 1, len(labels)))
+        if ncol > 1 or len(labels) <= 3:
+            break
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01, 1.0, 0.1), ncol=ncol, mode="expand",
+              borderaxespad=0.0, frameon=False, fontsize=size, handlelength=1.8)
+
+
+def _draw_doses(ax, dosing, t0, t1, strip):
+    """Infusion bars (and bolus triangles) in the strip below zero, ``strip`` axes high."""
+    bolus = dosing.duration_h <= BOLUS_MAX_H
+    inside = np.where(bolus, (dosing.start_h >= t0) & (dosing.start_h <= t1),
+                      (dosing.end_h > t0) & (dosing.start_h < t1))
+    amounts, durations = np.unique(dosing.amount_mg[inside]), np.unique(dosing.duration_h[inside])
+    if amounts.size == 1 and durations.size == 1:
+        what = "bolus" if durations[0] <= BOLUS_MAX_H else f"infusion over {durations[0]:g} h"
+        label = f"{amounts[0]:g} mg {what}"
+    else:
+        label = "doses"
+    lo, hi = 0.2 * strip, 0.8 * strip
+    for s, e in zip(dosing.start_h[inside], dosing.end_h[inside]):
+        if e - s > BOLUS_MAX_H:
+            ax.axvspan(max(s, t0), min(e, t1), ymin=lo, ymax=hi, color=_GREEN, lw=0, label=label, gid="dose")
+        else:
+            ax.plot([s], [0.5 * strip], transform=ax.get_xaxis_transform(), marker="^", ms=7, ls="none",
+                    color=_GREEN, clip_on=False, label=label, gid="dose")
+        label = None
+
+
+def _draw_sessions(ax, hd_sessions, t0, t1):
+    """Haemodialysis sessions as grey full-height bands."""
+    if hasattr(hd_sessions, "start_h"):
+        starts, ends = hd_sessions.start_h, hd_sessions.end_h
+    else:
+        starts, ends = hd_sessions
+    label = "HD session"
+    for s, e in zip(np.atleast_1d(starts), np.atleast_1d(ends)):
+        if e > t0 and s < t1:
+            ax.axvspan(max(s, t0), min(e, t1), color=_GREY, alpha=0.4, lw=0, label=label,
+                       gid="hd_session", zorder=0.2)
+            label = None
+
+
+def _annotate_ft(ax, profile, fu, mic, intervals, patient, t0, t1, index):
+    """Write each dosing interval's %fT>MIC at its top: "long", "short" or "none" if too narrow."""
+    if not len(intervals):
+        return "none"
+    width_in = np.min(np.diff(intervals, axis=1)) / (t1 - t0) * _axes_width_in(ax)
+    long_in, short_in = _text_width_in(f"100% {index}", "small"), _text_width_in("100%", "x-small")
+    style = "long" if width_in >= 1.1 * long_in else "short" if width_in >= 1.15 * short_in else "none"
+    for a, b in intervals:
+        if a > t0:
+            ax.axvline(a, color=_GREY, lw=0.6, ls=":", zorder=0.5)
+        if style == "none":
+            continue
+        pct = float(ft_above_percent(profile, mic, fu, a, b)[patient])
+        ax.text(0.5 * (a + b), 0.975, f"{pct:.0f}%" + (f" {index}" if style == "long" else ""),
+                transform=ax.get_xaxis_transform(), ha="center", va="top",
+                fontsize="small" if style == "long" else "x-small", gid="ft_label")
+    return style
+
+
+def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=None, hd_sessions=None,
+                       t_window_h=None, patient=0, label=None, ax=None):
+    r"""Plot one patient's concentration–time curve with the time above the MIC shaded.
+
+    Parameters
+    ----------
+    profile : pkdose.pk.Profile
+        Result of :func:`pkdose.pk.simulate` [-].
+    fu_fraction : float, optional
+        Unbound fraction; if given, the free curve :math:`f_u C` is drawn too
+        and compared with the MIC. Without it the total curve is compared [-].
+    mic_mg_per_l : float, optional
+        MIC, drawn as a horizontal line; the time the free (or total) level is
+        above it is shaded and its percentage written for each dosing interval [mg/L].
+    dosing : pkdose.pk.Dosing, optional
+        Infusions to mark as bars in a strip below zero (boluses as
+        triangles); also defines the dosing intervals for the %fT>MIC labels [-].
+    hd_sessions : tuple of array_like or pkdose.pk.ExtraClearance, optional
+        Haemodialysis sessions as ``(start_h, end_h)`` (or an object with
+        ``start_h`` and ``end_h`` attributes), shaded grey [h].
+    t_window_h : tuple of float, optional
+        ``(t0, t1)`` to show; default the whole simulation [h].
+    patient : int, optional
+        Which virtual patient of ``profile`` to draw [-].
+    label : str, optional
+        Prefix for the curve labels in the legend, e.g. the regimen [-].
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes, with x in h and y in mg/L.
+
+    Raises
+    ------
+    InputError
+        If ``t_window_h`` lies outside the simulation or ``fu_fraction`` is not in (0, 1].
+
+    Notes
+    -----
+    The free level exceeds :math:`M` exactly when the total level exceeds
+    :math:`M/f_u`. On each interval between breakpoints the solution is
+    :math:`C(t) = C_\infty + (C_0 - C_\infty) e^{-k (t - t_0)}`, monotone, so the
+    crossing time is :math:`t^* = t_0 + \ln\big((C_0 - C_\infty)/(M/f_u - C_\infty)\big)/k`
+    and the shaded spans are exact, as in :func:`pkdose.pk.time_above` [2]_.
+    The %fT>MIC labels come from :func:`pkdose.pd.ft_above_percent`. A dosing
+    interval is labelled only if it lies wholly inside the window; the last
+    dose's interval is taken to be as long as the one before it; without
+    ``dosing`` the whole window counts as one interval. When the intervals are
+    too narrow for the labels (a dialysis week at README width) only the
+    percentage is written, and in a very narrow panel nothing.
+
+    References
+    ----------
+    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
+       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
+    .. [2] Turnidge JD. The pharmacodynamics of beta-lactams. Clin Infect Dis.
+       1998;27(1):10-22. doi:10.1086/514622
+
+    Examples
+    --------
+    Cefiderocol-like patient, 2 g q8h over 3 h at steady state, free level
+    above an MIC of 4 mg/L:
+
+    >>> from matplotlib.figure import Figure
+    >>> from pkdose.pk import regimen_dosing, simulate
+    >>> d = regimen_dosing(2000, 8, 3, 3)
+    >>> p = simulate(4.7, 14.4, d, t_end_h=24, steady_state=True)
+    >>> ax = plot_concentration(p, fu_fraction=0.42, mic_mg_per_l=4, dosing=d, ax=Figure().subplots())
+    >>> ax.get_ylabel()
+    'Concentration [mg/L]'
+    """
+    ax = _new_axes(ax)
+    t0, t1 = _window(profile, t_window_h)
+    fu = 1.0 if fu_fraction is None else float(fu_fraction)
+    if not 0 < fu <= 1:
+        raise InputError(f"fu_fraction must be in (0, 1], got {fu_fraction!r}")
+    prefix = f"{label}: " if label else ""
+    t, c = _curve(profile, t0, t1, patient)
+    ax.plot(t, c, color=_BLUE, lw=1.8, label=f"{prefix}total", gid="total")
+    if fu_fraction is not None:
+        ax.plot(t, fu * c, color=_VERMILION, lw=1.8, label=f"{prefix}free ($f_u$ = {fu:g})", gid="free")
+    if hd_sessions is not None:
+        _draw_sessions(ax, hd_sessions, t0, t1)
+    top = 1.2 * max(float(c.max()), float(mic_mg_per_l or 0.0)) or 1.0
+    strip = 0.07 if dosing is not None else 0.0  # axes fraction below zero for the dose bars
+    ax.set_ylim(-strip / (1 - strip) * top, top)
+    ax.yaxis.set_major_locator(FixedLocator([v for v in MaxNLocator(6).tick_values(0, top) if 0 <= v <= top]))
+    if mic_mg_per_l is not None:
+        mic = float(mic_mg_per_l)
+        ax.axhline(mic, color="black", lw=1.1, ls="--", label=f"MIC {mic:g} mg/L", gid="mic")
+        which, index = ("free", "fT>MIC") if fu_fraction is not None else ("total", "T>MIC")
+        intervals = _dose_intervals(dosing, t0, t1) if dosing is not None else np.array([[t0, t1]])
+        style = _annotate_ft(ax, profile, fu, mic, intervals, patient, t0, t1, index)
+        shade = f"{which} > MIC" + (f" (top: %{index})" if style == "short" else "")
+        for a, b in _spans_above(profile, mic / fu, t0, t1, patient):
+            ax.axvspan(a, b, ymin=strip, color=_ORANGE, alpha=0.18, lw=0, label=shade,
+                       gid="time_above_mic", zorder=0)
+            shade = None
+    if dosing is not None:
+        ax.axhline(0.0, color="black", lw=0.8)
+        _draw_doses(ax, dosing, t0, t1, strip)
+    _time_ticks(ax, t0, t1)
+    ax.set_xlabel("Time [h]")
+    ax.set_ylabel("Concentration [mg/L]")
+    _legend_above(ax)
+    return ax
+
+
+def plot_population_band(profile, *, fu_fraction=None, percentiles=(5, 50, 95), mic_mg_per_l=None,
+                         ax=None):
+    r"""Plot the median concentration and a percentile band across virtual patients.
+
+    Parameters
+    ----------
+    profile : pkdose.pk.Profile
+        Result of :func:`pkdose.pk.simulate` for many patients [-].
+    fu_fraction : float, optional
+        Unbound fraction; if given, free concentrations :math:`f_u C` are shown [-].
+    percentiles : tuple of float, optional
+        (lower, middle, upper) percentiles across patients at each time [%].
+    mic_mg_per_l : float, optional
+        MIC drawn as a horizontal line [mg/L].
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes, with x in h and y in mg/L.
+
+    Raises
+    ------
+    InputError
+        If ``percentiles`` is not three increasing values in [0, 100].
+
+    Notes
+    -----
+    Percentiles are taken across patients at each drawing time, so the band
+    is a pointwise prediction interval: the 95th-percentile line need not be
+    any single patient's curve [2]_.
+
+    References
+    ----------
+    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
+       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
+    .. [2] Bergstrand M, Hooker AC, Wallin JE, Karlsson MO. Prediction-corrected
+       visual predictive checks for diagnosing nonlinear mixed-effects models.
+       AAPS J. 2011;13(2):143-151. doi:10.1208/s12248-011-9255-z
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from pkdose.pk import regimen_dosing, simulate
+    >>> rng = np.random.default_rng(1)
+    >>> p = simulate(4.7 * rng.lognormal(0, 0.34, 200), 14.4, regimen_dosing(2000, 8, 3, 3),
+    ...              t_end_h=24, steady_state=True)
+    >>> ax = plot_population_band(p, fu_fraction=0.42, mic_mg_per_l=4, ax=Figure().subplots())
+    >>> ax.get_ylabel()
+    'Free concentration [mg/L]'
+    """
+    q = np.asarray(percentiles, dtype=float)
+    if q.shape != (3,) or np.any(np.diff(q) <= 0) or q[0] < 0 or q[-1] > 100:
+        raise InputError(f"percentiles must be three increasing values in [0, 100] %, got {percentiles!r}")
+    ax = _new_axes(ax)
+    fu = 1.0 if fu_fraction is None else float(fu_fraction)
+    t0, t1 = _window(profile, None)
+    t, c = _curve(profile, t0, t1)
+    lo, mid, hi = np.percentile(fu * c, q, axis=0)
+    which = "free" if fu_fraction is not None else "total"
+    ax.fill_between(t, lo, hi, color=_SKY, alpha=0.45, lw=0, gid="band",
+                    label=f"{q[0]:g}th–{q[2]:g}th percentile")
+    ax.plot(t, mid, color=_BLUE, lw=2, gid="median",
+            label=f"{'median' if q[1] == 50 else f'{q[1]:g}th percentile'}, {which} "
+                  f"(n = {profile.n_patients})")
+    if mic_mg_per_l is not None:
+        ax.axhline(float(mic_mg_per_l), color="black", lw=1.1, ls="--",
+                   label=f"MIC {float(mic_mg_per_l):g} mg/L", gid="mic")
+    ax.set_ylim(0.0, 1.08 * max(float(hi.max()), float(mic_mg_per_l or 0.0)))
+    _time_ticks(ax, t0, t1)
+    ax.set_xlabel("Time [h]")
+    ax.set_ylabel(f"{which.capitalize()} concentration [mg/L]")
+    _legend_above(ax)
+    return ax
+
+
+def _pta_series(pta_frames):
+    """(label, MIC, PTA fraction, target) for each regimen in a DataFrame, dict or list."""
+    if isinstance(pta_frames, dict):
+        items = list(pta_frames.items())
+    elif isinstance(pta_frames, (list, tuple)):
+        items = [(None, df) for df in pta_frames]
+    elif "regimen" in getattr(pta_frames, "columns", ()):
+        items = [(None, df) for _, df in pta_frames.groupby("regimen", sort=False)]
+    else:
+        items = [(None, pta_frames)]
+    out = []
+    for n, (name, df) in enumerate(items):
+        if not {"mic_mg_per_l", "pta_fraction"} <= set(getattr(df, "columns", ())):
+            raise InputError("each PTA table needs columns 'mic_mg_per_l' and 'pta_fraction' "
+                             "(as made by pkdose.pta.pta_table)")
+        df = df.sort_values("mic_mg_per_l")
+        if name is None:
+            name = str(df["regimen"].iloc[0]) if "regimen" in df else f"regimen {n + 1}"
+        target = str(df["target"].iloc[0]) if "target" in df else None
+        out.append((name, df["mic_mg_per_l"].to_numpy(float), df["pta_fraction"].to_numpy(float), target))
+    return out
+
+
+def _mic_label(mic):
+    """MIC tick text: 0.25, 0.5, 1, 2, … (no trailing zeros) [mg/L]."""
+    return f"{mic:.4f}".rstrip("0").rstrip(".")
+
+
+def _log2_mic_axis(ax, mics):
+    """Log2 MIC x axis with one labelled tick per MIC of the dilution series."""
+    mics = np.unique(mics)
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_locator(FixedLocator(mics))
+    ax.xaxis.set_major_formatter(lambda v, _: _mic_label(v))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlim(mics[0] / 2**0.3, mics[-1] * 2**0.3)
+    if mics.size > 12:
+        ax.tick_params(axis="x", labelrotation=45)
+
+
+def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
+    r"""Plot the probability of target attainment against the MIC, one line per regimen.
+
+    Parameters
+    ----------
+    pta_frames : pandas.DataFrame or dict of str to pandas.DataFrame or list
+        PTA table(s) from :func:`pkdose.pta.pta_table`, with columns
+        ``mic_mg_per_l`` and ``pta_fraction``. One DataFrame with a
+        ``regimen`` column gives one line per regimen; a dict maps legend
+        labels to tables [-].
+    breakpoints : dict of str to float, optional
+        Clinical breakpoints drawn as labelled vertical lines, e.g.
+        ``{"EUCAST S≤2": 2, "CLSI S≤4": 4}`` [mg/L].
+    target_label : str, optional
+        PD target shown as the legend title, e.g. ``"≥75 % fT>MIC"``; by
+        default the tables' ``target`` column, if any [-].
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes, with x the MIC in mg/L (log2 scale) and y the PTA in %.
+
+    Raises
+    ------
+    InputError
+        If a table lacks the ``mic_mg_per_l`` or ``pta_fraction`` column.
+
+    Notes
+    -----
+    MICs are doubling dilutions, so the x axis is log2 with one tick per
+    dilution. The dotted line at 90 % is the customary attainment level for
+    choosing a dose or judging a breakpoint [2]_.
+
+    References
+    ----------
+    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
+       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
+    .. [2] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
+       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
+       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from pkdose.pta import pta_table
+    >>> df = pta_table([1, 2, 4, 8], np.array([[1, 1], [1, 1], [1, 0], [0, 0]], bool), regimen="2 g q8h")
+    >>> ax = plot_pta(df, breakpoints={"CLSI S≤4": 4}, ax=Figure().subplots())
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['1', '2', '4', '8']
+    """
+    ax = _new_axes(ax)
+    series = _pta_series(pta_frames)
+    for n, (name, mic, pta, _) in enumerate(series):
+        ax.plot(mic, 100.0 * pta, marker="o", ms=4.5, lw=1.8, color=_LINE_COLOURS[n % len(_LINE_COLOURS)],
+                label=name, gid="pta")
+    ax.axhline(_PTA_TARGET_PERCENT, color=_GREY, lw=1.2, ls=":", label="90 % PTA", gid="pta90")
+    _log2_mic_axis(ax, np.concatenate([s[1] for s in series]))
+    for name, mic in (breakpoints or {}).items():
+        ax.axvline(mic, color="0.3", lw=1.0, ls=(0, (5, 3)), gid="breakpoint", zorder=1)
+        ax.text(mic, 0.03, f" {name} ", transform=ax.get_xaxis_transform(), rotation=90,
+                ha="right", va="bottom", fontsize="small", color="0.2",
+                bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
+    ax.set_ylim(-2, 102)
+    ax.yaxis.set_major_locator(FixedLocator([0, 20, 40, 60, 80, 90, 100]))
+    ax.set_xlabel("MIC [mg/L]")
+    ax.set_ylabel("Probability of target attainment [%]")
+    title = target_label or next((s[3] for s in series if s[3]), None)
+    ax.legend(loc="lower left", title=f"Target: {title}" if title else None, fontsize="small",
+              title_fontsize="small", framealpha=0.95)
+    return ax
+
+
+def _cell_text_colour(rgba):
+    """Black on light cells, white on dark ones (relative luminance, ITU-R BT.709)."""
+    r, g, b = rgba[:3]
+    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "white"
+
+
+def _threshold_edges(mask):
+    """Cell edges separating True from False cells of a 2-D mask, as line segments (x = column)."""
+    rows, cols = np.nonzero(mask[:, 1:] != mask[:, :-1])
+    vertical = [[(c + 0.5, r - 0.5), (c + 0.5, r + 0.5)] for r, c in zip(rows, cols)]
+    rows, cols = np.nonzero(mask[1:, :] != mask[:-1, :])
+    horizontal = [[(c - 0.5, r + 0.5), (c + 0.5, r + 0.5)] for r, c in zip(rows, cols)]
+    return np.array(vertical + horizontal, dtype=float).reshape(-1, 2, 2)
+
+
+def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
+    r"""Plot PTA over a creatinine-clearance × MIC grid, with the 90 % contour.
+
+    Parameters
+    ----------
+    crcl_ml_per_min : array_like
+        Creatinine clearances of the rows, shape (n_crcl,) [mL/min].
+    mic_mg_per_l : array_like
+        MICs of the columns, shape (n_mic,), usually doubling dilutions [mg/L].
+    pta_fraction : array_like
+        PTA, shape (n_crcl, n_mic) [-].
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes, with x the MIC in mg/L and y the CrCL in mL/min; the
+        colour bar (PTA in %) is attached to the same figure.
+
+    Raises
+    ------
+    InputError
+        If the shape of ``pta_fraction`` does not match the two axes or a value lies outside [0, 1].
+
+    Notes
+    -----
+    Each cell is one (CrCL, MIC) pair, drawn with equal width whatever the
+    spacing of the values. The diverging colour scale is centred on 90 %:
+    blue cells reach the usual attainment level, red ones fall short [2]_. The
+    black line is the 90 % contour at the grid's resolution: it runs along the
+    cell edges that separate cells with PTA ≥ 90 % from the others, so it never
+    hides a cell's number and claims nothing between grid points. Cells are
+    annotated with their PTA (%) when the grid has at most 16 rows and 14 columns.
+
+    References
+    ----------
+    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
+       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
+    .. [2] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
+       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
+       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> pta = np.array([[1.0, 0.95, 0.4], [1.0, 0.7, 0.1]])
+    >>> ax = plot_pta_heatmap([30, 90], [1, 2, 4], pta, ax=Figure().subplots())
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('MIC [mg/L]', 'Creatinine clearance [mL/min]')
+    """
+    crcl = np.atleast_1d(np.asarray(crcl_ml_per_min, dtype=float))
+    mic = np.atleast_1d(np.asarray(mic_mg_per_l, dtype=float))
+    pct = 100.0 * np.asarray(pta_fraction, dtype=float)
+    if pct.shape != (crcl.size, mic.size):
+        raise InputError(f"pta_fraction must have shape (n_crcl, n_mic) = ({crcl.size}, {mic.size}), "
+                         f"got {pct.shape}; transpose it if the MICs run down the rows")
+    if np.any((pct < 0) | (pct > 100)):
+        raise InputError("pta_fraction must lie in [0, 1]; pass a fraction, not a percentage")
+    ax = _new_axes(ax)
+    norm = TwoSlopeNorm(vmin=0.0, vcenter=_PTA_TARGET_PERCENT, vmax=100.0)
+    n_row, n_col = pct.shape
+    small = n_row <= 16 and n_col <= 14
+    mesh = ax.pcolormesh(np.arange(n_col + 1) - 0.5, np.arange(n_row + 1) - 0.5, pct, cmap="RdBu", norm=norm,
+                         edgecolors="white", linewidth=0.5 if small else 0.0)
+    ax.add_collection(LineCollection(_threshold_edges(pct >= _PTA_TARGET_PERCENT), colors="black",
+                                     linewidths=2.2, capstyle="projecting", gid="pta90_contour"))
+    if small:
+        for (i, j), v in np.ndenumerate(pct):
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize="x-small" if n_row > 12 else "small",
+                    color=_cell_text_colour(mesh.cmap(norm(v))), gid="cell_label")
+    labels = [_mic_label(m) for m in mic]
+    ax.set_xticks(np.arange(n_col), labels)
+    if n_col * max(len(t) for t in labels) > 60:
+        ax.tick_params(axis="x", labelrotation=45)
+    step = int(np.ceil(n_row / 12))
+    ax.set_yticks(np.arange(0, n_row, step), [f"{c:g}" for c in crcl[::step]])
+    ax.set_xlabel("MIC [mg/L]")
+    ax.set_ylabel("Creatinine clearance [mL/min]")
+    bar = ax.figure.colorbar(mesh, ax=ax, label="PTA [%]", ticks=[0, 25, 50, 75, 90, 100])
+    bar.ax.axhline(_PTA_TARGET_PERCENT, color="black", lw=2.0)
+    bar.ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.legend(handles=[Line2D([], [], color="black", lw=2.0, label="PTA ≥ 90 % boundary")],
+              loc="lower left", bbox_to_anchor=(0.0, 1.01), borderaxespad=0.0, frameon=False,
+              fontsize="small")
+    return ax
+
+
+def _band_label_layout(text, band_in, size="small"):
+    """Wrap a band label onto lines, or turn it upright, so that it fits a band ``band_in`` wide."""
+    avail = 0.85 * band_in
+    if _text_width_in(text, size) <= avail:
+        return text, 0
+    words = text.split(" ")
+    if max(_text_width_in(w, size) for w in words) > avail:
+        return text, 90
+    lines = [words[0]]
+    for w in words[1:]:
+        if _text_width_in(f"{lines[-1]} {w}", size) <= avail:
+            lines[-1] = f"{lines[-1]} {w}"
+        else:
+            lines.append(w)
+    return "\n".join(lines), 0
+
+
+def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 [mg·h/L]", ax=None):
+    r"""Plot an exposure (AUC24 or trough) against creatinine clearance, with the label's bands.
+
+    Parameters
+    ----------
+    crcl_ml_per_min : array_like
+        Creatinine clearances, shape (n_crcl,) [mL/min].
+    values : array_like
+        Exposure at each CrCL, shape (n_crcl,) for one line, or
+        (n_patients, n_crcl) for a median with a 5th–95th percentile band
+        [unit of ``ylabel``].
+    bands : list of tuple, optional
+        Dose bands as ``(lo, hi, label)``, e.g. ``(30, 60, "1.5 g q8h")``;
+        ``hi`` may be ``inf``. They are shaded alternately and labelled at the top [mL/min].
+    ylabel : str, optional
+        y-axis label with its unit in brackets [-].
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes, with x in mL/min and y in the unit of ``ylabel``.
+
+    Raises
+    ------
+    InputError
+        If ``values`` does not have n_crcl columns.
+
+    Notes
+    -----
+    Under a banded label the exposure is a saw-tooth in CrCL: within a band the
+    dose is fixed and AUC24 = daily dose / CL falls as CL rises; at a band
+    edge the dose steps up [2]_. Plotting it shows where a band edge leaves
+    patients under- or over-exposed.
+
+    References
+    ----------
+    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
+       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
+    .. [2] Rowland M, Tozer TN. Clinical Pharmacokinetics and Pharmacodynamics:
+       Concepts and Applications. 4th ed. Lippincott Williams & Wilkins; 2011.
+       Dose adjustment in renal disease (chapter on disease as a source of variability).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> crcl = np.linspace(10, 150, 141)
+    >>> daily_mg = np.where(crcl < 60, 4500, 6000)
+    >>> ax = plot_exposure_by_crcl(crcl, daily_mg / (1 + 0.05 * crcl), ax=Figure().subplots(),
+    ...                            bands=[(0, 60, "1.5 g q8h"), (60, np.inf, "2 g q8h")])
+    >>> ax.get_xlabel()
+    'Creatinine clearance [mL/min]'
+    """
+    crcl = np.atleast_1d(np.asarray(crcl_ml_per_min, dtype=float))
+    y = np.asarray(values, dtype=float)
+    if y.shape[-1:] != crcl.shape or y.ndim > 2:
+        raise InputError(f"values must have shape (n_crcl,) or (n_patients, n_crcl) with "
+                         f"n_crcl = {crcl.size}, got {y.shape}")
+    ax = _new_axes(ax)
+    name = ylabel.split("[")[0].strip() or "exposure"
+    if y.ndim == 2:
+        lo, mid, hi = np.percentile(y, [5, 50, 95], axis=0)
+        ax.fill_between(crcl, lo, hi, color=_SKY, alpha=0.45, lw=0, label="5th–95th percentile", gid="band")
+        ax.plot(crcl, mid, color=_BLUE, lw=2, label=f"{name}, median (n = {y.shape[0]})", gid="exposure")
+    else:
+        hi = y
+        ax.plot(crcl, y, color=_BLUE, lw=2, label=name, gid="exposure")
+    x0, x1 = crcl.min(), crcl.max()
+    axes_w_in, axes_h_in = _axes_width_in(ax), ax.get_position().height * ax.figure.get_figheight()
+    top = 1.08 * hi.max()
+    for n, (lo_b, hi_b, text) in enumerate(bands or []):
+        a, b = max(lo_b, x0), min(hi_b, x1)
+        if b <= a:
+            continue
+        ax.axvspan(a, b, color=_GREY if n % 2 == 0 else "white", alpha=0.13, lw=0, zorder=0, gid="crcl_band")
+        if lo_b > x0:
+            ax.axvline(lo_b, color=_GREY, lw=0.8, zorder=0.5)
+        shown, rot = _band_label_layout(str(text), (b - a) / (x1 - x0) * axes_w_in)
+        ax.text(0.5 * (a + b), 0.97, shown, transform=ax.get_xaxis_transform(), ha="center", va="top",
+                rotation=rot, fontsize="small", linespacing=1.1, gid="band_label")
+        # Head-room: keep this band's curve below its label.
+        em_in = FontProperties(size="small").get_size_in_points() / 72.0
+        label_in = _text_width_in(shown) if rot else 1.25 * em_in * (shown.count("\n") + 1)
+        in_band = (crcl >= a) & (crcl <= b)
+        if np.any(in_band):
+            top = max(top, hi[in_band].max() / max(0.93 - label_in / axes_h_in, 0.3))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(0.0, top)
+    ax.set_xlabel("Creatinine clearance [mL/min]")
+    ax.set_ylabel(ylabel)
+    _legend_above(ax)
+    return ax
