@@ -1,0 +1,592 @@
+r"""Dosing regimens: the Regimen record, a small regimen language, and label-band selection.
+
+A :class:`Regimen` is one component's dosing as a pharmacist writes it on a
+chart: dose, interval, infusion time, an optional loading dose, what to do
+around haemodialysis, the label's daily maximum, and the citations it came
+from.  :func:`parse_regimen` and :func:`format_regimen` translate between the
+record and text such as ``"2 g q8h over 3 h"`` (after mrgsolve's ``ev_rx``
+mini-language [2]_).  :func:`select_regimens` looks a patient's renal function
+up in a product's label table (``models/regimens/<product>.toml``, loaded by
+:func:`pkdose.library.load_regimen_table`) and returns one regimen per
+component, each with its source and locator.
+
+The band lookup is purely a table lookup: the clinical choices (band edges,
+US vs EU haemodialysis rows, the CZA + aztreonam component rules) are written
+and justified in the TOML files, not here.
+
+References
+----------
+.. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
+.. [2] Baron KT. mrgsolve: simulate from ODE-based models. R package,
+   ``ev_rx()`` regimen syntax. https://mrgsolve.org/docs/reference/ev_rx.html
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .errors import InputError, ModelFileError, OutOfRangeError
+
+__all__ = [
+    "JURISDICTIONS",
+    "RENAL_STATES",
+    "Regimen",
+    "regimen_from_row",
+    "parse_regimen",
+    "format_regimen",
+    "select_regimens",
+    "exceeds_label_maximum",
+]
+
+#: Jurisdictions whose labels the regimen tables reproduce.
+JURISDICTIONS = ("US", "EU")
+
+#: Renal states of the regimen tables: native kidneys, intermittent
+#: haemodialysis, continuous renal replacement therapy.
+RENAL_STATES = ("native", "ihd", "crrt")
+
+_REL_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Regimen:
+    r"""One component's dosing regimen with its label maximum and citations.
+
+    Parameters
+    ----------
+    component : str
+        What is given: a product (``"cefiderocol"``) or one component of a
+        combination (``"aztreonam"``); ``""`` if unknown [-].
+    dose_mg : float
+        Maintenance dose of the product as labelled (e.g. 940 for "0.94 g"
+        ceftazidime-avibactam) [mg].
+    interval_h : float
+        Dosing interval tau [h].
+    infusion_h : float
+        Infusion duration; 0 for a bolus [h].
+    analyte_dose_mg : Mapping[str, float], optional
+        Amount of each analyte in one maintenance dose (exact split used by
+        the PK model, e.g. avibactam 187.5) [mg].
+    loading_dose_mg : float or None, optional
+        First dose when it differs from the maintenance dose; None when the
+        regimen has no loading dose [mg].
+    post_hd_supplement_mg : float, optional
+        Extra dose after each haemodialysis session [mg].
+    give_after_hd : bool, optional
+        On dialysis days the scheduled dose is given after the session [-].
+    max_daily_dose_mg : float or None, optional
+        Label maximum per day for this product or component; None if not
+        known (e.g. a parsed user regimen) [mg].
+    citations : tuple of (str, str), optional
+        ``(source_key, locator)`` pairs [-].
+    note : str, optional
+        Caveat carried over from the regimen table [-].
+
+    Raises
+    ------
+    InputError
+        A non-positive dose or interval, a negative infusion time or one
+        longer than the interval, a non-positive loading dose, or a negative
+        supplement.
+
+    Notes
+    -----
+    :attr:`daily_dose_mg` is the maintenance dose per 24 h,
+    :math:`D \cdot 24 / \tau`; it leaves out the loading dose and post-HD
+    supplements, which is how label maxima are stated.
+
+    References
+    ----------
+    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
+
+    Examples
+    --------
+    >>> r = Regimen("cefiderocol", dose_mg=2000, interval_h=8, infusion_h=3)
+    >>> r.daily_dose_mg
+    6000.0
+    """
+
+    component: str
+    dose_mg: float
+    interval_h: float
+    infusion_h: float
+    analyte_dose_mg: object = field(default_factory=dict)
+    loading_dose_mg: float | None = None
+    post_hd_supplement_mg: float = 0.0
+    give_after_hd: bool = False
+    max_daily_dose_mg: float | None = None
+    citations: tuple = ()
+    note: str = ""
+
+    def __post_init__(self):
+        _positive("dose_mg", self.dose_mg, "mg")
+        _positive("interval_h", self.interval_h, "h")
+        _nonnegative("infusion_h", self.infusion_h, "h")
+        if self.infusion_h > self.interval_h:
+            raise InputError(f"infusion_h={self.infusion_h!r} h is longer than "
+                             f"interval_h={self.interval_h!r} h; shorten the infusion")
+        if self.loading_dose_mg is not None:
+            _positive("loading_dose_mg", self.loading_dose_mg, "mg (use None for no loading dose)")
+        _nonnegative("post_hd_supplement_mg", self.post_hd_supplement_mg, "mg")
+        doses = {str(k): float(v) for k, v in dict(self.analyte_dose_mg).items()}
+        object.__setattr__(self, "analyte_dose_mg", MappingProxyType(doses))
+        object.__setattr__(self, "citations", tuple(tuple(c) for c in self.citations))
+
+    @property
+    def daily_dose_mg(self):
+        r"""Maintenance dose per 24 h [mg] (loading dose and supplements excluded)."""
+        return self.dose_mg * 24.0 / self.interval_h
+
+
+def _positive(name, value, unit):
+    """Raise InputError unless value is a finite number > 0."""
+    if not _is_number(value) or not value > 0 or not math.isfinite(value):
+        raise InputError(f"{name}={value!r}: must be a finite number > 0 [{unit}]")
+
+
+def _nonnegative(name, value, unit):
+    """Raise InputError unless value is a finite number >= 0."""
+    if not _is_number(value) or not value >= 0 or not math.isfinite(value):
+        raise InputError(f"{name}={value!r}: must be a finite number >= 0 [{unit}]")
+
+
+def _is_number(value):
+    """True for int/float-like values, False for bool and non-numbers."""
+    if isinstance(value, bool):
+        return False
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Regimen table rows -> Regimen
+# ---------------------------------------------------------------------------
+
+def regimen_from_row(row):
+    r"""Build a Regimen from one regimen-table row.
+
+    Parameters
+    ----------
+    row : pkdose.library.RegimenRow
+        A validated row (any object with the same attribute names works) [-].
+
+    Returns
+    -------
+    regimen : Regimen
+        The row's regimen; a ``loading_dose_mg`` of 0 becomes None, and the
+        row's ``(source, locator)`` becomes the citation.
+
+    References
+    ----------
+    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
+    """
+    loading = float(row.loading_dose_mg or 0.0)
+    return Regimen(
+        component=row.component, dose_mg=float(row.dose_mg),
+        interval_h=float(row.interval_h), infusion_h=float(row.infusion_h),
+        analyte_dose_mg=dict(row.analyte_dose_mg),
+        loading_dose_mg=loading if loading > 0 else None,
+        post_hd_supplement_mg=float(row.post_hd_supplement_mg or 0.0),
+        give_after_hd=bool(row.give_after_hd),
+        max_daily_dose_mg=float(row.max_daily_dose_mg),
+        citations=((row.source, row.locator),), note=row.note or "")
+
+
+# ---------------------------------------------------------------------------
+# Band selection
+# ---------------------------------------------------------------------------
+
+def _in_range(row, x):
+    """Whether x lies in the row's range, honouring its open/closed ends."""
+    above = x >= row.lo if row.bounds[0] == "[" else x > row.lo
+    below = x <= row.hi if row.bounds[1] == "]" else x < row.hi
+    return bool(above and below)
+
+
+def _check_choice(name, value, choices):
+    """Return value (US/EU upper-cased) if it is one of choices, else raise."""
+    text = value.strip() if isinstance(value, str) else value
+    if name == "jurisdiction" and isinstance(text, str):
+        text = text.upper()
+    if text not in choices:
+        raise InputError(f"{name}={value!r}: use one of {', '.join(choices)}")
+    return text
+
+
+def _axis_value(renal_state, crcl_ml_per_min, effluent_l_per_h):
+    """Return the value to look up: CrCL for native/ihd, effluent for crrt."""
+    if renal_state == "crrt":
+        if effluent_l_per_h is None:
+            raise InputError("effluent_l_per_h is required for renal_state='crrt' "
+                             "(ultrafiltrate + dialysate flow) [L/h]")
+        return _check_axis("effluent_l_per_h", effluent_l_per_h, "L/h")
+    if crcl_ml_per_min is None:
+        if renal_state == "ihd":
+            return 0.0  # no residual-function estimate: treat as anuric
+        raise InputError("crcl_ml_per_min is required for renal_state='native' "
+                         "(Cockcroft-Gault) [mL/min]")
+    return _check_axis("crcl_ml_per_min", crcl_ml_per_min, "mL/min")
+
+
+def _check_axis(name, value, unit):
+    """Return a finite, non-negative float, or raise InputError."""
+    if not _is_number(value) or not math.isfinite(float(value)) or float(value) < 0:
+        raise InputError(f"{name}={value!r}: must be a finite number >= 0 [{unit}]")
+    return float(value)
+
+
+def _no_rows_message(product, renal_state, jurisdiction, rows):
+    """Explain that the label has no regimen for this state and jurisdiction."""
+    have = sorted({(j, r.renal_state) for r in rows for j in r.jurisdiction})
+    listed = ", ".join(f"{j} {s}" for j, s in have) or "none"
+    return (f"{product or 'this product'}: no labelled regimen for "
+            f"renal_state={renal_state!r} in jurisdiction {jurisdiction!r} "
+            f"(labelled: {listed}). The label gives no dose for this situation; "
+            "use a model-informed regimen checked with the PK model, or a "
+            "jurisdiction whose label covers it.")
+
+
+def _pick_row(rows, component, x, product):
+    """The single row of a component whose range contains x."""
+    hits = [r for r in rows if r.component == component and _in_range(r, x)]
+    if len(hits) != 1:
+        what = "no row covers" if not hits else f"{len(hits)} rows cover"
+        raise ModelFileError(f"regimen table {product!r}: component {component!r}: "
+                             f"{what} the value {x:g}; the ranges must tile [0, inf)")
+    return hits[0]
+
+
+def select_regimens(table, crcl_ml_per_min=None, renal_state="native",
+                    effluent_l_per_h=None, jurisdiction="US"):
+    r"""Select the labelled regimen of every component for a patient's renal function.
+
+    Parameters
+    ----------
+    table : pkdose.library.RegimenTable
+        Regimen table of one product (anything with ``.product`` and
+        ``.rows`` of :class:`~pkdose.library.RegimenRow`-like objects, or an
+        iterable of such rows) [-].
+    crcl_ml_per_min : float, optional
+        Cockcroft-Gault creatinine clearance, not indexed to BSA; required for
+        ``"native"``; for ``"ihd"`` the residual clearance, with None read as
+        0 (anuric) [mL/min].
+    renal_state : {"native", "ihd", "crrt"}, optional
+        Native kidneys, intermittent haemodialysis or continuous renal
+        replacement therapy [-].
+    effluent_l_per_h : float, optional
+        CRRT effluent flow (ultrafiltrate for CVVH, dialysate for CVVHD,
+        their sum for CVVHDF); required for ``"crrt"`` [L/h].
+    jurisdiction : {"US", "EU"}, optional
+        Whose label to follow [-].
+
+    Returns
+    -------
+    regimens : list of Regimen
+        One per component, in the table's order (two for
+        ceftazidime-avibactam + aztreonam).
+
+    Raises
+    ------
+    InputError
+        Unknown renal state or jurisdiction; missing, negative or
+        non-finite CrCL or effluent rate.
+    OutOfRangeError
+        The label has no regimen for this renal state in this jurisdiction
+        (e.g. CRRT for ceftazidime-avibactam, or EU CRRT for cefiderocol).
+    ModelFileError
+        The table's ranges do not tile the axis (gap or overlap).
+
+    Notes
+    -----
+    A row matches when the value lies in its range ``[lo, hi]`` with the
+    open/closed ends given by its ``crcl_bounds`` or ``effluent_bounds``
+    (``"[)"``, ``"(]"``, ``"[]"``, ``"()"``).  Each component of a
+    combination is looked up on its own bands.
+
+    References
+    ----------
+    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
+    .. [2] Shionogi Inc. FETROJA (cefiderocol) prescribing information.
+       Revised 2026. Section 2.2, Tables 1 and 2.
+
+    Examples
+    --------
+    From [2]_, Table 1 (CrCL 120 mL/min or greater: 2 g every 6 hours):
+
+    >>> from pkdose.library import load_regimen_table
+    >>> table = load_regimen_table("cefiderocol")
+    >>> [format_regimen(r) for r in select_regimens(table, crcl_ml_per_min=120)]
+    ['2 g IV q6h, infused over 3 h']
+    >>> [format_regimen(r) for r in select_regimens(table, crcl_ml_per_min=119.9)]
+    ['2 g IV q8h, infused over 3 h']
+    """
+    state = _check_choice("renal_state", renal_state, RENAL_STATES)
+    jur = _check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
+    x = _axis_value(state, crcl_ml_per_min, effluent_l_per_h)
+    rows = tuple(getattr(table, "rows", table))
+    product = getattr(table, "product", "")
+    matching = [r for r in rows if jur in r.jurisdiction and r.renal_state == state]
+    if not matching:
+        raise OutOfRangeError(_no_rows_message(product, state, jur, rows))
+    components = list(dict.fromkeys(r.component for r in matching))
+    return [regimen_from_row(_pick_row(matching, c, x, product)) for c in components]
+
+
+def exceeds_label_maximum(regimen, max_daily_dose_mg=None):
+    r"""Whether a regimen's maintenance daily dose is above the label maximum.
+
+    Parameters
+    ----------
+    regimen : Regimen
+        Regimen to check [-].
+    max_daily_dose_mg : float, optional
+        Maximum to check against; defaults to ``regimen.max_daily_dose_mg``
+        [mg].
+
+    Returns
+    -------
+    exceeds : bool
+        True if ``regimen.daily_dose_mg`` is above the maximum (relative
+        tolerance 1e-9).
+
+    Raises
+    ------
+    InputError
+        Neither the argument nor the regimen gives a maximum.
+
+    Notes
+    -----
+    The check uses the maintenance dose per 24 h; a loading dose and post-HD
+    supplements are not counted, as in the labels' statements of a maximum
+    daily dose.  A regimen that exceeds the maximum must never be shown
+    without a loud flag (STYLE B6).
+
+    References
+    ----------
+    .. [1] Bristol-Myers Squibb. AZACTAM (aztreonam for injection)
+       prescribing information. Revised March 2023. Dosage and
+       Administration (maximum 8 g per day).
+
+    Examples
+    --------
+    From [1]_ (maximum 8 g/day): 2 g q6h is at the maximum, 2 g q4h above it.
+
+    >>> exceeds_label_maximum(Regimen("aztreonam", 2000, 6, 0.5, max_daily_dose_mg=8000))
+    False
+    >>> exceeds_label_maximum(Regimen("aztreonam", 2000, 4, 0.5), max_daily_dose_mg=8000)
+    True
+    """
+    limit = max_daily_dose_mg if max_daily_dose_mg is not None else regimen.max_daily_dose_mg
+    if limit is None:
+        raise InputError("no label maximum known for this regimen; pass "
+                         "max_daily_dose_mg [mg]")
+    return regimen.daily_dose_mg > float(limit) * (1 + _REL_TOL)
+
+
+# ---------------------------------------------------------------------------
+# Text: format and parse
+# ---------------------------------------------------------------------------
+
+def _grams(mg):
+    """Write an amount in grams as on a chart: exact if a round amount, else 0.01 g."""
+    mg = float(mg)
+    if abs(mg / 5 - round(mg / 5)) < 1e-6:  # a labelled round amount
+        text = f"{mg / 1000:.3f}"
+    else:  # a computed split (e.g. avibactam 187.5 mg): labels print 0.01 g
+        text = f"{mg / 1000:.2f}"
+    return text.rstrip("0").rstrip(".") + " g"
+
+
+def _hours(h):
+    """Write a duration in hours without a trailing .0."""
+    return f"{float(h):g}"
+
+
+def _amount(total_mg, analyte_dose_mg, scale=1.0):
+    """'2.5 g (ceftazidime 2 g + avibactam 0.5 g)' for a combination, else '2 g'."""
+    text = _grams(total_mg)
+    if len(analyte_dose_mg) < 2:
+        return text
+    parts = " + ".join(f"{a} {_grams(d * scale)}" for a, d in analyte_dose_mg.items())
+    return f"{text} ({parts})"
+
+
+def format_regimen(regimen):
+    r"""Write a regimen the way a pharmacist writes it on a chart.
+
+    Parameters
+    ----------
+    regimen : Regimen
+        Regimen to write [-].
+
+    Returns
+    -------
+    text : str
+        e.g. ``"1.5 g IV q8h, infused over 3 h"``; a loading dose comes
+        first, a combination shows its components, and dialysis advice
+        follows after semicolons.
+
+    Notes
+    -----
+    Amounts are in grams.  A round amount (a whole multiple of 5 mg) is
+    written exactly (0.675 g, 2.67 g); a computed split is rounded to
+    0.01 g as the labels print it (avibactam 187.5 mg -> 0.19 g).  The split
+    of a loading dose follows the ratio of the maintenance split.
+
+    References
+    ----------
+    .. [1] Allergan USA. AVYCAZ (ceftazidime and avibactam) prescribing
+       information. Revised 2026. Section 2.3, Table 3.
+    .. [2] Baron KT. mrgsolve ``ev_rx()`` syntax.
+       https://mrgsolve.org/docs/reference/ev_rx.html
+
+    Examples
+    --------
+    From [1]_, Table 3 (CrCL 16 to 30 mL/min):
+
+    >>> r = Regimen("ceftazidime-avibactam", 940, 12, 2,
+    ...             analyte_dose_mg={"ceftazidime": 750, "avibactam": 187.5})
+    >>> format_regimen(r)
+    '0.94 g (ceftazidime 0.75 g + avibactam 0.19 g) IV q12h, infused over 2 h'
+    >>> format_regimen(Regimen("aztreonam", 500, 8, 0.5, loading_dose_mg=2000,
+    ...                        post_hd_supplement_mg=250))
+    '2 g IV loading dose, then 0.5 g IV q8h, each dose infused over 0.5 h; plus 0.25 g IV after each dialysis session'
+    """
+    doses = regimen.analyte_dose_mg
+    main = f"{_amount(regimen.dose_mg, doses)} IV q{_hours(regimen.interval_h)}h"
+    if regimen.loading_dose_mg is None:
+        text = f"{main}, infused over {_hours(regimen.infusion_h)} h"
+    else:
+        scale = regimen.loading_dose_mg / sum(doses.values()) if doses else 1.0
+        text = (f"{_amount(regimen.loading_dose_mg, doses, scale)} IV loading dose, "
+                f"then {main}, each dose infused over {_hours(regimen.infusion_h)} h")
+    if regimen.give_after_hd:
+        text += "; on dialysis days give the dose after the session"
+    if regimen.post_hd_supplement_mg:
+        text += f"; plus {_grams(regimen.post_hd_supplement_mg)} IV after each dialysis session"
+    return text
+
+
+_NUM = r"\d+(?:\.\d+)?"
+_AMOUNT = rf"(?P<{{0}}>{_NUM})\s*(?P<{{0}}_unit>mg|g)?(?:\s*\((?P<{{0}}_split>[^)]*)\))?"
+_LOADING_RE = re.compile(
+    rf"^{_AMOUNT.format('load')}\s*(?:iv\s*)?(?:loading dose|loading|load)\s*,?\s*then\s+(?P<rest>.+)$")
+_MAIN_RE = re.compile(
+    rf"^{_AMOUNT.format('dose')}\s*(?:iv\s*)?q\s*(?P<tau>{_NUM})\s*h?\s*,?\s*"
+    rf"(?:each dose\s+)?(?:infused\s+)?over\s+(?P<inf>{_NUM})\s*(?P<inf_unit>h|hours?|min|minutes?)?$")
+_SUPPLEMENT_RE = re.compile(
+    rf"^plus\s+(?P<supp>{_NUM})\s*(?P<supp_unit>mg|g)?\s*(?:iv\s*)?after each (?:dialysis|hd) session$")
+_AFTER_HD_RE = re.compile(r"^(?:on dialysis days )?give (?:the dose )?after (?:the session|dialysis|hd)$")
+_GRAMMAR = ("'2 g q8h over 3 h', '2000 q8 over 3' (mg), '2 g loading dose, then 1 g q8h "
+            "over 0.5 h', '0.94 g (ceftazidime 0.75 g + avibactam 0.19 g) q12h over 2 h', "
+            "optionally followed by '; plus 0.25 g after each dialysis session' and/or "
+            "'; on dialysis days give the dose after the session'")
+
+
+def _to_mg(number, unit):
+    """Convert a parsed amount to mg; a bare number is mg (mrgsolve style)."""
+    return float(number) * (1000.0 if unit == "g" else 1.0)
+
+
+def _parse_split(text, original):
+    """'ceftazidime 0.75 g + avibactam 0.19 g' -> {'ceftazidime': 750.0, ...}."""
+    doses = {}
+    for part in text.split("+"):
+        m = re.fullmatch(rf"\s*(?P<name>[a-z][a-z0-9\-]*)\s+(?P<x>{_NUM})\s*(?P<u>mg|g)?\s*", part)
+        if m is None:
+            raise InputError(f"cannot read the component split {text!r} in {original!r}; "
+                             "write it as '(ceftazidime 0.75 g + avibactam 0.19 g)'")
+        doses[m["name"]] = _to_mg(m["x"], m["u"])
+    return doses
+
+
+def _analyte_doses(dose_split, load_split, dose, loading, component, original):
+    """Maintenance split: written, else scaled from the loading split, else the component."""
+    if dose_split:
+        return _parse_split(dose_split, original)
+    if load_split:
+        return {a: d * dose / loading for a, d in _parse_split(load_split, original).items()}
+    return {component: dose} if component else {}
+
+
+def _parse_options(clauses, original):
+    """Read the clauses after the first ';': supplement and after-HD advice."""
+    supplement, after_hd = 0.0, False
+    for clause in clauses:
+        if (m := _SUPPLEMENT_RE.match(clause)) is not None:
+            supplement = _to_mg(m["supp"], m["supp_unit"])
+        elif _AFTER_HD_RE.match(clause):
+            after_hd = True
+        else:
+            raise InputError(f"cannot read {clause!r} in {original!r}; expected e.g. {_GRAMMAR}")
+    return supplement, after_hd
+
+
+def parse_regimen(text, component=""):
+    r"""Read a regimen written in pkdose's small regimen language.
+
+    Parameters
+    ----------
+    text : str
+        Regimen text, e.g. ``"2 g q8h over 3 h"`` (case-insensitive; "IV"
+        optional; a bare number is mg, as in mrgsolve's ``"2000 q8 over 3"``;
+        infusion time in h or min) [-].
+    component : str, optional
+        Component name to record; for a single-analyte text it is also used
+        as the analyte name [-].
+
+    Returns
+    -------
+    regimen : Regimen
+        Parsed regimen, without label maximum or citations.
+
+    Raises
+    ------
+    InputError
+        The text does not follow the grammar (the message shows examples).
+
+    Notes
+    -----
+    Grammar::
+
+        [AMOUNT [IV] loading dose, then] AMOUNT [IV] q<tau>[h][,] [each dose]
+        [infused] over <t> h|min [; plus AMOUNT after each dialysis session]
+        [; on dialysis days give the dose after the session]
+
+    where ``AMOUNT = <number> [mg|g] [(<analyte> <number> mg|g + ...)]``.
+    Every string :func:`format_regimen` writes is accepted.
+
+    References
+    ----------
+    .. [1] Baron KT. mrgsolve ``ev_rx()`` syntax.
+       https://mrgsolve.org/docs/reference/ev_rx.html
+
+    Examples
+    --------
+    >>> r = parse_regimen("2 g q8h over 3 h", component="cefiderocol")
+    >>> r.dose_mg, r.interval_h, r.infusion_h
+    (2000.0, 8.0, 3.0)
+    >>> parse_regimen("2000 q8 over 30 min").infusion_h
+    0.5
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"regimen text {text!r} is empty; expected e.g. {_GRAMMAR}")
+    clauses = [c.strip() for c in re.sub(r"\s+", " ", text.strip().lower()).split(";")]
+    core, supplement_after = clauses[0], _parse_options(clauses[1:], text)
+    loading, load_split = None, None
+    if (m := _LOADING_RE.match(core)) is not None:
+        loading, load_split, core = _to_mg(m["load"], m["load_unit"]), m["load_split"], m["rest"]
+    m = _MAIN_RE.match(core)
+    if m is None:
+        raise InputError(f"cannot read the regimen {text!r}; expected e.g. {_GRAMMAR}")
+    dose = _to_mg(m["dose"], m["dose_unit"])
+    doses = _analyte_doses(m["dose_split"], load_split, dose, loading, component, text)
+    infusion = float(m["inf"]) / (60.0 if (m["inf_unit"] or "h").startswith("min") else 1.0)
+    return Regimen(component=component, dose_mg=dose, interval_h=float(m["tau"]),
+                   infusion_h=infusion, analyte_dose_mg=doses, loading_dose_mg=loading,
+                   post_hd_supplement_mg=supplement_after[0],
+                   give_after_hd=supplement_after[1])

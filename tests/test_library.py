@@ -1,0 +1,475 @@
+"""Tests for pkdose.library and pkdose.sources: every shipped file loads, bad files fail clearly."""
+
+import math
+import shutil
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from pkdose.errors import InputError, ModelFileError, UnknownDrugError
+from pkdose.library import (
+    UNIT_SUFFIXES,
+    Breakpoint,
+    available_pk_models,
+    available_products,
+    load_breakpoints,
+    load_pk_model,
+    load_product,
+    load_regimen_table,
+    load_sources,
+    load_targets,
+    models_dir,
+    unit_of,
+)
+from pkdose.sources import EVIDENCE_TIERS, KINDS, Source, format_citation
+
+CLI_PRODUCTS = [
+    "aztreonam",
+    "aztreonam-avibactam",
+    "cefiderocol",
+    "ceftazidime-avibactam",
+    "ceftazidime-avibactam+aztreonam",
+]
+PK_FILE = models_dir() / "pk" / "cefiderocol_kawaguchi2021.toml"
+
+
+# ---------------------------------------------------------------------------
+# Every shipped file loads
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", available_pk_models())
+def test_every_pk_model_loads_and_cites_resolved_sources(key):
+    analyte, source = key.split("_", 1)
+    model = load_pk_model(analyte, source=source)
+    bibliography = load_sources()
+    assert model.key == key and model.analyte == analyte and model.source == source
+    for name, param in {**model.params, **model.alternatives}.items():
+        assert param.source in bibliography, name
+        assert param.locator.strip(), f"{key}: {name} has no locator"
+        assert math.isfinite(param.value)
+    assert model.cite()[0].key == source
+
+
+def test_the_five_brief_models_are_shipped():
+    assert set(available_pk_models()) >= {
+        "cefiderocol_kawaguchi2021", "ceftazidime_li2019", "avibactam_li2019",
+        "aztreonam_xie2025", "avibactam_xie2025",
+    }
+
+
+def test_every_source_is_well_formed_and_formats():
+    sources = load_sources()
+    for key, src in sources.items():
+        assert src.kind in KINDS and src.evidence in EVIDENCE_TIERS, key
+        assert src.doi or (src.url and src.accessed), key
+        text = format_citation(src, "Table 2")
+        assert text.endswith("Table 2.") and src.title.rstrip(".") in text
+
+
+def test_brief_keys_are_in_the_bibliography():
+    keys = set(load_sources())
+    assert keys >= {"kawaguchi2021", "kawaguchi2018", "katsube2017jcp", "katsube2017aac",
+                    "li2019", "xie2025", "xu2017", "gerig1984", "eucast-breakpoints",
+                    "clsi-m100"}
+
+
+def test_targets_load_for_every_cli_product():
+    targets = load_targets()
+    assert sorted(targets) == CLI_PRODUCTS == available_products()
+    for name, target in targets.items():
+        assert target.components, name
+        for comp in target.components:
+            assert comp.source in load_sources() and comp.locator
+        product = load_product(name)
+        assert set(product.pk_models) == set(target.pk_models)
+
+
+def test_joint_targets_of_the_brief():
+    t = load_targets()
+    spec = {
+        "cefiderocol": [("cefiderocol", 75, None)],
+        "ceftazidime-avibactam": [("ceftazidime", 50, None), ("avibactam", 50, 1.0)],
+        "aztreonam": [("aztreonam", 60, None)],
+        "aztreonam-avibactam": [("aztreonam", 60, None), ("avibactam", 50, 2.5)],
+        "ceftazidime-avibactam+aztreonam": [("aztreonam", 60, None), ("avibactam", 50, 2.5)],
+    }
+    for product, comps in spec.items():
+        got = [(c.analyte, c.ft_percent, c.threshold_mg_per_l) for c in t[product].components]
+        assert got == comps, product
+    combo = t["ceftazidime-avibactam+aztreonam"]
+    assert combo.mic_analyte == "aztreonam"
+    assert combo.components[1].alternatives["threshold_mg_per_l"].value == 1.0
+
+
+def test_breakpoints_cover_every_product_body_and_organism():
+    rows = load_breakpoints()
+    for product in CLI_PRODUCTS:
+        for body in ("EUCAST", "CLSI"):
+            for organism in ("Enterobacterales", "Pseudomonas aeruginosa"):
+                match = [b for b in rows if (b.product, b.body, b.organism)
+                         == (product, body, organism)]
+                assert len(match) == 1, (product, body, organism)
+
+
+def test_breakpoint_category():
+    eucast = Breakpoint("aztreonam", "Enterobacterales", "EUCAST", "breakpoint",
+                        1.0, 4.0, None, None, "eucast-breakpoints", "v15.0")
+    assert [eucast.category(m) for m in (1, 2, 4, 8)] == ["S", "I", "I", "R"]
+    none = Breakpoint("x", "Enterobacterales", "EUCAST", "none", None, None, None, None,
+                      "eucast-breakpoints", "v15.0")
+    with pytest.raises(InputError, match="no x breakpoint"):
+        none.category(1.0)
+
+
+@pytest.mark.parametrize("path", sorted((models_dir() / "regimens").glob("*.toml")),
+                         ids=lambda p: p.stem)
+def test_shipped_regimen_tables_load(path):
+    table = load_regimen_table(path.stem)
+    assert table.rows and all(r.source and r.locator for r in table.rows)
+
+
+def test_every_models_file_is_toml_or_readme():
+    for path in models_dir().rglob("*"):
+        if path.is_file():
+            assert path.suffix == ".toml" or path.name == "README.md", path
+
+
+# ---------------------------------------------------------------------------
+# PKModel behaviour
+# ---------------------------------------------------------------------------
+
+def test_clearance_broadcasts_over_virtual_patients():
+    model = load_pk_model("cefiderocol")
+    crcl = np.array([10.0, 60.0, 120.0])
+    weights = np.array([[50.0], [90.0]])
+    cl = model.clearance_l_per_h(crcl, weight_kg=weights)
+    assert cl.shape == (2, 3)
+    assert_allclose(cl[0], cl[1], rtol=1e-12)  # weight is not on cefiderocol CL
+    v = model.volume_l(weight_kg=weights)
+    assert v.shape == (2, 1) and v[1, 0] > v[0, 0]
+    assert np.ndim(model.clearance_l_per_h(50.0)) == 0
+
+
+def test_cefiderocol_clearance_is_flat_above_150():
+    model = load_pk_model("cefiderocol")
+    assert_allclose(model.clearance_l_per_h([150.0, 200.0, 300.0]),
+                    model.clearance_l_per_h(150.0), rtol=1e-12)
+
+
+def test_esrd_rule_by_threshold_and_by_flag():
+    model = load_pk_model("avibactam", source="li2019")
+    cl = model.clearance_l_per_h([3.0, 5.0, 5.01, 40.0], esrd=[False, False, False, True])
+    assert_allclose(cl[[0, 1, 3]], 10.2 * 0.0678, rtol=1e-12)
+    assert_allclose(cl[2], 10.2 * (5.01 / 80) ** 1.05, rtol=1e-12)
+
+
+def test_esrd_threshold_uses_raw_crcl_in_normalised_model():
+    model = load_pk_model("avibactam", source="xie2025")
+    # raw CrCL 14 is ESRD whatever the BSA; raw 16 with a small BSA is not
+    assert_allclose(model.clearance_l_per_h(14.0, bsa_m2=1.2), 10.3 * 0.077, rtol=1e-12)
+    assert model.clearance_l_per_h(16.0, bsa_m2=1.2) > 10.3 * 0.077
+
+
+def test_bsa_normalisation():
+    model = load_pk_model("aztreonam")
+    at_ref = model.clearance_l_per_h(80.0 * 2.0 / 1.73, bsa_m2=2.0)
+    assert_allclose(at_ref, 5.00, rtol=1e-12)
+
+
+def test_clearance_floor():
+    caz = load_pk_model("ceftazidime")
+    assert_allclose(caz.clearance_l_per_h([0.0, 1.0]), 0.40, rtol=1e-12)
+    atm = load_pk_model("aztreonam")
+    assert_allclose(atm.clearance_l_per_h(0.0), 1.46, rtol=1e-12)
+
+
+def test_clearance_rejects_bad_inputs():
+    model = load_pk_model("cefiderocol")
+    with pytest.raises(InputError, match="crcl_ml_per_min"):
+        model.clearance_l_per_h(-1.0)
+    with pytest.raises(InputError, match="weight_kg"):
+        model.clearance_l_per_h(50.0, weight_kg=0.0)
+    with pytest.raises(InputError, match="crcl_ml_per_min"):
+        model.clearance_l_per_h(float("nan"))
+    with pytest.raises(InputError, match="broadcast"):
+        model.clearance_l_per_h([1.0, 2.0], weight_kg=[60.0, 70.0, 80.0])
+
+
+def test_variability_and_extracorporeal_attributes():
+    model = load_pk_model("cefiderocol")
+    assert model.fu_fraction == 0.422
+    assert_allclose(model.cl_omega, 0.375, rtol=2e-3)  # published omega
+    assert (model.hd_fraction_removed, model.hd_session_h) == (0.60, 3.5)
+    assert model.crrt_sieving_fraction == 0.80
+    assert model.alternatives["crrt_sieving_fu_based_fraction"].value == 0.422
+
+
+def test_aztreonam_fu_conflict_is_visible():
+    model = load_pk_model("aztreonam")
+    assert model.fu_fraction == 0.616
+    assert model.params["fu_fraction"].source == "xie2025"
+    label = model.alternatives["fu_label_fraction"]
+    assert (label.value, label.source) == (0.44, "azactam-uspi")
+    assert model.with_alternative("fu_fraction", "fu_label_fraction").fu_fraction == 0.44
+    assert model.fu_fraction == 0.616  # original unchanged
+
+
+def test_partner_correlation_of_xie_avibactam():
+    model = load_pk_model("avibactam", source="xie2025")
+    assert model.correlated_with == "aztreonam_xie2025"
+    assert model.value("partner_cl_correlation") == 0.976
+    assert model.value("partner_v_correlation") == 0.986
+
+
+def test_with_alternative_rejects_unknown_names():
+    model = load_pk_model("ceftazidime")
+    with pytest.raises(InputError, match="no alternative"):
+        model.with_alternative("cl_site_ratio", "nope_ratio")
+    with pytest.raises(InputError, match="no parameter"):
+        model.with_alternative("nope_ratio", "cl_site_ciai_ratio")
+    with pytest.raises(InputError, match="in L"):
+        model.with_alternative("cl_site_ratio", "v_weight_scaled_reference_l")
+
+
+def test_unknown_and_ambiguous_analytes():
+    with pytest.raises(UnknownDrugError, match="known analytes: .*cefiderocol"):
+        load_pk_model("meropenem")
+    with pytest.raises(InputError, match="li2019, xie2025"):
+        load_pk_model("avibactam")
+    with pytest.raises(UnknownDrugError, match="known products"):
+        load_regimen_table("meropenem")
+    with pytest.raises(UnknownDrugError, match="known products"):
+        load_product("meropenem")
+
+
+def test_unit_suffixes():
+    assert unit_of("crcl_slope_above_breakpoint_per_ml_per_min", "f", "k") == "1/(mL/min)"
+    assert unit_of("hd_session_h", "f", "k") == "h"
+    assert unit_of("cl_ref_l_per_h", "f", "k") == "L/h"
+    assert set(UNIT_SUFFIXES) >= {"_mg", "_h", "_l", "_l_per_h", "_ml_per_min",
+                                  "_mg_per_l", "_kg", "_fraction", "_percent"}
+
+
+def test_format_citation_of_a_label():
+    label = Source(key="x", kind="label", evidence="label", title="XDRUG for injection. PI",
+                   year=2024, authors=("Acme Inc.",), container="Acme Inc., NJ",
+                   version="2024-03", url="https://example.org/x", accessed="2026-01-01")
+    text = format_citation(label, "Section 2.2")
+    assert text == ("Acme Inc.. XDRUG for injection. PI. Acme Inc., NJ; 2024-03. "
+                    "https://example.org/x (accessed 2026-01-01). Section 2.2.")
+
+
+def test_format_citation_truncates_long_author_lists():
+    src = load_sources()["li2019"]
+    text = format_citation(src)
+    assert text.startswith("Li J, Lovern M, Green ML, Chiu J, Zhou D, Comisar C, et al. ")
+    assert "Clin Transl Sci. 2019;12(2):151-163. doi:10.1111/cts.12585." in text
+
+
+# ---------------------------------------------------------------------------
+# Loading your own file by path; bad files raise one clear ModelFileError
+# ---------------------------------------------------------------------------
+
+def write_variant(tmp_path, replace=(), append="", name="cefiderocol_mine2026.toml"):
+    """Copy the shipped cefiderocol file with text replacements into tmp_path."""
+    text = PK_FILE.read_text()
+    for old, new in replace:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / name
+    path.write_text(text + append)
+    return path
+
+
+def test_load_own_model_by_path_with_inline_source(tmp_path):
+    own = """
+[sources.mine2026]
+kind = "paper"
+evidence = "population-pk"
+authors = ["Doe J"]
+title = "My model"
+container = "J Test"
+year = 2026
+doi = "10.0000/test"
+"""
+    path = write_variant(tmp_path, replace=[('source = "kawaguchi2021"', 'source = "mine2026"')],
+                         append=own)
+    model = load_pk_model(path)
+    assert model.key == "cefiderocol_mine2026" and model.source == "mine2026"
+    assert model.cite()[0].title == "My model"
+    assert_allclose(model.clearance_l_per_h(83.0), 4.04 * 0.981)
+
+
+def bad_file_cases():
+    return {
+        "unknown_top_key": ([("schema_version = 1", 'schema_version = 1\ncolour = "red"')], "",
+                            "'colour'", "unknown key"),
+        "unknown_param_field": ([("value = 4.04\n", "value = 4.04\nvalu = 1\n")], "",
+                                "parameters.cl_ref_l_per_h.valu", "unknown key"),
+        "unknown_param_name": ([], '\n[parameters.cl_extra_ratio]\nvalue = 1.0\nlocator = "x"\n',
+                               "parameters.cl_extra_ratio", "unknown key"),
+        "missing_header_source": ([('source = "kawaguchi2021"\n', "")], "", "'source'",
+                                  "required key is missing"),
+        "unresolved_source": ([('source = "katsube2017jcp"', 'source = "nosuch2099"')], "",
+                              "parameters.hd_removed_fraction.source", "not in the bibliography"),
+        "missing_locator": ([('locator = "Table 2, CL (RSE 1.8 %); footnote b equation"\n', "")],
+                            "", "parameters.cl_ref_l_per_h.locator", "required key is missing"),
+        "nan_value": ([("value = 4.04", "value = nan")], "", "parameters.cl_ref_l_per_h.value",
+                      "finite"),
+        "inf_value": ([("value = 0.682", "value = inf")], "", "parameters.crcl_exponent.value",
+                      "finite"),
+        "wrong_suffix": ([("[parameters.cl_ref_l_per_h]", "[parameters.cl_ref_l_per_hour]")], "",
+                         "parameters.cl_ref_l_per_hour", "no known unit suffix"),
+        "wrong_suffix_alternative": ([], '\n[alternatives.v_big_litres]\nvalue = 1.0\nlocator = "x"\n',
+                                     "alternatives.v_big_litres", "no known unit suffix"),
+        "renamed_param_unit": ([("[parameters.cl_ref_l_per_h]", "[parameters.cl_ref_ml_per_h]")],
+                               "", "parameters.cl_ref_ml_per_h", "unknown key"),
+        "fraction_above_one": ([("value = 0.422", "value = 1.422")], "",
+                               "parameters.fu_fraction.value", "fraction"),
+        "negative_volume": ([("value = 0.798", "value = -0.798")], "",
+                            "parameters.v_fixed_l.value", ">= 0"),
+        "bad_schema_version": ([("schema_version = 1", "schema_version = 2")], "",
+                               "schema_version", "unknown version"),
+        "bad_renal_covariate": ([('renal_covariate = "crcl_raw"', 'renal_covariate = "egfr"')],
+                                "", "renal_covariate", "unknown value"),
+        "esrd_pair_incomplete": ([], '\n[parameters.esrd_cl_ratio]\nvalue = 0.1\nlocator = "x"\n',
+                                 "parameters.esrd_crcl_max_ml_per_min", "go together"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(bad_file_cases()))
+def test_bad_pk_file_names_file_key_and_reason(tmp_path, case):
+    replace, append, key, reason = bad_file_cases()[case]
+    path = write_variant(tmp_path, replace=replace, append=append)
+    with pytest.raises(ModelFileError) as info:
+        load_pk_model(path)
+    message = str(info.value)
+    assert str(path) in message and key in message and reason in message, message
+
+
+def test_invalid_toml_and_missing_file(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("schema_version = = 1\n")
+    with pytest.raises(ModelFileError, match="not valid TOML"):
+        load_pk_model(path)
+    with pytest.raises(ModelFileError, match="file not found"):
+        load_pk_model(tmp_path / "absent.toml")
+
+
+# --- files inside a copied models/ tree ------------------------------------
+
+@pytest.fixture
+def models_copy(tmp_path):
+    root = tmp_path / "models"
+    shutil.copytree(models_dir(), root)
+    return root
+
+
+def test_duplicate_source_key_across_files(models_copy):
+    extra = models_copy / "sources" / "zz_extra.toml"
+    extra.write_text('[li2019]\nkind = "paper"\nevidence = "review"\ntitle = "x"\n'
+                     'year = 2019\ndoi = "10.0/x"\n')
+    with pytest.raises(ModelFileError, match=r"zz_extra\.toml: key 'li2019': .*defined twice"):
+        load_sources(models_copy)
+
+
+def test_bad_source_entry(models_copy):
+    extra = models_copy / "sources" / "extra.toml"
+    extra.write_text('[zz2020]\nkind = "paper"\nevidence = "gossip"\ntitle = "x"\n'
+                     'year = 2020\ndoi = "10.0/x"\n')
+    with pytest.raises(ModelFileError, match=r"key 'zz2020.evidence': unknown evidence tier"):
+        load_sources(models_copy)
+    extra.write_text('[zz2020]\nkind = "paper"\nevidence = "review"\ntitle = "x"\n'
+                     'year = 2020\nurl = "https://example.org"\n')
+    with pytest.raises(ModelFileError, match=r"key 'zz2020.accessed'"):
+        load_sources(models_copy)
+
+
+def test_bad_targets_file(models_copy):
+    path = models_copy / "targets.toml"
+    text = path.read_text()
+    path.write_text(text.replace('metric = "ft_above_mic"', 'metric = "auc_over_mic"', 1))
+    with pytest.raises(ModelFileError, match=r"products\.cefiderocol\.component\[0\]\.metric"):
+        load_targets(models_copy)
+    path.write_text(text.replace("threshold_mg_per_l = 1.0\n", "", 1))
+    with pytest.raises(ModelFileError, match="threshold_mg_per_l"):
+        load_targets(models_copy)
+    path.write_text(text.replace("s_le_mg_per_l = 2\n", "", 1))
+    with pytest.raises(ModelFileError, match=r"breakpoint\[0\]"):
+        load_breakpoints(models_copy)
+    path.write_text(text.replace('cefiderocol = "kawaguchi2021"', 'cefiderocol = "smith1999"'))
+    with pytest.raises(ModelFileError, match="no PK model file"):
+        load_targets(models_copy)
+
+
+REGIMEN_HEADER = """schema_version = 1
+product = "cefiderocol"
+display_name = "Cefiderocol"
+analytes = ["cefiderocol"]
+crcl_bounds = "[)"
+"""
+
+
+def regimen_row(lo, hi, bounds=None, state="native", axis="crcl_ml_per_min"):
+    bounds_line = f'{axis.split("_")[0]}_bounds = "{bounds}"\n' if bounds else ""
+    return f"""
+[[regimen]]
+component = "cefiderocol"
+jurisdiction = ["US"]
+renal_state = "{state}"
+{axis} = [{lo}, {hi}]
+{bounds_line}dose_mg = 1000
+analyte_dose_mg = {{ cefiderocol = 1000 }}
+interval_h = 8
+infusion_h = 3
+max_daily_dose_mg = 8000
+source = "fetroja-uspi"
+locator = "Section 2.2, Table 1"
+"""
+
+
+def write_regimens(root, rows):
+    path = root / "regimens" / "cefiderocol.toml"
+    path.write_text(REGIMEN_HEADER + "".join(rows))
+    return path
+
+
+def test_minimal_regimen_table_tiles(models_copy):
+    write_regimens(models_copy, [regimen_row(0, 30), regimen_row(30, "inf"),
+                                 regimen_row(0, 2, "[]", "crrt", "effluent_l_per_h"),
+                                 regimen_row(2, "inf", "(]", "crrt", "effluent_l_per_h")])
+    table = load_regimen_table("cefiderocol", root=models_copy)
+    assert [r.contains(30.0) for r in table.rows[:2]] == [False, True]
+    assert [r.contains(2.0) for r in table.rows[2:]] == [True, False]
+
+
+@pytest.mark.parametrize("rows, key, reason", [
+    ([regimen_row(0, 30), regimen_row(31, "inf")], "regimen[1].crcl_ml_per_min",
+     "gap between 30 and 31"),
+    ([regimen_row(0, 30), regimen_row(20, "inf")], "regimen[1].crcl_ml_per_min", "overlaps row 0"),
+    ([regimen_row(0, 30, "[]"), regimen_row(30, "inf")], "regimen[1].crcl_ml_per_min",
+     "both include the shared edge 30"),
+    ([regimen_row(0, 30, "()"), regimen_row(30, "inf", "(]")], "regimen[0].crcl_ml_per_min",
+     "start at 0 and include it"),
+    ([regimen_row(0, 30), regimen_row(30, 200)], "regimen[1].crcl_ml_per_min",
+     "must end at +inf"),
+    ([regimen_row(5, "inf")], "regimen[0].crcl_ml_per_min", "start at 0"),
+    ([regimen_row("inf", "inf")], "regimen[0].crcl_ml_per_min[0]", "finite"),
+    ([regimen_row(0, "nan")], "regimen[0].crcl_ml_per_min[1]", "finite"),
+    ([regimen_row(0, "inf", "[>")], "regimen[0].crcl_bounds", "use one of"),
+    ([regimen_row(0, "inf", state="crrt")], "regimen[0].effluent_l_per_h", "needs"),
+])
+def test_bad_regimen_tables(models_copy, rows, key, reason):
+    path = write_regimens(models_copy, rows)
+    with pytest.raises(ModelFileError) as info:
+        load_regimen_table("cefiderocol", root=models_copy)
+    message = str(info.value)
+    assert str(path) in message and f"'{key}'" in message and reason in message, message
+
+
+def test_regimen_rows_are_grouped_by_jurisdiction(models_copy):
+    eu_only = regimen_row(0, "inf").replace('["US"]', '["EU"]')
+    write_regimens(models_copy, [regimen_row(0, 30), regimen_row(30, "inf"), eu_only])
+    assert len(load_regimen_table("cefiderocol", root=models_copy).rows) == 3
+
