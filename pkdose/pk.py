@@ -346,32 +346,33 @@ def simulate(cl_l_per_h, v_l, dosing, extra=None, *, t_end_h, t_start_h=0.0, ste
         cl_total = cl_total + (added[:, None] if added.ndim == 1 else added.T)
     k = cl_total / v[None, :]
     c_inf = rate[:, None] / cl_total
-    decay = np.exp(-k * np.diff(t_b)[:, None])
+    k_dt = k * np.diff(t_b)[:, None]
+    rise = -np.expm1(-k_dt)  # 1 - exp(-k dt), exact even for tiny k dt
+    decay = 1.0 - rise  # absolute error ~1e-16, harmless where decay is tiny
     jump = bolus_mg[:, None] / v[None, :]
     c0 = np.zeros_like(cl)
     if steady_state:
-        c0 = _periodic_start(decay, c_inf, jump)
-    c_start, c_end = _walk(c0, decay, c_inf, jump)
+        c0 = _periodic_start(decay, rise, c_inf, jump, k_dt.sum(axis=0))
+    c_start, c_end = _walk(c0, decay, rise, c_inf, jump)
     return Profile(t_b, c_start.T, c_end.T, k.T, c_inf.T, cl_total.T)
 
 
-def _walk(c0, decay, c_inf, jump):
+def _walk(c0, decay, rise, c_inf, jump):
     """March the exact interval solution from the initial concentration (interval-major arrays)."""
     c_start = np.empty_like(decay)
     c_end = np.empty_like(decay)
     c = c0
     for i in range(decay.shape[0]):
         c_start[i] = c + jump[i]
-        c = c_start[i] * decay[i] + c_inf[i] * (1.0 - decay[i])
+        c = c_start[i] * decay[i] + c_inf[i] * rise[i]
         c_end[i] = c
     return c_start, c_end
 
 
-def _periodic_start(decay, c_inf, jump):
-    """Initial concentration that the schedule reproduces after one period."""
-    _, c_end = _walk(np.zeros(decay.shape[1]), decay, c_inf, jump)
-    a = np.prod(decay, axis=0)
-    return c_end[-1] / (1.0 - a)
+def _periodic_start(decay, rise, c_inf, jump, k_dt_total):
+    """Initial concentration that the schedule reproduces after one period: b / (1 - a)."""
+    _, c_end = _walk(np.zeros(decay.shape[1]), decay, rise, c_inf, jump)
+    return c_end[-1] / -np.expm1(-k_dt_total)
 
 
 def _check_window(profile, t0, t1):
