@@ -1544,7 +1544,8 @@ def load_product(product, root=None):
 # ---------------------------------------------------------------------------
 
 _REGIMEN_HEADER_REQUIRED = ("schema_version", "product", "display_name", "analytes", "regimen")
-_REGIMEN_HEADER_OPTIONAL = ("crcl_bounds", "effluent_bounds", "note")
+_REGIMEN_HEADER_OPTIONAL = ("crcl_bounds", "effluent_bounds", "note", "vial")
+_VIAL_KEYS = ("component", "dose_mg", "source", "locator", "note")
 _ROW_REQUIRED = ("component", "jurisdiction", "renal_state", "dose_mg", "interval_h",
                  "infusion_h", "max_daily_dose_mg", "source", "locator")
 _ROW_OPTIONAL = ("crcl_ml_per_min", "crcl_bounds", "effluent_l_per_h", "effluent_bounds",
@@ -1639,6 +1640,11 @@ class RegimenTable:
         Regimen rows in file order [-].
     path : pathlib.Path
         File read [-].
+    vial_mg : Mapping[str, float]
+        Component -> product amount in one vial, the step of model-informed
+        doses (half vials) [mg].
+    vial_citations : Mapping[str, tuple]
+        Component -> (source, locator) of the vial size [-].
     """
 
     product: str
@@ -1646,6 +1652,8 @@ class RegimenTable:
     analytes: tuple
     rows: tuple
     path: Path
+    vial_mg: object = field(default_factory=lambda: MappingProxyType({}))
+    vial_citations: object = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _row_range(row, defaults, path, key_path):
@@ -1777,5 +1785,28 @@ def load_regimen_table(product, root=None):
     rows = tuple(_read_regimen_row(r, data, data["analytes"], sources, path, f"regimen[{i}]")
                  for i, r in enumerate(raw_rows))
     _check_all_tilings(rows, path)
+    vials = _read_vials(data.get("vial", []), {r.component for r in rows}, sources, path)
     return RegimenTable(product=product, display_name=data["display_name"],
-                        analytes=tuple(data["analytes"]), rows=rows, path=path)
+                        analytes=tuple(data["analytes"]), rows=rows, path=path,
+                        vial_mg=MappingProxyType({c: v[0] for c, v in vials.items()}),
+                        vial_citations=MappingProxyType({c: v[1] for c, v in vials.items()}))
+
+
+def _read_vials(tables, components, sources, path):
+    """``[[vial]]`` rows: one vial size per component, cited."""
+    out = {}
+    for i, row in enumerate(_table_list(tables, path, "vial") if tables else ()):
+        key = f"vial[{i}]"
+        check_keys(row, _VIAL_KEYS, path, key, required=("component", "dose_mg", "source", "locator"))
+        if row["component"] not in components:
+            _fail(path, f"{key}.component", f"{row['component']!r} is not a component of this table")
+        dose = _check_number(row["dose_mg"], path, f"{key}.dose_mg")
+        if dose <= 0:
+            _fail(path, f"{key}.dose_mg", "must be > 0 [mg]")
+        out[row["component"]] = (dose, (check_source(row["source"], sources, path, f"{key}.source"),
+                                        _text(row["locator"], path, f"{key}.locator")))
+    missing = sorted(components - set(out))
+    if missing:
+        _fail(path, "vial", f"no [[vial]] row for component(s) {missing}: every component needs "
+              "a cited vial size (the step of model-informed doses)")
+    return out

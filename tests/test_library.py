@@ -410,6 +410,14 @@ analytes = ["cefiderocol"]
 crcl_bounds = "[)"
 """
 
+VIAL = """
+[[vial]]
+component = "cefiderocol"
+dose_mg = 1000
+source = "fetroja-uspi"
+locator = "Section 3"
+"""
+
 
 def regimen_row(lo, hi, bounds=None, state="native", axis="crcl_ml_per_min"):
     bounds_line = f'{axis.split("_")[0]}_bounds = "{bounds}"\n' if bounds else ""
@@ -429,9 +437,9 @@ locator = "Section 2.2, Table 1"
 """
 
 
-def write_regimens(root, rows):
+def write_regimens(root, rows, vial=VIAL):
     path = root / "regimens" / "cefiderocol.toml"
-    path.write_text(REGIMEN_HEADER + "".join(rows))
+    path.write_text(REGIMEN_HEADER + "".join(rows) + vial)
     return path
 
 
@@ -442,6 +450,23 @@ def test_minimal_regimen_table_tiles(models_copy):
     table = load_regimen_table("cefiderocol", root=models_copy)
     assert [r.contains(30.0) for r in table.rows[:2]] == [False, True]
     assert [r.contains(2.0) for r in table.rows[2:]] == [True, False]
+    assert table.vial_mg["cefiderocol"] == 1000.0
+    assert table.vial_citations["cefiderocol"] == ("fetroja-uspi", "Section 3")
+
+
+@pytest.mark.parametrize("vial, key, reason", [
+    ("", "vial", "no [[vial]] row for component(s) ['cefiderocol']"),
+    (VIAL.replace("dose_mg = 1000", "dose_mg = 0"), "vial[0].dose_mg", "must be > 0"),
+    (VIAL.replace('component = "cefiderocol"', 'component = "meropenem"'), "vial[0].component",
+     "not a component"),
+    (VIAL.replace('source = "fetroja-uspi"\n', ""), "vial[0]", "source"),
+])
+def test_bad_vial_rows(models_copy, vial, key, reason):
+    path = write_regimens(models_copy, [regimen_row(0, "inf")], vial=vial)
+    with pytest.raises(ModelFileError) as info:
+        load_regimen_table("cefiderocol", root=models_copy)
+    message = str(info.value)
+    assert str(path) in message and f"'{key}" in message and reason in message, message
 
 
 @pytest.mark.parametrize("rows, key, reason", [
