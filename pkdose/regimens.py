@@ -455,9 +455,21 @@ def format_regimen(regimen):
     >>> format_regimen(Regimen("aztreonam", 500, 8, 0.5, loading_dose_mg=2000,
     ...                        post_hd_supplement_mg=250))
     '2 g IV loading dose, then 0.5 g IV q8h, each dose infused over 0.5 h; plus 0.25 g IV after each dialysis session'
+
+    A continuous infusion (infusion as long as the interval) is written per 24 h:
+
+    >>> format_regimen(Regimen("cefiderocol", 3500, 24, 24))
+    '3.5 g IV per 24 h as a continuous infusion'
     """
     doses = regimen.analyte_dose_mg
     main = f"{_amount(regimen.dose_mg, doses)} IV q{_hours(regimen.interval_h)}h"
+    if regimen.infusion_h >= regimen.interval_h:
+        daily = 24.0 / regimen.interval_h
+        main = f"{_amount(regimen.dose_mg * daily, doses, daily)} IV per 24 h as a continuous infusion"
+        if regimen.loading_dose_mg is not None:
+            scale = regimen.loading_dose_mg / sum(doses.values()) if doses else 1.0
+            main = f"{_amount(regimen.loading_dose_mg, doses, scale)} IV loading dose, then {main}"
+        return main
     if regimen.loading_dose_mg is None:
         text = f"{main}, infused over {_hours(regimen.infusion_h)} h"
     else:

@@ -184,4 +184,4 @@ def format_citation(source, locator=""):
         parts.append(f"{source.url}{suffix}")
     if locator:
         parts.append(locator)
-    return ". ".join(parts) + "."
+    return ". ".join(p.rstrip(".") for p in parts) + "."  # "Inc." + ". " must not give "Inc.."
