@@ -256,7 +256,7 @@ def test_format_citation_of_a_label():
                    year=2024, authors=("Acme Inc.",), container="Acme Inc., NJ",
                    version="2024-03", url="https://example.org/x", accessed="2026-01-01")
     text = format_citation(label, "Section 2.2")
-    assert text == ("Acme Inc.. XDRUG for injection. PI. Acme Inc., NJ; 2024-03. "
+    assert text == ("Acme Inc. XDRUG for injection. PI. Acme Inc., NJ; 2024-03. "
                     "https://example.org/x (accessed 2026-01-01). Section 2.2.")
 
 
