@@ -273,7 +273,8 @@ class PKCheck:
         One row per target component at the requested MIC: typical %fT and the
         component's own PTA [-].
     pta : pandas.DataFrame
-        Joint PTA over the MIC grid (and the requested MIC) [-].
+        Joint PTA (``pta_fraction``) and each component's own PTA
+        (``pta_<analyte>_fraction``) over the MIC grid and the requested MIC [-].
     mic_mg_per_l : float
         The MIC the check was made at [mg/L].
     pta_at_mic : float
@@ -347,20 +348,22 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     grid = np.unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
     pop = _population(courses, n, rng)
     joint = np.ones((grid.size, n), dtype=bool)
-    rows = []
+    rows, per_component = [], {}
     for comp in product.target.components:
         c = courses[comp.analyte]
         thr = _thresholds(comp, grid)
         ft = ft_above_percent(_simulate(c, *pop[comp.analyte]), thr, c.model.fu_fraction, 0, c.period_h)
         met = attainment(ft, comp.ft_percent)
         joint &= met
+        per_component[f"pta_{comp.analyte}_fraction"] = met.mean(axis=1)
         typ = ft_above_percent(_simulate(c, c.cl_l_per_h, c.v_l), thr, c.model.fu_fraction, 0, c.period_h)[:, 0]
         k = int(np.searchsorted(grid, mic_mg_per_l))
         rows.append({"analyte": comp.analyte, "metric": comp.metric,
                      "threshold_mg_per_l": float(thr[k]), "required_ft_percent": comp.ft_percent,
                      "typical_ft_percent": float(typ[k]), "pta_fraction": float(met[k].mean()),
                      "source": comp.source, "locator": comp.locator})
-    table = pd.DataFrame({"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n})
+    table = pd.DataFrame({"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n,
+                          **per_component})
     k = int(np.searchsorted(grid, mic_mg_per_l))
     targets = pd.DataFrame(rows)
     return PKCheck(courses, _typical_rows(courses), targets, table, float(mic_mg_per_l),

@@ -43,7 +43,9 @@ import numpy as np
 from .errors import InputError, OutOfRangeError
 from .exposure import Covariates, pk_check
 from .guidelines import canonical_mechanism, recommendations, warnings_for
-from .library import load_product, load_regimen_table, load_sources
+from types import MappingProxyType
+
+from .library import load_pk_model, load_product, load_regimen_table, load_sources
 from .patient import CRRT, Haemodialysis, Native, renal_assessment
 from .regimens import Regimen, exceeds_label_maximum, select_regimens
 from .sources import format_citation
@@ -56,6 +58,8 @@ __all__ = [
     "recommend",
     "search_regimens",
     "default_mic",
+    "renal_summary",
+    "with_pk_models",
 ]
 
 #: PTA a regimen must reach to be called adequate [-].
@@ -269,13 +273,50 @@ def _warnings(regimens, renal, product_name):
                        f"of {r.max_daily_dose_mg:g} mg/day — not a label dose; specialist review")
     if renal.renal_state == "ihd":
         out.append("Dialysis days: start the dose(s) marked 'after HD' when the session ends.")
-    if renal.renal_state != "native" and renal.assessment is not None:
+    a = renal.assessment
+    if renal.renal_state != "native" and a is not None and a.crcl_cockcroft_gault_ml_per_min is not None:
         out.append("SCr-based CrCL is not valid on renal replacement; the residual CrCL was used.")
     return tuple(out)
 
 
+def with_pk_models(prod, paths):
+    """Replace a product's default PK models by user model files.
+
+    Parameters
+    ----------
+    prod : Product
+        From :func:`pkdose.library.load_product` [-].
+    paths : sequence of str or pathlib.Path
+        Model files (format in ``models/README.md``); each replaces the
+        product's model of the same analyte [-].
+
+    Returns
+    -------
+    Product
+
+    Raises
+    ------
+    ModelFileError
+        A file is malformed.
+    InputError
+        A file's analyte is not part of the product.
+
+    References
+    ----------
+    .. [1] ``models/README.md``, "Your own model file".
+    """
+    models = dict(prod.pk_models)
+    for path in paths:
+        model = load_pk_model(path)
+        if model.analyte not in models:
+            raise InputError(f"model file {path} is for {model.analyte!r}, which {prod.name} does not "
+                             f"contain (analytes: {', '.join(models)})")
+        models[model.analyte] = model
+    return replace(prod, pk_models=MappingProxyType(models))
+
+
 def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None, mic_mg_per_l=None,
-                jurisdiction="US", weight_rule="auto", n=1000, rng=2026, search=True):
+                jurisdiction="US", weight_rule="auto", n=1000, rng=2026, search=True, pk_model_files=()):
     r"""Adjusted regimen for one patient, its sources, and how it performs in the PK model.
 
     Parameters
@@ -302,6 +343,8 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
         Random source (SPEC 7) [-].
     search : bool, optional
         Search a model-informed regimen when PTA < 90 % or no label row exists [-].
+    pk_model_files : sequence of str, optional
+        User PK model files replacing the defaults of their analytes [-].
 
     Returns
     -------
@@ -323,7 +366,7 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     >>> a.regimens[0].dose_mg, a.regimens[0].interval_h, a.regimens[0].infusion_h
     (1500.0, 8.0, 3.0)
     """
-    prod = load_product(product)
+    prod = with_pk_models(load_product(product), pk_model_files)
     table = load_regimen_table(product)
     renal = renal_summary(patient, renal_state, crcl_ml_per_min=crcl_ml_per_min, weight_rule=weight_rule)
     if mic_mg_per_l is None:
@@ -439,6 +482,7 @@ def search_regimens(product, table, cov, mic_mg_per_l, label_regimens=(), *, n=1
     for combo in combos:
         chk = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, mics=())
         if chk.pta_at_mic >= PTA_GOAL:
+            chk = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng)  # full MIC grid
             note = (f"Lowest daily dose on the search grid with PTA ≥ {PTA_GOAL:.0%} at MIC "
                     f"{mic_mg_per_l:g} mg/L. Model-informed, NOT labelled dosing: confirm with a specialist "
                     "and, where available, therapeutic drug monitoring; check in-use stability for "

@@ -340,7 +340,7 @@ def advice_text(advice, *, disclaimer=True):
     out = [DISCLAIMER, ""] if disclaimer else []
     out.append(f"{advice.display_name} ({advice.jurisdiction} label) — {state}")
     out.append(f"Renal    CrCL {r.crcl_ml_per_min:.0f} mL/min: {r.method}")
-    if r.weight_explanation:
+    if r.weight_explanation and r.weight_explanation not in r.method:
         out.append(f"         weight used: {r.weight_explanation}")
     if r.renal_state == "crrt":
         out.append(f"         CRRT {r.state.modality}, effluent {r.state.effluent_l_per_h:g} L/h")
