@@ -143,6 +143,10 @@ def build_parser():
         p.add_argument("--model-informed", action="store_true",
                        help="use the model-informed regimen instead of the label regimen")
 
+    p = sub.add_parser("serve", help="start the local web calculator (needs the 'web' extra)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+
     p = sub.add_parser("models", help="list or check model files")
     p.add_argument("action", nargs="?", default="list", choices=("list", "check"))
     p.add_argument("file", nargs="?", help="model file to check (with 'check')")
@@ -413,7 +417,19 @@ def _cmd_models(args):
     return "\n".join(lines)
 
 
-COMMANDS = {"crcl": _cmd_crcl, "dose": _cmd_dose, "recommend": _cmd_recommend, "simulate": _cmd_simulate,
+def _cmd_serve(args):
+    try:
+        from .web import serve
+    except ImportError as exc:  # fastapi/uvicorn are optional
+        raise InputError(f"the web calculator needs the 'web' extra: pip install 'pkdose[web]' ({exc.name} "
+                         "is missing)") from None
+    if not 0 < args.port < 65536:
+        raise InputError(f"--port {args.port} is outside 1-65535")
+    serve(host=args.host, port=args.port)
+    return ""
+
+
+COMMANDS = {"serve": _cmd_serve, "crcl": _cmd_crcl, "dose": _cmd_dose, "recommend": _cmd_recommend, "simulate": _cmd_simulate,
             "pta": _cmd_pta, "models": _cmd_models}
 
 
