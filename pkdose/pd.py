@@ -20,9 +20,43 @@ References
 import numpy as np
 
 from .errors import InputError
-from .pk import time_above
+from .pk import concentration, time_above
 
-__all__ = ["ft_above_percent"]
+__all__ = ["ft_above_percent", "free_concentration"]
+
+
+def free_concentration(profile, t_h, fu_fraction):
+    r"""Unbound concentration at any times: :math:`C_u = f_u\,C`.
+
+    Parameters
+    ----------
+    profile : Profile
+        Result of :func:`pkdose.pk.simulate` [-].
+    t_h : array_like
+        Times inside the simulated window [h].
+    fu_fraction : float
+        Unbound fraction in plasma [-].
+
+    Returns
+    -------
+    ndarray, shape (n_patients, n_times)
+        Free concentration [mg/L].
+
+    References
+    ----------
+    .. [1] Rowland M, Tozer TN. Clinical Pharmacokinetics and Pharmacodynamics.
+       4th ed. Lippincott Williams & Wilkins; 2011. Chapter 4 (binding).
+
+    Examples
+    --------
+    >>> from pkdose.pk import simulate, regimen_dosing
+    >>> p = simulate(1.0, 10.0, regimen_dosing(1000, 24, 0, 1), t_end_h=24)
+    >>> free_concentration(p, [0.0], 0.42).round(3).tolist()
+    [[42.0]]
+    """
+    if not 0 < fu_fraction <= 1:
+        raise InputError(f"fu_fraction must be in (0, 1], got {fu_fraction!r}")
+    return fu_fraction * concentration(profile, t_h)
 
 
 def ft_above_percent(profile, threshold_free_mg_per_l, fu_fraction, t0_h, t1_h):
