@@ -1,0 +1,299 @@
+"""Wiring of pkdose.exposure: dialysis weeks, CRRT, periods, joint PTA, populations, errors.
+
+The numbers themselves are tested at layer 1 (test_pk, test_pd, test_pta,
+test_extracorporeal) and against published values (tests/validation); here we
+check that exposure.py connects them as its docstrings say.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import pkdose.exposure as exposure
+from pkdose.errors import InputError
+from pkdose.exposure import Covariates, analyte_courses, pk_check
+from pkdose.extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
+from pkdose.library import load_product, load_regimen_table
+from pkdose.patient import CRRT, HDSchedule, Haemodialysis, Native
+from pkdose.regimens import Regimen, select_regimens
+from pkdose.schedule import WEEK_H, hd_dose_times
+
+N = 300  # virtual patients: enough for the invariants, fast
+
+
+def label(product, crcl=None, state="native", effluent=None):
+    """Label regimens of a product (US) for a CrCL or an effluent rate."""
+    return select_regimens(load_regimen_table(product), crcl_ml_per_min=crcl, renal_state=state,
+                           effluent_l_per_h=effluent)
+
+
+# --- haemodialysis week -------------------------------------------------------------
+
+HD_CASES = [
+    # product, schedule, residual CrCL
+    ("aztreonam", HDSchedule(("Mon", "Wed", "Fri"), 8.0, 4.0), 5.0),
+    ("cefiderocol", HDSchedule(("Tue", "Thu", "Sat"), 13.5, 3.5), 5.0),
+    ("ceftazidime-avibactam", HDSchedule(("Mon", "Wed", "Fri"), 7.0, 4.0), 3.0),
+    ("aztreonam-avibactam", HDSchedule(("Mon", "Thu", "Sat"), 18.0, 4.0), 10.0),
+]
+
+
+@pytest.mark.parametrize("product, schedule, residual", HD_CASES, ids=[c[0] for c in HD_CASES])
+def test_hd_week_doses_sessions_and_supplements(product, schedule, residual):
+    prod = load_product(product)
+    regs = label(product, residual, "ihd")
+    cov = Covariates(residual, Haemodialysis(schedule, residual))
+    courses = analyte_courses(prod, regs, cov)
+    start, end = hd_sessions(schedule, 0.0, WEEK_H)
+    ends = np.unique(end % WEEK_H)
+    reg = regs[0]
+    for analyte, c in courses.items():
+        assert c.period_h == WEEK_H
+        # sessions of the week are the ExtraClearance windows, at the calibrated clearance
+        assert_allclose(c.extra.start_h, start)
+        assert_allclose(c.extra.end_h, np.minimum(end, WEEK_H))
+        model = prod.pk_models[analyte]
+        cl_hd = calibrate_hd_clearance(model.hd_fraction_removed, model.hd_session_h,
+                                       float(model.volume_l()),
+                                       float(model.clearance_l_per_h(5.0, esrd=True)))
+        assert_allclose(c.extra.cl_l_per_h, cl_hd, rtol=1e-12)
+        assert c.extracorporeal_cl_l_per_h == pytest.approx(cl_hd, rel=1e-12)
+        # maintenance doses where schedule.hd_dose_times puts them: a dose starts at every session end
+        share = reg.analyte_dose_mg[analyte]
+        maintenance = np.isclose(c.dosing.amount_mg, share)
+        assert_allclose(np.sort(c.dosing.start_h[maintenance]), hd_dose_times(reg.interval_h, ends))
+        assert set(np.round(ends, 9)) <= set(np.round(c.dosing.start_h[maintenance], 9))
+        assert np.all(c.dosing.duration_h == reg.infusion_h)
+        # no maintenance dose starts inside a session
+        inside = (c.dosing.start_h[:, None] > start) & (c.dosing.start_h[:, None] < end)
+        assert not inside.any()
+
+
+def test_hd_supplement_starts_at_each_session_end():
+    """Aztreonam (Azactam PI): 1/8 of the initial dose after each session, on top of the q8h doses."""
+    schedule = HDSchedule(("Mon", "Wed", "Fri"), 8.0, 4.0)
+    reg = label("aztreonam", 5.0, "ihd")[0]
+    assert reg.post_hd_supplement_mg == 250
+    c = analyte_courses(load_product("aztreonam"), [reg], Covariates(5.0, Haemodialysis(schedule, 5.0)))["aztreonam"]
+    ends = hd_sessions(schedule, 0.0, WEEK_H)[1]
+    supplement = c.dosing.amount_mg == 250
+    assert_allclose(np.sort(c.dosing.start_h[supplement]), ends)
+    assert np.sum(c.dosing.amount_mg == 500) == len(hd_dose_times(8, ends)) == 21
+    assert np.all(np.diff(c.dosing.start_h) >= 0)  # sorted
+
+
+def test_no_supplement_without_dialysis():
+    reg = Regimen("aztreonam", 500, 8, 0.5, analyte_dose_mg={"aztreonam": 500}, post_hd_supplement_mg=250)
+    c = analyte_courses(load_product("aztreonam"), [reg], Covariates(20.0, Native()))["aztreonam"]
+    assert c.extra is None and c.extracorporeal_cl_l_per_h == 0
+    assert c.period_h == 8.0
+    assert_allclose(c.dosing.amount_mg, [500.0])  # one q8h dose per 8-h period, no supplement
+
+
+# --- CRRT ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("product, effluent, modality", [
+    ("cefiderocol", 3.0, "CVVHDF"), ("ceftazidime-avibactam", 2.0, "CVVH"), ("aztreonam-avibactam", 1.5, "CVVHD")])
+def test_crrt_clearance_is_coefficient_times_effluent(product, effluent, modality):
+    prod = load_product(product)
+    reg = Regimen(product, 2000, 8, 3, analyte_dose_mg={a: 1000.0 for a in prod.pk_models})
+    courses = analyte_courses(prod, [reg], Covariates(5.0, CRRT(effluent, modality)))
+    for analyte, c in courses.items():
+        expected = prod.pk_models[analyte].crrt_sieving_fraction * effluent
+        assert c.extracorporeal_cl_l_per_h == pytest.approx(expected, rel=1e-12)
+        assert expected == pytest.approx(crrt_clearance(effluent, prod.pk_models[analyte].crrt_sieving_fraction,
+                                                        modality))
+        assert_allclose(c.extra.start_h, [0.0])
+        assert_allclose(c.extra.end_h, [c.period_h])
+        assert c.period_h == 8.0
+
+
+def test_crrt_label_regimen_clearance_lowers_exposure():
+    """Cefiderocol US CRRT table: more effluent, more clearance, lower AUC per dose."""
+    prod = load_product("cefiderocol")
+    reg = label("cefiderocol", state="crrt", effluent=2.0)
+    low = pk_check(prod, reg, Covariates(5.0, CRRT(1.0)), mic_mg_per_l=4, n=10, rng=1, mics=())
+    high = pk_check(prod, reg, Covariates(5.0, CRRT(2.0)), mic_mg_per_l=4, n=10, rng=1, mics=())
+    cl_own = float(prod.pk_models["cefiderocol"].clearance_l_per_h(5.0))
+    for chk, eff in [(low, 1.0), (high, 2.0)]:
+        row = chk.typical.iloc[0]
+        assert row["extracorporeal_cl_l_per_h"] == pytest.approx(0.80 * eff)
+        assert row["auc24_mg_h_per_l"] == pytest.approx(3000 / (cl_own + 0.80 * eff), rel=1e-9)
+
+
+# --- period ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("crcl, taus, period", [
+    (20.0, (12, 8), 24.0),   # CZA q12h + aztreonam q8h
+    (3.0, (48, 8), 48.0),    # CZA q48h + aztreonam q8h
+    (100.0, (8, 8), 8.0),
+])
+def test_period_is_lcm_of_component_intervals(crcl, taus, period):
+    regs = label("ceftazidime-avibactam+aztreonam", crcl)
+    assert tuple(r.interval_h for r in regs) == taus
+    courses = analyte_courses(load_product("ceftazidime-avibactam+aztreonam"), regs, Covariates(crcl, Native()))
+    assert set(courses) == {"ceftazidime", "avibactam", "aztreonam"}
+    assert {c.period_h for c in courses.values()} == {period} == {float(math.lcm(*taus))}
+    # every analyte gets period / its own interval doses
+    tau = {"ceftazidime": taus[0], "avibactam": taus[0], "aztreonam": taus[1]}
+    for analyte, c in courses.items():
+        assert c.dosing.start_h.size == period / tau[analyte]
+
+
+def test_intervals_that_are_not_whole_hours_cannot_be_combined():
+    regs = [Regimen("ceftazidime-avibactam", 2500, 7.5, 2, analyte_dose_mg={"ceftazidime": 2000, "avibactam": 500}),
+            Regimen("aztreonam", 2000, 8, 2, analyte_dose_mg={"aztreonam": 2000})]
+    with pytest.raises(InputError, match="whole hours"):
+        analyte_courses(load_product("ceftazidime-avibactam+aztreonam"), regs, Covariates(80.0, Native()))
+
+
+# --- steady-state exposure ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("product, crcl", [
+    ("cefiderocol", 150.0), ("cefiderocol", 45.0), ("ceftazidime-avibactam", 40.0),
+    ("ceftazidime-avibactam", 3.0), ("aztreonam", 20.0), ("aztreonam-avibactam", 60.0),
+    ("ceftazidime-avibactam+aztreonam", 20.0)])
+def test_native_steady_state_auc24_is_daily_dose_over_cl(product, crcl):
+    regs = label(product, crcl)
+    chk = pk_check(load_product(product), regs, Covariates(crcl, Native()), mic_mg_per_l=2, n=10, rng=0, mics=())
+    daily = {a: d * 24.0 / r.interval_h for r in regs for a, d in r.analyte_dose_mg.items()}
+    typ = chk.typical.set_index("analyte")
+    for analyte, row in typ.iterrows():
+        assert row["auc24_mg_h_per_l"] == pytest.approx(daily[analyte] / row["cl_l_per_h"], rel=1e-9)
+        assert row["half_life_h"] == pytest.approx(math.log(2) * row["v_l"] / row["cl_l_per_h"])
+        assert row["cmin_mg_per_l"] <= row["cmax_mg_per_l"]
+
+
+def test_typical_uses_the_patients_weight():
+    prod = load_product("aztreonam")
+    regs = label("aztreonam", 60.0)
+    light = pk_check(prod, regs, Covariates(60.0, Native(), 50.0), mic_mg_per_l=2, n=5, rng=0, mics=())
+    heavy = pk_check(prod, regs, Covariates(60.0, Native(), 110.0), mic_mg_per_l=2, n=5, rng=0, mics=())
+    assert heavy.typical["v_l"].iloc[0] > light.typical["v_l"].iloc[0]
+    assert heavy.typical["cl_l_per_h"].iloc[0] > light.typical["cl_l_per_h"].iloc[0]  # allometric CL
+
+
+# --- PTA --------------------------------------------------------------------------------
+
+PTA_CASES = [
+    ("ceftazidime-avibactam", 20.0, Native(), 8.0),
+    ("aztreonam-avibactam", 100.0, Native(), 8.0),
+    ("ceftazidime-avibactam+aztreonam", 40.0, Native(), 4.0),
+    ("ceftazidime-avibactam", 5.0, Haemodialysis(), 8.0),
+]
+
+
+@pytest.mark.parametrize("product, crcl, state, mic", PTA_CASES, ids=[f"{c[0]}-{c[1]:g}" for c in PTA_CASES])
+def test_joint_pta_is_at_most_each_component(product, crcl, state, mic):
+    state_name = "ihd" if isinstance(state, Haemodialysis) else "native"
+    regs = label(product, crcl, state_name)
+    chk = pk_check(load_product(product), regs, Covariates(crcl, state), mic_mg_per_l=mic, n=N, rng=11)
+    assert len(chk.targets) == 2
+    assert chk.pta_at_mic <= chk.targets["pta_fraction"].min() + 1e-12
+    assert chk.pta["pta_fraction"].between(0, 1).all()
+    at_mic = chk.pta.loc[chk.pta["mic_mg_per_l"] == mic, "pta_fraction"]
+    assert at_mic.iloc[0] == chk.pta_at_mic
+
+
+@pytest.mark.parametrize("product, crcl, state, mic", PTA_CASES + [("cefiderocol", 120.0, Native(), 3.0)],
+                         ids=[f"{c[0]}-{c[1]:g}" for c in PTA_CASES] + ["cefiderocol-off-grid-mic"])
+def test_pta_does_not_increase_over_the_mic_grid(product, crcl, state, mic):
+    state_name = "ihd" if isinstance(state, Haemodialysis) else "native"
+    chk = pk_check(load_product(product), label(product, crcl, state_name), Covariates(crcl, state),
+                   mic_mg_per_l=mic, n=N, rng=3)
+    grid = chk.pta.sort_values("mic_mg_per_l")
+    assert mic in set(grid["mic_mg_per_l"])  # the requested MIC is added to the grid
+    assert set(exposure.MIC_GRID_MG_PER_L) <= set(grid["mic_mg_per_l"])
+    assert np.all(np.diff(grid["pta_fraction"].to_numpy()) <= 1e-12)
+    assert (grid["n_patients"] == N).all()
+
+
+def test_same_rng_same_numbers():
+    prod = load_product("aztreonam-avibactam")
+    regs = label("aztreonam-avibactam", 35.0)
+    cov = Covariates(35.0, Native())
+    a = pk_check(prod, regs, cov, mic_mg_per_l=8, n=N, rng=123)
+    b = pk_check(prod, regs, cov, mic_mg_per_l=8, n=N, rng=123)
+    c = pk_check(prod, regs, cov, mic_mg_per_l=8, n=N, rng=np.random.default_rng(123))
+    assert a.pta.equals(b.pta) and a.targets.equals(b.targets)
+    assert a.pta.equals(c.pta)
+    d = pk_check(prod, regs, cov, mic_mg_per_l=8, n=N, rng=124)
+    assert not np.array_equal(a.pta["pta_fraction"].to_numpy(), d.pta["pta_fraction"].to_numpy())
+
+
+def _drawn_cls(monkeypatch, product, regs, cov, n):
+    """Run pk_check and capture the per-patient CL arrays it simulates, per analyte."""
+    drawn = {}
+    original = exposure._simulate
+
+    def spy(course, cl, v):
+        if np.ndim(cl) and np.size(cl) == n:
+            drawn[course.analyte] = np.array(cl)
+        return original(course, cl, v)
+
+    monkeypatch.setattr(exposure, "_simulate", spy)
+    pk_check(load_product(product), regs, cov, mic_mg_per_l=4, n=n, rng=5, mics=())
+    return drawn
+
+
+def test_aztreonam_avibactam_clearances_are_correlated(monkeypatch):
+    """Xie 2025: correlation of the between-subject CL effects 0.976 (avibactam_xie2025.toml)."""
+    n = 4000
+    drawn = _drawn_cls(monkeypatch, "aztreonam-avibactam", label("aztreonam-avibactam", 60.0),
+                       Covariates(60.0, Native()), n)
+    r = np.corrcoef(np.log(drawn["aztreonam"]), np.log(drawn["avibactam"]))[0, 1]
+    # SE of r near 0.976 is (1 - r^2)/sqrt(n) = 0.0007; 4 SE
+    assert r == pytest.approx(0.976, abs=0.003)
+    model = load_product("aztreonam-avibactam").pk_models["aztreonam"]
+    assert np.std(np.log(drawn["aztreonam"])) == pytest.approx(model.cl_omega, rel=0.05)
+
+
+def test_combination_keeps_atm_avi_correlation_and_ceftazidime_independent(monkeypatch):
+    n = 4000
+    drawn = _drawn_cls(monkeypatch, "ceftazidime-avibactam+aztreonam",
+                       label("ceftazidime-avibactam+aztreonam", 60.0), Covariates(60.0, Native()), n)
+    # ceftazidime carries no target component here, so it is not simulated for PTA
+    assert set(drawn) == {"aztreonam", "avibactam"}
+    r = np.corrcoef(np.log(drawn["aztreonam"]), np.log(drawn["avibactam"]))[0, 1]
+    assert r == pytest.approx(0.976, abs=0.003)
+
+
+def test_ceftazidime_avibactam_drawn_independently(monkeypatch):
+    """Li 2019 modelled the two separately: no correlation declared, none drawn (|r| < 4/sqrt(n))."""
+    n = 4000
+    drawn = _drawn_cls(monkeypatch, "ceftazidime-avibactam", label("ceftazidime-avibactam", 60.0),
+                       Covariates(60.0, Native()), n)
+    r = np.corrcoef(np.log(drawn["ceftazidime"]), np.log(drawn["avibactam"]))[0, 1]
+    assert abs(r) < 4 / math.sqrt(n)
+
+
+# --- errors -------------------------------------------------------------------------
+
+
+def test_error_when_a_target_analyte_gets_no_dose():
+    prod = load_product("aztreonam-avibactam")
+    only_atm = Regimen("aztreonam", 1500, 6, 3, analyte_dose_mg={"aztreonam": 1500})
+    with pytest.raises(InputError, match="avibactam"):
+        analyte_courses(prod, [only_atm], Covariates(60.0, Native()))
+    cza_only = label("ceftazidime-avibactam+aztreonam", 60.0)[:1]
+    with pytest.raises(InputError, match="aztreonam"):
+        pk_check(load_product("ceftazidime-avibactam+aztreonam"), cza_only, Covariates(60.0, Native()),
+                 mic_mg_per_l=4, n=10)
+
+
+@pytest.mark.parametrize("mic", [0.0, -1.0, float("nan"), float("inf")])
+def test_pk_check_refuses_a_non_positive_mic(mic):
+    with pytest.raises(InputError, match="MIC"):
+        pk_check(load_product("cefiderocol"), label("cefiderocol", 60.0), Covariates(60.0, Native()),
+                 mic_mg_per_l=mic, n=10)
+
+
+def test_covariates_on_hd_flag():
+    assert Covariates(5.0, Haemodialysis()).on_hd
+    assert not Covariates(5.0, CRRT(2.0)).on_hd
+    assert not Covariates(50.0, Native()).on_hd
