@@ -54,6 +54,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"pkdose: error: {message}\n")
 
 
+def _mic_arg(text):
+    """``4`` or ``cefiderocol=2,aztreonam-avibactam=0.5``."""
+    if "=" not in text:
+        return float(text)
+    out = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid MIC {part!r}; write PRODUCT=MIC, e.g. cefiderocol=2") from None
+    return out
+
+
 def _weekday_list(text):
     return tuple(d.strip().capitalize()[:3] for d in text.split(",") if d.strip())
 
@@ -81,7 +95,9 @@ def _add_renal(p):
 
 
 def _add_common(p, example=True):
-    p.add_argument("--mic", type=float, metavar="MG_PER_L", help="MIC of the isolate [mg/L] (default: breakpoint)")
+    p.add_argument("--mic", type=_mic_arg, metavar="MG_PER_L",
+                   help="MIC of the isolate [mg/L] (default: breakpoint); for recommend also "
+                        "PRODUCT=MIC,PRODUCT=MIC (each agent's own MIC)")
     p.add_argument("--jurisdiction", default="US", choices=("US", "EU"), help="label (default US)")
     p.add_argument("--n", type=int, default=1000, help="virtual patients (default 1000)")
     p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
@@ -216,6 +232,11 @@ def _dose_kwargs(args):
                 mic_mg_per_l=args.mic, jurisdiction=args.jurisdiction, n=args.n, rng=args.seed)
 
 
+def _single_mic(args):
+    if isinstance(args.mic, dict):
+        raise InputError("--mic PRODUCT=MIC is for recommend; give one number with --drug")
+
+
 def _need_drug(args):
     if not args.drug:
         raise InputError(f"--drug is required; choose one of: {', '.join(available_products())}")
@@ -253,6 +274,7 @@ def _cmd_crcl(args):
 
 
 def _cmd_dose(args):
+    _single_mic(args)
     header = _apply_example(args) if args.example else None
     advice = advise_dose(_need_drug(args), **_dose_kwargs(args), search=not args.no_search,
                          pk_model_files=args.pk_model)
@@ -287,6 +309,7 @@ def _regimens_for(advice, model_informed):
 
 
 def _cmd_simulate(args):
+    _single_mic(args)
     from .pk import concentration, simulate
 
     header = _apply_example(args) if args.example else None
@@ -346,6 +369,7 @@ def _plot_simulation(path, curves, advice):
 
 
 def _cmd_pta(args):
+    _single_mic(args)
     header = _apply_example(args) if args.example else None
     advice = advise_dose(_need_drug(args), **_dose_kwargs(args), search=args.model_informed,
                          pk_model_files=args.pk_model)

@@ -11,15 +11,20 @@ Period and steady state
     haemodialysis: one week (168 h), doses placed by
     :func:`pkdose.schedule.hd_dose_times`. Every evaluation is at the periodic
     steady state (closed form, :func:`pkdose.pk.simulate`) over the whole
-    period; the loading dose matters only for the separate first-day figure.
+    period. The loading dose matters for the first day only: the typical
+    patient's %fT over the first 24 h of therapy, from an empty body, is
+    reported separately (``typical_first_24h_ft_percent``).
 
 Dialysis clearance
-    The session clearance of each analyte is calibrated so that one session of
-    the published length removes the published fraction from the model's
-    reference patient with kidney failure (residual CrCL 5 mL/min, the model's
-    ESRD rule where it has one), using
-    :func:`pkdose.extracorporeal.calibrate_hd_clearance`. It is a property of
-    the dialyser and the drug, so every virtual patient gets the same value.
+    Where the model file gives a measured dialyser clearance
+    (``hd_cl_l_per_h``, aztreonam: Gerig 1984) it is used as is. Otherwise the
+    session clearance is calibrated so that one session of the published
+    length removes the published fraction from the kind of subject it was
+    measured in: the model's *reference* (uninfected) subject with kidney
+    failure (residual CrCL 5 mL/min, the model's ESRD rule where it has one),
+    using :func:`pkdose.extracorporeal.calibrate_hd_clearance`. It is a
+    property of the dialyser and the drug, so every virtual patient gets the
+    same value.
     CRRT clearance is ``sieving coefficient x effluent`` (declared per model).
 
 Variability
@@ -125,6 +130,8 @@ class AnalyteCourse:
         Typical volume [L].
     extracorporeal_cl_l_per_h : float
         Clearance added during a session (HD) or throughout (CRRT); 0 if none [L/h].
+    first_dose_mg : float
+        Amount of the first dose (the loading dose when there is one) [mg].
     """
 
     analyte: str
@@ -135,6 +142,7 @@ class AnalyteCourse:
     cl_l_per_h: float
     v_l: float
     extracorporeal_cl_l_per_h: float
+    first_dose_mg: float = float("nan")
 
 
 def _period_h(regimens, on_hd):
@@ -166,10 +174,22 @@ def _period_dosing(regimen, analyte, period_h, session_end_h):
     return Dosing(starts[order], amounts[order], durations[order])
 
 
+#: Parameters swapped for their reference-subject alternatives when calibrating dialysis:
+#: the published removal fractions come from stable ESRD subjects, not infected patients.
+_REFERENCE_SUBJECT = (("cl_site_ratio", "cl_site_reference_ratio"),
+                      ("v_weight_scaled_l", "v_weight_scaled_reference_l"))
+
+
 def _hd_clearance(model):
-    """Session clearance calibrated to the published fraction removed (module Notes)."""
-    v_ref = float(model.volume_l())
-    cl_res = float(model.clearance_l_per_h(HD_CALIBRATION_RESIDUAL_CRCL_ML_PER_MIN, esrd=True))
+    """Session clearance: measured, or calibrated to the published fraction removed (module Notes)."""
+    if model.hd_cl_l_per_h is not None:
+        return float(model.hd_cl_l_per_h)
+    ref = model
+    for name, alternative in _REFERENCE_SUBJECT:
+        if alternative in model.alternatives:
+            ref = ref.with_alternative(name, alternative)
+    v_ref = float(ref.volume_l())
+    cl_res = float(ref.clearance_l_per_h(HD_CALIBRATION_RESIDUAL_CRCL_ML_PER_MIN, esrd=True))
     return calibrate_hd_clearance(model.hd_fraction_removed, model.hd_session_h, v_ref, cl_res)
 
 
@@ -221,9 +241,15 @@ def analyte_courses(product, regimens, cov):
             extra, cl_extra = _extra(model, cov, period)
             cl = float(model.clearance_l_per_h(cov.crcl_ml_per_min, weight_kg=cov.weight_kg,
                                                bsa_m2=cov.bsa_m2, esrd=cov.on_hd))
+            if not cl > 0:
+                raise InputError(f"model {model.key} gives {analyte} clearance {cl:g} L/h at CrCL "
+                                 f"{cov.crcl_ml_per_min:g} mL/min; it needs a clearance floor or ESRD rule "
+                                 "(cl_floor_l_per_h) to simulate an anuric patient")
+            share = regimen.analyte_dose_mg.get(analyte, regimen.dose_mg) / regimen.dose_mg
+            first = (regimen.loading_dose_mg or regimen.dose_mg) * share
             courses[analyte] = AnalyteCourse(
                 analyte, model, _period_dosing(regimen, analyte, period, ends), period, extra,
-                cl, float(model.volume_l(weight_kg=cov.weight_kg)), cl_extra)
+                cl, float(model.volume_l(weight_kg=cov.weight_kg)), cl_extra, first)
     missing = set(c.analyte for c in product.target.components) - set(courses)
     if missing:
         raise InputError(f"regimens give no dose of {sorted(missing)} needed by the "
@@ -257,6 +283,29 @@ def _population(courses, n, rng, typical=None):
 
 def _simulate(course, cl, v):
     return simulate(cl, v, course.dosing, course.extra, t_end_h=course.period_h, steady_state=True)
+
+
+def _first_day(course, cl, v):
+    """Profile of the first 24 h of therapy, from an empty body, loading dose first.
+
+    Therapy starts at the first dose of the period's schedule (on dialysis: the
+    first dose of the week); the schedule and the extracorporeal clearance are
+    repeated as far as needed.
+    """
+    d, period = course.dosing, course.period_h
+    t0 = float(d.start_h[0])
+    reps = int(np.ceil((t0 + 24.0) / period)) + 1
+    shifts = np.repeat(np.arange(reps) * period, d.start_h.size)
+    amounts = np.tile(d.amount_mg, reps)
+    amounts[0] = course.first_dose_mg
+    dosing = Dosing(np.tile(d.start_h, reps) + shifts, amounts, np.tile(d.duration_h, reps))
+    extra = course.extra
+    if extra is not None:
+        n = extra.start_h.size
+        extra = ExtraClearance(np.tile(extra.start_h, reps) + np.repeat(np.arange(reps) * period, n),
+                               np.tile(extra.end_h, reps) + np.repeat(np.arange(reps) * period, n),
+                               np.tile(extra.cl_l_per_h, reps))
+    return simulate(cl, v, dosing, extra, t_start_h=t0, t_end_h=t0 + 24.0), t0
 
 
 def _thresholds(component, mics):
@@ -365,10 +414,12 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
         per_component[f"pta_{comp.analyte}_fraction"] = met.mean(axis=1)
         typ = ft_above_percent(_simulate(c, c.cl_l_per_h, c.v_l), thr, c.model.fu_fraction, 0, c.period_h)[:, 0]
         k = int(np.searchsorted(grid, mic_mg_per_l))
+        day1, t0 = _first_day(c, c.cl_l_per_h, c.v_l)
+        first = ft_above_percent(day1, thr[k], c.model.fu_fraction, t0, t0 + 24.0)[0]
         rows.append({"analyte": comp.analyte, "metric": comp.metric,
                      "threshold_mg_per_l": float(thr[k]), "required_ft_percent": comp.ft_percent,
-                     "typical_ft_percent": float(typ[k]), "pta_fraction": float(met[k].mean()),
-                     "source": comp.source, "locator": comp.locator})
+                     "typical_ft_percent": float(typ[k]), "typical_first_24h_ft_percent": float(first),
+                     "pta_fraction": float(met[k].mean()), "source": comp.source, "locator": comp.locator})
     table = pd.DataFrame({"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n,
                           **per_component})
     k = int(np.searchsorted(grid, mic_mg_per_l))

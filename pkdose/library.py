@@ -36,7 +36,9 @@ References
    Chemother. 2021;65(3):e01437-20. doi:10.1128/AAC.01437-20
 """
 
+import copy
 import dataclasses
+import functools
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -184,11 +186,22 @@ def read_toml(path):
     """
     path = Path(path)
     try:
-        with path.open("rb") as fh:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file not found") from None
+    # Parsed once per file version (path, mtime, size); callers get their own copy.
+    return copy.deepcopy(_parse_toml(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_toml(path, mtime_ns, size):
+    """Parse a TOML file; cached by :func:`read_toml` on the file's version."""
+    try:
+        with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{path}: not valid TOML: {exc}") from None
 
 
@@ -588,7 +601,7 @@ _PK_PARAMS_REQUIRED = (
     "hd_removed_fraction", "hd_session_h", "crrt_sieving_fraction",
 )
 _PK_PARAMS_OPTIONAL = (
-    "esrd_cl_ratio", "esrd_crcl_max_ml_per_min", "cl_floor_l_per_h",
+    "esrd_cl_ratio", "esrd_crcl_max_ml_per_min", "cl_floor_l_per_h", "hd_cl_l_per_h",
     "partner_cl_correlation", "partner_v_correlation",
     "crcl_min_observed_ml_per_min", "crcl_max_observed_ml_per_min",
 )
@@ -719,6 +732,11 @@ class PKModel:
     def hd_session_h(self):
         """Length of the session ``hd_fraction_removed`` refers to [h]."""
         return self.value("hd_session_h")
+
+    @property
+    def hd_cl_l_per_h(self):
+        """Measured dialyser clearance when the file gives one, else None [L/h]."""
+        return self.value("hd_cl_l_per_h") if "hd_cl_l_per_h" in self.params else None
 
     @property
     def crrt_sieving_fraction(self):
@@ -1133,7 +1151,7 @@ def _check_pk_param_names(params, data, path):
 _METRICS = ("ft_above_mic", "ft_above_threshold")
 _COMPONENT_KEYS = ("analyte", "metric", "ft_percent", "threshold_mg_per_l", "source",
                    "locator", "note", "alternatives")
-_PRODUCT_KEYS = ("display_name", "mic_analyte", "pk_models", "component", "note")
+_PRODUCT_KEYS = ("display_name", "mic_analyte", "pk_models", "component", "note", "breakpoint_from")
 _BREAKPOINT_STATUSES = ("breakpoint", "insufficient_evidence", "none")
 _BREAKPOINT_KEYS = ("product", "organism", "body", "status", "s_le_mg_per_l",
                     "r_gt_mg_per_l", "r_ge_mg_per_l", "inhibitor_fixed_mg_per_l",
@@ -1190,6 +1208,9 @@ class Target:
         Analyte -> source key of the default PK model for this product [-].
     note : str
         Rationale and caveats [-].
+    breakpoint_from : str
+        Product whose breakpoints apply when this one has none of its own
+        (the CZA + aztreonam combination reads aztreonam-avibactam's) [-].
     """
 
     product: str
@@ -1198,6 +1219,7 @@ class Target:
     components: tuple
     pk_models: object
     note: str = ""
+    breakpoint_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -1333,7 +1355,9 @@ def _read_product_target(name, table, sources, path, root):
     return Target(product=name, display_name=table["display_name"],
                   mic_analyte=table["mic_analyte"], components=components,
                   pk_models=MappingProxyType(pk_models),
-                  note=_text(table.get("note", ""), path, f"{key_path}.note", allow_empty=True))
+                  note=_text(table.get("note", ""), path, f"{key_path}.note", allow_empty=True),
+                  breakpoint_from=_text(table.get("breakpoint_from", ""), path,
+                                        f"{key_path}.breakpoint_from", allow_empty=True))
 
 
 def _read_pk_model_map(table, path, key_path, root):
@@ -1534,7 +1558,11 @@ def load_product(product, root=None):
                                f"{', '.join(sorted(targets))}")
     target = targets[product]
     models = {a: load_pk_model(a, source=s, root=root) for a, s in target.pk_models.items()}
-    rows = tuple(b for b in load_breakpoints(root) if b.product == product)
+    source_product = target.breakpoint_from or product
+    if source_product not in targets:
+        raise ModelFileError(f"targets.toml: 'products.{product}.breakpoint_from': unknown product "
+                             f"{source_product!r}")
+    rows = tuple(b for b in load_breakpoints(root) if b.product == source_product)
     return Product(name=product, target=target, pk_models=MappingProxyType(models),
                    breakpoints=rows)
 

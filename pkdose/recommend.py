@@ -409,7 +409,7 @@ def _component_limits(table, component):
     return vial, max(r.dose_mg for r in rows), min(r.max_daily_dose_mg for r in rows), split
 
 
-def _candidates(table, component, give_after_hd):
+def _candidates(table, component, give_after_hd, min_daily_mg=0.0):
     """Every regimen of the search grid for one component, lowest daily dose first."""
     vial, max_single, max_daily, split = _component_limits(table, component)
     total = sum(split.values()) or 1.0
@@ -423,7 +423,8 @@ def _candidates(table, component, give_after_hd):
         out.append((k * vial / 2, 24.0, 24.0))
     regs = []
     for dose, tau, inf in out:
-        if dose * 24.0 / tau > max_daily + 1e-9:
+        daily = dose * 24.0 / tau
+        if daily > max_daily + 1e-9 or daily < min_daily_mg - 1e-9:
             continue
         regs.append(Regimen(component=component, dose_mg=float(dose), interval_h=tau, infusion_h=inf,
                             analyte_dose_mg={a: float(dose) * d / total for a, d in split.items()},
@@ -463,7 +464,10 @@ def search_regimens(product, table, cov, mic_mg_per_l, label_regimens=(), *, n=1
     -----
     Candidates: doses in half-vial steps up to the largest labelled single
     dose; intervals 6, 8, 12 and 24 h; infusions of 0.5, 2 and 3 h, or a
-    continuous infusion; the labelled daily maximum is never exceeded. For a
+    continuous infusion; the labelled daily maximum is never exceeded, and no
+    component gets less per day than the label regimen it replaces (a
+    regimen that fails is intensified, never thinned out — a continuous
+    infusion could otherwise reach the fT target with less drug and lower AUC). For a
     combination the components share interval and infusion (given together)
     and pairs are ordered by total daily amount. The first candidate (lowest daily dose, then longest interval, then
     shortest infusion) with joint PTA ≥ 90 % is returned [1]_.
@@ -477,7 +481,8 @@ def search_regimens(product, table, cov, mic_mg_per_l, label_regimens=(), *, n=1
     """
     components = list(dict.fromkeys(r.component for r in table.rows))
     after_hd = cov.on_hd
-    grids = [_candidates(table, c, after_hd) for c in components]
+    label_daily = {r.component: r.daily_dose_mg for r in label_regimens}
+    grids = [_candidates(table, c, after_hd, label_daily.get(c, 0.0)) for c in components]
     combos = _ordered_combinations(grids)
     for combo in combos:
         chk = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, mics=())
@@ -509,6 +514,19 @@ def _ordered_combinations(grids):
 
 
 # --- mechanism-first -----------------------------------------------------------------
+
+
+def _mic_per_product(mic_mg_per_l, products):
+    """Expand the MIC argument of :func:`recommend` to one value (or None) per product."""
+    if mic_mg_per_l is None:
+        return {}
+    if isinstance(mic_mg_per_l, dict):
+        unknown = sorted(set(mic_mg_per_l) - set(products))
+        if unknown:
+            raise InputError(f"MIC given for {unknown}, which the guidelines do not rank for this mechanism; "
+                             f"ranked products: {', '.join(products)}")
+        return dict(mic_mg_per_l)
+    return {p: mic_mg_per_l for p in products}
 
 
 @dataclass(frozen=True)
@@ -546,7 +564,12 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
     mechanism : str
         ``KPC``, ``OXA-48`` (OXA-48-like), ``MBL`` / ``NDM`` / ``VIM`` / ``IMP``,
         or ``untyped`` [-].
-    patient, renal_state, crcl_ml_per_min, mic_mg_per_l, jurisdiction, n, rng, search
+    mic_mg_per_l : float or dict, optional
+        One MIC for every product, or ``{product: MIC}``: the agents' MICs are
+        different tests (cefiderocol in iron-depleted broth; aztreonam with
+        avibactam 4 mg/L), so give them separately when known; a product
+        without one is checked at its susceptible breakpoint [mg/L].
+    patient, renal_state, crcl_ml_per_min, jurisdiction, n, rng, search
         As for :func:`advise_dose` [-].
     site : str, optional
         Infection site filter, as in ``models/guidelines.toml`` [-].
@@ -568,7 +591,8 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
     modelled = options[options["in_pkdose"]]
     ordered = modelled.sort_values(["date", "rank"], ascending=[False, True])
     products = tuple(dict.fromkeys(ordered["product"]))
+    mics = _mic_per_product(mic_mg_per_l, products)
     advice = tuple(advise_dose(p, patient, renal_state, crcl_ml_per_min=crcl_ml_per_min,
-                               mic_mg_per_l=mic_mg_per_l, jurisdiction=jurisdiction, n=n, rng=rng,
+                               mic_mg_per_l=mics.get(p), jurisdiction=jurisdiction, n=n, rng=rng,
                                search=search) for p in products)
     return Recommendation(mech, options, products, advice, tuple(warnings_for(mech)))

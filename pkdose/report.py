@@ -280,6 +280,11 @@ def _check_lines(check, indent="          "):
     verdict = "meets" if check.pta_at_mic >= 0.9 else "BELOW"
     lines.append(f"{indent}joint PTA at MIC {check.mic_mg_per_l:g} mg/L: {_pct(check.pta_at_mic)} "
                  f"({verdict} the 90 % goal; n = {check.n_patients} virtual patients)")
+    for row in check.targets.to_dict("records"):
+        if row["metric"] != "ft_above_mic" and row["pta_fraction"] < 0.9:
+            lines.append(f"{indent}note: {row['analyte']} exposure ({row['required_ft_percent']:g} % fT>"
+                         f"{row['threshold_mg_per_l']:g} mg/L) caps the joint PTA at "
+                         f"{_pct(row['pta_fraction'])} whatever the MIC")
     for row in check.typical.to_dict("records"):
         extra = (f", + {row['extracorporeal_cl_l_per_h']:.2f} L/h extracorporeal"
                  if row["extracorporeal_cl_l_per_h"] else "")

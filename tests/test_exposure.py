@@ -55,9 +55,13 @@ def test_hd_week_doses_sessions_and_supplements(product, schedule, residual):
         assert_allclose(c.extra.start_h, start)
         assert_allclose(c.extra.end_h, np.minimum(end, WEEK_H))
         model = prod.pk_models[analyte]
-        cl_hd = calibrate_hd_clearance(model.hd_fraction_removed, model.hd_session_h,
-                                       float(model.volume_l()),
-                                       float(model.clearance_l_per_h(5.0, esrd=True)))
+        if model.hd_cl_l_per_h is not None:  # measured dialyser clearance (aztreonam, Gerig 1984)
+            cl_hd = model.hd_cl_l_per_h
+        else:  # calibrated on the uninfected reference subject with kidney failure
+            ref = model.with_alternative("cl_site_ratio", "cl_site_reference_ratio").with_alternative(
+                "v_weight_scaled_l", "v_weight_scaled_reference_l")
+            cl_hd = calibrate_hd_clearance(model.hd_fraction_removed, model.hd_session_h,
+                                           float(ref.volume_l()), float(ref.clearance_l_per_h(5.0, esrd=True)))
         assert_allclose(c.extra.cl_l_per_h, cl_hd, rtol=1e-12)
         assert c.extracorporeal_cl_l_per_h == pytest.approx(cl_hd, rel=1e-12)
         # maintenance doses where schedule.hd_dose_times puts them: a dose starts at every session end
@@ -118,10 +122,11 @@ def test_crrt_label_regimen_clearance_lowers_exposure():
     low = pk_check(prod, reg, Covariates(5.0, CRRT(1.0)), mic_mg_per_l=4, n=10, rng=1, mics=())
     high = pk_check(prod, reg, Covariates(5.0, CRRT(2.0)), mic_mg_per_l=4, n=10, rng=1, mics=())
     cl_own = float(prod.pk_models["cefiderocol"].clearance_l_per_h(5.0))
+    sieving = prod.pk_models["cefiderocol"].crrt_sieving_fraction  # value pinned in test_models_pinned.py
     for chk, eff in [(low, 1.0), (high, 2.0)]:
         row = chk.typical.iloc[0]
-        assert row["extracorporeal_cl_l_per_h"] == pytest.approx(0.80 * eff)
-        assert row["auc24_mg_h_per_l"] == pytest.approx(3000 / (cl_own + 0.80 * eff), rel=1e-9)
+        assert row["extracorporeal_cl_l_per_h"] == pytest.approx(sieving * eff)
+        assert row["auc24_mg_h_per_l"] == pytest.approx(3000 / (cl_own + sieving * eff), rel=1e-9)
 
 
 # --- period ---------------------------------------------------------------------------

@@ -201,7 +201,7 @@ def test_variability_and_extracorporeal_attributes():
     assert model.fu_fraction == 0.422
     assert_allclose(model.cl_omega, 0.375, rtol=2e-3)  # published omega
     assert (model.hd_fraction_removed, model.hd_session_h) == (0.60, 3.5)
-    assert model.crrt_sieving_fraction == 0.80
+    assert model.crrt_sieving_fraction == 0.63
     assert model.alternatives["crrt_sieving_fu_based_fraction"].value == 0.422
 
 

@@ -30,7 +30,7 @@ PINS = {
 
 # key: (fu, CL CV %, V CV %, HD fraction, HD session h, CRRT coefficient)
 ATTRIBUTES = {
-    "cefiderocol_kawaguchi2021": (0.422, 38.9, 48.0, 0.60, 3.5, 0.80),
+    "cefiderocol_kawaguchi2021": (0.422, 38.9, 48.0, 0.60, 3.5, 0.63),
     "ceftazidime_li2019": (0.85, 44.3, 60.0, 0.63, 4.0, 0.85),
     "avibactam_li2019": (0.92, 64.6, 91.0, 0.55, 4.0, 0.92),
     "aztreonam_xie2025": (0.616, 41.9, 43.0, 0.382, 4.0, 0.616),

@@ -85,9 +85,16 @@ def test_advise_dose_uses_the_jurisdictions_breakpoint_and_label():
     assert user.mic_mg_per_l == 1.0 and user.mic_basis == "user"
 
 
-def test_no_default_mic_for_the_combination():
-    with pytest.raises(InputError, match="breakpoint"):
-        default_mic(load_product("ceftazidime-avibactam+aztreonam"), "US")
+@pytest.mark.parametrize("jurisdiction", ["US", "EU"])
+def test_the_combination_reads_aztreonam_avibactams_breakpoints(jurisdiction):
+    """CZA + aztreonam has no breakpoint of its own: targets.toml points it at aztreonam-avibactam's."""
+    combo, atm_avi = load_product("ceftazidime-avibactam+aztreonam"), load_product("aztreonam-avibactam")
+    assert combo.target.breakpoint_from == "aztreonam-avibactam"
+    assert combo.breakpoints and combo.breakpoints == atm_avi.breakpoints
+    assert {b.product for b in combo.breakpoints} == {"aztreonam-avibactam"}
+    assert default_mic(combo, jurisdiction) == default_mic(atm_avi, jurisdiction)
+    mic, text = default_mic(combo, jurisdiction)
+    assert mic == 4.0 and {"US": "CLSI", "EU": "EUCAST"}[jurisdiction] in text
 
 
 def test_haemodialysis_advice_flags_dose_timing():
@@ -140,6 +147,35 @@ def test_search_returns_the_first_grid_candidate_reaching_the_goal():
         if cand.daily_dose_mg >= alt[0].daily_dose_mg:
             break
         assert pk_check(prod, [cand], cov, mic_mg_per_l=8.0, n=N, rng=9, mics=()).pta_at_mic < PTA_GOAL
+
+
+FOUND = [(p, c, m) for p, c, m, found in LOW_PTA if found]
+
+
+@pytest.mark.parametrize("product, crcl, mic", FOUND, ids=[f"{p}-{c:g}-mic{m:g}" for p, c, m in FOUND])
+def test_search_never_gives_a_component_less_per_day_than_the_label(product, crcl, mic):
+    """A failing label regimen is intensified, never thinned out (pkdose.recommend.search_regimens)."""
+    a = advise_dose(product, crcl_ml_per_min=crcl, mic_mg_per_l=mic, n=N)
+    label = {r.component: r.daily_dose_mg for r in a.regimens}
+    assert a.alternative and {r.component for r in a.alternative} == set(label)
+    for r in a.alternative:
+        assert r.daily_dose_mg >= label[r.component] * (1 - 1e-9), (r, label[r.component])
+
+
+def test_without_the_label_floor_the_search_would_thin_out_the_dose():
+    """Why the floor matters: unconstrained, the grid reaches the fT target with less drug per day."""
+    prod, table = load_product("cefiderocol"), load_regimen_table("cefiderocol")
+    cov = Covariates(105.0, Native())
+    label = advise_dose("cefiderocol", crcl_ml_per_min=105, mic_mg_per_l=8, n=N, search=False).regimens
+    (label_daily,) = {r.daily_dose_mg for r in label}
+    assert label_daily == 6000.0  # 2 g q8h
+    (free,), free_chk, _ = search_regimens(prod, table, cov, 8.0, n=N, rng=9)
+    assert free_chk.pta_at_mic >= PTA_GOAL and free.daily_dose_mg < label_daily  # e.g. 3.5 g/day continuous
+    (alt,), chk, _ = search_regimens(prod, table, cov, 8.0, label, n=N, rng=9)
+    assert chk.pta_at_mic >= PTA_GOAL and alt.daily_dose_mg >= label_daily
+    floor_cands = _candidates(table, "cefiderocol", False, min_daily_mg=label_daily)
+    assert floor_cands and all(c.daily_dose_mg >= label_daily * (1 - 1e-9) for c in floor_cands)
+    assert len(floor_cands) < len(_candidates(table, "cefiderocol", False))
 
 
 @pytest.mark.parametrize("product", sorted(available_products()))
@@ -224,13 +260,17 @@ def test_recommend_ndm_default_dosing_matches_advise_dose():
     assert adv.check.pta_at_mic == one.check.pta_at_mic
 
 
-@pytest.mark.xfail(strict=True, raises=InputError, reason=(
-    "BUG: recommend() without an MIC fails for MBL because advise_dose() looks up a default MIC for "
-    "every ranked product and ceftazidime-avibactam+aztreonam has no breakpoint (default_mic raises "
-    "InputError), so the whole mechanism-first answer is lost."))
 def test_recommend_ndm_without_mic():
+    """Each product gets its own default MIC; the combination gets aztreonam-avibactam's breakpoint."""
     rec = recommend("NDM", crcl_ml_per_min=25, n=N)
-    assert len(rec.products) == 3
+    assert rec.products == ("aztreonam-avibactam", "cefiderocol", "ceftazidime-avibactam+aztreonam")
+    for a in rec.advice:
+        assert (a.mic_mg_per_l, a.mic_basis) == default_mic(load_product(a.product), "US")
+        assert a.regimens and a.check is not None and 0 <= a.check.pta_at_mic <= 1
+    combo = dict(zip(rec.products, rec.advice))["ceftazidime-avibactam+aztreonam"]
+    assert (combo.mic_mg_per_l, combo.mic_basis) == default_mic(load_product("aztreonam-avibactam"), "US")
+    assert combo.mic_mg_per_l == 4.0 and "CLSI" in combo.mic_basis
+    assert {r.component for r in combo.regimens} == {"ceftazidime-avibactam", "aztreonam"}
 
 
 # --- input errors ---------------------------------------------------------------------
@@ -266,13 +306,21 @@ def test_missing_renal_input_and_unknown_mechanism():
         recommend("XYZ", crcl_ml_per_min=50)
 
 
-@pytest.mark.xfail(strict=True, raises=InputError, reason=(
-    "BUG: cefiderocol_kawaguchi2021 has no CL floor, so an anuric patient (native CrCL 0, or residual "
-    "CrCL 0 on haemodialysis, both accepted inputs) gets CL = 0 and simulate() raises 'clearance and volume "
-    "must be > 0', an error about internals rather than the patient."))
-@pytest.mark.parametrize("kwargs", [dict(crcl_ml_per_min=0.0),
-                                    dict(renal_state=Haemodialysis(residual_crcl_ml_per_min=0.0))],
-                         ids=["native-crcl0", "hd-residual0"])
-def test_cefiderocol_anuric_patient(kwargs):
-    a = advise_dose("cefiderocol", n=10, **kwargs)
-    assert np.isfinite(a.check.pta_at_mic)
+@pytest.mark.parametrize("kwargs, renal_state", [
+    (dict(crcl_ml_per_min=0.0), "native"),
+    (dict(renal_state=Haemodialysis(residual_crcl_ml_per_min=0.0)), "ihd"),
+], ids=["native-crcl0", "hd-residual0"])
+def test_cefiderocol_anuric_patient(kwargs, renal_state):
+    """Anuria is an accepted input: the declared CL floor (katsube2017jcp) gives a regimen and a positive CL."""
+    a = advise_dose("cefiderocol", n=N, **kwargs)
+    assert a.renal.renal_state == renal_state and a.renal.crcl_ml_per_min == 0.0
+    (reg,) = a.regimens
+    assert (reg.dose_mg, reg.interval_h, reg.infusion_h) == (750.0, 12.0, 3.0)  # label CrCL < 15 / HD row
+    assert reg.give_after_hd == (renal_state == "ihd")
+    floor = load_product("cefiderocol").pk_models["cefiderocol"].value("cl_floor_l_per_h")
+    assert floor == pytest.approx(1.1)
+    typ = a.check.typical.set_index("analyte").loc["cefiderocol"]
+    assert typ["cl_l_per_h"] == pytest.approx(floor)  # the power model alone gives 0 at CrCL 0
+    assert typ["auc24_mg_h_per_l"] > 0 and np.isfinite(typ["auc24_mg_h_per_l"])
+    assert bool(typ["extracorporeal_cl_l_per_h"] > 0) == (renal_state == "ihd")
+    assert np.isfinite(a.check.pta_at_mic) and 0 <= a.check.pta_at_mic <= 1

@@ -17,9 +17,13 @@ Inputs
     subject: ``cl_site_reference_ratio`` and ``v_weight_scaled_reference_l``);
     ``alternatives`` lists further swaps ``param=alternative;...``. The subject
     only changes the *patient's* CL and V: the dialysis clearance always comes
-    from pkdose's own calibration (:func:`pkdose.exposure.analyte_courses`), so a
-    ``reference`` row on dialysis is a patient who differs from the calibration
-    reference. ``regimen`` is pkdose regimen text or ``label`` (the label row for
+    from pkdose's own course (:func:`pkdose.exposure.analyte_courses`), i.e. the
+    model's measured ``hd_cl_l_per_h`` where it has one (aztreonam), else the
+    clearance calibrated on the ``reference`` subject with kidney failure
+    (residual CrCL 5, ESRD rule). For a calibrated analyte, a ``reference`` row
+    at the default weight and residual CrCL 5 on dialysis is therefore the
+    calibration subject itself (a wiring check); ``typical`` rows and other
+    weights are patients who differ from it. ``regimen`` is pkdose regimen text or ``label`` (the label row for
     the CrCL and renal state). ``dosing`` is ``single`` (one dose at t = 0, body
     empty before), ``steady_state`` (periodic steady state over the LCM of the
     intervals, native kidneys) or ``hd_week`` (periodic steady state of a dialysis
@@ -44,6 +48,11 @@ Comparison
     (``sim < value * (1 + tolerance_rel)``, for "not beyond this MIC").
     A non-empty ``xfail`` holds the reason a published number is not reproduced;
     the row is marked ``xfail(strict=True)`` so that a fix shows up as XPASS.
+
+Sources
+    ``<sourcekey>`` must be a key of the bibliography
+    (:func:`pkdose.library.load_sources`, models/sources/), so every row cites a
+    listed source.
 """
 
 import csv
@@ -56,7 +65,7 @@ import pytest
 
 from pkdose.exposure import Covariates, analyte_courses, pk_check
 from pkdose.extracorporeal import hd_sessions
-from pkdose.library import load_product, load_regimen_table
+from pkdose.library import load_product, load_regimen_table, load_sources
 from pkdose.patient import Haemodialysis, HDSchedule, Native
 from pkdose.pk import auc, concentration, peak, regimen_dosing, simulate
 from pkdose.regimens import parse_regimen, select_regimens
@@ -68,6 +77,7 @@ SEED = 2026
 
 def cases(source_key):
     """One pytest.param per CSV row of a source; id = locator-quantity-row; xfail rows marked."""
+    assert source_key in load_sources(), f"{source_key} is not in models/sources: rows must cite a listed source"
     params = []
     for path in sorted(DATA.glob(f"{source_key}__*.csv")):
         locator = path.stem.split("__", 1)[1]
