@@ -308,6 +308,13 @@ def _first_day(course, cl, v):
     return simulate(cl, v, dosing, extra, t_start_h=t0, t_end_h=t0 + 24.0), t0
 
 
+def _component_attainment(comp, course, cl_v, grid):
+    """Thresholds over the MIC grid and, per virtual patient, whether one target component is met."""
+    thr = _thresholds(comp, grid)
+    ft = ft_above_percent(_simulate(course, *cl_v), thr, course.model.fu_fraction, 0, course.period_h)
+    return thr, attainment(ft, comp.ft_percent)
+
+
 def _thresholds(component, mics):
     if component.metric == "ft_above_mic":
         return np.asarray(mics, dtype=float)
@@ -407,9 +414,7 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     rows, per_component = [], {}
     for comp in product.target.components:
         c = courses[comp.analyte]
-        thr = _thresholds(comp, grid)
-        ft = ft_above_percent(_simulate(c, *pop[comp.analyte]), thr, c.model.fu_fraction, 0, c.period_h)
-        met = attainment(ft, comp.ft_percent)
+        thr, met = _component_attainment(comp, c, pop[comp.analyte], grid)
         joint &= met
         per_component[f"pta_{comp.analyte}_fraction"] = met.mean(axis=1)
         typ = ft_above_percent(_simulate(c, c.cl_l_per_h, c.v_l), thr, c.model.fu_fraction, 0, c.period_h)[:, 0]
@@ -531,10 +536,7 @@ def population_pta(product, regimens, crcl_ml_per_min, weight_kg, *, renal_state
     joint = np.ones((grid.size, crcl.size), dtype=bool)
     cols = {}
     for comp in product.target.components:
-        c = courses[comp.analyte]
-        ft = ft_above_percent(_simulate(c, *pop[comp.analyte]), _thresholds(comp, grid),
-                              c.model.fu_fraction, 0, c.period_h)
-        met = attainment(ft, comp.ft_percent)
+        _, met = _component_attainment(comp, courses[comp.analyte], pop[comp.analyte], grid)
         joint &= met
         cols[f"pta_{comp.analyte}_fraction"] = met.mean(axis=1)
     return pd.DataFrame({"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": crcl.size, **cols})
