@@ -6,7 +6,10 @@ the plot in your own figure, or leave ``ax=None`` and a new 7 × 4 inch figure
 ``Axes``; it never calls ``plt.show()`` and never changes ``rcParams``.
 Legends sit in rows above the axes, where they cannot hide a curve; in your own
 figures use ``layout="constrained"`` (or ``bbox_inches="tight"`` when saving)
-so that they are not cut off.
+so that they are not cut off. On a y axis that already holds data (a second call
+on the same axes, or ``sharey`` with a panel drawn before) the y limits are set to
+fit both, never narrowed, and a log-scaled y axis stays log-scaled, with positive
+limits.
 
 Curves come from the exact closed-form solution stored in a
 :class:`pkdose.pk.Profile`, evaluated between consecutive breakpoints, so a
@@ -54,6 +57,9 @@ FIGSIZE_IN = (7.0, 4.0)
 _BLUE, _VERMILION, _GREEN, _ORANGE = "#0072B2", "#D55E00", "#009E73", "#E69F00"
 _SKY, _PURPLE, _GREY = "#56B4E9", "#CC79A7", "#7F7F7F"
 _LINE_COLOURS = (_BLUE, _VERMILION, _GREEN, _PURPLE, _ORANGE, _SKY, "#000000")
+
+#: Most heat-map rows that each get a tick label; beyond, every k-th row is labelled [-].
+_HEATMAP_MAX_ROW_LABELS = 20
 
 #: Points per interval between breakpoints used only to *draw* the curves [-].
 _POINTS_PER_INTERVAL = 48
@@ -135,15 +141,97 @@ def _spans_above(profile, threshold_total_mg_per_l, t0, t1, patient):
     return np.array(merged, dtype=float).reshape(-1, 2)
 
 
-def _dose_intervals(dosing, t0, t1):
-    """Dosing intervals (start, end) lying inside [t0, t1]; the last lasts as long as the one before."""
+def _is_periodic(profile, dosing, patient):
+    """True if the profile is one period of a periodic steady state (``simulate(..., steady_state=True)``).
+
+    Such a profile ends at the level it starts from before any bolus given at
+    its start; a profile started from an empty body does not (unless all the
+    drug is gone by its end, when repeating it is exact too).
+    """
+    t_s = profile.t_h[0]
+    bolus_mg = 0.0
+    if dosing is not None:
+        at_start = (dosing.duration_h <= BOLUS_MAX_H) & (np.abs(dosing.start_h - t_s) <= 1e-9)
+        bolus_mg = float(dosing.amount_mg[at_start].sum())
+    k, cl = profile.k_per_h[patient, 0], profile.cl_l_per_h[patient, 0]
+    before = profile.c_start[patient, 0] - bolus_mg * k / cl  # jump = bolus / V, with V = CL / k
+    scale = max(float(np.max(profile.c_start[patient])), float(np.max(profile.c_end[patient])), 1e-300)
+    return abs(float(profile.c_end[patient, -1]) - before) <= 1e-8 * scale
+
+
+def _dose_intervals(profile, dosing, t0, t1, periodic):
+    """Dosing intervals wholly inside [t0, t1], from one dose start to the next.
+
+    Returns a list of ``(start, end, pieces)``: ``[start, end]`` is the drawn
+    stretch [h] and ``pieces`` the windows [h] over which the interval's %fT is
+    evaluated. In a periodic profile the last dose's interval wraps round to the
+    first dose + period: its pieces are [last dose, end] and [start, first dose].
+    Otherwise the last dose's interval is unknown and left out, except for a
+    single dose, whose interval is the rest of the window.
+    """
     starts = np.unique(dosing.start_h)
-    if starts.size == 0:
-        return np.empty((0, 2))
-    last = np.diff(starts)[-1] if starts.size > 1 else t1 - starts[-1]
-    ends = np.append(starts[1:], starts[-1] + last)
-    keep = (starts >= t0 - 1e-9) & (ends <= t1 + 1e-9)
-    return np.column_stack([starts[keep], ends[keep]])
+    out = [(a, b, ((a, b),)) for a, b in zip(starts[:-1], starts[1:])]
+    t_s, t_e = float(profile.t_h[0]), float(profile.t_h[-1])
+    if starts.size and periodic and t_s <= starts[0] and starts[-1] < t_e:
+        head = ((t_s, starts[0]),) if starts[0] > t_s else ()
+        out.append((starts[-1], t_e, ((starts[-1], t_e),) + head))
+    elif starts.size == 1:
+        out.append((starts[0], t1, ((starts[0], t1),)))
+    return [(float(a), float(b), w) for a, b, w in out if a >= t0 - 1e-9 and b <= t1 + 1e-9 and b > a]
+
+
+def _interval_ft_percent(profile, threshold_free_mg_per_l, fu, pieces, patient):
+    """%fT above a free threshold over the union of disjoint windows ``pieces`` [%]."""
+    length = sum(b - a for a, b in pieces)
+    above = sum(float(ft_above_percent(profile, threshold_free_mg_per_l, fu, a, b)[patient]) * (b - a)
+                for a, b in pieces if b > a)
+    return above / length
+
+
+def _log_y(ax):
+    """True if the y axis is log-scaled (e.g. shared with a log panel): limits must stay positive."""
+    return ax.get_yscale() == "log"
+
+
+def _drawn_y(ax):
+    """What is already drawn on this y axis or one sharing it: (lowest positive y, highest y, limits).
+
+    ``None`` if nothing is drawn yet. Read before drawing, so that a second
+    call on the same axes, or a panel sharing y with one drawn before, widens
+    the limits to fit both instead of cutting the first one off.
+    """
+    boxes = [a.dataLim for a in ax.get_shared_y_axes().get_siblings(ax) if a.has_data()]
+    boxes = [b for b in boxes if np.isfinite(b.y1)]
+    if not boxes:
+        return None
+    pos = [b.minposy for b in boxes if np.isfinite(b.minposy)]
+    return min(pos) if pos else np.inf, max(b.y1 for b in boxes), ax.get_ylim()
+
+
+def _set_ylim(ax, lo, hi, drawn):
+    """Set the y limits, never narrower than those of what was already drawn (see :func:`_drawn_y`)."""
+    if drawn is not None:
+        lo, hi = min(lo, min(drawn[2])), max(hi, max(drawn[2]))
+    ax.set_ylim(lo, hi)
+
+
+def _log_limits(lo, hi, top_frac=0.0, bottom_frac=0.0):
+    """Log-axis limits that put the positive data range [lo, hi] between the two reserved fractions.
+
+    ``top_frac`` and ``bottom_frac`` are the fractions of the axes height kept
+    free above and below the data, measured on the log scale [-].
+    """
+    lo = min(lo, hi / 1.5)  # at least a factor 1.5 of range
+    span = np.log(hi / lo) / (1.0 - top_frac - bottom_frac)
+    return lo * np.exp(-bottom_frac * span), hi * np.exp(top_frac * span)
+
+
+def _positive_floor(values, hi, decades=4.0):
+    """Smallest positive value, but at most ``decades`` below ``hi``: a log axis's lower data bound."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    floor = hi * 10.0 ** -decades
+    return max(float(v.min()), floor) if v.size else floor
 
 
 def _time_ticks(ax, t0, t1):
@@ -167,8 +255,13 @@ def _text_width_in(text, size="small"):
     return width_pt / 72.0
 
 
-def _legend_above(ax):
-    """Legend in rows above the axes, where it cannot hide a curve; as many columns as fit."""
+def _legend_above(ax, title=None, expand=True):
+    """Legend in rows above the axes, where it cannot hide a curve; as many columns as fit.
+
+    ``expand=False`` anchors it at the top-left corner instead of stretching it
+    over the axes width, so that a caller may still move it (``set_loc`` and
+    ``set_bbox_to_anchor``) without the columns collapsing.
+    """
     _, labels = ax.get_legend_handles_labels()
     for size in ("small", "x-small"):
         em_in = FontProperties(size=size).get_size_in_points() / 72.0
@@ -176,8 +269,12 @@ def _legend_above(ax):
         ncol = int(np.clip(_axes_width_in(ax) // col_in, 1, len(labels)))
         if ncol > 1 or len(labels) <= 3:
             break
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01, 1.0, 0.1), ncol=ncol, mode="expand",
-              borderaxespad=0.0, frameon=False, fontsize=size, handlelength=1.8)
+    if expand:
+        anchor = dict(bbox_to_anchor=(0.0, 1.01, 1.0, 0.1), mode="expand")
+    else:
+        anchor = dict(bbox_to_anchor=(0.0, 1.01))
+    ax.legend(loc="lower left", ncol=ncol, borderaxespad=0.0, frameon=False, fontsize=size, handlelength=1.8,
+              title=title, title_fontsize=size, alignment="left", **anchor)
 
 
 def _draw_doses(ax, dosing, t0, t1, strip):
@@ -215,28 +312,35 @@ def _draw_sessions(ax, hd_sessions, t0, t1):
             label = None
 
 
-def _annotate_ft(ax, profile, fu, mic, intervals, patient, t0, t1, index):
-    """Write each dosing interval's %fT>MIC at its top: "long", "short" or "none" if too narrow."""
-    if not len(intervals):
+def _annotate_ft(ax, profile, fu, threshold, intervals, patient, t0, t1, index):
+    """Write each dosing interval's %fT above the threshold at its top: "long", "short" or "none" if too narrow."""
+    if not intervals:
         return "none"
-    width_in = np.min(np.diff(intervals, axis=1)) / (t1 - t0) * _axes_width_in(ax)
+    width_in = min(b - a for a, b, _ in intervals) / (t1 - t0) * _axes_width_in(ax)
     long_in, short_in = _text_width_in(f"100% {index}", "small"), _text_width_in("100%", "x-small")
     style = "long" if width_in >= 1.1 * long_in else "short" if width_in >= 1.15 * short_in else "none"
-    for a, b in intervals:
+    for a, b, pieces in intervals:
         if a > t0:
             ax.axvline(a, color=_GREY, lw=0.6, ls=":", zorder=0.5)
         if style == "none":
             continue
-        pct = float(ft_above_percent(profile, mic, fu, a, b)[patient])
+        pct = _interval_ft_percent(profile, threshold, fu, pieces, patient)
         ax.text(0.5 * (a + b), 0.975, f"{pct:.0f}%" + (f" {index}" if style == "long" else ""),
                 transform=ax.get_xaxis_transform(), ha="center", va="top",
                 fontsize="small" if style == "long" else "x-small", gid="ft_label")
+        for h0, h1 in pieces[1:]:  # a wrapped interval's head, before the first dose: same value in ()
+            h0 = max(h0, t0)
+            if h1 > h0 and (h1 - h0) / (t1 - t0) * _axes_width_in(ax) >= 1.15 * _text_width_in(
+                    f"({pct:.0f}%)", "x-small"):
+                ax.text(0.5 * (h0 + h1), 0.975, f"({pct:.0f}%)", transform=ax.get_xaxis_transform(),
+                        ha="center", va="top", fontsize="x-small", color="0.3", gid="ft_label_wrapped")
     return style
 
 
 def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=None, hd_sessions=None,
-                       t_window_h=None, patient=0, label=None, ax=None):
-    r"""Plot one patient's concentration–time curve with the time above the MIC shaded.
+                       t_window_h=None, patient=0, label=None, threshold_label="MIC", ft_label=None,
+                       periodic=None, ax=None):
+    r"""Plot one patient's concentration–time curve with the time above the MIC (or a threshold) shaded.
 
     Parameters
     ----------
@@ -246,8 +350,9 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
         Unbound fraction; if given, the free curve :math:`f_u C` is drawn too
         and compared with the MIC. Without it the total curve is compared [-].
     mic_mg_per_l : float, optional
-        MIC, drawn as a horizontal line; the time the free (or total) level is
-        above it is shaded and its percentage written for each dosing interval [mg/L].
+        MIC (or threshold concentration, see ``threshold_label``), drawn as a
+        horizontal line; the time the free (or total) level is above it is
+        shaded and its percentage written for each dosing interval [mg/L].
     dosing : pkdose.pk.Dosing, optional
         Infusions to mark as bars in a strip below zero (boluses as
         triangles); also defines the dosing intervals for the %fT>MIC labels [-].
@@ -260,8 +365,25 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
         Which virtual patient of ``profile`` to draw [-].
     label : str, optional
         Prefix for the curve labels in the legend, e.g. the regimen [-].
+    threshold_label : str, optional
+        Name of the line at ``mic_mg_per_l`` in the legend, followed by its
+        value: ``"MIC"`` gives "MIC 4 mg/L"; for a β-lactamase inhibitor use
+        e.g. ``"avibactam threshold"`` (legend "avibactam threshold 2.5 mg/L",
+        shading "free > avibactam threshold") [-].
+    ft_label : str, optional
+        Short name of the threshold in the per-interval labels "%fT>…";
+        default ``threshold_label``. E.g. ``"2.5 mg/L"`` gives "95% fT>2.5 mg/L"
+        and ``"C$_T$"`` gives "95% fT>C$_T$" [-].
+    periodic : bool, optional
+        Whether ``profile`` is one period of a periodic steady state
+        (``simulate(..., steady_state=True)``), so that the last dose's interval
+        wraps round to the first dose of the next period. ``None`` (default)
+        decides from the profile itself: it is periodic when it ends at the
+        level it starts from (before any bolus at its start). ``False``
+        annotates only intervals that end at a dose in ``dosing`` [-].
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+        Axes to draw on; a new 7 × 4 in figure if omitted. A log-scaled y axis
+        is kept (limits stay positive, the dose strip is the bottom 7 %) [-].
 
     Returns
     -------
@@ -271,7 +393,8 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
     Raises
     ------
     InputError
-        If ``t_window_h`` lies outside the simulation or ``fu_fraction`` is not in (0, 1].
+        If ``t_window_h`` lies outside the simulation, ``fu_fraction`` is not in
+        (0, 1], or ``periodic=True`` is passed for a profile that is not periodic.
 
     Notes
     -----
@@ -280,12 +403,23 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
     :math:`C(t) = C_\infty + (C_0 - C_\infty) e^{-k (t - t_0)}`, monotone, so the
     crossing time is :math:`t^* = t_0 + \ln\big((C_0 - C_\infty)/(M/f_u - C_\infty)\big)/k`
     and the shaded spans are exact, as in :func:`pkdose.pk.time_above` [2]_.
-    The %fT>MIC labels come from :func:`pkdose.pd.ft_above_percent`. A dosing
-    interval is labelled only if it lies wholly inside the window; the last
-    dose's interval is taken to be as long as the one before it; without
-    ``dosing`` the whole window counts as one interval. When the intervals are
-    too narrow for the labels (a dialysis week at README width) only the
-    percentage is written, and in a very narrow panel nothing.
+
+    The %fT>MIC labels come from :func:`pkdose.pd.ft_above_percent`, each over
+    its own dosing interval, from one dose start to the next; without
+    ``dosing`` the whole window counts as one interval. The last dose's
+    interval needs the next dose: in a periodic profile of period :math:`T`
+    (e.g. a dialysis week, 168 h, with doses from
+    :func:`pkdose.schedule.hd_dose_times`) it runs from the last dose
+    :math:`t_n` to :math:`t_1 + T`, so that a 72-h weekend gap counts as 72 h;
+    its %fT is evaluated over :math:`[t_n, t_{end}]` plus
+    :math:`[t_{start}, t_1]` of the same profile, and written over
+    :math:`[t_n, t_{end}]` (and repeated in parentheses over
+    :math:`[t_{start}, t_1]` where it fits). In a profile that is not periodic that interval is
+    not labelled, unless there is only one dose (its interval is then the rest
+    of the window). An interval is labelled only if its drawn part lies wholly
+    inside the window. When the intervals are too narrow for the labels (a
+    dialysis week at README width) only the percentage is written, and in a
+    very narrow panel nothing.
 
     References
     ----------
@@ -293,6 +427,9 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
        2007;9(3):90-95. doi:10.1109/MCSE.2007.55
     .. [2] Turnidge JD. The pharmacodynamics of beta-lactams. Clin Infect Dis.
        1998;27(1):10-22. doi:10.1086/514622
+    .. [3] Nichols WW, Newell P, Critchley IA, Riccobene T, Das S. Avibactam
+       pharmacokinetic/pharmacodynamic targets. Antimicrob Agents Chemother.
+       2018;62(6):e02446-17. doi:10.1128/AAC.02446-17
 
     Examples
     --------
@@ -306,12 +443,29 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
     >>> ax = plot_concentration(p, fu_fraction=0.42, mic_mg_per_l=4, dosing=d, ax=Figure().subplots())
     >>> ax.get_ylabel()
     'Concentration [mg/L]'
+
+    An avibactam-like curve against its threshold concentration of 2.5 mg/L [3]_:
+
+    >>> d = regimen_dosing(500, 8, 2, 3)
+    >>> p = simulate(10.0, 22.0, d, t_end_h=24, steady_state=True)
+    >>> ax = plot_concentration(p, fu_fraction=0.92, mic_mg_per_l=2.5, dosing=d, ax=Figure().subplots(),
+    ...                         threshold_label="avibactam threshold", ft_label="2.5 mg/L")
+    >>> ax.get_legend_handles_labels()[1][2]
+    'avibactam threshold 2.5 mg/L'
+    >>> [t.get_text() for t in ax.texts][0]
+    '71% fT>2.5 mg/L'
     """
     ax = _new_axes(ax)
+    drawn = _drawn_y(ax)
     t0, t1 = _window(profile, t_window_h)
     fu = 1.0 if fu_fraction is None else float(fu_fraction)
     if not 0 < fu <= 1:
         raise InputError(f"fu_fraction must be in (0, 1], got {fu_fraction!r}")
+    if periodic is None:
+        periodic = _is_periodic(profile, dosing, patient)
+    elif periodic and not _is_periodic(profile, dosing, patient):
+        raise InputError("periodic=True, but the profile does not end at the level it starts from: "
+                         "simulate one period with steady_state=True, or pass periodic=False")
     prefix = f"{label}: " if label else ""
     t, c = _curve(profile, t0, t1, patient)
     ax.plot(t, c, color=_BLUE, lw=1.8, label=f"{prefix}total", gid="total")
@@ -319,23 +473,36 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
         ax.plot(t, fu * c, color=_VERMILION, lw=1.8, label=f"{prefix}free ($f_u$ = {fu:g})", gid="free")
     if hd_sessions is not None:
         _draw_sessions(ax, hd_sessions, t0, t1)
-    top = 1.2 * max(float(c.max()), float(mic_mg_per_l or 0.0)) or 1.0
-    strip = 0.07 if dosing is not None else 0.0  # axes fraction below zero for the dose bars
-    ax.set_ylim(-strip / (1 - strip) * top, top)
-    ax.yaxis.set_major_locator(FixedLocator([v for v in MaxNLocator(6).tick_values(0, top) if 0 <= v <= top]))
+    strip = 0.07 if dosing is not None else 0.0  # axes fraction below the curves for the dose bars
+    hi = max(float(c.max()), float(mic_mg_per_l or 0.0), drawn[1] if drawn else 0.0)
+    if _log_y(ax):
+        lo = _positive_floor(np.concatenate([fu * c, c, [mic_mg_per_l or 0.0, drawn[0] if drawn else 0.0]]), hi)
+        _set_ylim(ax, *_log_limits(lo, hi, top_frac=1 / 6, bottom_frac=strip + 0.02), drawn)
+    else:
+        top = 1.2 * hi or 1.0
+        _set_ylim(ax, -strip / (1 - strip) * top, top, drawn)
+        top = ax.get_ylim()[1]
+        ax.yaxis.set_major_locator(FixedLocator([v for v in MaxNLocator(6).tick_values(0, top)
+                                                 if 0 <= v <= top]))
     if mic_mg_per_l is not None:
         mic = float(mic_mg_per_l)
-        ax.axhline(mic, color="black", lw=1.1, ls="--", label=f"MIC {mic:g} mg/L", gid="mic")
-        which, index = ("free", "fT>MIC") if fu_fraction is not None else ("total", "T>MIC")
-        intervals = _dose_intervals(dosing, t0, t1) if dosing is not None else np.array([[t0, t1]])
+        name = str(threshold_label)
+        short = name if ft_label is None else str(ft_label)
+        ax.axhline(mic, color="black", lw=1.1, ls="--", label=f"{name} {mic:g} mg/L", gid="mic")
+        which, index = ("free", f"fT>{short}") if fu_fraction is not None else ("total", f"T>{short}")
+        if dosing is not None:
+            intervals = _dose_intervals(profile, dosing, t0, t1, periodic)
+        else:
+            intervals = [(t0, t1, ((t0, t1),))]
         style = _annotate_ft(ax, profile, fu, mic, intervals, patient, t0, t1, index)
-        shade = f"{which} > MIC" + (f" (top: %{index})" if style == "short" else "")
+        shade = f"{which} > {name}" + (f" (top: %{index})" if style == "short" else "")
         for a, b in _spans_above(profile, mic / fu, t0, t1, patient):
             ax.axvspan(a, b, ymin=strip, color=_ORANGE, alpha=0.18, lw=0, label=shade,
                        gid="time_above_mic", zorder=0)
             shade = None
     if dosing is not None:
-        ax.axhline(0.0, color="black", lw=0.8)
+        if not _log_y(ax):
+            ax.axhline(0.0, color="black", lw=0.8)
         _draw_doses(ax, dosing, t0, t1, strip)
     _time_ticks(ax, t0, t1)
     ax.set_xlabel("Time [h]")
@@ -345,7 +512,7 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
 
 
 def plot_population_band(profile, *, fu_fraction=None, percentiles=(5, 50, 95), mic_mg_per_l=None,
-                         ax=None):
+                         threshold_label="MIC", ax=None):
     r"""Plot the median concentration and a percentile band across virtual patients.
 
     Parameters
@@ -357,9 +524,12 @@ def plot_population_band(profile, *, fu_fraction=None, percentiles=(5, 50, 95), 
     percentiles : tuple of float, optional
         (lower, middle, upper) percentiles across patients at each time [%].
     mic_mg_per_l : float, optional
-        MIC drawn as a horizontal line [mg/L].
+        MIC (or threshold concentration) drawn as a horizontal line [mg/L].
+    threshold_label : str, optional
+        Name of that line in the legend, e.g. ``"avibactam threshold"`` [-].
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+        Axes to draw on; a new 7 × 4 in figure if omitted. A log-scaled y axis
+        is kept, with positive limits [-].
 
     Returns
     -------
@@ -400,6 +570,7 @@ def plot_population_band(profile, *, fu_fraction=None, percentiles=(5, 50, 95), 
     if q.shape != (3,) or np.any(np.diff(q) <= 0) or q[0] < 0 or q[-1] > 100:
         raise InputError(f"percentiles must be three increasing values in [0, 100] %, got {percentiles!r}")
     ax = _new_axes(ax)
+    drawn = _drawn_y(ax)
     fu = 1.0 if fu_fraction is None else float(fu_fraction)
     t0, t1 = _window(profile, None)
     t, c = _curve(profile, t0, t1)
@@ -412,8 +583,13 @@ def plot_population_band(profile, *, fu_fraction=None, percentiles=(5, 50, 95), 
                   f"(n = {profile.n_patients})")
     if mic_mg_per_l is not None:
         ax.axhline(float(mic_mg_per_l), color="black", lw=1.1, ls="--",
-                   label=f"MIC {float(mic_mg_per_l):g} mg/L", gid="mic")
-    ax.set_ylim(0.0, 1.08 * max(float(hi.max()), float(mic_mg_per_l or 0.0)))
+                   label=f"{threshold_label} {float(mic_mg_per_l):g} mg/L", gid="mic")
+    top = max(float(hi.max()), float(mic_mg_per_l or 0.0), drawn[1] if drawn else 0.0)
+    if _log_y(ax):
+        floor = _positive_floor(np.append(lo, [mic_mg_per_l or 0.0, drawn[0] if drawn else 0.0]), top)
+        _set_ylim(ax, *_log_limits(floor, top, top_frac=0.03, bottom_frac=0.03), drawn)
+    else:
+        _set_ylim(ax, 0.0, 1.08 * top, drawn)
     _time_ticks(ax, t0, t1)
     ax.set_xlabel("Time [h]")
     ax.set_ylabel(f"{which.capitalize()} concentration [mg/L]")
@@ -478,7 +654,8 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
         PD target shown as the legend title, e.g. ``"≥75 % fT>MIC"``; by
         default the tables' ``target`` column, if any [-].
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+        Axes to draw on; a new 7 × 4 in figure if omitted. A log-scaled y axis
+        is kept, with positive limits (PTA of 0 is then not drawn) [-].
 
     Returns
     -------
@@ -494,7 +671,9 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     -----
     MICs are doubling dilutions, so the x axis is log2 with one tick per
     dilution. The dotted line at 90 % is the customary attainment level for
-    choosing a dose or judging a breakpoint [2]_.
+    choosing a dose or judging a breakpoint [2]_. The legend, titled with the
+    target, sits in rows above the axes, so that it never covers a curve or
+    the breakpoint labels written up from the foot of each breakpoint line.
 
     References
     ----------
@@ -514,6 +693,7 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     ['1', '2', '4', '8']
     """
     ax = _new_axes(ax)
+    drawn = _drawn_y(ax)
     series = _pta_series(pta_frames)
     for n, (name, mic, pta, _) in enumerate(series):
         ax.plot(mic, 100.0 * pta, marker="o", ms=4.5, lw=1.8, color=_LINE_COLOURS[n % len(_LINE_COLOURS)],
@@ -525,13 +705,17 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
         ax.text(mic, 0.03, f" {name} ", transform=ax.get_xaxis_transform(), rotation=90,
                 ha="right", va="bottom", fontsize="small", color="0.2",
                 bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
-    ax.set_ylim(-2, 102)
-    ax.yaxis.set_major_locator(FixedLocator([0, 20, 40, 60, 80, 90, 100]))
+    if _log_y(ax):
+        pct = np.append(100.0 * np.concatenate([s[2] for s in series]), drawn[0] if drawn else 0.0)
+        _set_ylim(ax, *_log_limits(_positive_floor(pct, 100.0), 100.0, top_frac=0.02, bottom_frac=0.02),
+                  drawn)
+    else:
+        _set_ylim(ax, -2, 102, drawn)
+        ax.yaxis.set_major_locator(FixedLocator([0, 20, 40, 60, 80, 90, 100]))
     ax.set_xlabel("MIC [mg/L]")
     ax.set_ylabel("Probability of target attainment [%]")
     title = target_label or next((s[3] for s in series if s[3]), None)
-    ax.legend(loc="lower left", title=f"Target: {title}" if title else None, fontsize="small",
-              title_fontsize="small", framealpha=0.95)
+    _legend_above(ax, title=f"Target: {title}" if title else None, expand=False)
     return ax
 
 
@@ -562,7 +746,8 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     pta_fraction : array_like
         PTA, shape (n_crcl, n_mic) [-].
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+        Axes to draw on, with linear x and y scales; a new 7 × 4 in figure if
+        omitted [-].
 
     Returns
     -------
@@ -573,7 +758,9 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     Raises
     ------
     InputError
-        If the shape of ``pta_fraction`` does not match the two axes or a value lies outside [0, 1].
+        If the shape of ``pta_fraction`` does not match the two axes, a value
+        lies outside [0, 1], or ``ax`` has a log (non-linear) scale: cells are
+        placed by row and column number, which a log axis cannot show.
 
     Notes
     -----
@@ -584,6 +771,12 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     cell edges that separate cells with PTA ≥ 90 % from the others, so it never
     hides a cell's number and claims nothing between grid points. Cells are
     annotated with their PTA (%) when the grid has at most 16 rows and 14 columns.
+
+    Every row's CrCL is written on the y axis when there are at most 20 rows,
+    in a smaller font when the rows are too close for the usual one. Beyond
+    20 rows every k-th row is labelled, starting with the first, with
+    :math:`k = \lceil n_{crcl} / 20 \rceil`, so that at most 20 labels
+    are shown.
 
     References
     ----------
@@ -610,6 +803,10 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     if np.any((pct < 0) | (pct > 100)):
         raise InputError("pta_fraction must lie in [0, 1]; pass a fraction, not a percentage")
     ax = _new_axes(ax)
+    if ax.get_xscale() != "linear" or ax.get_yscale() != "linear":
+        raise InputError(f"plot_pta_heatmap draws cells by row and column number and needs linear axes, "
+                         f"got x {ax.get_xscale()!r} and y {ax.get_yscale()!r}; give it axes of its own "
+                         "(not shared with a log-scaled panel)")
     norm = TwoSlopeNorm(vmin=0.0, vcenter=_PTA_TARGET_PERCENT, vmax=100.0)
     n_row, n_col = pct.shape
     small = n_row <= 16 and n_col <= 14
@@ -625,8 +822,9 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     ax.set_xticks(np.arange(n_col), labels)
     if n_col * max(len(t) for t in labels) > 60:
         ax.tick_params(axis="x", labelrotation=45)
-    step = int(np.ceil(n_row / 12))
+    step = int(np.ceil(n_row / _HEATMAP_MAX_ROW_LABELS))
     ax.set_yticks(np.arange(0, n_row, step), [f"{c:g}" for c in crcl[::step]])
+    ax.tick_params(axis="y", labelsize=_row_label_size(ax, n_row / step))
     ax.set_xlabel("MIC [mg/L]")
     ax.set_ylabel("Creatinine clearance [mL/min]")
     bar = ax.figure.colorbar(mesh, ax=ax, label="PTA [%]", ticks=[0, 25, 50, 75, 90, 100])
@@ -636,6 +834,15 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
               loc="lower left", bbox_to_anchor=(0.0, 1.01), borderaxespad=0.0, frameon=False,
               fontsize="small")
     return ax
+
+
+def _row_label_size(ax, n_labels):
+    """Largest of "small", "x-small" and "xx-small" whose line fits the spacing of ``n_labels`` tick labels."""
+    spacing_pt = ax.get_position().height * ax.figure.get_figheight() * 72.0 / max(n_labels, 1)
+    for size in ("small", "x-small"):
+        if spacing_pt >= 1.25 * FontProperties(size=size).get_size_in_points():
+            return size
+    return "xx-small"
 
 
 def _band_label_layout(text, band_in, size="small"):
@@ -655,29 +862,36 @@ def _band_label_layout(text, band_in, size="small"):
     return "\n".join(lines), 0
 
 
-def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 [mg·h/L]", ax=None):
+def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 [mg·h/L]",
+                          xlabel="Creatinine clearance [mL/min]", ax=None):
     r"""Plot an exposure (AUC24 or trough) against creatinine clearance, with the label's bands.
 
     Parameters
     ----------
     crcl_ml_per_min : array_like
-        Creatinine clearances, shape (n_crcl,) [mL/min].
+        Creatinine clearances, shape (n_crcl,) [mL/min]; or any other x
+        quantity named by ``xlabel``, e.g. CRRT effluent rates [L/h].
     values : array_like
         Exposure at each CrCL, shape (n_crcl,) for one line, or
         (n_patients, n_crcl) for a median with a 5th–95th percentile band
         [unit of ``ylabel``].
     bands : list of tuple, optional
         Dose bands as ``(lo, hi, label)``, e.g. ``(30, 60, "1.5 g q8h")``;
-        ``hi`` may be ``inf``. They are shaded alternately and labelled at the top [mL/min].
+        ``hi`` may be ``inf``. They are shaded alternately and labelled at the
+        top [mL/min, or the unit of ``xlabel``].
     ylabel : str, optional
         y-axis label with its unit in brackets [-].
+    xlabel : str, optional
+        x-axis label with its unit in brackets, e.g. ``"CRRT effluent [L/h]"``;
+        default creatinine clearance [-].
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new 7 × 4 in figure if omitted [-].
+        Axes to draw on; a new 7 × 4 in figure if omitted. A log-scaled y axis
+        is kept, with positive limits [-].
 
     Returns
     -------
     matplotlib.axes.Axes
-        The axes, with x in mL/min and y in the unit of ``ylabel``.
+        The axes, with x in mL/min (or the unit of ``xlabel``) and y in the unit of ``ylabel``.
 
     Raises
     ------
@@ -708,6 +922,13 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
     ...                            bands=[(0, 60, "1.5 g q8h"), (60, np.inf, "2 g q8h")])
     >>> ax.get_xlabel()
     'Creatinine clearance [mL/min]'
+
+    Against CRRT effluent instead, with a trough:
+
+    >>> ax = plot_exposure_by_crcl([1, 2, 3, 4], [30, 18, 12, 9], ax=Figure().subplots(),
+    ...                            ylabel="Trough, free [mg/L]", xlabel="CRRT effluent [L/h]")
+    >>> ax.get_xlabel()
+    'CRRT effluent [L/h]'
     """
     crcl = np.atleast_1d(np.asarray(crcl_ml_per_min, dtype=float))
     y = np.asarray(values, dtype=float)
@@ -715,6 +936,7 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
         raise InputError(f"values must have shape (n_crcl,) or (n_patients, n_crcl) with "
                          f"n_crcl = {crcl.size}, got {y.shape}")
     ax = _new_axes(ax)
+    drawn = _drawn_y(ax)
     name = ylabel.split("[")[0].strip() or "exposure"
     if y.ndim == 2:
         lo, mid, hi = np.percentile(y, [5, 50, 95], axis=0)
@@ -725,7 +947,17 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
         ax.plot(crcl, y, color=_BLUE, lw=2, label=name, gid="exposure")
     x0, x1 = crcl.min(), crcl.max()
     axes_w_in, axes_h_in = _axes_width_in(ax), ax.get_position().height * ax.figure.get_figheight()
-    top = 1.08 * hi.max()
+    log = _log_y(ax)
+    highest = max(float(hi.max()), drawn[1] if drawn else 0.0)
+    # Lowest drawn value: a log axis starts just below it; a linear one at 0.
+    lowest = np.append(lo if y.ndim == 2 else y, drawn[0] if drawn else 0.0)
+    bottom = _log_limits(_positive_floor(lowest, highest), highest, bottom_frac=0.04)[0] if log else 0.0
+
+    def top_for(value, frac):
+        """Upper limit that puts ``value`` at ``frac`` of the axes height (log or linear)."""
+        return bottom * (value / bottom) ** (1.0 / frac) if log else value / frac
+
+    top = top_for(highest, 1 / 1.08)
     for n, (lo_b, hi_b, text) in enumerate(bands or []):
         a, b = max(lo_b, x0), min(hi_b, x1)
         if b <= a:
@@ -741,10 +973,10 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
         label_in = _text_width_in(shown) if rot else 1.25 * em_in * (shown.count("\n") + 1)
         in_band = (crcl >= a) & (crcl <= b)
         if np.any(in_band):
-            top = max(top, hi[in_band].max() / max(0.93 - label_in / axes_h_in, 0.3))
+            top = max(top, top_for(hi[in_band].max(), max(0.93 - label_in / axes_h_in, 0.3)))
     ax.set_xlim(x0, x1)
-    ax.set_ylim(0.0, top)
-    ax.set_xlabel("Creatinine clearance [mL/min]")
+    _set_ylim(ax, bottom, top, drawn)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     _legend_above(ax)
     return ax

@@ -1,6 +1,8 @@
 """Plotting: returned Axes, units on the axes, and exact shading of the time above the MIC."""
 
+import io
 import re
+import warnings
 
 import matplotlib
 
@@ -16,7 +18,15 @@ from numpy.testing import assert_allclose  # noqa: E402
 from pkdose import plotting  # noqa: E402
 from pkdose.errors import InputError  # noqa: E402
 from pkdose.pd import ft_above_percent  # noqa: E402
-from pkdose.pk import ExtraClearance, concentration, regimen_dosing, simulate, time_above  # noqa: E402
+from pkdose.pk import (  # noqa: E402
+    Dosing,
+    ExtraClearance,
+    combine_dosing,
+    concentration,
+    regimen_dosing,
+    simulate,
+    time_above,
+)
 from pkdose.plotting import (  # noqa: E402
     plot_concentration,
     plot_exposure_by_crcl,
@@ -25,6 +35,7 @@ from pkdose.plotting import (  # noqa: E402
     plot_pta_heatmap,
 )
 from pkdose.pta import pta_table  # noqa: E402
+from pkdose.schedule import WEEK_H, hd_dose_times  # noqa: E402
 
 UNIT = re.compile(r"\[[^\]]+\]")
 
@@ -49,6 +60,19 @@ def hd_week():
     extra = ExtraClearance(start, start + 4.0, 3.0)
     d = regimen_dosing(750, 12, 3, 14)
     return simulate(0.5, 18.0, d, extra, t_end_h=168, steady_state=True), d, extra
+
+
+@pytest.fixture
+def avibactam_hd_week():
+    """Avibactam-like (CL 0.69 L/h, V 21.7 L, fu 0.92), 187.5 mg over 2 h after each HD session.
+
+    HD Mon/Wed/Fri 08:00-12:00 adding 2.9 L/h; q48h placed by hd_dose_times: doses at 12, 60 and
+    108 h, so the Friday dose's interval is the 72-h weekend gap to Monday 12:00 (180 h).
+    """
+    start = np.array([8.0, 56.0, 104.0])
+    extra = ExtraClearance(start, start + 4.0, 2.9)
+    d = Dosing(hd_dose_times(48, start + 4.0), 187.5, 2.0)
+    return simulate(0.69, 21.7, d, extra, t_end_h=WEEK_H, steady_state=True), d, extra
 
 
 def _pta_frames():
@@ -203,6 +227,93 @@ def test_ft_labels_shorten_then_disappear_as_intervals_narrow(hd_week):
     assert not [t for t in tiny.texts if t.get_gid() == "ft_label"]
 
 
+def _ft_labels(ax):
+    return [t.get_text() for t in ax.texts if t.get_gid() == "ft_label"]
+
+
+def test_weekend_gap_interval_wraps_round_the_periodic_week(avibactam_hd_week):
+    """The Friday dose's interval runs to Monday's dose next week (72 h), not 48 h."""
+    p, d, extra = avibactam_hd_week
+    # Independent truth: the same schedule repeated over two weeks, where 108-180 h lies inside.
+    d2 = combine_dosing(d, Dosing(d.start_h + WEEK_H, d.amount_mg, d.duration_h))
+    e2 = ExtraClearance(np.append(extra.start_h, extra.start_h + WEEK_H),
+                        np.append(extra.end_h, extra.end_h + WEEK_H), 2.9)
+    p2 = simulate(0.69, 21.7, d2, e2, t_end_h=2 * WEEK_H, steady_state=True)
+    intervals = [(12, 60), (60, 108), (108, 180)]
+    truth = [float(ft_above_percent(p2, 1.0, 0.92, a, b)[0]) for a, b in intervals]
+    assert round(truth[2]) == 95 and float(ft_above_percent(p, 1.0, 0.92, 108, 156)[0]) == 100  # old label
+    # The same from the one-week profile: [108, 168] plus [0, 12], weighted by length.
+    wrapped = (60 * ft_above_percent(p, 1.0, 0.92, 108, 168)[0]
+               + 12 * ft_above_percent(p, 1.0, 0.92, 0, 12)[0]) / 72
+    assert_allclose(wrapped, truth[2], rtol=1e-9)
+
+    ax = plot_concentration(p, fu_fraction=0.92, mic_mg_per_l=1.0, dosing=d, hd_sessions=extra)
+    texts = [t for t in ax.texts if t.get_gid() == "ft_label"]
+    assert [t.get_text() for t in texts] == [f"{v:.0f}% fT>MIC" for v in truth]
+    assert _ft_labels(ax)[2] == "95% fT>MIC"
+    assert_allclose([t.get_position()[0] for t in texts], [36, 84, 138])  # the last over 108-168 h
+    head = [t for t in ax.texts if t.get_gid() == "ft_label_wrapped"]  # its part before Monday's dose
+    assert [t.get_text() for t in head] == ["(95%)"] and head[0].get_position()[0] == 6
+    # A window that stops before the end of the week cannot show the wrapped interval.
+    ax = plot_concentration(p, fu_fraction=0.92, mic_mg_per_l=1.0, dosing=d, t_window_h=(0, 160))
+    assert len(_ft_labels(ax)) == 2
+
+
+@pytest.mark.parametrize("mic", [0.5, 1.0, 2.0, 4.0])
+def test_every_interval_label_matches_pd_on_the_hd_week(avibactam_hd_week, mic):
+    p, d, _ = avibactam_hd_week
+    ax = plot_concentration(p, fu_fraction=0.92, mic_mg_per_l=mic, dosing=d)
+    last = (60 * ft_above_percent(p, mic, 0.92, 108, 168)[0] + 12 * ft_above_percent(p, mic, 0.92, 0, 12)[0]) / 72
+    expected = [ft_above_percent(p, mic, 0.92, 12, 60)[0], ft_above_percent(p, mic, 0.92, 60, 108)[0], last]
+    assert _ft_labels(ax) == [f"{v:.0f}% fT>MIC" for v in expected]
+
+
+def test_unequal_intervals_use_consecutive_dose_starts():
+    """Doses at 0, 6 and 18 h of a 24-h steady-state day: intervals 6, 12 and 6 h."""
+    d = Dosing([0.0, 6.0, 18.0], 1000.0, 0.5)
+    p = simulate(3.0, 15.0, d, t_end_h=24, steady_state=True)
+    ax = plot_concentration(p, mic_mg_per_l=20.0, dosing=d)
+    expected = [ft_above_percent(p, 20.0, 1.0, a, b)[0] for a, b in ((0, 6), (6, 18), (18, 24))]
+    assert _ft_labels(ax) == [f"{v:.0f}% T>MIC" for v in expected]
+
+
+def test_without_periodicity_only_complete_intervals_are_labelled(avibactam_hd_week):
+    p, d, extra = avibactam_hd_week
+    from_empty = simulate(0.69, 21.7, d, extra, t_end_h=WEEK_H)  # first week of therapy: not periodic
+    ax = plot_concentration(from_empty, fu_fraction=0.92, mic_mg_per_l=1.0, dosing=d)
+    assert _ft_labels(ax) == [f"{ft_above_percent(from_empty, 1.0, 0.92, a, b)[0]:.0f}% fT>MIC"
+                              for a, b in ((12, 60), (60, 108))]
+    assert len(_ft_labels(plot_concentration(p, fu_fraction=0.92, mic_mg_per_l=1.0, dosing=d,
+                                             periodic=False))) == 2
+    with pytest.raises(InputError, match="periodic"):
+        plot_concentration(from_empty, fu_fraction=0.92, mic_mg_per_l=1.0, dosing=d, periodic=True)
+
+
+def test_periodicity_is_detected_with_a_bolus_at_the_start():
+    d = regimen_dosing(1000, 8, 0, 3)
+    p = simulate(4.0, 20.0, d, t_end_h=24, steady_state=True)
+    ax = plot_concentration(p, mic_mg_per_l=5.0, dosing=d)
+    assert _ft_labels(ax) == [f"{ft_above_percent(p, 5.0, 1.0, 0, 8)[0]:.0f}% T>MIC"] * 3
+    assert len(_ft_labels(plot_concentration(simulate(4.0, 20.0, d, t_end_h=24), mic_mg_per_l=5.0,
+                                             dosing=d))) == 2
+
+
+def test_threshold_label_for_a_beta_lactamase_inhibitor(avibactam_hd_week):
+    p, d, extra = avibactam_hd_week
+    ax = plot_concentration(p, fu_fraction=0.92, mic_mg_per_l=2.5, dosing=d, hd_sessions=extra,
+                            threshold_label="avibactam threshold", ft_label="2.5 mg/L")
+    labels = ax.get_legend_handles_labels()[1]
+    assert "avibactam threshold 2.5 mg/L" in labels and "free > avibactam threshold" in labels
+    assert not any("MIC" in t for t in labels + _ft_labels(ax))
+    assert _ft_labels(ax) and all(t.endswith("% fT>2.5 mg/L") for t in _ft_labels(ax))
+    ax = plot_concentration(p, fu_fraction=0.92, mic_mg_per_l=2.5, dosing=d, threshold_label="C$_T$")
+    assert "C$_T$ 2.5 mg/L" in ax.get_legend_handles_labels()[1]
+    assert all(t.endswith("% fT>C$_T$") for t in _ft_labels(ax))
+    ax.figure.canvas.draw()  # the mathtext renders
+    band = plot_population_band(p, fu_fraction=0.92, mic_mg_per_l=2.5, threshold_label="avibactam threshold")
+    assert "avibactam threshold 2.5 mg/L" in band.get_legend_handles_labels()[1]
+
+
 def test_mic_line_curves_and_legend_entries(cefiderocol):
     p, d = cefiderocol
     ax = plot_concentration(p, fu_fraction=0.42, mic_mg_per_l=16, dosing=d, label="2 g q8h")
@@ -299,6 +410,41 @@ def test_pta_log2_axis_lines_90_percent_and_breakpoints():
     assert ax.get_ylabel() == "Probability of target attainment [%]"
 
 
+def _pta_three_regimens():
+    mics = 2.0 ** np.arange(-2, 7)
+    curves = {"2 g q8h over 1 h": [1, 1, 1, .99, .9, .5, .1, 0, 0],
+              "2 g q8h over 3 h": [1, 1, 1, 1, .97, .8, .3, .02, 0],
+              "2 g q6h over 3 h": [1, 1, 1, 1, 1, .95, .7, .2, 0]}
+    return {name: pd.DataFrame({"mic_mg_per_l": mics, "pta_fraction": pta, "target": "75 % fT>MIC"})
+            for name, pta in curves.items()}
+
+
+def test_pta_legend_can_still_be_moved_by_the_caller():
+    ax = plot_pta(_pta_three_regimens(), breakpoints={"EUCAST S≤2": 2})
+    legend = ax.get_legend()
+    legend.set_loc("upper left")
+    legend.set_bbox_to_anchor((1.01, 1.0))
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in legend.get_texts()]
+    assert not any(a.overlaps(b) for n, a in enumerate(boxes) for b in boxes[n + 1:])
+
+
+def test_pta_legend_never_covers_a_breakpoint_label_or_a_curve():
+    ax = plot_pta(_pta_three_regimens(), breakpoints={"EUCAST S≤2": 2, "CLSI S≤4": 4, "CLSI R≥16": 16})
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    inside = ax.get_window_extent(renderer)
+    assert legend.y0 >= inside.y1 - 0.5  # above the axes, where the curves are clipped
+    for text in ax.texts:
+        assert not legend.overlaps(text.get_window_extent(renderer)), text.get_text()
+    assert len(ax.get_legend().get_texts()) == 4  # three regimens and the 90 % line
+    assert ax.get_legend().get_title().get_text() == "Target: 75 % fT>MIC"
+    # Nothing of the figure is cut off at README width.
+    assert ax.figure.get_tightbbox(renderer).y1 <= ax.figure.bbox.y1 / ax.figure.dpi + 1e-6
+
+
 def test_pta_accepts_one_table_with_a_regimen_column_or_a_list():
     frames = _pta_frames()
     one = pd.concat(frames.values(), ignore_index=True)
@@ -338,8 +484,33 @@ def test_heatmap_large_grid_has_no_cell_labels_and_thinned_ticks():
     pta = np.clip(1 - np.log2(mic)[None, :] / 6 - crcl[:, None] / 400, 0, 1)
     ax = plot_pta_heatmap(crcl, mic, pta)
     assert not [t for t in ax.texts if t.get_gid() == "cell_label"]
-    assert len(ax.get_yticks()) <= 13
+    assert_allclose(ax.get_yticks(), np.arange(0, 40, 2))  # 40 rows: every 2nd, at most 20 labels
+    assert [t.get_text() for t in ax.get_yticklabels()][:3] == ["5", "15", "25"]
     assert ax.get_xticklabels()[0].get_text() == "0.0625"
+
+
+def _tick_labels_do_not_overlap(ax):
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = sorted((t.get_window_extent(renderer) for t in ax.get_yticklabels()), key=lambda b: b.y0)
+    return all(lower.y1 <= upper.y0 + 0.5 for lower, upper in zip(boxes, boxes[1:]))
+
+
+@pytest.mark.parametrize("n_row", [13, 15, 20])
+def test_heatmap_labels_every_row_up_to_twenty(n_row):
+    crcl, mic = np.linspace(10, 150, n_row).round(), 2.0 ** np.arange(-2, 6)
+    pta = np.clip(1 - np.log2(mic)[None, :] / 6 - crcl[:, None] / 400, 0, 1)
+    ax = plot_pta_heatmap(crcl, mic, pta)
+    assert_allclose(ax.get_yticks(), np.arange(n_row))
+    assert [t.get_text() for t in ax.get_yticklabels()] == [f"{c:g}" for c in crcl]
+    assert _tick_labels_do_not_overlap(ax)
+
+
+def test_heatmap_beyond_twenty_rows_labels_every_kth_row():
+    crcl = np.arange(21.0)
+    ax = plot_pta_heatmap(crcl, [1, 2], np.ones((21, 2)))
+    assert_allclose(ax.get_yticks(), np.arange(0, 21, 2))
+    assert _tick_labels_do_not_overlap(ax)
 
 
 def test_heatmap_without_a_crossing_draws_no_boundary():
@@ -381,6 +552,66 @@ def test_exposure_population_and_trough_label():
     assert "Trough, free, median (n = 200)" in ax.get_legend_handles_labels()[1]
 
 
+def test_exposure_against_another_x_quantity():
+    effluent = np.linspace(1, 4, 31)
+    ax = plot_exposure_by_crcl(effluent, 60 / (1.5 + effluent), ylabel="Trough, free [mg/L]",
+                               xlabel="CRRT effluent [L/h]", bands=[(1, 2.5, "1 g q8h"), (2.5, np.inf, "2 g q8h")])
+    assert ax.get_xlabel() == "CRRT effluent [L/h]"
+    assert ax.get_xlim() == (1.0, 4.0)
+    assert_allclose(_span_widths(ax, "crcl_band"), [[1, 2.5], [2.5, 4]])
+
+
 def test_exposure_refuses_mismatched_values():
     with pytest.raises(InputError, match="n_crcl = 3"):
         plot_exposure_by_crcl([10, 20, 30], [1, 2])
+
+
+# --- log-scaled y axes --------------------------------------------------------------------------
+
+
+def test_functions_keep_a_shared_log_y_axis_without_warnings(cefiderocol, avibactam_hd_week):
+    p, d = cefiderocol
+    hd, hd_dosing, extra = avibactam_hd_week
+    from_empty = simulate(4.7, 14.4, d, t_end_h=24)  # starts at exactly 0 mg/L
+    fig, axs = plt.subplots(2, 3, figsize=(14, 7), sharey="row", layout="constrained")
+    axs[0, 0].set_yscale("log")
+    axs[1, 0].set_yscale("log")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_concentration(p, fu_fraction=0.42, mic_mg_per_l=16, dosing=d, ax=axs[0, 0])
+        plot_concentration(from_empty, fu_fraction=0.42, mic_mg_per_l=4, dosing=d, ax=axs[0, 1])
+        plot_concentration(hd, fu_fraction=0.92, mic_mg_per_l=1, dosing=hd_dosing, hd_sessions=extra,
+                           ax=axs[0, 2])
+        plot_population_band(simulate(4.7 * np.array([0.5, 1, 2]), 14.4, d, t_end_h=24), ax=axs[1, 0])
+        plot_pta(_pta_three_regimens(), breakpoints={"EUCAST S≤2": 2}, ax=axs[1, 1])
+        plot_exposure_by_crcl(np.linspace(10, 150, 30), np.outer([0.5, 1, 2], 900 / np.linspace(1, 5, 30)),
+                              bands=[(0, 60, "1.5 g q8h"), (60, np.inf, "2 g q8h")], ax=axs[1, 2])
+        fig.savefig(io.BytesIO(), format="png", dpi=50)
+    for ax in axs.flat:
+        assert ax.get_yscale() == "log"
+        assert 0 < ax.get_ylim()[0] < ax.get_ylim()[1]
+    # Every panel's curves fit between the dose strip and the interval labels, whichever was drawn last.
+    lo, hi = axs[0, 0].get_ylim()
+    for ax in (axs[0, 0], axs[0, 2]):
+        curve = next(ln for ln in ax.lines if ln.get_gid() == "total").get_ydata()
+        frac = np.log(curve / lo) / np.log(hi / lo)
+        assert frac.min() >= 0.07 and frac.max() <= 0.84
+
+
+def test_a_shared_or_reused_y_axis_is_only_widened(cefiderocol):
+    p, d = cefiderocol
+    low = simulate(4.7, 14.4, regimen_dosing(500, 8, 3, 3), t_end_h=24, steady_state=True)
+    fig, (left, right) = plt.subplots(1, 2, sharey=True)
+    plot_concentration(p, fu_fraction=0.42, mic_mg_per_l=16, dosing=d, ax=left)
+    high_lim = left.get_ylim()
+    plot_concentration(low, fu_fraction=0.42, mic_mg_per_l=4, dosing=d, ax=right)
+    assert right.get_ylim() == high_lim  # the first panel's peak is not cut off
+    alone = plot_concentration(low, fu_fraction=0.42, mic_mg_per_l=4, dosing=d).get_ylim()
+    assert alone[1] < high_lim[1]  # on its own axes the low regimen gets its own scale
+
+
+def test_heatmap_refuses_a_log_axis():
+    _, ax = plt.subplots()
+    ax.set_yscale("log")
+    with pytest.raises(InputError, match="linear"):
+        plot_pta_heatmap([30, 90], [1, 2], np.ones((2, 2)), ax=ax)
