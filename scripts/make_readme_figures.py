@@ -114,16 +114,13 @@ def pta_ndm_crcl25(outdir):
         prod = load_product(product)
         chk = pk_check(prod, regs, Covariates(crcl, Native()), mic_mg_per_l=mics[0], n=2000, rng=SEED, mics=mics)
         frames[f"{prod.target.display_name} ({mic_name})"] = chk.pta
-    fig, ax = plt.subplots(figsize=(10, 4.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
     plot_pta(frames, breakpoints={"S ≤ 4": 4.0}, target_label="each option's joint target", ax=ax)
-    legend = ax.get_legend()            # out of the way of the curves and the breakpoint label
-    legend.set_loc("upper left")
-    legend.set_bbox_to_anchor((1.01, 1.0))
-    ax.set_title(f"NDM-active options, label regimens at CrCL {crcl:g} mL/min "
+    fig.suptitle(f"NDM-active options, label regimens at CrCL {crcl:g} mL/min "
                  "(n = 2,000 virtual patients, seed 2026)", fontsize="medium")
-    ax.text(1.02, 0.02, "MIC: the option's own\n(aztreonam MIC with\navibactam 4 mg/L for\nthe two aztreonam\n"
-            "options).\nS ≤ 4: CLSI cefiderocol,\nEUCAST/CLSI ATM-AVI.", transform=ax.transAxes, va="bottom",
-            fontsize="small")
+    ax.text(0.02, 0.45, "MIC: each option's own (aztreonam MIC with avibactam 4 mg/L for the two\n"
+            "aztreonam options). S ≤ 4: CLSI cefiderocol; EUCAST/CLSI aztreonam-avibactam.",
+            transform=ax.transAxes, va="bottom", fontsize="small")
     return _save(fig, outdir, "pta_ndm_crcl25.png")
 
 
