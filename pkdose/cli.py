@@ -211,8 +211,8 @@ def _patient(args):
                        crcl_ml_per_min=crcl)
     if args.age is not None and args.age < 18:
         raise InputError(f"age {args.age:g} years: pkdose follows adult labels only (age ≥ 18 years)")
-    if args.weight is not None and not (0 < args.weight <= 350):
-        raise InputError(f"weight {args.weight:g} kg is outside (0, 350] kg; give the weight in kg")
+    if args.weight is not None and not (20 <= args.weight <= 350):
+        raise InputError(f"weight {args.weight:g} kg is outside 20-350 kg; give the weight in kg")
     return None
 
 

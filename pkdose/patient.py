@@ -12,7 +12,7 @@ Accepted ranges (design choices of pkdose, with reasons)
 argument                    accepted           why
 ==========================  =================  ==============================================
 age_y                       18–120 years       adult labels only; CG derived at 18–92 years
-weight_kg                   > 0 and ≤ 350 kg   above 350 kg is most likely a unit (lb) error
+weight_kg                   20–350 kg          adults; below 20 or above 350 kg is a unit or entry error
 height_cm                   130–250 cm         Devine IBW is meaningless below ~130 cm
 scr (+ scr_unit)            0.1–20 mg/dL       see :mod:`pkdose.units`
 crcl_ml_per_min             0–400 mL/min       above 400 is not physiological
@@ -70,6 +70,7 @@ DEFAULT_RESIDUAL_CRCL_ML_PER_MIN = 5.0
 #: Accepted creatinine clearance, inclusive [mL/min].
 CRCL_RANGE_ML_PER_MIN = (0.0, 400.0)
 AGE_RANGE_Y = (18.0, 120.0)
+WEIGHT_MIN_KG = 20.0
 WEIGHT_MAX_KG = 350.0
 HEIGHT_RANGE_CM = (130.0, 250.0)
 RESIDUAL_CRCL_RANGE_ML_PER_MIN = (0.0, 30.0)
@@ -120,7 +121,7 @@ class Patient:
     sex : str
         "female" or "male", case-insensitive; stored lower-case [-]
     weight_kg : float
-        Total body weight, > 0 and ≤ 350 [kg]
+        Total body weight, 20-350 [kg]
     height_cm : float, optional
         Height, 130–250; needed for IBW, BSA and indexed values [cm]
     scr : float, optional
@@ -178,8 +179,8 @@ class Patient:
         _set(self, "age_y", _in_range("age_y", self.age_y, *AGE_RANGE_Y, "years", age_hint))
         _set(self, "sex", _check_sex(self.sex))
         lb_hint = "check the value and that it is in kg, not lb (1 kg = 2.2046 lb)"
-        _set(self, "weight_kg", _in_range("weight_kg", self.weight_kg, 0.0, WEIGHT_MAX_KG, "kg",
-                                          lb_hint, lo_open=True))
+        _set(self, "weight_kg", _in_range("weight_kg", self.weight_kg, WEIGHT_MIN_KG, WEIGHT_MAX_KG, "kg",
+                                          lb_hint))
         if self.height_cm is not None:
             _set(self, "height_cm", _check_height(self.height_cm))
         self._check_renal_inputs()

@@ -501,7 +501,7 @@ def time_above(profile, threshold_mg_per_l, t0_h, t1_h):
     k, c_inf = profile.k_per_h[:, idx], profile.c_inf[:, idx]
     above0, above1 = u0 > m, u1 > m
     crossing = above0 != above1
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # used only where a crossing exists
         t_cross = np.log((u0 - c_inf) / (m - c_inf)) / k
     t_cross = np.where(crossing, np.clip(np.nan_to_num(t_cross), 0.0, length), 0.0)
     piece = np.where(above0 & above1, length, 0.0)

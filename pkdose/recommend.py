@@ -588,7 +588,7 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
     """
     mech = canonical_mechanism(mechanism)
     options = recommendations(mech, site=site, severity=severity)
-    modelled = options[options["in_pkdose"]]
+    modelled = options[options["in_pkdose"].astype(bool)]  # an empty answer has an object column
     ordered = modelled.sort_values(["date", "rank"], ascending=[False, True])
     products = tuple(dict.fromkeys(ordered["product"]))
     mics = _mic_per_product(mic_mg_per_l, products)

@@ -389,7 +389,12 @@ def recommendation_text(rec):
     .. [1] pkdose JSON output, ``docs/json-schema.md`` (same content).
     """
     out = [DISCLAIMER, "", f"Mechanism: {rec.mechanism}", "", "What the guidelines rank (newest first)"]
-    opts = rec.options.sort_values(["date", "rank"], ascending=[False, True])
+    if rec.options.empty:
+        out.append("  no guideline option matches this mechanism with the site/severity given; "
+                   "widen the filters")
+        opts = rec.options
+    else:
+        opts = rec.options.sort_values(["date", "rank"], ascending=[False, True])
     for (guideline, date), grp in opts.groupby(["guideline", "date"], sort=False):
         out.append(f"  {guideline} ({date})")
         for row in grp.to_dict("records"):

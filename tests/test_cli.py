@@ -114,6 +114,8 @@ BAD = {
                          "--scr", "1", "--scr-unit", "mg/dL"], "weight_kg -80"),
     "absurd weight": (["dose", "--drug", "cefiderocol", "--age", "70", "--sex", "male", "--weight", "900",
                        "--scr", "1", "--scr-unit", "mg/dL"], "350 kg"),
+    "weight of a child": (["dose", "--drug", "cefiderocol", "--age", "40", "--sex", "male", "--weight", "5",
+                           "--scr", "1", "--scr-unit", "mg/dL"], "weight_kg 5"),
     "SCr without unit": (["dose", "--drug", "cefiderocol", "--age", "70", "--sex", "male", "--weight", "80",
                           "--scr", "1.2"], "explicit unit"),
     "SCr in the wrong unit": (["dose", "--drug", "cefiderocol", "--age", "70", "--sex", "male", "--weight", "80",
@@ -145,6 +147,13 @@ def test_bad_input_one_line_exit_2(case):
     assert len(lines) == 1 and lines[0].startswith("pkdose: error:"), proc.stderr
     assert "Traceback" not in proc.stderr
     assert fragment in lines[0]
+
+
+def test_recommend_with_no_matching_option_says_so():
+    """Found by fuzzing the web API: an empty guideline answer used to raise KeyError."""
+    proc = run("recommend", "--mechanism", "untyped", "--site", "other", "--severity", "non-severe",
+               "--crcl", "40", "--n", "300")
+    assert proc.returncode == 0 and "no guideline option matches" in proc.stdout
 
 
 def test_malformed_model_file_in_a_tmp_dir(tmp_path):

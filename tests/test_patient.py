@@ -58,7 +58,7 @@ def test_patient_is_frozen():
 
 @pytest.mark.parametrize(
     "changes",
-    [dict(age_y=18), dict(age_y=120), dict(weight_kg=350), dict(weight_kg=0.5), dict(height_cm=130),
+    [dict(age_y=18), dict(age_y=120), dict(weight_kg=350), dict(weight_kg=20), dict(height_cm=130),
      dict(height_cm=250), dict(crcl_ml_per_min=0), dict(crcl_ml_per_min=400), dict(scr=20.0),
      dict(scr=0.1), dict(age_y=np.float64(40.0)), dict(weight_kg=np.int64(70))],
 )
@@ -77,7 +77,8 @@ def test_boundaries_accepted(changes):
         (dict(sex="M"), InputError, r"sex 'M' is not accepted; use 'female' or 'male'"),
         (dict(sex="other"), InputError, r"sex 'other' is not accepted"),
         (dict(sex=None), InputError, r"sex None is not accepted"),
-        (dict(weight_kg=0), OutOfRangeError, r"weight_kg 0 is outside the accepted range \(> 0 and ≤ 350 kg\)"),
+        (dict(weight_kg=0), OutOfRangeError, r"weight_kg 0 is outside the accepted range \(≥ 20 and ≤ 350 kg\)"),
+        (dict(weight_kg=19.9), OutOfRangeError, r"weight_kg 19.9 is outside the accepted range"),
         (dict(weight_kg=-5), OutOfRangeError, r"weight_kg -5 is outside"),
         (dict(weight_kg=351), OutOfRangeError, r"weight_kg 351 .*not lb"),
         (dict(weight_kg=True), InputError, r"weight_kg must be a finite number, got True"),

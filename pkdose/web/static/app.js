@@ -1,0 +1,396 @@
+// pkdose web calculator: reads the form, asks the local JSON API, shows the answer.
+// No framework, nothing loaded from outside this machine. Text is always inserted as text.
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+// h("p", {class: "x"}, "text", child, ...) -> element; null/false children are skipped.
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+const num = (x, digits = 3) => (x === null || x === undefined ? "–" : String(Number(x.toPrecision(digits))));
+const pct = (p) => {
+  if (p === null || p === undefined) return "–";
+  const v = 100 * p;
+  return `${v >= 99.95 || v < 0.05 ? v.toFixed(0) : v.toFixed(1)} %`;
+};
+const grams = (mg) => `${Number((mg / 1000).toPrecision(4))} g`;
+const STATE = { native: "native kidneys", ihd: "intermittent haemodialysis", crrt: "continuous renal replacement therapy" };
+
+// --- catalogue -----------------------------------------------------------------------------
+
+let catalogue = null;
+
+async function loadCatalogue() {
+  const r = await fetch("/api/products");
+  catalogue = await r.json();
+  $("#version").textContent = catalogue.pkdose_version;
+  $("#disclaimer").textContent = catalogue.disclaimer;
+  const drug = $("#drug");
+  for (const p of catalogue.products) drug.append(h("option", { value: p.product }, p.display_name));
+  const mech = $("#mechanism");
+  const names = { "KPC": "KPC", "OXA-48-like": "OXA-48-like", "MBL": "MBL (NDM, VIM, IMP)", "not yet typed": "carbapenemase not yet typed" };
+  for (const m of catalogue.mechanisms) mech.append(h("option", { value: m.name }, names[m.name] || m.name));
+  for (const s of catalogue.sites) $("#site").append(h("option", { value: s }, s));
+  for (const s of catalogue.severities) $("#severity").append(h("option", { value: s }, s));
+}
+
+// --- form ----------------------------------------------------------------------------------
+
+function showModes() {
+  const mode = $("input[name=renal_mode]:checked").value;
+  $("#scr-block").hidden = mode !== "scr";
+  $("#crcl-block").hidden = mode !== "crcl";
+  const rrt = $("input[name=rrt]:checked").value;
+  $("#hd-block").hidden = rrt !== "hd";
+  $("#crrt-block").hidden = rrt !== "crrt";
+  $("#residual-block").hidden = rrt === "none";
+}
+
+class FieldProblem extends Error {
+  constructor(field, message) { super(message); this.field = field; }
+}
+
+function numberOf(id, field) {
+  const el = document.getElementById(id);
+  if (el.validity && el.validity.badInput) throw new FieldProblem(field, "enter a number (use a point for decimals)");
+  return el.value.trim() === "" ? null : Number(el.value);
+}
+
+// The request body shared by /api/dose and /api/recommend; nulls are dropped.
+function commonBody() {
+  const body = {
+    age_y: numberOf("age_y", "age_y"),
+    sex: $("#sex").value || null,
+    weight_kg: numberOf("weight_kg", "weight_kg"),
+    height_cm: numberOf("height_cm", "height_cm"),
+    mic_mg_per_l: numberOf("mic_mg_per_l", "mic_mg_per_l"),
+    jurisdiction: $("#jurisdiction").value,
+    n: numberOf("n", "n"),
+    seed: numberOf("seed", "seed"),
+    search: $("#search").checked,
+  };
+  if ($("input[name=renal_mode]:checked").value === "scr") {
+    body.scr = numberOf("scr", "scr");
+    body.scr_unit = $("#scr_unit").value || null;
+  } else {
+    body.crcl_ml_per_min = numberOf("crcl_ml_per_min", "crcl_ml_per_min");
+  }
+  const rrt = $("input[name=rrt]:checked").value;
+  if (rrt === "hd") {
+    body.hd = {
+      days: $$("input[name=hd_day]:checked").map((x) => x.value),
+      start_h: numberOf("hd_start_h", "hd.start_h"),
+      session_h: numberOf("hd_session_h", "hd.session_h"),
+    };
+    for (const k of ["start_h", "session_h"]) if (body.hd[k] === null) delete body.hd[k];
+  } else if (rrt === "crrt") {
+    body.crrt = { effluent_l_per_h: numberOf("crrt_effluent", "crrt.effluent_l_per_h"), modality: $("#crrt_modality").value };
+    if (body.crrt.effluent_l_per_h === null) throw new FieldProblem("crrt.effluent_l_per_h", "enter the effluent rate in L/h");
+  }
+  if (rrt !== "none") body.residual_crcl_ml_per_min = numberOf("residual_crcl_ml_per_min", "residual_crcl_ml_per_min");
+  for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
+  return body;
+}
+
+function clearErrors() {
+  for (const p of $$(".error")) p.textContent = "";
+  for (const el of $$("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  $("#form-error").hidden = true;
+  $("#form-error").textContent = "";
+}
+
+const FIELD_ALIAS = { scr_unit: "scr", "hd": "hd.days", "crrt": "crrt" };
+
+// Put a message next to the field at fault, or at the top of the form.
+function showError(field, message) {
+  const name = FIELD_ALIAS[field] || field;
+  const slot = name ? document.getElementById(`${name}-error`) : null;
+  if (!slot) {
+    const top = $("#form-error");
+    top.textContent = top.textContent ? `${top.textContent} ${message}` : message;
+    top.hidden = false;
+    return;
+  }
+  slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
+  const wrap = slot.closest("[data-field]");
+  const input = wrap ? wrap.querySelector("input, select") : null;
+  if (input) input.setAttribute("aria-invalid", "true");
+  // a field inside a closed "More options" must be seen
+  const more = slot.closest("details");
+  if (more) more.open = true;
+}
+
+async function post(url, body) {
+  const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  if (r.ok) return { ok: true, data: url.includes("/plot") ? await r.blob() : await r.json() };
+  let err;
+  try { err = await r.json(); } catch (e) { err = { detail: `the server answered ${r.status}` }; }
+  return { ok: false, status: r.status, error: err };
+}
+
+async function onSubmit(event) {
+  event.preventDefault();
+  clearErrors();
+  let body;
+  try {
+    body = commonBody();
+  } catch (e) {
+    if (e instanceof FieldProblem) { showError(e.field, e.message); return; }
+    throw e;
+  }
+  const drug = $("#drug").value;
+  const mechanism = $("#mechanism").value;
+  if (!drug && !mechanism) {
+    showError("drug", "choose a drug, a resistance mechanism, or both");
+    return;
+  }
+  const button = $("#submit");
+  button.disabled = true;
+  button.textContent = "Calculating…";
+  const results = $("#results");
+  results.setAttribute("aria-busy", "true");
+  try {
+    const calls = [];
+    if (drug) calls.push(post("/api/dose", { ...body, drug }));
+    if (mechanism) {
+      const rec = { ...body, mechanism };
+      if ($("#site").value) rec.site = $("#site").value;
+      if ($("#severity").value) rec.severity = $("#severity").value;
+      calls.push(post("/api/recommend", rec));
+    }
+    const answers = await Promise.all(calls);
+    const failed = answers.filter((a) => !a.ok);
+    if (failed.length) {
+      const seen = new Set();
+      for (const f of failed) {
+        for (const e of (f.error.errors && f.error.errors.length ? f.error.errors : [{ field: f.error.field, message: f.error.detail }])) {
+          const key = `${e.field}|${e.message}`;
+          if (!seen.has(key)) { seen.add(key); showError(e.field, e.message); }
+        }
+      }
+      results.replaceChildren(h("div", { class: "placeholder" }, h("p", {}, "Correct the fields marked in the form and calculate again.")));
+      return;
+    }
+    const dose = drug ? answers[0].data : null;
+    const rec = mechanism ? answers[answers.length - 1].data : null;
+    render(results, dose, rec, body);
+  } catch (e) {
+    showError(null, `The calculator could not be reached (${e.message}). Is "pkdose serve" still running?`);
+  } finally {
+    button.disabled = false;
+    button.textContent = "Calculate";
+    results.removeAttribute("aria-busy");
+  }
+}
+
+// --- results -------------------------------------------------------------------------------
+
+function render(results, dose, rec, body) {
+  const parts = [];
+  const first = dose || (rec && rec.advice[0]);
+  if (first) parts.push(renderRenal(first.renal));
+  if (dose) parts.push(renderAdvice(dose, { ...body, drug: dose.product }, true));
+  if (rec) parts.push(renderRecommendation(rec, body, dose ? dose.product : null));
+  results.replaceChildren(...parts);
+  for (const card of $$("[data-plot-pending=now]", results)) card._plot();
+  // on a narrow screen the results are below the form: bring them into view
+  results.querySelector("h2").focus({ preventScroll: window.innerWidth > 860 });
+}
+
+function renderRenal(r) {
+  const rows = [h("p", { class: "big" }, h("strong", {}, `${num(r.crcl_ml_per_min, 3)} mL/min`), " ",
+    h("span", { class: "muted" }, `(${STATE[r.renal_state]})`))];
+  rows.push(h("p", {}, h("span", { class: "k" }, "How: "), r.method));
+  if (r.weight_explanation && !r.method.includes(r.weight_explanation)) {
+    rows.push(h("p", {}, h("span", { class: "k" }, "Weight used: "), r.weight_explanation));
+  }
+  if (r.hd_schedule) {
+    const s = r.hd_schedule;
+    rows.push(h("p", {}, h("span", { class: "k" }, "Haemodialysis: "),
+      `${s.days.join(", ")}, starting ${clock(s.start_h)}, ${num(s.session_h)} h sessions`));
+  }
+  if (r.crrt_effluent_l_per_h !== null && r.crrt_effluent_l_per_h !== undefined) {
+    rows.push(h("p", {}, h("span", { class: "k" }, "CRRT: "), `${r.crrt_modality}, effluent ${num(r.crrt_effluent_l_per_h)} L/h`));
+  }
+  for (const n of r.notes) rows.push(h("p", { class: "note" }, n));
+  return h("section", { class: "card renal" }, h("h2", { tabindex: "-1" }, "Creatinine clearance used"), rows);
+}
+
+function clock(hour) {
+  const hh = Math.floor(hour), mm = Math.round((hour - hh) * 60);
+  return `${String(hh).padStart(2, "0")}:${String(mm).padStart(2, "0")}`;
+}
+
+function renderRegimens(regimens, kind) {
+  return regimens.map((r) => h("div", { class: `regimen-box ${kind}` },
+    h("p", { class: "regimen" }, r.text),
+    h("p", { class: "meta" }, `${grams(r.daily_dose_mg)}/day · labelled maximum ${grams(r.max_daily_dose_mg)}/day`,
+      r.exceeds_label_maximum ? h("strong", { class: "bad" }, " · ABOVE THE LABELLED MAXIMUM") : null,
+      r.give_after_hd ? " · on dialysis days give after the session" : null),
+    r.citations.map((c) => h("p", { class: "source" }, "Source: ", h("cite", {}, c.source), `, ${c.locator}`)),
+    r.note && kind !== "alt" ? h("p", { class: "note" }, r.note) : null));
+}
+
+function renderAdvice(a, plotBody, open) {
+  const kids = [];
+  const juris = `${a.jurisdiction} label`;
+  kids.push(h("h2", { tabindex: "-1" }, a.display_name, " ", h("span", { class: "muted small" }, `${juris} · ${STATE[a.renal.renal_state]}`)));
+  if (a.regimens.length) {
+    kids.push(h("p", { class: "tag" }, "Label regimen"), renderRegimens(a.regimens, "label"));
+  } else {
+    kids.push(h("p", { class: "tag bad" }, "No label regimen"), h("p", { class: "note" }, a.label_note));
+  }
+  if (a.warnings.length) kids.push(h("ul", { class: "warnings" }, a.warnings.map((w) => h("li", {}, w))));
+  if (a.pk_check) kids.push(renderCheck(a.pk_check, a, "PK check of the label regimen"));
+  if (a.model_informed) {
+    const m = a.model_informed;
+    kids.push(h("div", { class: "alt-block" },
+      h("p", { class: "tag alt" }, "Model-informed alternative — NOT labelled dosing"),
+      renderRegimens(m.regimens, "alt"),
+      h("p", { class: "note" }, m.note),
+      m.pk_check ? renderCheck(m.pk_check, a, "PK check of the model-informed regimen") : null));
+  } else if (a.model_informed_note) {
+    kids.push(h("p", { class: "note" }, `Model-informed search: ${a.model_informed_note}`));
+  }
+  const fig = h("figure", { class: "plot" },
+    h("div", { class: "plot-slot" }, h("p", { class: "muted" }, "Drawing the concentration–time curve…")),
+    h("figcaption", {}, "Typical patient at steady state: total (blue) and free (red) concentration, the MIC "
+      + "(dashed), time above the MIC shaded, infusions as green bars below zero."));
+  if (a.regimens.length || a.model_informed) kids.push(fig);
+  kids.push(h("details", { class: "refs" },
+    h("summary", {}, `References (${a.references.length}) and PK models`),
+    h("p", { class: "small" }, "PK models: ", a.pk_models.join("; ")),
+    h("ol", { class: "small" }, a.references.map((r) => h("li", {}, h("cite", {}, r.key), " ", r.reference)))));
+  const card = h("article", { class: "card advice", "data-product": a.product }, kids);
+  if (a.regimens.length || a.model_informed) {
+    // drawn once the card is on the page (its width sets the figure's width), or when opened
+    card.dataset.plotPending = open ? "now" : "later";
+    card._plot = () => { delete card.dataset.plotPending; return loadPlot(fig, plotBody, a.display_name); };
+  }
+  return card;
+}
+
+function renderCheck(c, a, title) {
+  const mic = `MIC ${num(c.mic_mg_per_l)} mg/L`;
+  const basis = a.mic_basis === "user" ? "as entered" : a.mic_basis;
+  const goal = c.pta_at_mic >= 0.9;
+  const rows = c.targets.map((t) => h("tr", {},
+    h("th", { scope: "row" }, t.analyte),
+    h("td", {}, `${num(t.typical_ft_percent, 3)} %`),
+    h("td", {}, `${num(t.required_ft_percent)} % fT>${t.metric === "ft_above_mic" ? "MIC" : `${num(t.threshold_mg_per_l)} mg/L`}`),
+    h("td", {}, pct(t.pta_fraction))));
+  const typical = c.typical.map((t) => h("li", {},
+    `${t.analyte}: CL ${num(t.cl_l_per_h)} L/h`,
+    t.extracorporeal_cl_l_per_h ? ` + ${num(t.extracorporeal_cl_l_per_h)} L/h extracorporeal` : "",
+    `, V ${num(t.v_l)} L, t½ ${num(t.half_life_h)} h, AUC24 ${num(t.auc24_mg_h_per_l)} mg·h/L, `
+    + `Cmax ${num(t.cmax_mg_per_l)} / Cmin ${num(t.cmin_mg_per_l)} mg/L`));
+  const grid = c.pta_by_mic.filter((p) => p.mic_mg_per_l <= 64);
+  return h("section", { class: "check" },
+    h("h3", {}, title),
+    h("p", {}, h("span", { class: "k" }, "Target: "), a.target, ` at ${mic} (${basis})`),
+    h("div", { class: "scroll" }, h("table", {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Analyte"), h("th", { scope: "col" }, "Typical fT>MIC"),
+        h("th", { scope: "col" }, "Needed"), h("th", { scope: "col" }, "Population PTA"))),
+      h("tbody", {}, rows))),
+    h("p", { class: goal ? "verdict ok" : "verdict bad" },
+      `Joint PTA at ${mic}: ${pct(c.pta_at_mic)} — ${goal ? "meets" : "BELOW"} the 90 % goal (${c.n_patients} virtual patients)`),
+    h("ul", { class: "small typical" }, typical),
+    h("p", { class: "k small" }, "Population PTA by MIC (mg/L)"),
+    h("dl", { class: "pta-grid small" }, grid.map((p) => h("div", { class: p.pta >= 0.9 ? "ok" : "bad" },
+      h("dt", {}, num(p.mic_mg_per_l)), h("dd", {}, pct(p.pta))))),
+    renderHdWeek(c.hd_week));
+}
+
+function renderHdWeek(week) {
+  if (!week || !week.length) return null;
+  const sessions = week.filter((w) => w.session).map((w) => w.session);
+  const doses = week.filter((w) => w.analyte);
+  const byAnalyte = {};
+  for (const d of doses) (byAnalyte[d.analyte] = byAnalyte[d.analyte] || []).push(d);
+  return h("div", { class: "hd-week small" },
+    h("p", {}, h("span", { class: "k" }, "Dialysis sessions: "), sessions.join(", ")),
+    Object.entries(byAnalyte).map(([an, ds]) => h("p", {}, h("span", { class: "k" }, `${an} doses: `),
+      ds.map((d) => `${d.clock}${d.after_hd ? " (after HD)" : ""}`).join(", "))));
+}
+
+async function loadPlot(fig, body, name) {
+  const slot = fig.querySelector(".plot-slot");
+  // draw the figure at about the width it is shown, so that its text stays legible
+  const widthIn = Math.min(7.6, Math.max(4, (slot.clientWidth || 760) / 96));
+  const r = await post(`/api/dose/plot?width_in=${widthIn.toFixed(2)}`, body);
+  if (!r.ok) {
+    slot.replaceChildren(h("p", { class: "note" }, `No curve: ${r.error.detail}`));
+    return;
+  }
+  const img = h("img", { src: URL.createObjectURL(r.data), alt: `Concentration–time curve of ${name} for this patient` });
+  slot.replaceChildren(img);
+}
+
+function renderRecommendation(rec, body, shownProduct) {
+  if (!rec.options.length) {
+    return h("section", { class: "card guidelines" },
+      h("h2", { tabindex: "-1" }, `Guideline options: ${rec.mechanism}`),
+      h("p", {}, "No guideline option for this mechanism at this infection site and severity. "
+        + "Widen the filters under More options."));
+  }
+  const opts = [...rec.options].sort((x, y) => (x.date < y.date ? 1 : x.date > y.date ? -1 : x.rank - y.rank));
+  const groups = [];
+  for (const o of opts) {
+    const g = groups.find((x) => x.guideline === o.guideline);
+    if (g) g.rows.push(o); else groups.push({ guideline: o.guideline, date: o.date, rows: [o] });
+  }
+  const table = h("table", { class: "guidelines-table stack" },
+    h("thead", {}, h("tr", {}, ["Guideline", "Rank", "Option", "Grade", "When"].map((c) => h("th", { scope: "col" }, c)))),
+    groups.map((g) => h("tbody", {}, g.rows.map((o, i) => h("tr", { class: o.in_pkdose ? "" : "not-modelled" },
+      i === 0 ? h("th", { scope: "rowgroup", rowspan: String(g.rows.length) }, g.guideline, h("br"), h("span", { class: "muted small" }, g.date)) : null,
+      h("td", { class: "rank", "data-label": "Rank" }, String(o.rank)),
+      h("td", { class: "option" }, o.product, o.in_pkdose ? null : h("span", { class: "muted small" }, " (not modelled)")),
+      h("td", { "data-label": "Grade" }, [o.tier, o.strength, o.certainty].filter(Boolean).join(", ")),
+      o.condition ? h("td", { class: "small", "data-label": "When" }, o.condition) : h("td", {}))))));
+  const pitfalls = h("ul", { class: "warnings" }, rec.warnings.map((w) => h("li", {}, w.text, " ",
+    h("span", { class: "muted small" }, `[${w.citations.map((c) => `${c.source}: ${c.locator}`).join("; ")}]`))));
+  const summary = h("table", { class: "summary-table stack" },
+    h("thead", {}, h("tr", {}, ["Product", "Regimen for this patient", "Source", "PTA at MIC"].map((c) => h("th", { scope: "col" }, c)))),
+    h("tbody", {}, rec.advice.map((a) => h("tr", {},
+      h("th", { scope: "row" }, a.display_name),
+      h("td", {}, a.regimens.length ? a.regimens.map((r) => h("div", {}, r.text)) : h("span", { class: "bad" }, "no label regimen"),
+        a.model_informed ? h("div", { class: "small alt-line" }, h("strong", {}, "Model-informed, not labelled: "),
+          a.model_informed.regimens.map((r) => r.text).join("; "),
+          a.model_informed.pk_check ? ` (PTA ${pct(a.model_informed.pk_check.pta_at_mic)})` : "") : null),
+      h("td", { class: "small", "data-label": "Source" }, a.regimens.flatMap((r) => r.citations.map((c) => h("div", {}, h("cite", {}, c.source), `, ${c.locator}`)))),
+      h("td", { class: a.pk_check ? (a.pk_check.pta_at_mic >= 0.9 ? "nowrap ok" : "nowrap bad") : "", "data-label": "PTA at MIC" }, a.pk_check ? pct(a.pk_check.pta_at_mic) : "–")))));
+  const details = rec.advice.filter((a) => a.product !== shownProduct).map((a) => {
+    const card = renderAdvice({ ...a, disclaimer: null }, { ...body, drug: a.product }, false);
+    const d = h("details", { class: "product" }, h("summary", {}, `Details: ${a.display_name}`), card);
+    d.addEventListener("toggle", () => { if (d.open && card.dataset.plotPending) card._plot(); });
+    return d;
+  });
+  return h("section", { class: "card guidelines" },
+    h("h2", { tabindex: "-1" }, `Guideline options: ${rec.mechanism}`),
+    h("p", { class: "muted small" }, "Newest guideline first; grey rows are agents pkdose does not model."),
+    h("div", { class: "scroll" }, table),
+    h("h3", {}, "Doses for this patient"), h("div", { class: "scroll" }, summary),
+    details,
+    h("h3", {}, "Pitfalls"), pitfalls);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const r of $$("input[name=renal_mode], input[name=rrt]")) r.addEventListener("change", showModes);
+  showModes();
+  $("#form").addEventListener("submit", onSubmit);
+  loadCatalogue().catch(() => showError(null, "Could not load the product list from the calculator."));
+});

@@ -1,0 +1,346 @@
+"""The web calculator's JSON API, in-process: same answers as the CLI, clear 4xx, no leaks."""
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
+httpx = pytest.importorskip("httpx", reason="httpx is not installed")
+
+from pkdose import cli  # noqa: E402
+from pkdose.web import app as web_app  # noqa: E402
+from pkdose.web import create_app  # noqa: E402
+
+APP = create_app()
+STATIC = Path(web_app.__file__).parent / "static"
+
+
+def call(method, url, app=APP, raise_app_exceptions=True, **kw):
+    """One request to the ASGI app over httpx's in-process transport."""
+
+    async def go():
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8765") as client:
+            return await client.request(method, url, **kw)
+
+    return asyncio.run(asyncio.wait_for(go(), timeout=120))
+
+
+def cli_json(capsys, argv):
+    assert cli.main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+# --- same answers as the command line ------------------------------------------------------
+
+SAME_AS_CLI = [
+    (["dose", "--drug", "cefiderocol", "--crcl", "45"], {"drug": "cefiderocol", "crcl_ml_per_min": 45}),
+    (["dose", "--drug", "cefiderocol", "--age", "72", "--sex", "female", "--weight", "58", "--height", "160",
+      "--scr", "1.6", "--scr-unit", "mg/dL", "--mic", "2"],
+     {"drug": "cefiderocol", "age_y": 72, "sex": "female", "weight_kg": 58, "height_cm": 160, "scr": 1.6,
+      "scr_unit": "mg/dL", "mic_mg_per_l": 2}),
+    (["dose", "--drug", "ceftazidime-avibactam+aztreonam", "--hd", "Mon,Wed,Fri", "--mic", "1", "--age", "64",
+      "--sex", "male", "--weight", "80", "--height", "175"],
+     {"drug": "ceftazidime-avibactam+aztreonam", "hd": {"days": ["Mon", "Wed", "Fri"]}, "mic_mg_per_l": 1,
+      "age_y": 64, "sex": "male", "weight_kg": 80, "height_cm": 175}),
+    (["dose", "--drug", "cefiderocol", "--crrt-effluent", "2.5", "--crrt-modality", "CVVH", "--jurisdiction", "EU"],
+     {"drug": "cefiderocol", "crrt": {"effluent_l_per_h": 2.5, "modality": "CVVH"}, "jurisdiction": "EU"}),
+    (["dose", "--drug", "aztreonam-avibactam", "--crcl", "180", "--mic", "2", "--no-search", "--seed", "7"],
+     {"drug": "aztreonam-avibactam", "crcl_ml_per_min": 180, "mic_mg_per_l": 2, "search": False, "seed": 7}),
+    (["recommend", "--mechanism", "NDM", "--crcl", "45", "--mic", "2"],
+     {"mechanism": "NDM", "crcl_ml_per_min": 45, "mic_mg_per_l": 2}),
+    (["recommend", "--mechanism", "KPC", "--crcl", "25", "--site", "bloodstream", "--severity", "severe"],
+     {"mechanism": "KPC", "crcl_ml_per_min": 25, "site": "bloodstream", "severity": "severe"}),
+]
+
+
+@pytest.mark.parametrize("argv, body", SAME_AS_CLI, ids=lambda x: " ".join(x[:3]) if isinstance(x, list) else "")
+def test_api_answers_exactly_as_the_cli_json(capsys, argv, body):
+    expected = cli_json(capsys, [*argv, "--json", "--n", "200"])
+    r = call("POST", f"/api/{argv[0]}", json={**body, "n": 200})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json() == expected
+
+
+def test_cefiderocol_at_crcl_45_is_the_label_row_with_its_source():
+    r = call("POST", "/api/dose", json={"drug": "cefiderocol", "crcl_ml_per_min": 45})
+    d = r.json()
+    assert d["schema"] == "pkdose.dose/1"
+    assert d["regimens"][0]["text"] == "1.5 g IV q8h, infused over 3 h"
+    assert d["regimens"][0]["citations"][0]["source"] == "fetroja-uspi"
+    assert d["renal"]["method"] == "CrCL given"
+
+
+def test_weight_choice_is_reported():
+    body = {"drug": "cefiderocol", "age_y": 50, "sex": "male", "weight_kg": 140, "height_cm": 175, "scr": 90,
+            "scr_unit": "umol/L", "n": 100}
+    r = call("POST", "/api/dose", json=body)
+    renal = r.json()["renal"]
+    assert "adjusted" in (renal["weight_explanation"] + renal["method"]).lower()
+
+
+# --- input errors: 422 with the field at fault -------------------------------------------------
+
+BAD = [
+    ({"drug": "cefiderocol", "age_y": 12, "sex": "male", "weight_kg": 40, "scr": 1, "scr_unit": "mg/dL"},
+     "age_y", "adult"),
+    ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 700, "scr": 1, "scr_unit": "mg/dL"},
+     "weight_kg", "lb"),
+    ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 2e-313, "scr": 1, "scr_unit": "mg/dL"},
+     "weight_kg", "≥ 1 kg"),
+    ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 70, "height_cm": 70, "crcl_ml_per_min": 50},
+     "height_cm", "inches"),
+    ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 70, "scr": 106, "scr_unit": "mg/dL"},
+     "scr", "µmol/L"),
+    ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 70, "scr": 1.1}, "scr_unit", "unit"),
+    ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 70, "scr": 1, "scr_unit": "mmol/L"},
+     "scr_unit", "mg/dL"),
+    ({"drug": "cefiderocol", "scr": 1.1, "scr_unit": "mg/dL"}, "age_y", "age, sex and weight"),
+    ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 70, "scr": 1.1, "scr_unit": "mg/dL",
+      "crcl_ml_per_min": 50}, "crcl_ml_per_min", "not both"),
+    ({"drug": "cefiderocol"}, "crcl_ml_per_min", "no renal function"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 401}, "crcl_ml_per_min", "≤ 400"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": -1}, "crcl_ml_per_min", "≥ 0"),
+    ({"drug": "cefiderocol", "hd": {}, "crrt": {"effluent_l_per_h": 2}}, "crrt", "not both"),
+    ({"drug": "cefiderocol", "hd": {"days": ["Mon", "Mon"]}}, "hd.days", "unique"),
+    ({"drug": "cefiderocol", "hd": {"days": ["Funday"]}}, "hd.days", ""),
+    ({"drug": "cefiderocol", "hd": {"start_h": 24}}, "hd.start_h", "< 24"),
+    ({"drug": "cefiderocol", "crrt": {"effluent_l_per_h": 12}}, "crrt.effluent_l_per_h", "≤ 10"),
+    ({"drug": "cefiderocol", "crrt": {"effluent_l_per_h": 0}}, "crrt.effluent_l_per_h", "> 0"),
+    ({"drug": "cefiderocol", "hd": {}, "residual_crcl_ml_per_min": 31}, "residual_crcl_ml_per_min", "≤ 30"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "mic_mg_per_l": 0}, "mic_mg_per_l", "≥ 0.001"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "mic_mg_per_l": 5e-324}, "mic_mg_per_l", "≥ 0.001"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "mic_mg_per_l": 1024}, "mic_mg_per_l", "≤ 512"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "n": 50}, "n", "≥ 100"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "n": 200_000}, "n", "≤ 5000"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "weight": 70}, "weight", "unknown field"),
+    ({"drug": "meropenem", "crcl_ml_per_min": 45}, "drug", "cefiderocol"),
+    ({"crcl_ml_per_min": 45}, "drug", "required"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": "forty"}, "crcl_ml_per_min", ""),
+]
+
+
+@pytest.mark.parametrize("body, field, words", BAD)
+def test_bad_input_gets_422_naming_the_field(body, field, words):
+    r = call("POST", "/api/dose", json=body)
+    assert r.status_code == 422, r.text
+    d = r.json()
+    assert d["field"] == field
+    assert words in d["detail"]
+    assert "Traceback" not in r.text
+    assert d["errors"][0] == {"field": field, "message": d["detail"]}
+
+
+def test_recommend_errors_name_mechanism_and_mic():
+    r = call("POST", "/api/recommend", json={"mechanism": "XYZ", "crcl_ml_per_min": 45})
+    assert (r.status_code, r.json()["field"]) == (422, "mechanism")
+    assert "KPC" in r.json()["detail"]
+    r = call("POST", "/api/recommend", json={"mechanism": "NDM-5", "crcl_ml_per_min": 45, "n": 100})
+    assert r.status_code == 200 and r.json()["mechanism"] == "MBL"
+    r = call("POST", "/api/recommend", json={"mechanism": "KPC", "crcl_ml_per_min": 45, "site": "brain"})
+    assert (r.status_code, r.json()["field"]) == (422, "site")
+
+
+def test_core_messages_are_said_in_the_page_words_and_find_their_field():
+    msg = web_app._web_wording("no susceptible breakpoint for x in Enterobacterales; give --mic")
+    assert "--mic" not in msg and "enter the MIC" in msg
+    assert web_app._guess_field(msg) == "mic_mg_per_l"
+    msg = web_app._web_wording("serum creatinine scr=106 mg/dL is implausible; did you mean 106 µmol/L? "
+                               "Check scr_unit.")
+    assert msg.startswith("serum creatinine 106 mg/dL") and msg.endswith("Check the unit.")
+    assert web_app._guess_field(msg) == "scr"
+    assert web_app._guess_field("scr_unit 'mmol/L' is not accepted") == "scr_unit"
+    assert web_app._guess_field("something else entirely") is None
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[]", b"null", b"42", b'"text"', b"",
+                                     b'{"drug": "cefiderocol", "crcl_ml_per_min": NaN}',
+                                     b'{"drug": "cefiderocol", "crcl_ml_per_min": Infinity}',
+                                     b'{"drug": "cefiderocol", "crcl_ml_per_min": 1e999}'])
+def test_malformed_bodies_get_422(content):
+    r = call("POST", "/api/dose", content=content, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"]
+
+
+def test_oversized_body_413_wrong_method_405_unknown_path_404():
+    big = json.dumps({"drug": "cefiderocol", "crcl_ml_per_min": 45, "pad": "x" * 20_000})
+    r = call("POST", "/api/dose", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "bytes" in r.json()["detail"]
+    r = call("GET", "/api/dose")
+    assert r.status_code == 405 and r.json()["detail"]
+    r = call("GET", "/api/nothing")
+    assert r.status_code == 404 and r.json()["detail"]
+
+
+def test_non_loopback_host_header_is_refused():
+    r = call("GET", "/api/products", headers={"host": "evil.example:8765"})
+    assert r.status_code == 400
+    assert "loopback" in r.json()["detail"]
+    for host in ("localhost:8765", "127.0.0.1", "[::1]:8765"):
+        assert call("GET", "/api/products", headers={"host": host}).status_code == 200
+
+
+def test_an_unexpected_error_is_a_500_without_traceback_or_patient_values(monkeypatch, caplog):
+    def boom(*args, **kwargs):
+        raise RuntimeError(f"secret value {kwargs['crcl_ml_per_min']}")
+
+    monkeypatch.setattr(web_app, "advise_dose", boom)
+    with caplog.at_level(logging.DEBUG):
+        r = call("POST", "/api/dose", json={"drug": "cefiderocol", "crcl_ml_per_min": 45.0973},
+                 raise_app_exceptions=False)
+    assert r.status_code == 500
+    assert "internal error" in r.json()["detail"]
+    assert "secret" not in r.text and "Traceback" not in r.text
+    assert "45.0973" not in caplog.text
+    assert "RuntimeError" in caplog.text  # the bug is still reported, without its message
+
+
+def test_nothing_about_the_patient_is_logged(caplog):
+    with caplog.at_level(logging.DEBUG):
+        call("POST", "/api/dose", json={"drug": "cefiderocol", "age_y": 71.234, "sex": "female",
+                                        "weight_kg": 58.321, "scr": 1.234, "scr_unit": "mg/dL", "n": 100})
+        call("POST", "/api/dose", json={"drug": "cefiderocol", "age_y": 71.234, "sex": "female",
+                                        "weight_kg": 58.321, "scr": 123.4, "scr_unit": "mg/dL"})
+    for value in ("71.234", "58.321", "1.234", "123.4"):
+        assert value not in caplog.text
+
+
+# --- headers, page, catalogue, OpenAPI, plot -------------------------------------------------
+
+
+def test_api_answers_are_not_cached_and_pages_carry_a_strict_csp():
+    r = call("POST", "/api/dose", json={"drug": "cefiderocol", "crcl_ml_per_min": 45, "n": 100})
+    assert r.headers["cache-control"] == "no-store"
+    page = call("GET", "/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_page_ships_everything_it_needs_and_loads_nothing_from_outside():
+    page = call("GET", "/").text
+    for asset in ("/static/app.js", "/static/style.css"):
+        assert asset in page
+        r = call("GET", asset)
+        assert r.status_code == 200 and len(r.text) > 1000
+    for f in STATIC.iterdir():
+        text = f.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text, f.name
+        assert "//cdn" not in text and "@import" not in text, f.name
+    assert "Decision support for healthcare professionals" in page  # the disclaimer, once
+    assert page.count("Decision support") == 1
+
+
+def test_every_form_control_has_a_label():
+    import re
+
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    ids = re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', page)
+    assert ids
+    for i in ids:
+        labelled = f'for="{i}"' in page or re.search(rf'id="{re.escape(i)}"[^>]*aria-label=', page)
+        assert labelled, i
+
+
+def test_products_catalogue():
+    d = call("GET", "/api/products").json()
+    names = [p["product"] for p in d["products"]]
+    assert "cefiderocol" in names and "ceftazidime-avibactam+aztreonam" in names
+    assert "MBL" in [m["name"] for m in d["mechanisms"]]
+    assert d["limits"]["age_y"] == [18, 120]
+    assert d["disclaimer"].startswith("Decision support")
+
+
+def test_openapi_document_describes_the_api_and_its_limits():
+    doc = call("GET", "/api/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    assert {"/api/dose", "/api/recommend", "/api/dose/plot", "/api/products"} <= set(doc["paths"])
+    dose = doc["components"]["schemas"]["DoseRequest"]["properties"]
+    age = dose["age_y"]["anyOf"][0]
+    assert (age["minimum"], age["maximum"]) == (18, 120)
+    assert dose["n"]["minimum"] == 100 and dose["n"]["maximum"] == 5000
+    assert dose["mic_mg_per_l"]["anyOf"][0]["minimum"] == 0.001
+    assert "422" in doc["paths"]["/api/dose"]["post"]["responses"]
+    assert call("GET", "/docs").status_code == 404  # Swagger UI would load a CDN
+
+
+def test_plot_is_an_svg_with_the_mic():
+    body = {"drug": "cefiderocol", "crcl_ml_per_min": 45, "n": 100}
+    r = call("POST", "/api/dose/plot", json=body)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("image/svg+xml")
+    assert r.text.lstrip().startswith("<?xml") and "<svg" in r.text
+    narrow = call("POST", "/api/dose/plot?width_in=4.2", json=body)
+    assert narrow.status_code == 200 and 'width="302.4pt"' in narrow.text
+    assert call("POST", "/api/dose/plot?width_in=40", json=body).status_code == 422
+
+
+def test_plot_of_a_combination_on_haemodialysis_draws_one_panel_per_analyte():
+    r = call("POST", "/api/dose/plot", json={"drug": "ceftazidime-avibactam+aztreonam", "hd": {},
+                                             "mic_mg_per_l": 1, "n": 100})
+    assert r.status_code == 200
+    assert r.text.count('id="axes_') >= 3
+
+
+def test_plot_without_any_regimen_is_a_422():
+    body = {"drug": "aztreonam", "crrt": {"effluent_l_per_h": 2}, "search": False, "n": 100}
+    d = call("POST", "/api/dose", json=body).json()
+    if d["regimens"]:
+        pytest.skip("the aztreonam label now has a CRRT row")
+    r = call("POST", "/api/dose/plot", json=body)
+    assert r.status_code == 422
+    assert "no label or model-informed regimen" in r.json()["detail"]
+
+
+# --- serve() -------------------------------------------------------------------------------
+
+
+def test_serve_binds_loopback_without_access_log(monkeypatch, capsys):
+    import uvicorn
+
+    import pkdose.web
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    pkdose.web.serve()
+    assert seen["host"] == "127.0.0.1" and seen["port"] == 8765
+    assert seen["access_log"] is False
+    assert all("redact" in h["filters"] for h in seen["log_config"]["handlers"].values())
+    assert "http://127.0.0.1:8765/" in capsys.readouterr().out
+    pkdose.web.serve(host="0.0.0.0", port=9000)
+    assert "WARNING" in capsys.readouterr().err
+
+
+def test_cli_serve_rejects_a_bad_port(capsys):
+    assert cli.main(["serve", "--port", "70000"]) == 2
+    assert "port" in capsys.readouterr().err
+
+
+def test_server_log_keeps_where_a_bug_happened_but_not_its_message():
+    import logging.config
+
+    from pkdose.web.app import RedactExceptions
+
+    weight = 58 + 0.4321
+    try:
+        raise ValueError(f"weight {weight} kg")
+    except ValueError as exc:
+        record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI application",
+                                   (), (type(exc), exc, exc.__traceback__))
+    assert RedactExceptions().filter(record)
+    text = logging.Formatter().format(record)
+    assert "ValueError" in text and "test_web_api.py" in text
+    assert "58.4321" not in text
+
+
+def test_a_mechanism_with_no_option_at_this_site_and_severity_is_an_empty_answer():
+    r = call("POST", "/api/recommend", json={"mechanism": "untyped", "site": "other", "severity": "non-severe",
+                                             "crcl_ml_per_min": 75, "n": 100})
+    assert r.status_code == 200
+    assert r.json()["options"] == [] and r.json()["advice"] == []

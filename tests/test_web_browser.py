@@ -1,0 +1,203 @@
+"""End to end: ``pkdose serve`` in a subprocess, the page driven in headless Chromium.
+
+Uses Debian's Chromium (``/usr/bin/chromium``, installed by ``.ci/system-deps``)
+through Playwright from PyPI; no browser is downloaded. Skipped, with the
+reason, only when that executable or Playwright is missing (set
+``PKDOSE_REQUIRE_BROWSER=1`` to make that a failure instead). Everything is on
+loopback; any request the page makes elsewhere is blocked and fails the test.
+
+``PKDOSE_UPDATE_SCREENSHOT=1`` also writes ``docs/img/web_calculator.png``.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("PKDOSE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "web_calculator.png"
+TIMEOUT_MS = 60_000
+
+
+def _unavailable(reason):
+    if os.environ.get("PKDOSE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (PKDOSE_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    pytest.importorskip("fastapi", reason="the web extra (fastapi, uvicorn) is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "pkdose", "serve", "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=log.parent)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/products", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"pkdose serve did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield {"url": url, "log": log}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory):
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
+        _unavailable(f"no Chromium at {CHROMIUM}: apt-get install chromium (or run .ci/system-deps)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed: pip install 'pkdose[test]'")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1280, "height": 900}, timeout=TIMEOUT_MS)
+        context.set_default_timeout(TIMEOUT_MS)
+        outside = []
+
+        def loopback_only(route):
+            host = urlsplit(route.request.url).hostname
+            if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", loopback_only)
+        context.outside_requests = outside
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser_context, server):
+    pg = browser_context.new_page()
+    problems = []
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.problems = problems
+    pg.goto(server["url"] + "/")
+    pg.wait_for_selector("#drug option[value=cefiderocol]", state="attached")
+    yield pg
+    pg.close()
+    assert not browser_context.outside_requests, browser_context.outside_requests
+
+
+def _wait_for_plot(pg, within=None):
+    """Wait until the concentration–time figure has loaded (polled from Python: the page's CSP
+    forbids the string evaluation that Playwright's wait_for_function polls with)."""
+    img = (within or pg).locator("figure.plot img").first
+    img.wait_for()
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not img.evaluate("i => i.complete && i.naturalWidth > 0"):
+        assert time.monotonic() < deadline, "the plot did not load"
+        time.sleep(0.1)
+    return img
+
+
+def _no_horizontal_overflow(pg):
+    return pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_cefiderocol_at_crcl_45(page, server, tmp_path):
+    page.check("input[name=renal_mode][value=crcl]")
+    page.fill("#crcl_ml_per_min", "45")
+    page.select_option("#drug", "cefiderocol")
+    page.click("#submit")
+    regimen = page.wait_for_selector(".advice .regimen")
+    assert regimen.inner_text().strip() == "1.5 g IV q8h, infused over 3 h"
+    results = page.inner_text("#results")
+    assert "45 mL/min" in results and "CrCL given" in results
+    assert "fetroja-uspi" in results
+    assert "Joint PTA at MIC 4 mg/L" in results
+    _wait_for_plot(page)
+    assert page.inner_text("body").count("Decision support for healthcare professionals") == 1
+    assert _no_horizontal_overflow(page)
+    shot = tmp_path / "web_calculator.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    if os.environ.get("PKDOSE_UPDATE_SCREENSHOT") == "1":
+        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
+    # a narrow window: one column, nothing wider than the screen, the curve redrawn to fit
+    page.set_viewport_size({"width": 420, "height": 900})
+    page.evaluate("document.querySelector('#results').replaceChildren()")
+    page.click("#submit")
+    _wait_for_plot(page)
+    assert _no_horizontal_overflow(page)
+    page.screenshot(path=str(tmp_path / "web_calculator_narrow.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not page.problems, page.problems
+
+
+def test_scr_in_the_wrong_unit_is_flagged_next_to_the_scr_field(page, server):
+    page.fill("#age_y", "61.5")
+    page.select_option("#sex", "male")
+    page.fill("#weight_kg", "70")
+    page.fill("#scr", "106")
+    page.select_option("#scr_unit", "mg/dL")
+    page.select_option("#drug", "cefiderocol")
+    page.click("#submit")
+    error = page.wait_for_selector("#scr-error:not(:empty)")
+    text = error.inner_text()
+    assert "implausible" in text and "µmol/L" in text
+    assert page.get_attribute("#scr", "aria-invalid") == "true"
+    box_input, box_error = page.locator("#scr").bounding_box(), error.bounding_box()
+    assert 0 <= box_error["y"] - (box_input["y"] + box_input["height"]) < 80  # right under the field
+    assert page.locator(".advice").count() == 0
+    # the browser logs the 422 as a failed resource load; nothing else may go wrong
+    assert all("status of 422" in p for p in page.problems), page.problems
+    # nothing about the patient reached the server's output
+    log = server["log"].read_text(errors="replace")
+    assert "61.5" not in log and "106" not in log and "/api/dose" not in log
+
+
+def test_mechanism_shows_the_guideline_comparison(page, server, tmp_path):
+    page.check("input[name=renal_mode][value=crcl]")
+    page.fill("#crcl_ml_per_min", "45")
+    page.select_option("#mechanism", "MBL")
+    page.fill("#mic_mg_per_l", "2")
+    page.click("#submit")
+    page.wait_for_selector(".guidelines-table")
+    text = page.inner_text("#results")
+    assert "Guideline options: MBL" in text and "IDSA 2026" in text
+    assert "Doses for this patient" in text and "Pitfalls" in text
+    details = page.locator("details.product").first
+    details.locator(":scope > summary").click()
+    _wait_for_plot(page, details)
+    page.screenshot(path=str(tmp_path / "web_mechanism.png"), full_page=True)
+    assert not page.problems, page.problems
