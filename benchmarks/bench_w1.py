@@ -24,7 +24,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from pkdose.pk import regimen_dosing
-from pkdose.pta import attainment, ft_population, lognormal_etas, omega_from_cv
+from pkdose.pta import DEFAULT_CHUNK, attainment, ft_population, lognormal_etas, omega_from_cv
 
 MICS = np.array([0.25, 0.5, 1, 2, 4, 8, 16, 32])
 FU, TARGET, WINDOW = 0.42, 75.0, (64.0, 72.0)
@@ -116,7 +116,7 @@ def main(argv=None):
     print("  PTA pkdose: " + " ".join(f"{p:6.3f}" for p in pta))
     print("  PTA (subset) pkdose / baseline: "
           + " ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(attainment(ft[:, sub], TARGET).mean(axis=1), pta_b)))
-    print("Memory (tracemalloc peak of the PTA computation, chunks of 50,000 patients):")
+    print(f"Memory (tracemalloc peak of the PTA computation, chunks of {DEFAULT_CHUNK:,} patients):")
     for n in (10_000, 100_000, args.big):
         if n > args.big:
             continue

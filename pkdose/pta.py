@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Patients simulated at once; bounds peak memory whatever the population size.
-DEFAULT_CHUNK = 50_000
+DEFAULT_CHUNK = 16_384
 
 
 def omega_from_cv(cv_percent):
