@@ -564,17 +564,19 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
     mechanism : str
         ``KPC``, ``OXA-48`` (OXA-48-like), ``MBL`` / ``NDM`` / ``VIM`` / ``IMP``,
         or ``untyped`` [-].
-    mic_mg_per_l : float or dict, optional
-        One MIC for every product, or ``{product: MIC}``: the agents' MICs are
-        different tests (cefiderocol in iron-depleted broth; aztreonam with
-        avibactam 4 mg/L), so give them separately when known; a product
-        without one is checked at its susceptible breakpoint [mg/L].
-    patient, renal_state, crcl_ml_per_min, jurisdiction, n, rng, search
+    patient, renal_state, crcl_ml_per_min
         As for :func:`advise_dose` [-].
     site : str, optional
         Infection site filter, as in ``models/guidelines.toml`` [-].
     severity : str, optional
         Severity filter [-].
+    mic_mg_per_l : float or dict, optional
+        One MIC for every product, or ``{product: MIC}``: the agents' MICs are
+        different tests (cefiderocol in iron-depleted broth; aztreonam with
+        avibactam 4 mg/L), so give them separately when known; a product
+        without one is checked at its susceptible breakpoint [mg/L].
+    jurisdiction, n, rng, search
+        As for :func:`advise_dose` [-].
 
     Returns
     -------
