@@ -60,11 +60,9 @@ import dataclasses
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from pkdose.exposure import Covariates, analyte_courses, pk_check
-from pkdose.extracorporeal import hd_sessions
 from pkdose.library import load_product, load_regimen_table, load_sources
 from pkdose.patient import Haemodialysis, HDSchedule, Native
 from pkdose.pk import auc, concentration, peak, regimen_dosing, simulate
