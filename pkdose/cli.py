@@ -21,7 +21,7 @@ import numpy as np
 from . import __version__
 from .errors import InputError, PkdoseError
 from .library import available_products, load_pk_model, load_regimen_table, models_dir
-from .patient import CRRT, HDSchedule, Haemodialysis, Native, Patient, renal_assessment
+from .patient import CRRT, HDSchedule, Haemodialysis, Native, patient_from_inputs, renal_assessment
 from .recommend import advise_dose, recommend
 from .report import DISCLAIMER, advice_text, advice_to_dict, recommendation_text, recommendation_to_dict
 
@@ -195,25 +195,10 @@ def _renal_state(args):
     return Native()
 
 
-def _patient(args):
-    demographics = (args.age, args.sex, args.weight)
-    if args.scr is not None or args.scr_unit is not None:
-        if None in demographics:
-            raise InputError("with --scr give --age, --sex and --weight too (Cockcroft–Gault needs them)")
-        if args.crcl is not None:
-            raise InputError("give either --crcl or --scr, not both")
-        return Patient(age_y=args.age, sex=args.sex, weight_kg=args.weight, height_cm=args.height,
-                       scr=args.scr, scr_unit=args.scr_unit)
-    on_rrt = args.hd is not None or args.crrt_effluent is not None
-    if (args.crcl is not None or on_rrt) and None not in demographics:
-        crcl = args.residual_crcl if args.crcl is None else args.crcl  # on RRT the residual CrCL is used
-        return Patient(age_y=args.age, sex=args.sex, weight_kg=args.weight, height_cm=args.height,
-                       crcl_ml_per_min=crcl)
-    if args.age is not None and args.age < 18:
-        raise InputError(f"age {args.age:g} years: pkdose follows adult labels only (age ≥ 18 years)")
-    if args.weight is not None and not (20 <= args.weight <= 350):
-        raise InputError(f"weight {args.weight:g} kg is outside 20-350 kg; give the weight in kg")
-    return None
+def _patient(args, state):
+    return patient_from_inputs(age_y=args.age, sex=args.sex, weight_kg=args.weight, height_cm=args.height,
+                               scr=args.scr, scr_unit=args.scr_unit, crcl_ml_per_min=args.crcl,
+                               renal_state=state)
 
 
 def _check_renal_given(args, state):
@@ -225,7 +210,7 @@ def _check_renal_given(args, state):
 def _dose_kwargs(args):
     state = _renal_state(args)
     _check_renal_given(args, state)
-    patient = _patient(args)
+    patient = _patient(args, state)
     if args.n < 100 or args.n > 200_000:
         raise InputError(f"--n {args.n} is outside 100-200,000 virtual patients")
     return dict(patient=patient, renal_state=state, crcl_ml_per_min=None if patient else args.crcl,
@@ -248,7 +233,7 @@ def _need_drug(args):
 
 def _cmd_crcl(args):
     state = _renal_state(args)
-    patient = _patient(args)
+    patient = _patient(args, state)
     if patient is None:
         raise InputError("crcl needs --age --sex --weight and --scr --scr-unit (or a measured --crcl with them)")
     a = renal_assessment(patient, state, weight_rule=args.weight_rule)

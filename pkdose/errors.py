@@ -21,7 +21,15 @@ class PkdoseError(Exception):
 
 
 class InputError(PkdoseError, ValueError):
-    """An input value is invalid (wrong type, sign, or combination)."""
+    """An input value is invalid (wrong type, sign, or combination).
+
+    ``field`` optionally names the input at fault (e.g. ``"scr"``), so that an
+    interface can show the message next to it.
+    """
+
+    def __init__(self, *args, field=None):
+        super().__init__(*args)
+        self.field = field
 
 
 class UnitError(InputError):

@@ -53,6 +53,7 @@ from pkdose.renal import (
 from pkdose.units import normalise_scr_unit, scr_to_mg_per_dl
 
 __all__ = [
+    "patient_from_inputs",
     "DEFAULT_RESIDUAL_CRCL_ML_PER_MIN",
     "CRCL_RANGE_ML_PER_MIN",
     "Patient",
@@ -627,3 +628,81 @@ def renal_assessment(patient, renal_state=Native(), weight_rule="auto"):
         crcl_bsa_normalised_ml_per_min_per_1_73m2=crcl_norm, augmented=bool(augmented),
         notes=_notes(patient, renal_state, est, augmented), **est,
     )
+
+
+def patient_from_inputs(*, age_y=None, sex=None, weight_kg=None, height_cm=None, scr=None, scr_unit=None,
+                        crcl_ml_per_min=None, renal_state=None):
+    r"""The patient an input form (or the command line) describes, or None when only a CrCL is known.
+
+    Parameters
+    ----------
+    age_y : float, optional
+        Age [years].
+    sex : str, optional
+        ``"female"`` or ``"male"`` [-].
+    weight_kg : float, optional
+        Total body weight [kg].
+    height_cm : float, optional
+        Height [cm].
+    scr : float, optional
+        Serum creatinine, in ``scr_unit`` [mg/dL or µmol/L].
+    scr_unit : str, optional
+        ``"mg/dL"`` or ``"µmol/L"`` [-].
+    crcl_ml_per_min : float, optional
+        Measured or known creatinine clearance [mL/min].
+    renal_state : Native, Haemodialysis or CRRT, optional
+        On renal replacement the residual CrCL stands in for a measured one [-].
+
+    Returns
+    -------
+    Patient or None
+        None when the demographics are incomplete and no SCr was given: the
+        CrCL (or the renal-replacement state) is then used on its own.
+
+    Raises
+    ------
+    InputError
+        SCr without the demographics Cockcroft–Gault needs, SCr together with a
+        CrCL, or a unit without a value; ``field`` names the input at fault.
+    OutOfRangeError
+        An age or weight that is given but would otherwise go unused is out of
+        range: nothing given is silently ignored.
+
+    Notes
+    -----
+    Rules: an SCr needs age, sex and weight and excludes a CrCL; a CrCL (or a
+    renal-replacement state) with complete demographics gives a patient whose
+    weight and height the PK models use; otherwise no patient.
+
+    References
+    ----------
+    .. [1] Cockcroft DW, Gault MH. Prediction of creatinine clearance from serum
+       creatinine. Nephron. 1976;16(1):31-41. doi:10.1159/000180580
+
+    Examples
+    --------
+    >>> patient_from_inputs(crcl_ml_per_min=45) is None
+    True
+    >>> patient_from_inputs(age_y=70, sex="male", weight_kg=80, scr=1.2, scr_unit="mg/dL").weight_kg
+    80.0
+    """
+    demographics = {"age_y": age_y, "sex": sex, "weight_kg": weight_kg}
+    missing = [k for k, v in demographics.items() if v is None]
+    if scr is not None or scr_unit is not None:
+        if missing:
+            raise InputError("with a serum creatinine give age, sex and weight too (Cockcroft–Gault needs them)",
+                             field=missing[0])
+        if crcl_ml_per_min is not None:
+            raise InputError("give either a CrCL or a serum creatinine, not both", field="crcl_ml_per_min")
+        if scr is None:
+            raise InputError(f"a unit ({scr_unit}) was given without a serum creatinine value", field="scr")
+        return Patient(age_y=age_y, sex=sex, weight_kg=weight_kg, height_cm=height_cm, scr=scr, scr_unit=scr_unit)
+    on_rrt = isinstance(renal_state, (Haemodialysis, CRRT))
+    if not missing and (crcl_ml_per_min is not None or on_rrt):
+        crcl = renal_state.residual_crcl_ml_per_min if crcl_ml_per_min is None else crcl_ml_per_min
+        return Patient(age_y=age_y, sex=sex, weight_kg=weight_kg, height_cm=height_cm, crcl_ml_per_min=crcl)
+    if age_y is not None:
+        _in_range("age_y", age_y, *AGE_RANGE_Y, "years", "pkdose covers adult labels only")
+    if weight_kg is not None:
+        _in_range("weight_kg", weight_kg, WEIGHT_MIN_KG, WEIGHT_MAX_KG, "kg", "give the weight in kg")
+    return None

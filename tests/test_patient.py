@@ -292,3 +292,29 @@ def test_any_valid_patient_is_assessed_or_refused_with_range(age, sex, weight, h
     assert 0.0 <= a.crcl_ml_per_min <= 400.0
     assert a.weight_kg <= weight + 1e-9
     assert a.method.startswith("Cockcroft–Gault with ")
+
+
+# --- patient_from_inputs: the one set of rules the CLI and the web page share ---------------------
+
+def test_patient_from_inputs_rules_and_fields():
+    from pkdose.errors import InputError, OutOfRangeError
+    from pkdose.patient import patient_from_inputs
+
+    assert patient_from_inputs(crcl_ml_per_min=45) is None
+    p = patient_from_inputs(age_y=70, sex="male", weight_kg=80, crcl_ml_per_min=45)
+    assert p.crcl_ml_per_min == 45 and p.weight_kg == 80
+    hd = Haemodialysis(residual_crcl_ml_per_min=3.0)
+    assert patient_from_inputs(age_y=70, sex="male", weight_kg=80, renal_state=hd).crcl_ml_per_min == 3.0
+    with pytest.raises(InputError, match="give age, sex and weight") as info:
+        patient_from_inputs(age_y=70, scr=1.2, scr_unit="mg/dL")
+    assert info.value.field == "sex"
+    with pytest.raises(InputError, match="not both") as info:
+        patient_from_inputs(age_y=70, sex="male", weight_kg=80, scr=1.2, scr_unit="mg/dL", crcl_ml_per_min=40)
+    assert info.value.field == "crcl_ml_per_min"
+    with pytest.raises(InputError, match="without a serum creatinine value") as info:
+        patient_from_inputs(age_y=70, sex="male", weight_kg=80, scr_unit="mg/dL")
+    assert info.value.field == "scr"
+    with pytest.raises(OutOfRangeError, match="age_y 15"):  # given but otherwise unused: still checked
+        patient_from_inputs(age_y=15, crcl_ml_per_min=45)
+    with pytest.raises(OutOfRangeError, match="weight_kg 900"):
+        patient_from_inputs(weight_kg=900, crcl_ml_per_min=45)

@@ -54,7 +54,7 @@ from .. import __version__
 from ..errors import InputError, ModelFileError, PkdoseError, UnknownDrugError
 from ..guidelines import SEVERITIES, SITES, load_guidelines
 from ..library import available_products, load_regimen_table
-from ..patient import CRRT, HDSchedule, Haemodialysis, Native, Patient
+from ..patient import CRRT, HDSchedule, Haemodialysis, Native, patient_from_inputs
 from ..recommend import advise_dose, recommend
 from ..report import DISCLAIMER, advice_to_dict, recommendation_to_dict
 
@@ -161,22 +161,14 @@ class ErrorResponse(BaseModel):
 # --- request -> domain objects (mirrors pkdose.cli) ------------------------------------------
 
 
-class _FieldError(InputError):
-    """An input error that knows its request field."""
-
-    def __init__(self, message, field):
-        super().__init__(message)
-        self.field = field
-
-
 def _renal_state(req):
     if req.hd is not None and req.crrt is not None:
-        raise _FieldError("choose intermittent haemodialysis or CRRT, not both", "crrt")
+        raise InputError("choose intermittent haemodialysis or CRRT, not both", field="crrt")
     if req.hd is not None:
         try:
             schedule = HDSchedule(days=tuple(req.hd.days), start_h=req.hd.start_h, session_h=req.hd.session_h)
         except InputError as exc:
-            raise _FieldError(str(exc), _guess_field(str(exc), prefix="hd.") or "hd.days") from None
+            raise InputError(str(exc), field=_guess_field(str(exc), prefix="hd.") or "hd.days") from None
         return Haemodialysis(schedule=schedule, residual_crcl_ml_per_min=req.residual_crcl_ml_per_min)
     if req.crrt is not None:
         return CRRT(effluent_l_per_h=req.crrt.effluent_l_per_h, modality=req.crrt.modality,
@@ -184,34 +176,18 @@ def _renal_state(req):
     return Native()
 
 
-def _patient(req):
-    """Same rules as ``pkdose.cli._patient``."""
-    demographics = {"age_y": req.age_y, "sex": req.sex, "weight_kg": req.weight_kg}
-    if req.scr is not None or req.scr_unit is not None:
-        missing = [k for k, v in demographics.items() if v is None]
-        if missing:
-            raise _FieldError("with a serum creatinine give age, sex and weight too (Cockcroft–Gault needs "
-                              "them)", missing[0])
-        if req.crcl_ml_per_min is not None:
-            raise _FieldError("give either a CrCL or a serum creatinine, not both", "crcl_ml_per_min")
-        if req.scr is None:
-            raise _FieldError(f"a unit ({req.scr_unit}) was given without a serum creatinine value", "scr")
-        return Patient(age_y=req.age_y, sex=req.sex, weight_kg=req.weight_kg, height_cm=req.height_cm,
-                       scr=req.scr, scr_unit=req.scr_unit)
-    on_rrt = req.hd is not None or req.crrt is not None
-    if (req.crcl_ml_per_min is not None or on_rrt) and None not in demographics.values():
-        crcl = req.residual_crcl_ml_per_min if req.crcl_ml_per_min is None else req.crcl_ml_per_min
-        return Patient(age_y=req.age_y, sex=req.sex, weight_kg=req.weight_kg, height_cm=req.height_cm,
-                       crcl_ml_per_min=crcl)
-    return None
+def _patient(req, state):
+    return patient_from_inputs(age_y=req.age_y, sex=req.sex, weight_kg=req.weight_kg, height_cm=req.height_cm,
+                               scr=req.scr, scr_unit=req.scr_unit, crcl_ml_per_min=req.crcl_ml_per_min,
+                               renal_state=state)
 
 
 def _dose_kwargs(req):
     state = _renal_state(req)
     if req.crcl_ml_per_min is None and req.scr is None and isinstance(state, Native):
-        raise _FieldError("no renal function given: enter a serum creatinine (with unit, age, sex and "
-                          "weight), or a CrCL, or choose haemodialysis or CRRT", "crcl_ml_per_min")
-    patient = _patient(req)
+        raise InputError("no renal function given: enter a serum creatinine (with unit, age, sex and "
+                         "weight), or a CrCL, or choose haemodialysis or CRRT", field="crcl_ml_per_min")
+    patient = _patient(req, state)
     return dict(patient=patient, renal_state=state,
                 crcl_ml_per_min=None if patient else req.crcl_ml_per_min,
                 mic_mg_per_l=req.mic_mg_per_l, jurisdiction=req.jurisdiction, n=req.n, rng=req.seed,
