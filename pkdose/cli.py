@@ -308,7 +308,7 @@ def _cmd_simulate(args):
         total = concentration(profile, t)[0]
         curves[analyte] = (profile, c, t, total)
     if args.plot:
-        _plot_simulation(args.plot, curves, advice, check)
+        _plot_simulation(args.plot, advice, check)
     if args.json:
         return {"schema": "pkdose.simulate/1", "disclaimer": DISCLAIMER, "product": advice.product,
                 "regimens": [advice_to_dict(advice)["regimens" if not args.model_informed else "model_informed"]],
@@ -332,24 +332,16 @@ def _cmd_simulate(args):
     return "\n".join(lines)
 
 
-def _plot_simulation(path, curves, advice, check):
+def _plot_simulation(path, advice, check):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plotting import plot_concentration
+    from .plotting import plot_pk_check
 
-    fig, axes = plt.subplots(len(curves), 1, figsize=(7, 3.2 * len(curves)), layout="constrained", squeeze=False)
-    for ax, (a, (profile, c, _, _)) in zip(axes[:, 0], curves.items()):
-        comp = next((x for x in check.targets.to_dict("records") if x["analyte"] == a), None)
-        mic = None if comp is None else comp["threshold_mg_per_l"]
-        labels = {}
-        if comp is not None and comp["metric"] != "ft_above_mic":
-            labels = dict(threshold_label=f"{a} threshold", ft_label=f"{mic:g} mg/L")
-        sessions = None if c.extra is None or c.period_h != 168 else (c.extra.start_h, c.extra.end_h)
-        plot_concentration(profile, fu_fraction=c.model.fu_fraction, mic_mg_per_l=mic, dosing=c.dosing,
-                           hd_sessions=sessions, label=a, ax=ax, **labels)
+    axes = plot_pk_check(check)
+    fig = axes[0].figure
     fig.suptitle(f"{advice.display_name}, typical patient at steady state "
                  f"(CrCL {advice.renal.crcl_ml_per_min:.0f} mL/min, {advice.renal.renal_state})", fontsize=10)
     fig.savefig(path, dpi=110)

@@ -47,6 +47,7 @@ __all__ = [
     "plot_pta",
     "plot_pta_heatmap",
     "plot_exposure_by_crcl",
+    "plot_pk_check",
     "FIGSIZE_IN",
 ]
 
@@ -980,3 +981,57 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
     ax.set_ylabel(ylabel)
     _legend_above(ax)
     return ax
+
+
+def plot_pk_check(check, axes=None):
+    r"""One concentration panel per analyte of a PK check, at steady state, for the typical patient.
+
+    Parameters
+    ----------
+    check : PKCheck
+        Result of :func:`pkdose.exposure.pk_check` [-].
+    axes : sequence of matplotlib.axes.Axes, optional
+        One Axes per analyte, in the order of ``check.courses``; a new figure
+        when omitted [-].
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+
+    Notes
+    -----
+    Each panel is :func:`plot_concentration` over one period (a week on
+    haemodialysis, with the sessions shaded). An analyte with an MIC target is
+    drawn against the MIC; one with a fixed threshold (avibactam) against its
+    threshold, labelled as such; one without a target (ceftazidime in the
+    ceftazidime-avibactam + aztreonam combination) without a line.
+
+    References
+    ----------
+    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
+       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
+    """
+    from .pk import simulate
+
+    courses = check.courses
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(len(courses), 1, figsize=(FIGSIZE_IN[0], 3.2 * len(courses)),
+                               layout="constrained", squeeze=False)
+        axes = axes[:, 0]
+    axes = list(axes)
+    if len(axes) != len(courses):
+        raise InputError(f"plot_pk_check needs one Axes per analyte ({len(courses)}), got {len(axes)}")
+    targets = {row["analyte"]: row for row in check.targets.to_dict("records")}
+    for ax, (analyte, c) in zip(axes, courses.items()):
+        profile = simulate(c.cl_l_per_h, c.v_l, c.dosing, c.extra, t_end_h=c.period_h, steady_state=True)
+        target = targets.get(analyte)
+        threshold = None if target is None else target["threshold_mg_per_l"]
+        labels = {}
+        if target is not None and target["metric"] != "ft_above_mic":
+            labels = dict(threshold_label=f"{analyte} threshold", ft_label=f"{threshold:g} mg/L")
+        sessions = None if c.extra is None or c.period_h != 168 else (c.extra.start_h, c.extra.end_h)
+        plot_concentration(profile, fu_fraction=c.model.fu_fraction, mic_mg_per_l=threshold, dosing=c.dosing,
+                           hd_sessions=sessions, label=analyte, ax=ax, **labels)
+    return axes

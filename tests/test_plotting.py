@@ -615,3 +615,28 @@ def test_heatmap_refuses_a_log_axis():
     ax.set_yscale("log")
     with pytest.raises(InputError, match="linear"):
         plot_pta_heatmap([30, 90], [1, 2], np.ones((2, 2)), ax=ax)
+
+
+def test_plot_pk_check_one_panel_per_analyte_with_threshold_labels():
+    """The panels the CLI's simulate --plot and the web page's SVG share."""
+    from pkdose.exposure import Covariates, pk_check
+    from pkdose.library import load_product, load_regimen_table
+    from pkdose.patient import Haemodialysis
+    from pkdose.plotting import plot_pk_check
+    from pkdose.regimens import select_regimens
+
+    product = "ceftazidime-avibactam+aztreonam"
+    regs = select_regimens(load_regimen_table(product), crcl_ml_per_min=5, renal_state="ihd")
+    check = pk_check(load_product(product), regs, Covariates(5.0, Haemodialysis()), mic_mg_per_l=1.0, n=100)
+    axes = plot_pk_check(check)
+    try:
+        assert len(axes) == len(check.courses) == 3
+        legends = {a: " ".join(t.get_text() for t in ax.get_legend().get_texts())
+                   for a, ax in zip(check.courses, axes)}
+        assert "avibactam threshold 2.5 mg/L" in legends["avibactam"] and "MIC" not in legends["avibactam"]
+        assert "MIC 1 mg/L" in legends["aztreonam"]
+        assert "MIC" not in legends["ceftazidime"]  # no target for ceftazidime in the combination
+        with pytest.raises(InputError, match="one Axes per analyte"):
+            plot_pk_check(check, axes[:2])
+    finally:
+        plt.close(axes[0].figure)

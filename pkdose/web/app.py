@@ -469,8 +469,7 @@ def concentration_svg(advice, width_in=7.6):
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    from ..pk import simulate
-    from ..plotting import plot_concentration
+    from ..plotting import plot_pk_check
 
     if advice.check is not None:
         check, which = advice.check, "label regimen"
@@ -479,18 +478,11 @@ def concentration_svg(advice, width_in=7.6):
     else:
         raise InputError("no label or model-informed regimen to plot for this patient: "
                          f"{advice.label_note or advice.alternative_note}")
-    targets = {row["analyte"]: row for row in check.targets.to_dict("records")}
     with _PLOT_LOCK, rc_context({"svg.hashsalt": "pkdose", "svg.fonttype": "path", "font.size": 10}):
         n = len(check.courses)
         narrow = width_in < 6
         fig = Figure(figsize=(width_in, (3.6 if narrow else 3.3) * n + 0.4), layout="constrained")
-        axes = fig.subplots(n, 1, squeeze=False)[:, 0]
-        for ax, (analyte, c) in zip(axes, check.courses.items()):
-            profile = simulate(c.cl_l_per_h, c.v_l, c.dosing, c.extra, t_end_h=c.period_h, steady_state=True)
-            mic = targets.get(analyte, {}).get("threshold_mg_per_l")
-            sessions = None if c.extra is None or c.period_h != 168 else (c.extra.start_h, c.extra.end_h)
-            plot_concentration(profile, fu_fraction=c.model.fu_fraction, mic_mg_per_l=mic, dosing=c.dosing,
-                               hd_sessions=sessions, label=analyte, ax=ax)
+        plot_pk_check(check, fig.subplots(n, 1, squeeze=False)[:, 0])
         sep = "\n" if narrow else " "
         fig.suptitle(f"{advice.display_name}, {which}:{sep}typical patient at steady state "
                      f"(CrCL {advice.renal.crcl_ml_per_min:.0f} mL/min, {advice.renal.renal_state})",
