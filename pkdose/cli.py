@@ -222,6 +222,14 @@ def _single_mic(args):
         raise InputError("--mic PRODUCT=MIC is for recommend; give one number with --drug")
 
 
+def _advise(args, search):
+    """Example patient (if asked) and the dose advice of the drug commands."""
+    _single_mic(args)
+    header = _apply_example(args) if args.example else None
+    advice = advise_dose(_need_drug(args), **_dose_kwargs(args), search=search, pk_model_files=args.pk_model)
+    return header, advice
+
+
 def _need_drug(args):
     if not args.drug:
         raise InputError(f"--drug is required; choose one of: {', '.join(available_products())}")
@@ -259,10 +267,7 @@ def _cmd_crcl(args):
 
 
 def _cmd_dose(args):
-    _single_mic(args)
-    header = _apply_example(args) if args.example else None
-    advice = advise_dose(_need_drug(args), **_dose_kwargs(args), search=not args.no_search,
-                         pk_model_files=args.pk_model)
+    header, advice = _advise(args, search=not args.no_search)
     if args.json:
         out = advice_to_dict(advice)
         if header:
@@ -294,12 +299,9 @@ def _regimens_for(advice, model_informed):
 
 
 def _cmd_simulate(args):
-    _single_mic(args)
     from .pk import concentration, simulate
 
-    header = _apply_example(args) if args.example else None
-    advice = advise_dose(_need_drug(args), **_dose_kwargs(args), search=args.model_informed,
-                         pk_model_files=args.pk_model)
+    header, advice = _advise(args, search=args.model_informed)
     regs, check = _regimens_for(advice, args.model_informed)
     curves = {}
     for analyte, c in check.courses.items():
@@ -349,10 +351,7 @@ def _plot_simulation(path, advice, check):
 
 
 def _cmd_pta(args):
-    _single_mic(args)
-    header = _apply_example(args) if args.example else None
-    advice = advise_dose(_need_drug(args), **_dose_kwargs(args), search=args.model_informed,
-                         pk_model_files=args.pk_model)
+    header, advice = _advise(args, search=args.model_informed)
     regs, check = _regimens_for(advice, args.model_informed)
     if args.plot:
         _plot_pta(args.plot, check, advice)
@@ -387,13 +386,13 @@ def _plot_pta(path, check, advice):
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     df = check.pta.assign(regimen=advice.display_name)
     bps = {f"{b.body} S≤{b.s_le_mg_per_l:g}": b.s_le_mg_per_l
-           for b in advice_product_breakpoints(advice) if b.s_le_mg_per_l is not None}
+           for b in _breakpoints(advice) if b.s_le_mg_per_l is not None}
     plot_pta(df, breakpoints=bps, target_label=advice.target_text, ax=ax)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def advice_product_breakpoints(advice, organism="Enterobacterales"):
+def _breakpoints(advice, organism="Enterobacterales"):
     from .library import load_product
 
     return [b for b in load_product(advice.product).breakpoints if b.organism == organism]

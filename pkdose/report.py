@@ -134,6 +134,12 @@ def hd_week_schedule(check):
     return out
 
 
+def _records(frame):
+    """DataFrame rows as dicts, numbers rounded to 4 significant figures."""
+    return [{k: (_num(v) if isinstance(v, (int, float, np.floating)) else v) for k, v in row.items()}
+            for row in frame.to_dict("records")]
+
+
 def check_to_dict(check):
     """JSON-ready dict of a PK check.
 
@@ -152,17 +158,13 @@ def check_to_dict(check):
     """
     if check is None:
         return None
-    typical = [{k: (_num(v) if isinstance(v, (int, float, np.floating)) else v) for k, v in row.items()}
-               for row in check.typical.to_dict("records")]
-    targets = [{k: (_num(v) if isinstance(v, (int, float, np.floating)) else v) for k, v in row.items()}
-               for row in check.targets.to_dict("records")]
     return {
         "mic_mg_per_l": _num(check.mic_mg_per_l),
         "pta_at_mic": _num(check.pta_at_mic),
         "n_patients": int(check.n_patients),
         "period_h": _num(next(iter(check.courses.values())).period_h),
-        "targets": targets,
-        "typical": typical,
+        "targets": _records(check.targets),
+        "typical": _records(check.typical),
         "pta_by_mic": [{"mic_mg_per_l": _num(m), "pta": _num(p)}
                        for m, p in zip(check.pta["mic_mg_per_l"], check.pta["pta_fraction"])],
         "hd_week": hd_week_schedule(check),
