@@ -265,7 +265,7 @@ def _citations(regimens, product):
     return tuple(f"[{k}] {format_citation(sources[k])}" for k in seen)
 
 
-def _warnings(regimens, renal, product_name):
+def _warnings(regimens, renal):
     out = []
     for r in regimens:
         if exceeds_label_maximum(r):
@@ -383,7 +383,7 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
         alt, alt_check, alt_note = search_regimens(prod, table, cov, mic, regimens, n=n, rng=rng)
     return DoseAdvice(
         product, table.display_name, jurisdiction, renal, regimens, label_note, mic, basis, check,
-        alt, alt_check, alt_note, _warnings(regimens, renal, product),
+        alt, alt_check, alt_note, _warnings(regimens, renal),
         _citations(regimens + alt, prod), _target_text(prod),
         tuple(f"{a}: {m.key}" for a, m in prod.pk_models.items()))
 
@@ -402,9 +402,7 @@ def _target_text(prod):
 def _component_limits(table, component):
     """Vial, largest labelled single dose and labelled daily maximum of one component."""
     rows = [r for r in table.rows if r.component == component]
-    vial = table.vial_mg.get(component) if getattr(table, "vial_mg", None) else None
-    if vial is None:
-        raise InputError(f"no vial size recorded for {component}; cannot search regimens")
+    vial = table.vial_mg[component]  # the loader requires a cited vial for every component
     split = max(rows, key=lambda r: r.dose_mg).analyte_dose_mg
     return vial, max(r.dose_mg for r in rows), min(r.max_daily_dose_mg for r in rows), split
 
