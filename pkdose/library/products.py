@@ -1,0 +1,108 @@
+r"""Products: a target with its default PK models and breakpoints.
+
+Part of :mod:`pkdose.library`; the file formats are documented in ``models/README.md``.
+"""
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from ..errors import ModelFileError, UnknownDrugError
+from .pkmodels import load_pk_model
+from .targets import Target, _targets_data, load_breakpoints, load_targets
+
+__all__ = [
+    "Product",
+    "available_products",
+    "load_product",
+]
+
+
+
+def available_products(root=None):
+    r"""List the product CLI names known to pkdose (those with a PD target).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path, optional
+        Models directory; defaults to :func:`models_dir` [-].
+
+    Returns
+    -------
+    products : list of str
+        Sorted CLI names.
+
+    References
+    ----------
+    .. [1] ``models/README.md``, "Targets and breakpoints".
+
+    Examples
+    --------
+    >>> available_products()[:2]
+    ['aztreonam', 'aztreonam-avibactam']
+    """
+    _, data = _targets_data(root)
+    return sorted(data["products"])
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product with its target, default PK models and breakpoints.
+
+    Parameters
+    ----------
+    name : str
+        CLI name [-].
+    target : Target
+        PD target [-].
+    pk_models : Mapping[str, PKModel]
+        Analyte -> default PK model [-].
+    breakpoints : tuple of Breakpoint
+        Breakpoint rows of this product [-].
+    """
+
+    name: str
+    target: Target
+    pk_models: object
+    breakpoints: tuple
+
+
+def load_product(product, root=None):
+    r"""Load a product's target, default PK models and breakpoints.
+
+    Parameters
+    ----------
+    product : str
+        CLI name, e.g. ``"ceftazidime-avibactam+aztreonam"`` [-].
+    root : str or pathlib.Path, optional
+        Models directory; defaults to :func:`models_dir` [-].
+
+    Returns
+    -------
+    product : Product
+        The assembled product (regimens: :func:`load_regimen_table`).
+
+    Raises
+    ------
+    UnknownDrugError
+        Unknown product; the message lists the known ones.
+
+    References
+    ----------
+    .. [1] pkdose design contract, ``docs/design.md``, module map.
+    """
+    targets = load_targets(root)
+    if product not in targets:
+        raise UnknownDrugError(f"unknown product {product!r}; known products: "
+                               f"{', '.join(sorted(targets))}")
+    target = targets[product]
+    models = {a: load_pk_model(a, source=s, root=root) for a, s in target.pk_models.items()}
+    source_product = target.breakpoint_from or product
+    if source_product not in targets:
+        raise ModelFileError(f"targets.toml: 'products.{product}.breakpoint_from': unknown product "
+                             f"{source_product!r}")
+    rows = tuple(b for b in load_breakpoints(root) if b.product == source_product)
+    return Product(name=product, target=target, pk_models=MappingProxyType(models),
+                   breakpoints=rows)
+
+
+# ---------------------------------------------------------------------------

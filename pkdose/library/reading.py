@@ -1,0 +1,449 @@
+r"""Generic reading and validation of the TOML files in ``models/`` (rules shared by every loader).
+
+Part of :mod:`pkdose.library`; the file formats are documented in ``models/README.md``.
+"""
+
+import copy
+import functools
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from ..errors import ModelFileError
+
+__all__ = [
+    "BSA_REF_M2",
+    "SCHEMA_VERSIONS",
+    "UNIT_SUFFIXES",
+    "Param",
+    "check_keys",
+    "check_schema_version",
+    "check_source",
+    "models_dir",
+    "read_param",
+    "read_range",
+    "read_toml",
+    "unit_of",
+]
+
+
+SCHEMA_VERSIONS = (1,)
+
+#: Unit suffix of a quantity key -> unit.  The longest matching suffix wins,
+#: so ``_per_ml_per_min`` is read before ``_ml_per_min`` and ``_l_per_h``
+#: before ``_h``.  Dimensionless quantities: ``_fraction`` (0-1),
+#: ``_percent``, ``_ratio`` (a multiplier), ``_exponent`` (a power),
+#: ``_correlation`` (-1 to 1).
+UNIT_SUFFIXES = MappingProxyType({
+    "_mg": "mg",
+    "_h": "h",
+    "_l": "L",
+    "_l_per_h": "L/h",
+    "_ml_per_min": "mL/min",
+    "_mg_per_l": "mg/L",
+    "_kg": "kg",
+    "_fraction": "1",
+    "_percent": "%",
+    "_exponent": "1",
+    "_ratio": "1",
+    "_per_ml_per_min": "1/(mL/min)",
+    "_correlation": "1",
+})
+
+#: Body-surface area to which creatinine clearance is normalised [m2]
+#: (Du Bois adult reference; the convention of Xie 2025 nCrCL).
+BSA_REF_M2 = 1.73
+
+_NONNEGATIVE_UNITS = {"mg", "h", "L", "L/h", "mL/min", "mg/L", "kg", "%"}
+_PARAM_FIELDS = ("value", "source", "locator", "note")
+_SOURCE_FIELDS = (
+    "kind", "evidence", "authors", "title", "container", "year", "volume",
+    "pages", "doi", "url", "accessed", "version", "sections", "note",
+)
+_BOUNDS = ("[)", "(]", "[]", "()")
+_RENAL_STATES = ("native", "ihd", "crrt")
+_RENAL_COVARIATES = ("crcl_raw", "crcl_bsa_normalised")
+
+
+# ---------------------------------------------------------------------------
+# Generic helpers (public: reused by other loaders)
+# ---------------------------------------------------------------------------
+
+def models_dir():
+    r"""Return the directory that holds the shipped model files.
+
+    Returns
+    -------
+    path : pathlib.Path
+        ``pkdose/_models`` in a built wheel, else the repository's ``models/``.
+
+    Notes
+    -----
+    Hatchling's ``force-include`` copies the repository's ``models/`` into
+    the wheel as ``pkdose/_models`` (``pyproject.toml``); an editable install
+    reads the repository directory directly.
+
+    References
+    ----------
+    .. [1] pkdose design contract, ``docs/design.md``, "Model-file location".
+
+    Examples
+    --------
+    >>> (models_dir() / "pk").is_dir()
+    True
+    """
+    package = Path(__file__).resolve().parent.parent  # pkdose/
+    wheel_dir = package / "_models"
+    return wheel_dir if wheel_dir.is_dir() else package.parent / "models"
+
+
+def _fail(file, key_path, reason):
+    """Raise the one ModelFileError format: file, key, reason."""
+    raise ModelFileError(f"{file}: key '{key_path}': {reason}")
+
+
+def read_toml(path):
+    r"""Read a TOML file into a dict, turning every failure into a ModelFileError.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        File to read [-].
+
+    Returns
+    -------
+    data : dict
+        Parsed TOML document.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing or is not valid TOML.
+
+    References
+    ----------
+    .. [1] Python Software Foundation. tomllib: parse TOML files.
+       https://docs.python.org/3/library/tomllib.html
+
+    Examples
+    --------
+    >>> read_toml(models_dir() / "targets.toml")["schema_version"]
+    1
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file not found") from None
+    # Parsed once per file version (path, mtime, size); callers get their own copy.
+    return copy.deepcopy(_parse_toml(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_toml(path, mtime_ns, size):
+    """Parse a TOML file; cached by :func:`read_toml` on the file's version."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"{path}: not valid TOML: {exc}") from None
+
+
+def check_schema_version(data, file, required=True):
+    r"""Check the top-level ``schema_version`` of a parsed file.
+
+    Parameters
+    ----------
+    data : dict
+        Parsed TOML document [-].
+    file : str or pathlib.Path
+        File name, for the error message [-].
+    required : bool, optional
+        Whether a missing ``schema_version`` is an error [-].
+
+    Raises
+    ------
+    ModelFileError
+        If the version is missing (when required) or not in
+        :data:`SCHEMA_VERSIONS`.
+
+    References
+    ----------
+    .. [1] pkdose style guide, STYLE B3 ("schema_version is known").
+    """
+    if "schema_version" not in data:
+        if required:
+            _fail(file, "schema_version", f"missing; use one of {SCHEMA_VERSIONS}")
+        return
+    if data["schema_version"] not in SCHEMA_VERSIONS:
+        _fail(file, "schema_version",
+              f"unknown version {data['schema_version']!r}; known: {SCHEMA_VERSIONS}")
+
+
+def check_keys(table, allowed, file, key_path, required=()):
+    r"""Check that a table has no unknown key and every required key.
+
+    Parameters
+    ----------
+    table : dict
+        Table to check [-].
+    allowed : iterable of str
+        Keys that may appear (required keys are always allowed) [-].
+    file : str or pathlib.Path
+        File name, for the error message [-].
+    key_path : str
+        Dotted path of the table in the file, for the error message [-].
+    required : iterable of str, optional
+        Keys that must appear [-].
+
+    Raises
+    ------
+    ModelFileError
+        On the first unknown or missing key.
+
+    References
+    ----------
+    .. [1] pkdose style guide, STYLE B3 and B6.
+    """
+    if not isinstance(table, dict):
+        _fail(file, key_path, f"expected a table, got {type(table).__name__}")
+    allowed = set(allowed) | set(required)
+    for key in table:
+        if key not in allowed:
+            _fail(file, _join(key_path, key),
+                  f"unknown key; allowed keys: {', '.join(sorted(allowed))}")
+    for key in required:
+        if key not in table:
+            _fail(file, _join(key_path, key), "required key is missing")
+
+
+def _table_list(value, file, key_path):
+    """Return an array of tables, or fail naming the key."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        _fail(file, key_path, "expected an array of tables ([[...]])")
+    return value
+
+
+def _join(key_path, key):
+    """Join a dotted key path."""
+    return f"{key_path}.{key}" if key_path else str(key)
+
+
+def unit_of(key, file, key_path):
+    r"""Return the unit of a quantity key from its suffix.
+
+    Parameters
+    ----------
+    key : str
+        Quantity key, e.g. ``"cl_ref_l_per_h"`` [-].
+    file : str or pathlib.Path
+        File name, for the error message [-].
+    key_path : str
+        Dotted path of the key, for the error message [-].
+
+    Returns
+    -------
+    unit : str
+        Unit string from :data:`UNIT_SUFFIXES` (``"1"`` for dimensionless).
+
+    Raises
+    ------
+    ModelFileError
+        If the key ends in no whitelisted suffix.
+
+    References
+    ----------
+    .. [1] pkdose style guide, STYLE B3 ("every quantity key ends in a
+       whitelisted unit suffix") and B4.
+
+    Examples
+    --------
+    >>> unit_of("crcl_slope_per_ml_per_min", "f.toml", "k")
+    '1/(mL/min)'
+    >>> unit_of("cl_ref_l_per_h", "f.toml", "k")
+    'L/h'
+    """
+    matches = [s for s in UNIT_SUFFIXES if key.endswith(s)]
+    if not matches:
+        _fail(file, key_path, "no known unit suffix; end the key in one of "
+              + ", ".join(sorted(UNIT_SUFFIXES)))
+    return UNIT_SUFFIXES[max(matches, key=len)]
+
+
+def _check_number(value, file, key_path):
+    """Return a finite float, or fail naming the key."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        _fail(file, key_path, f"expected a number, got {value!r}")
+    if not math.isfinite(value):
+        _fail(file, key_path, f"value must be finite, got {value!r}")
+    return float(value)
+
+
+def _check_value_range(value, unit, key, file, key_path):
+    """Check the physical range implied by the unit suffix."""
+    if unit in _NONNEGATIVE_UNITS and value < 0:
+        _fail(file, key_path, f"must be >= 0 [{unit}], got {value!r}")
+    if key.endswith("_fraction") and not 0 <= value <= 1:
+        _fail(file, key_path, f"a fraction must lie in [0, 1], got {value!r}")
+    if key.endswith("_correlation") and not -1 <= value <= 1:
+        _fail(file, key_path, f"a correlation must lie in [-1, 1], got {value!r}")
+
+
+def check_source(key, sources, file, key_path):
+    r"""Check that a source key resolves in the bibliography.
+
+    Parameters
+    ----------
+    key : str
+        Source key, e.g. ``"li2019"`` [-].
+    sources : Mapping[str, Source]
+        Bibliography from :func:`load_sources` [-].
+    file : str or pathlib.Path
+        File name, for the error message [-].
+    key_path : str
+        Dotted path of the ``source`` key, for the error message [-].
+
+    Returns
+    -------
+    key : str
+        The key, unchanged.
+
+    Raises
+    ------
+    ModelFileError
+        If the key is not a non-empty string or is not in ``sources``.
+
+    References
+    ----------
+    .. [1] pkdose style guide, STYLE B3 ("every source resolves").
+    """
+    if not isinstance(key, str) or not key:
+        _fail(file, key_path, f"source must be a non-empty string, got {key!r}")
+    if key not in sources:
+        _fail(file, key_path, f"source '{key}' is not in the bibliography "
+              "(models/sources/*.toml)")
+    return key
+
+
+@dataclass(frozen=True)
+class Param:
+    """One cited number.
+
+    Parameters
+    ----------
+    value : float
+        The number, in ``unit`` [unit].
+    unit : str
+        Unit read from the key's suffix (``"1"`` if dimensionless) [-].
+    source : str
+        Bibliography key [-].
+    locator : str
+        Table, section or equation in the source [-].
+    note : str
+        Derivation, assumption or caveat [-].
+    """
+
+    value: float
+    unit: str
+    source: str
+    locator: str
+    note: str = ""
+
+
+def read_param(table, *, name, default_source, sources, file, key_path):
+    r"""Read and validate one ``{value, source, locator, note}`` parameter table.
+
+    Parameters
+    ----------
+    table : dict
+        The parameter's table from the TOML file [-].
+    name : str
+        Parameter key; its suffix gives the unit [-].
+    default_source : str
+        Source used when the table has no ``source`` (the file's source) [-].
+    sources : Mapping[str, Source]
+        Bibliography [-].
+    file : str or pathlib.Path
+        File name, for the error message [-].
+    key_path : str
+        Dotted path of the parameter, for the error message [-].
+
+    Returns
+    -------
+    param : Param
+        Validated parameter.
+
+    Raises
+    ------
+    ModelFileError
+        Unknown key, missing value or locator, non-finite or out-of-range
+        value, unknown unit suffix or unresolved source.
+
+    References
+    ----------
+    .. [1] pkdose style guide, STYLE B1 ("every number has a source and a
+       locator") and B3.
+    """
+    check_keys(table, _PARAM_FIELDS, file, key_path, required=("value", "locator"))
+    unit = unit_of(name, file, key_path)
+    value = _check_number(table["value"], file, _join(key_path, "value"))
+    _check_value_range(value, unit, name, file, _join(key_path, "value"))
+    source = check_source(table.get("source", default_source), sources, file,
+                          _join(key_path, "source"))
+    locator = _text(table["locator"], file, _join(key_path, "locator"))
+    note = _text(table.get("note", ""), file, _join(key_path, "note"), allow_empty=True)
+    return Param(value=value, unit=unit, source=source, locator=locator, note=note)
+
+
+def _text(value, file, key_path, allow_empty=False):
+    """Return a string value, or fail naming the key."""
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        _fail(file, key_path, f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def read_range(pair, file, key_path):
+    r"""Read a ``[lo, hi]`` range in which only ``hi`` may be ``+inf``.
+
+    Parameters
+    ----------
+    pair : list
+        Two numbers from the TOML file [-].
+    file : str or pathlib.Path
+        File name, for the error message [-].
+    key_path : str
+        Dotted path of the range, for the error message [-].
+
+    Returns
+    -------
+    lo, hi : float
+        Bounds with ``0 <= lo < hi <= inf`` [unit of the key].
+
+    Raises
+    ------
+    ModelFileError
+        Not two numbers, NaN, ``-inf``, ``+inf`` as the lower end, negative,
+        or not increasing.
+
+    References
+    ----------
+    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
+    """
+    if not isinstance(pair, list) or len(pair) != 2:
+        _fail(file, key_path, f"expected [lo, hi], got {pair!r}")
+    lo = _check_number(pair[0], file, key_path + "[0]")
+    hi = pair[1]
+    if isinstance(hi, float) and math.isinf(hi) and hi > 0:
+        hi = math.inf
+    else:
+        hi = _check_number(hi, file, key_path + "[1]")
+    if lo < 0 or not lo < hi:
+        _fail(file, key_path, f"need 0 <= lo < hi, got {pair!r}")
+    return lo, hi
+
+
+# ---------------------------------------------------------------------------

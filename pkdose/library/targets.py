@@ -1,0 +1,368 @@
+r"""PD targets and MIC breakpoints: ``models/targets.toml``.
+
+Part of :mod:`pkdose.library`; the file formats are documented in ``models/README.md``.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from ..errors import InputError
+from .bibliography import load_sources
+from .pkmodels import _read_param_tables, available_pk_models
+from .reading import (
+    _check_number,
+    _check_value_range,
+    _fail,
+    _table_list,
+    _text,
+    check_keys,
+    check_schema_version,
+    check_source,
+    models_dir,
+    read_toml,
+)
+
+__all__ = [
+    "Breakpoint",
+    "Target",
+    "TargetComponent",
+    "load_breakpoints",
+    "load_targets",
+]
+
+# PD targets and MIC breakpoints (models/targets.toml)
+# ---------------------------------------------------------------------------
+
+_METRICS = ("ft_above_mic", "ft_above_threshold")
+_COMPONENT_KEYS = ("analyte", "metric", "ft_percent", "threshold_mg_per_l", "source",
+                   "locator", "note", "alternatives")
+_PRODUCT_KEYS = ("display_name", "mic_analyte", "pk_models", "component", "note", "breakpoint_from")
+_BREAKPOINT_STATUSES = ("breakpoint", "insufficient_evidence", "none")
+_BREAKPOINT_KEYS = ("product", "organism", "body", "status", "s_le_mg_per_l",
+                    "r_gt_mg_per_l", "r_ge_mg_per_l", "inhibitor_fixed_mg_per_l",
+                    "source", "locator", "note")
+
+
+@dataclass(frozen=True)
+class TargetComponent:
+    """One PK/PD target that must be met (joint targets: all of them).
+
+    Parameters
+    ----------
+    analyte : str
+        Drug whose free concentration is compared [-].
+    metric : str
+        ``"ft_above_mic"`` (free drug above the isolate's MIC) or
+        ``"ft_above_threshold"`` (free drug above a fixed concentration) [-].
+    ft_percent : float
+        Required percentage of the dosing interval above the threshold [%].
+    threshold_mg_per_l : float or None
+        Fixed free-concentration threshold (``ft_above_threshold`` only) [mg/L].
+    source, locator, note : str
+        Citation of the target [-].
+    alternatives : Mapping[str, Param]
+        Alternative values not used by default, e.g. another threshold [-].
+    """
+
+    analyte: str
+    metric: str
+    ft_percent: float
+    threshold_mg_per_l: object
+    source: str
+    locator: str
+    note: str = ""
+    alternatives: object = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Target:
+    """The PD target of one product (keyed by its CLI name).
+
+    Parameters
+    ----------
+    product : str
+        CLI name, e.g. ``"aztreonam-avibactam"`` [-].
+    display_name : str
+        Name for output [-].
+    mic_analyte : str
+        The analyte whose MIC the pharmacist enters (the beta-lactam that
+        counts against the organism) [-].
+    components : tuple of TargetComponent
+        Targets that must all be met [-].
+    pk_models : Mapping[str, str]
+        Analyte -> source key of the default PK model for this product [-].
+    note : str
+        Rationale and caveats [-].
+    breakpoint_from : str
+        Product whose breakpoints apply when this one has none of its own
+        (the CZA + aztreonam combination reads aztreonam-avibactam's) [-].
+    """
+
+    product: str
+    display_name: str
+    mic_analyte: str
+    components: tuple
+    pk_models: object
+    note: str = ""
+    breakpoint_from: str = ""
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    """One MIC breakpoint row (EUCAST "S <= / R >", CLSI "S <= / R >=").
+
+    Parameters
+    ----------
+    product : str
+        CLI product name [-].
+    organism : str
+        ``"Enterobacterales"`` or ``"Pseudomonas aeruginosa"`` [-].
+    body : str
+        ``"EUCAST"``, ``"CLSI"`` or ``"FDA"`` [-].
+    status : str
+        ``"breakpoint"``, ``"insufficient_evidence"`` or ``"none"`` [-].
+    s_le_mg_per_l : float or None
+        Susceptible if MIC <= this [mg/L].
+    r_gt_mg_per_l : float or None
+        Resistant if MIC > this (EUCAST form) [mg/L].
+    r_ge_mg_per_l : float or None
+        Resistant if MIC >= this (CLSI/FDA form) [mg/L].
+    inhibitor_fixed_mg_per_l : float or None
+        Fixed inhibitor concentration of the test (avibactam 4 mg/L) [mg/L].
+    source, locator, note : str
+        Citation (document version and table) [-].
+    """
+
+    product: str
+    organism: str
+    body: str
+    status: str
+    s_le_mg_per_l: object
+    r_gt_mg_per_l: object
+    r_ge_mg_per_l: object
+    inhibitor_fixed_mg_per_l: object
+    source: str
+    locator: str
+    note: str = ""
+
+    def category(self, mic_mg_per_l):
+        r"""Interpret an MIC as ``"S"``, ``"I"`` or ``"R"``.
+
+        Parameters
+        ----------
+        mic_mg_per_l : float
+            Minimum inhibitory concentration of the isolate [mg/L].
+
+        Returns
+        -------
+        category : str
+            ``"S"``, ``"I"`` (EUCAST: susceptible, increased exposure) or ``"R"``.
+
+        Raises
+        ------
+        InputError
+            If the row has no breakpoint (status other than ``"breakpoint"``).
+
+        References
+        ----------
+        .. [1] EUCAST. Breakpoint tables for interpretation of MICs and zone
+           diameters. Version 15.0; 2025. https://www.eucast.org/
+
+        Examples
+        --------
+        >>> bp = Breakpoint("x", "Enterobacterales", "CLSI", "breakpoint",
+        ...                 4.0, None, 16.0, None, "clsi-m100", "Table 2A")
+        >>> [bp.category(m) for m in (4, 8, 16)]
+        ['S', 'I', 'R']
+        """
+        if self.status != "breakpoint":
+            raise InputError(f"{self.body} has no {self.product} breakpoint for "
+                             f"{self.organism} (status {self.status!r})")
+        if mic_mg_per_l <= self.s_le_mg_per_l:
+            return "S"
+        resistant = (mic_mg_per_l > self.r_gt_mg_per_l if self.r_gt_mg_per_l is not None
+                     else mic_mg_per_l >= self.r_ge_mg_per_l)
+        return "R" if resistant else "I"
+
+
+def _targets_data(root):
+    path = Path(root or models_dir()) / "targets.toml"
+    data = read_toml(path)
+    check_schema_version(data, path)
+    check_keys(data, ("products", "breakpoint"), path, "",
+               required=("schema_version", "products"))
+    return path, data
+
+
+def _read_component(table, sources, path, key_path):
+    """Validate one ``[[products.<p>.component]]`` table."""
+    check_keys(table, _COMPONENT_KEYS, path, key_path,
+               required=("analyte", "metric", "ft_percent", "source", "locator"))
+    if table["metric"] not in _METRICS:
+        _fail(path, f"{key_path}.metric", f"unknown metric {table['metric']!r}; use {_METRICS}")
+    needs_threshold = table["metric"] == "ft_above_threshold"
+    if needs_threshold != ("threshold_mg_per_l" in table):
+        _fail(path, f"{key_path}.threshold_mg_per_l",
+              "required for ft_above_threshold and only there")
+    ft = _check_number(table["ft_percent"], path, f"{key_path}.ft_percent")
+    if not 0 < ft <= 100:
+        _fail(path, f"{key_path}.ft_percent", f"must lie in (0, 100] [%], got {ft!r}")
+    threshold = None
+    if needs_threshold:
+        threshold = _check_number(table["threshold_mg_per_l"], path,
+                                  f"{key_path}.threshold_mg_per_l")
+    source = check_source(table["source"], sources, path, f"{key_path}.source")
+    alts = _read_param_tables(table.get("alternatives", {}), source, sources, path,
+                              f"{key_path}.alternatives")
+    return TargetComponent(
+        analyte=_text(table["analyte"], path, f"{key_path}.analyte"),
+        metric=table["metric"], ft_percent=ft, threshold_mg_per_l=threshold,
+        source=source, locator=_text(table["locator"], path, f"{key_path}.locator"),
+        note=_text(table.get("note", ""), path, f"{key_path}.note", allow_empty=True),
+        alternatives=MappingProxyType(alts))
+
+
+def _read_product_target(name, table, sources, path, root):
+    """Validate one ``[products.<name>]`` table."""
+    key_path = f"products.{name}"
+    check_keys(table, _PRODUCT_KEYS, path, key_path,
+               required=("display_name", "mic_analyte", "pk_models", "component"))
+    pk_models = _read_pk_model_map(table["pk_models"], path, f"{key_path}.pk_models", root)
+    rows = _table_list(table["component"], path, f"{key_path}.component")
+    components = tuple(_read_component(c, sources, path, f"{key_path}.component[{i}]")
+                       for i, c in enumerate(rows))
+    for i, comp in enumerate(components):
+        if comp.analyte not in pk_models:
+            _fail(path, f"{key_path}.component[{i}].analyte",
+                  f"{comp.analyte!r} has no entry in pk_models")
+    if table["mic_analyte"] not in pk_models:
+        _fail(path, f"{key_path}.mic_analyte", f"{table['mic_analyte']!r} not in pk_models")
+    return Target(product=name, display_name=table["display_name"],
+                  mic_analyte=table["mic_analyte"], components=components,
+                  pk_models=MappingProxyType(pk_models),
+                  note=_text(table.get("note", ""), path, f"{key_path}.note", allow_empty=True),
+                  breakpoint_from=_text(table.get("breakpoint_from", ""), path,
+                                        f"{key_path}.breakpoint_from", allow_empty=True))
+
+
+def _read_pk_model_map(table, path, key_path, root):
+    """``{analyte = "sourcekey"}``; each pair must name a shipped PK file."""
+    check_keys(table, table.keys() if isinstance(table, dict) else (), path, key_path)
+    shipped = set(available_pk_models(root))
+    for analyte, source in table.items():
+        if f"{analyte}_{source}" not in shipped:
+            _fail(path, f"{key_path}.{analyte}",
+                  f"no PK model file models/pk/{analyte}_{source}.toml")
+    return dict(table)
+
+
+def load_targets(root=None):
+    r"""Load the PD targets of every product from ``models/targets.toml``.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path, optional
+        Models directory; defaults to :func:`models_dir` [-].
+
+    Returns
+    -------
+    targets : Mapping[str, Target]
+        Product CLI name -> :class:`Target`.
+
+    Raises
+    ------
+    ModelFileError
+        Any rule of the file format is broken.
+
+    References
+    ----------
+    .. [1] Xie R, Rogers H, Chow JW, Soto E, Raber SR. Antimicrob Agents
+       Chemother. 2025;69(8):e01950-24. doi:10.1128/aac.01950-24 (joint
+       aztreonam-avibactam target).
+
+    Examples
+    --------
+    >>> t = load_targets()["aztreonam-avibactam"]
+    >>> [(c.analyte, c.ft_percent) for c in t.components]
+    [('aztreonam', 60.0), ('avibactam', 50.0)]
+    """
+    path, data = _targets_data(root)
+    sources = load_sources(root)
+    if not isinstance(data["products"], dict):
+        _fail(path, "products", "expected a table of products")
+    targets = {name: _read_product_target(name, table, sources, path, root)
+               for name, table in data["products"].items()}
+    return MappingProxyType(targets)
+
+
+def _optional_number(table, key, path, key_path):
+    if key not in table:
+        return None
+    value = _check_number(table[key], path, f"{key_path}.{key}")
+    _check_value_range(value, "mg/L", key, path, f"{key_path}.{key}")
+    return value
+
+
+def _read_breakpoint(table, products, sources, path, key_path):
+    """Validate one ``[[breakpoint]]`` row."""
+    check_keys(table, _BREAKPOINT_KEYS, path, key_path,
+               required=("product", "organism", "body", "status", "source", "locator"))
+    if table["product"] not in products:
+        _fail(path, f"{key_path}.product", f"unknown product {table['product']!r}")
+    if table["status"] not in _BREAKPOINT_STATUSES:
+        _fail(path, f"{key_path}.status", f"use one of {_BREAKPOINT_STATUSES}")
+    values = {k: _optional_number(table, k, path, key_path) for k in
+              ("s_le_mg_per_l", "r_gt_mg_per_l", "r_ge_mg_per_l", "inhibitor_fixed_mg_per_l")}
+    if table["status"] == "breakpoint":
+        has_r = (values["r_gt_mg_per_l"] is None) != (values["r_ge_mg_per_l"] is None)
+        if values["s_le_mg_per_l"] is None or not has_r:
+            _fail(path, key_path, "a breakpoint needs s_le_mg_per_l and exactly one of "
+                  "r_gt_mg_per_l / r_ge_mg_per_l")
+    source = check_source(table["source"], sources, path, f"{key_path}.source")
+    return Breakpoint(product=table["product"], status=table["status"], source=source,
+                      organism=_text(table["organism"], path, f"{key_path}.organism"),
+                      body=_text(table["body"], path, f"{key_path}.body"),
+                      locator=_text(table["locator"], path, f"{key_path}.locator"),
+                      note=table.get("note", ""), **values)
+
+
+def load_breakpoints(root=None):
+    r"""Load the MIC breakpoints (EUCAST, CLSI, FDA) from ``models/targets.toml``.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path, optional
+        Models directory; defaults to :func:`models_dir` [-].
+
+    Returns
+    -------
+    breakpoints : tuple of Breakpoint
+        One row per product, organism and body.
+
+    Raises
+    ------
+    ModelFileError
+        Any rule of the file format is broken.
+
+    References
+    ----------
+    .. [1] EUCAST. Breakpoint tables for interpretation of MICs and zone
+       diameters. Version 15.0; 2025.
+    .. [2] CLSI. Performance Standards for Antimicrobial Susceptibility
+       Testing. 35th ed. CLSI supplement M100; 2025.
+
+    Examples
+    --------
+    >>> rows = [b for b in load_breakpoints() if b.product == "cefiderocol"
+    ...         and b.body == "EUCAST" and b.organism == "Enterobacterales"]
+    >>> rows[0].s_le_mg_per_l
+    2.0
+    """
+    path, data = _targets_data(root)
+    sources = load_sources(root)
+    rows = _table_list(data.get("breakpoint", []), path, "breakpoint")
+    return tuple(_read_breakpoint(row, data["products"], sources, path, f"breakpoint[{i}]")
+                 for i, row in enumerate(rows))
+
+
