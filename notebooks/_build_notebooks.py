@@ -289,12 +289,11 @@ NB01 = [
       substitution of section 1, acceptable here only because the tolerance is wide.
 
     The subjects were not infected, so the model's uninfected reference subject is used
-    (`with_alternative`). The AUC is integrated by the exact engine (over 40 half-lives), not
-    taken from the formula.
+    (`reference_covariates()`: no infection, albumin at the reference). The AUC is integrated by the
+    exact engine (over 40 half-lives), not taken from the formula.
     """),
     code(r"""
-    ref = (cef.with_alternative("cl_site_ratio", "cl_site_reference_ratio")
-              .with_alternative("v_weight_scaled_l", "v_weight_scaled_reference_l"))
+    ref = cef.reference_covariates()
     groups = {"normal": 105.0, "mild": 75.0, "moderate": 45.0, "severe": 22.5, "ESRD": 10.0}
     published = {"mild": (1.0, 0.8, 1.3), "moderate": (1.5, 1.2, 1.9),
                  "severe": (2.5, 2.0, 3.3), "ESRD": (4.1, 3.3, 5.2)}
@@ -302,7 +301,7 @@ NB01 = [
     single_dose = regimen_dosing(1000, 24, 1.0, 1)      # 1 g over 1 h, once
     auc_inf = {}
     for g, x in groups.items():
-        cl, v = float(ref.clearance_l_per_h(x)), float(ref.volume_l())
+        cl, v = float(cef.clearance_l_per_h(x, **ref)), float(cef.volume_l(**ref))
         t_end = 40 * np.log(2) * v / cl                    # 40 half-lives: the tail is < 1e-12
         profile = simulate(cl, v, single_dose, t_end_h=t_end)
         auc_inf[g] = float(auc(profile, 0.0, t_end)[0])
@@ -312,9 +311,10 @@ NB01 = [
          "90 % CI high": hi, "pkdose ratio": auc_inf[g] / auc_inf["normal"]}
         for g, (pub, lo, hi) in published.items()])
     katsube["inside CI"] = katsube["pkdose ratio"].between(katsube["90 % CI low"], katsube["90 % CI high"])
-    if "cl_floor_l_per_h" in ref.params:
-        floor = ref.params["cl_floor_l_per_h"]
-        print(f"declared CL floor {floor.value} L/h ({floor.source}, {floor.locator})")
+    if "cl_floor_l_per_h" in cef.assumptions:
+        floor = cef.assumptions["cl_floor_l_per_h"]
+        print(f"declared CL floor {floor.value} L/h ({floor.source}, {floor.locator}), applied only "
+              f"{cef.floor_applies.replace('_', ' ')}")
     katsube
     """),
     md(r"""
@@ -459,15 +459,14 @@ NB02 = [
     """),
     code(r"""
     azt = load_pk_model("aztreonam")
-    healthy = (azt.with_alternative("cl_site_ratio", "cl_site_reference_ratio")
-                  .with_alternative("v_weight_scaled_l", "v_weight_scaled_reference_l"))
+    healthy = azt.reference_covariates()          # the paper's healthy reference subject
     CRCL_HEALTHY = 105.0
-    cl = float(healthy.clearance_l_per_h(CRCL_HEALTHY))
-    v = float(healthy.volume_l())
+    cl = float(azt.clearance_l_per_h(CRCL_HEALTHY, **healthy))
+    v = float(azt.volume_l(**healthy))
     k = cl / v
     t_half = np.log(2) / k
     print(f"CL {cl:.2f} L/h, V {v:.2f} L, k {k:.3f} 1/h, half-life {t_half:.2f} h (label: about 1.7 h)")
-    print("same from the model object:", np.round(healthy.half_life_h(CRCL_HEALTHY), 3), "h")
+    print("same from the model object:", np.round(azt.half_life_h(CRCL_HEALTHY, **healthy), 3), "h")
     """),
     code(r"""
     T = 0.5
@@ -893,15 +892,19 @@ NB03 = [
 
     * **Kawaguchi et al. 2021** [7] (Discussion) report a geometric-mean daily AUC of
       **1,494 mg·h/L** for 2 g q8h (3-h infusion) in phase 3 patients with normal renal function.
-      The typical patient at the middle of the normal band (CrCL 90–<120 → 105 mL/min) gives:
+      Those patients mostly had pneumonia, so we take the typical *pneumonia* patient (pkdose's
+      default population for cefiderocol is BSI/sepsis, the paper's most conservative site) at the
+      middle of the normal band (CrCL 90–<120 → 105 mL/min):
     * **Katsube et al. 2019** [1] (abstract): a 75 % fT>MIC target at MICs up to 4 mg/L is reached
       with 2 g q8h over 3 h. We check the typical patient at the same CrCL.
     """),
     code(r"""
-    cef_course = options["cefiderocol"]["cefiderocol"]
-    auc24 = float(auc(cef_course["profile"], 0, 24)[0])
-    ft_at_4 = float(ft_above_percent(cef_course["profile"], 4.0, fu, 0, 24)[0])
-    band_auc = {x: 24 * 2000 / 8 / float(cef.clearance_l_per_h(x)) for x in (90, 105, 120)}
+    pneumonia = {"infection_site": "pneumonia"}
+    pn = simulate(float(cef.clearance_l_per_h(105.0, **pneumonia)), float(cef.volume_l(**pneumonia)),
+                  regimen_dosing(2000, 8, 3, 3), t_end_h=24, steady_state=True)
+    auc24 = float(auc(pn, 0, 24)[0])
+    ft_at_4 = float(ft_above_percent(pn, 4.0, fu, 0, 24)[0])
+    band_auc = {x: 24 * 2000 / 8 / float(cef.clearance_l_per_h(x, **pneumonia)) for x in (90, 105, 120)}
     print(f"typical AUC24 {auc24:.0f} mg·h/L (published geometric mean 1,494; "
           f"{auc24 / 1494 - 1:+.1%}); across the normal band:",
           {k_: round(v_) for k_, v_ in band_auc.items()})
@@ -1028,7 +1031,7 @@ NB04 = [
     from pkdose.library import load_breakpoints, load_pk_model, load_regimen_table, load_targets
     from pkdose.pk import regimen_dosing
     from pkdose.plotting import plot_pta
-    from pkdose.pta import attainment, cfr, ft_population, lognormal_etas, omega_from_cv, pta_table
+    from pkdose.pta import attainment, cfr, ft_population, lognormal_etas, pta_table
     from pkdose.regimens import select_regimens
     """),
     code(r"""
@@ -1040,9 +1043,14 @@ NB04 = [
     table = load_regimen_table("cefiderocol")
     target = load_targets()["cefiderocol"].components[0]
     print(f"target: {target.ft_percent:g} % fT>MIC ({target.source}, {target.locator})")
-    print(f"CL CV {model.cl_cv_percent} % -> omega {model.cl_omega:.4f} "
-          f"(omega_from_cv: {float(omega_from_cv(model.cl_cv_percent)):.4f}); "
-          f"V CV {model.v_cv_percent} % -> omega {model.v_omega:.4f}")
+    # The published OMEGA block is on (CL, V1, V2) of three compartments; this notebook keeps one
+    # compartment (V = Vss), so it maps the block onto (ln CL, ln Vss) to first order.
+    om = model.one_compartment_omega(105.0)
+    omega_cl, omega_v = np.sqrt(np.diag(om))
+    r_cl_v = om[0, 1] / (omega_cl * omega_v)
+    print(f"published OMEGA on {model.omega_names}: omegas {[round(model.omega_sd(n), 3) for n in model.omega_names]}")
+    print(f"one compartment: omega CL {omega_cl:.3f} (CV {100 * np.sqrt(np.expm1(omega_cl**2)):.1f} %), "
+          f"omega Vss {omega_v:.3f}, correlation {r_cl_v:.2f}")
     """),
     md(r"""
     ## 2 · One band, step by step
@@ -1053,10 +1061,10 @@ NB04 = [
     """),
     code(r"""
     def band_population(lo, hi, n, rng):
-        # CrCL uniform in [lo, hi), then log-normal CL and V around the typical values.
+        # CrCL uniform in [lo, hi), then correlated log-normal CL and V around the typical values.
         rng = np.random.default_rng(rng)
         crcl = rng.uniform(lo, hi, n)
-        eta = lognormal_etas(n, [model.cl_omega, model.v_omega], rng=rng)
+        eta = lognormal_etas(n, [omega_cl, omega_v], [[1, r_cl_v], [r_cl_v, 1]], rng=rng)
         cl = model.clearance_l_per_h(crcl) * np.exp(eta[:, 0])
         v = model.volume_l() * np.exp(eta[:, 1])
         return cl, v
@@ -1339,7 +1347,7 @@ NB05 = [
     code(r"""
     cef = load_pk_model("cefiderocol")
     v = float(cef.volume_l())
-    cl_res = float(cef.clearance_l_per_h(5.0))
+    cl_res = float(cef.clearance_l_per_h(5.0, dialysis=True))   # on dialysis: the declared CL floor
     cl_hd = calibrate_hd_clearance(cef.hd_fraction_removed, cef.hd_session_h, v, cl_res)
     print(f"V {v:.1f} L, residual CL {cl_res:.2f} L/h -> CL_HD {cl_hd:.2f} L/h "
           f"(published {cef.hd_fraction_removed:.0%} in {cef.hd_session_h:g} h)")

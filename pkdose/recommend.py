@@ -235,11 +235,11 @@ def default_mic(product, jurisdiction="US", organism="Enterobacterales"):
     return b.s_le_mg_per_l, f"{b.body} susceptible breakpoint for {organism} (S ≤ {b.s_le_mg_per_l:g} mg/L)"
 
 
-def _covariates(renal, patient):
+def _covariates(renal, patient, pk_covariates=None):
     a = renal.assessment
     weight = None if patient is None or patient.weight_kg is None else patient.weight_kg
     bsa = None if a is None else a.bsa_m2
-    return Covariates(renal.crcl_ml_per_min, renal.state, weight, bsa)
+    return Covariates(renal.crcl_ml_per_min, renal.state, weight, bsa, **(pk_covariates or {}))
 
 
 def _label_regimens(table, renal, jurisdiction):
@@ -316,7 +316,8 @@ def with_pk_models(prod, paths):
 
 
 def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None, mic_mg_per_l=None,
-                jurisdiction="US", weight_rule="auto", n=1000, rng=2026, search=True, pk_model_files=()):
+                jurisdiction="US", weight_rule="auto", n=1000, rng=2026, search=True, pk_model_files=(),
+                pk_covariates=None, structure=None):
     r"""Adjusted regimen for one patient, its sources, and how it performs in the PK model.
 
     Parameters
@@ -345,6 +346,13 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
         Search a model-informed regimen when PTA < 90 % or no label row exists [-].
     pk_model_files : sequence of str, optional
         User PK model files replacing the defaults of their analytes [-].
+    pk_covariates : dict, optional
+        Further covariates of the published PK models, passed to
+        :class:`pkdose.exposure.Covariates`: ``infection_site``,
+        ``albumin_g_per_dl``, ``race``, ``ventilated``, ``apache_ii``;
+        missing ones take the product's default population [-].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure (:data:`pkdose.exposure.DEFAULT_STRUCTURE`) [-].
 
     Returns
     -------
@@ -376,11 +384,12 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
         if not (np.isfinite(mic) and 0 < mic <= 512):
             raise OutOfRangeError(f"MIC {mic_mg_per_l!r} mg/L is outside (0, 512] mg/L")
     regimens, label_note = _label_regimens(table, renal, jurisdiction)
-    cov = _covariates(renal, patient)
-    check = pk_check(prod, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng) if regimens else None
+    cov = _covariates(renal, patient, pk_covariates)
+    check = pk_check(prod, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng, structure=structure) if regimens else None
     alt, alt_check, alt_note = (), None, ""
     if search and (check is None or check.pta_at_mic < PTA_GOAL):
-        alt, alt_check, alt_note = search_regimens(prod, table, cov, mic, regimens, n=n, rng=rng)
+        alt, alt_check, alt_note = search_regimens(prod, table, cov, mic, regimens, n=n, rng=rng,
+                                                   structure=structure)
     return DoseAdvice(
         product, table.display_name, jurisdiction, renal, regimens, label_note, mic, basis, check,
         alt, alt_check, alt_note, _warnings(regimens, renal),
@@ -432,7 +441,8 @@ def _candidates(table, component, give_after_hd, min_daily_mg=0.0):
     return regs
 
 
-def search_regimens(product, table, cov, mic_mg_per_l, label_regimens=(), *, n=1000, rng=2026):
+def search_regimens(product, table, cov, mic_mg_per_l, label_regimens=(), *, n=1000, rng=2026,
+                    structure=None):
     """Lowest-daily-dose regimen on the vial/interval/infusion grid reaching PTA ≥ 90 %.
 
     Parameters
@@ -451,6 +461,8 @@ def search_regimens(product, table, cov, mic_mg_per_l, label_regimens=(), *, n=1
         Virtual patients (the same population for every candidate) [-].
     rng : None, int or numpy.random.Generator, optional
         Random source (SPEC 7) [-].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure [-].
 
     Returns
     -------
@@ -483,9 +495,11 @@ def search_regimens(product, table, cov, mic_mg_per_l, label_regimens=(), *, n=1
     grids = [_candidates(table, c, after_hd, label_daily.get(c, 0.0)) for c in components]
     combos = _ordered_combinations(grids)
     for combo in combos:
-        chk = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, mics=())
+        chk = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, mics=(),
+                       structure=structure)
         if chk.pta_at_mic >= PTA_GOAL:
-            chk = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng)  # full MIC grid
+            chk = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng,
+                           structure=structure)  # full MIC grid
             note = (f"Lowest daily dose on the search grid with PTA ≥ {PTA_GOAL:.0%} at MIC "
                     f"{mic_mg_per_l:g} mg/L. Model-informed, NOT labelled dosing: confirm with a specialist "
                     "and, where available, therapeutic drug monitoring; check in-use stability for "
@@ -554,7 +568,8 @@ class Recommendation:
 
 
 def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None, site=None,
-              severity=None, mic_mg_per_l=None, jurisdiction="US", n=1000, rng=2026, search=True):
+              severity=None, mic_mg_per_l=None, jurisdiction="US", n=1000, rng=2026, search=True,
+              pk_covariates=None, structure=None):
     """Guideline options for a resistance mechanism, with PK-checked doses for this patient.
 
     Parameters
@@ -575,6 +590,9 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
         without one is checked at its susceptible breakpoint [mg/L].
     jurisdiction, n, rng, search
         As for :func:`advise_dose` [-].
+    pk_covariates, structure
+        As for :func:`advise_dose`; ``site`` also reaches the PK models as
+        ``infection_site`` unless ``pk_covariates`` gives one [-].
 
     Returns
     -------
@@ -592,7 +610,10 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
     ordered = modelled.sort_values(["date", "rank"], ascending=[False, True])
     products = tuple(dict.fromkeys(ordered["product"]))
     mics = _mic_per_product(mic_mg_per_l, products)
+    pk_cov = dict(pk_covariates or {})
+    if site is not None:
+        pk_cov.setdefault("infection_site", site)
     advice = tuple(advise_dose(p, patient, renal_state, crcl_ml_per_min=crcl_ml_per_min,
                                mic_mg_per_l=mics.get(p), jurisdiction=jurisdiction, n=n, rng=rng,
-                               search=search) for p in products)
+                               search=search, pk_covariates=pk_cov, structure=structure) for p in products)
     return Recommendation(mech, options, products, advice, tuple(warnings_for(mech)))
