@@ -238,8 +238,9 @@ def _check_inputs(trajectory, now_h, aki_start_h):
     first, last = float(trajectory.t_h[0]), float(trajectory.t_h[-1])
     now = last if now_h is None else float(now_h)
     start = first if aki_start_h is None else float(aki_start_h)
-    if not (math.isfinite(now) and now >= first):
-        raise InputError(f"now_h {now_h!r} must be at or after the first creatinine ({first:g} h)", field="now_h")
+    if not (math.isfinite(now) and now >= last):
+        raise InputError(f"now_h {now_h!r} is before the last creatinine ({last:g} h); advice at a time uses "
+                         "only the samples up to it: drop the later samples", field="now_h")
     if not math.isfinite(start):
         raise InputError(f"aki_start_h {aki_start_h!r} must be a finite time [h]", field="aki_start_h")
     return now, start
@@ -258,7 +259,8 @@ def changing_renal_advice(trajectory, product, *, jurisdiction="US", now_h=None,
     jurisdiction : {"US", "EU"}, optional
         Whose label [-]
     now_h : float, optional
-        Time of the advice; default the last creatinine sample [h]
+        Time of the advice, not before the last creatinine sample (the
+        default) [h]
     aki_start_h : float, optional
         Start of the acute kidney injury (or of therapy, for AKI present on
         admission); default the first creatinine sample [h]
@@ -274,7 +276,7 @@ def changing_renal_advice(trajectory, product, *, jurisdiction="US", now_h=None,
     Raises
     ------
     InputError
-        A trajectory of the wrong type, or `now_h` before the first sample.
+        A trajectory of the wrong type, or `now_h` before the last sample.
     UnknownDrugError
         Unknown product.
 

@@ -235,3 +235,27 @@ def test_regimen_must_be_a_regimen():
     with pytest.raises(InputError) as info:
         hd_dose_timing(MWF, "0.75 g q12h", last_dose_at=mon(0), now=mon(12))
     assert info.value.field == "regimen"
+
+
+# --- agreement with the planning rule of pkdose.schedule ---------------------
+
+@pytest.mark.parametrize("interval_h", [8, 12, 24, 48])
+def test_an_on_time_week_gives_the_doses_of_the_planning_rule(interval_h):
+    """With every session on time, dose after dose in real time = pkdose.schedule.hd_dose_times."""
+    import numpy as np
+
+    from pkdose.extracorporeal import hd_sessions
+    from pkdose.schedule import hd_dose_times
+
+    reg = Regimen("x", 1000, interval_h, 2, give_after_hd=True)
+    week0 = dt(2026, 12, 7)                                   # Monday 00:00 = t 0 h
+    _, ends = hd_sessions(MWF, 0.0, 168.0)
+    planned = [week0 + timedelta(hours=float(h)) for h in hd_dose_times(interval_h, ends)]
+    planned += [p + timedelta(days=7) for p in planned]
+    doses = [mon(12)]
+    while doses[-1] < planned[-1]:
+        nxt = hd_dose_timing(MWF, reg, last_dose_at=doses[-1], now=doses[-1]).due_at
+        doses.append(nxt)
+    in_window = [d for d in doses if mon(12) <= d <= planned[-1]]
+    assert in_window == [p for p in planned if p >= mon(12)]
+    assert np.all(np.diff([d.timestamp() for d in in_window]) > 0)

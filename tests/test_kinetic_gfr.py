@@ -115,6 +115,18 @@ def test_kinetic_is_below_static_while_rising_and_above_while_falling(s0, s1, dt
         assert k > static
 
 
+@settings(max_examples=200, deadline=None)
+@given(p=st.floats(0.4, 8), dp=st.floats(0.05, 4), dt=st.floats(2, 72), rise=st.floats(0.5, 5))
+def test_creatinine_is_more_sensitive_to_kinetic_gfr_at_high_creatinine(p, dp, dt, rise):
+    """Chen & Chiaramonte 2021 (abstract): |dP/dKeGFR| is larger at the high end of the creatinine scale,
+    i.e. |dKeGFR/dP| is smaller: checked by central differences at a steady level p and p + dp."""
+    def slope(level):
+        h = 1e-4
+        return abs(kinetic_gfr_chen(level, level + h, dt, 1.0, 100.0, rise)
+                   - kinetic_gfr_chen(level, level - h, dt, 1.0, 100.0, rise)) / (2 * h)
+    assert slope(p + dp) < slope(p)
+
+
 def test_mass_balance_rise_of_a_reference_adult():
     # 1.0 mg/dL at 100 mL/min = 1440 mg/day of creatinine; 0.6 L/kg x 70 kg = 420 dL
     assert max_scr_rise_mass_balance(1.0, 100.0, 70.0) == pytest.approx(1440 / 420, rel=1e-12)
