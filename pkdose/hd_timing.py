@@ -286,7 +286,9 @@ class HDDoseTiming:
     @property
     def advice(self):
         """'give now; next at Mon 01 Dec 20:00' or 'give at …; next at …' [-]."""
-        if self.wait_for_session_end:
+        if self.wait_for_session_end and self.due_at <= self.now:
+            head = f"give as soon as the session ends (it was expected to end {_clock(self.due_at)})"
+        elif self.wait_for_session_end:
             head = f"give when the session ends (expected {_clock(self.due_at)})"
         else:
             head = "give now" if self.give_now else f"give at {_clock(self.give_at)}"

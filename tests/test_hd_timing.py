@@ -4,6 +4,8 @@ from datetime import datetime as dt
 from datetime import timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pkdose.errors import InputError
 from pkdose.hd_timing import SessionRecord, hd_dose_timing
@@ -74,6 +76,7 @@ def test_running_session_makes_the_dose_wait_for_its_end():
     assert late.wait_for_session_end and late.due_at == mon(14) and "expected to end 14:00" in late.reason
     over = timing(now=mon(12, 30), sessions=[SessionRecord(mon(8), start=mon(8))])
     assert over.wait_for_session_end and not over.give_now and "run past its expected end" in over.reason
+    assert over.advice.startswith("give as soon as the session ends (it was expected to end Mon 07 Dec 12:00)")
 
 
 def test_a_session_rescheduled_later_in_the_day():
@@ -259,3 +262,37 @@ def test_an_on_time_week_gives_the_doses_of_the_planning_rule(interval_h):
     in_window = [d for d in doses if mon(12) <= d <= planned[-1]]
     assert in_window == [p for p in planned if p >= mon(12)]
     assert np.all(np.diff([d.timestamp() for d in in_window]) > 0)
+
+
+# --- invariants over random logs ------------------------------------------------
+
+@settings(max_examples=150, deadline=None)
+@given(interval=st.sampled_from([8, 12, 24, 48]), after_hd=st.booleans(),
+       last_offset_h=st.floats(0, 160), wait_h=st.floats(0, 30),
+       delays=st.lists(st.tuples(st.sampled_from(["on time", "late", "early", "missed"]),
+                                 st.floats(0, 3)), min_size=4, max_size=4))
+def test_due_time_bounds_over_random_logs(interval, after_hd, last_offset_h, wait_h, delays):
+    """The next dose is after the last one and never more than one interval + one infusion + one session
+    (+ its delay) later for intervals under 48 h; 48 h and more wait at most for the next regular session."""
+    reg = Regimen("x", 1000, interval, 2, give_after_hd=after_hd)
+    week0 = dt(2026, 12, 7)
+    last = week0 + timedelta(hours=last_offset_h)
+    now = last + timedelta(hours=wait_h)
+    log = []
+    for (kind, d), day in zip(delays, (2, 4, 7, 9)):            # Wed, Fri, Mon, Wed
+        slot = week0 + timedelta(days=day, hours=8)
+        if kind == "missed":
+            log.append(SessionRecord(slot, missed=True))
+        elif kind != "on time":
+            start = slot + timedelta(hours=d if kind == "late" else -d)
+            end = start + timedelta(hours=4)
+            log.append(SessionRecord(slot, start=start, end=end if end <= now else None))
+    try:
+        t = hd_dose_timing(MWF, reg, last_dose_at=last, now=now, sessions=log)
+    except InputError as exc:                                   # a log that overlaps itself is refused
+        assert "overlap" in str(exc) or "after now" in str(exc)
+        return
+    gap_h = (t.due_at - last).total_seconds() / 3600
+    assert gap_h > 0 and t.give_at >= now and t.next_at > t.give_at
+    bound = interval + 2 + 4 + 3 if interval < 48 or not after_hd else 72 + 4 + 3
+    assert gap_h <= bound
