@@ -368,7 +368,9 @@ def _timeline(schedule, records, last, now, assume):
     live = [s for s in sessions if s.status != "missed"]
     for a, b in zip(live, live[1:]):
         if b.start < a.end:
-            raise InputError(f"sessions overlap: {_clock(a.start)} and {_clock(b.start)}", field=_FIELD)
+            raise InputError(f"sessions overlap: {_clock(a.start)} and {_clock(b.start)}; a session that "
+                             "replaces a scheduled one is logged with that scheduled_start, not as extra",
+                             field=_FIELD)
     return tuple(sessions)
 
 

@@ -203,8 +203,8 @@ def _statement(row, sources, path, key_path):
 
 
 @functools.lru_cache(maxsize=8)
-def _load(root):
-    """Read and validate ``kinetics.toml`` under ``root`` (cached)."""
+def _load(root, mtime_ns):
+    """Read and validate ``kinetics.toml`` under ``root`` (cached per file version)."""
     path = Path(root) / "kinetics.toml"
     data, sources = read_toml(path), load_sources(root)
     check_schema_version(data, path)
@@ -257,7 +257,9 @@ def load_kinetics_constants(root=None):
     >>> c.vd_body_weight_fraction.value, c.vd_body_weight_fraction.source
     (0.6, 'bjornsson1979')
     """
-    return _load(str(Path(root or models_dir()).resolve()))
+    root = Path(root or models_dir()).resolve()
+    path = root / "kinetics.toml"
+    return _load(str(root), path.stat().st_mtime_ns if path.exists() else -1)
 
 
 # ---------------------------------------------------------------------------
