@@ -494,8 +494,10 @@ def default_population(product):
     if len(sites) != 1:
         raise InputError(f"{product.name}: PK models default to different sites {sorted(sites)}")
     site = sites.pop()
-    why = "; ".join(dict.fromkeys(f"{m.default_population['source']} "
-                                  f"{m.default_population['locator']}" for m in models))
+    first = {}
+    for m in models:  # one reason per paper
+        first.setdefault(m.default_population["source"], m.default_population["locator"])
+    why = "; ".join(f"{src} {loc}" for src, loc in first.items())
     return {"infection_site": site, "reason": why}
 
 

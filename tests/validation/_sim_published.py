@@ -343,7 +343,18 @@ def pta(row, structure):
 
 
 def _bands(text):
-    return [tuple(float(x) for x in part.split("-")) for part in text.split("|")]
+    """``lo-hi|lo-hi`` (equal shares) or ``lo-hi:weight|...`` -> [(lo, hi)], [weight]."""
+    parts = [part.split(":") for part in text.split("|")]
+    bands = [tuple(float(x) for x in p[0].split("-")) for p in parts]
+    return bands, [float(p[1]) if len(p) > 1 else 1.0 for p in parts]
+
+
+def _split(n, weights):
+    """Largest-remainder split of n patients over weighted parts."""
+    exact = np.asarray(weights) * n / sum(weights)
+    sizes = np.floor(exact).astype(int)
+    sizes[np.argsort(sizes - exact)[: n - sizes.sum()]] += 1
+    return sizes.tolist()
 
 
 @functools.lru_cache(maxsize=256)
@@ -352,8 +363,8 @@ def _cohort_result(product, analyte, design, band, alternatives, regimen, target
            "target_ft_percent": target}
     prod = row_product(row)
     cov = {k: v for k, v in row_covariates(row).items() if k != "dialysis"}
-    parts = _bands(band)
-    sizes = [n // len(parts) + (i < n % len(parts)) for i in range(len(parts))]
+    parts, weights = _bands(band)
+    sizes = _split(n, weights)
     design_spec = load_population_design(design) if design else None
     cohort = pd.concat([sample_cohort(k, b, design_spec, rng=SEED + i, **cov)
                         for i, (k, b) in enumerate(zip(sizes, parts))], ignore_index=True)
