@@ -47,7 +47,10 @@ Quantities
     over the Monday session, all routes: the concentration fall in one
     compartment, the total amount in the published structure);
     ``hd_dialyser_fraction_removed``; ``hd_clearance_l_per_h``;
-    ``half_life_on_hd_h``; ``half_life_interdialytic_h``; ``pta_fraction``
+    ``half_life_on_hd_h``; ``half_life_interdialytic_h`` (log-linear slope in
+    the first free window after a session; in the published structure the
+    terminal half-life ln 2 / lambda_z of the patient's own clearance, since a
+    window between doses still holds distribution); ``pta_fraction``
     (population PTA of one patient's covariates at ``mic_mg_per_l``, the
     product's joint target, or every component at ``target_ft_percent``);
     cohort quantities ``pta_fraction``, ``gm_auc24_mg_h_per_l``,
@@ -326,6 +329,8 @@ def _steady(row, quantity, structure):
     if quantity == "half_life_on_hd_h":
         return (end - start) * math.log(2) / math.log(c0 / c1)
     if quantity == "half_life_interdialytic_h":
+        if structure == "published":  # a terminal half-life: ln 2 / slowest disposition rate, own CL
+            return math.log(2) / -max(np.linalg.eigvals(exposure._rate_matrix(p)).real)
         t0, t1 = _free_window(c, end)
         a, b = concentration(prof, [t0, t1])[0]
         return (t1 - t0) * math.log(2) / math.log(a / b)
