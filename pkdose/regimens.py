@@ -23,7 +23,7 @@ References
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from .errors import InputError, ModelFileError, OutOfRangeError
@@ -37,6 +37,7 @@ __all__ = [
     "parse_regimen",
     "format_regimen",
     "select_regimens",
+    "select_published",
     "exceeds_label_maximum",
 ]
 
@@ -394,6 +395,73 @@ def select_regimens(table, crcl_ml_per_min=None, renal_state="native",
         raise OutOfRangeError(_no_rows_message(product, state, jur, rows))
     components = list(dict.fromkeys(r.component for r in matching))
     return [regimen_from_row(_pick_row(matching, c, x, product)) for c in components]
+
+
+def select_published(table, crcl_ml_per_min=None, renal_state="crrt", effluent_l_per_h=None,
+                     jurisdiction="US"):
+    r"""Select the published regimen of every component where the label is silent.
+
+    Parameters
+    ----------
+    table : pkdose.library.RegimenTable
+        Regimen table of one product, with its ``published`` rows [-].
+    crcl_ml_per_min : float, optional
+        CrCL for native/ihd rows [mL/min].
+    renal_state : {"native", "ihd", "crrt"}, optional
+        Renal state [-].
+    effluent_l_per_h : float, optional
+        CRRT effluent flow; required for ``"crrt"`` [L/h].
+    jurisdiction : {"US", "EU"}, optional
+        Jurisdiction of the user [-].
+
+    Returns
+    -------
+    regimens : list of Regimen
+        One per component; ``evidence`` says what each rests on (grade and
+        study), ``citations`` list every source, ``caution`` the warnings.
+        A row pointing at another jurisdiction's label (``label_of``) gives
+        that label's regimen for the patient.
+
+    Raises
+    ------
+    InputError
+        Unknown renal state or jurisdiction, missing or invalid axis value.
+    OutOfRangeError
+        No published regimen for this renal state and jurisdiction.
+
+    References
+    ----------
+    .. [1] ``models/README.md``, "Regimen files" ([[published]] rows).
+
+    Examples
+    --------
+    The EU SmPC has no CRRT table; the US label's is the only labelled one:
+
+    >>> from pkdose.library import load_regimen_table
+    >>> (r,) = select_published(load_regimen_table("cefiderocol"), effluent_l_per_h=2.5, jurisdiction="EU")
+    >>> format_regimen(r), r.citations[0][0]
+    ('2 g IV q12h, infused over 3 h', 'fetroja-uspi')
+    """
+    state = _check_choice("renal_state", renal_state, RENAL_STATES)
+    jur = _check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
+    x = _axis_value(state, crcl_ml_per_min, effluent_l_per_h)
+    rows = [p for p in table.published if jur in p.jurisdiction and p.renal_state == state]
+    if not rows:
+        raise OutOfRangeError(f"{table.product}: no published regimen for renal_state={state!r} in "
+                              f"jurisdiction {jur!r}")
+    out = []
+    for component in dict.fromkeys(p.component for p in rows):
+        row = _pick_row(rows, component, x, table.product)
+        if row.label_of:
+            (label,) = [r for r in select_regimens(table, crcl_ml_per_min, state, effluent_l_per_h, row.label_of)
+                        if r.component == component]
+            base, cites = label, label.citations + row.citations
+        else:
+            base = replace(row.regimen, max_daily_dose_mg=table.components[component].max_daily_dose_mg.value)
+            cites = row.citations
+        out.append(replace(base, citations=tuple(dict.fromkeys(cites)), note=row.note, caution=row.caution,
+                           evidence=f"{row.grade}: {row.evidence}"))
+    return out
 
 
 def exceeds_label_maximum(regimen, max_daily_dose_mg=None):
