@@ -297,7 +297,8 @@ def pta_interval(pta_fraction, n_patients, level=0.95):
     z = norm.ppf(0.5 + level / 2)
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # the interval contains the estimate; min/max only undo rounding at p = 0 or 1
+    return np.clip(np.minimum(centre - half, p), 0.0, 1.0), np.clip(np.maximum(centre + half, p), 0.0, 1.0)
 
 
 def cfr(pta_fraction, mic_frequency):

@@ -835,7 +835,8 @@ def _candidates(table, component, after_hd, min_daily_mg=0.0, supplement_mg=0.0)
     loading = spec.loading_dose_mg.value if spec.loading_dose_mg else None
     loading_h = spec.loading_infusion_h.value if spec.loading_infusion_h else None
     common = {"component": component, "max_daily_dose_mg": max_daily, "note": "model-informed, not labelled dosing",
-              "evidence": "model-informed (PK model), not labelled dosing", "post_hd_supplement_mg": supplement_mg}
+              "evidence": "model-informed (PK model), not labelled dosing", "post_hd_supplement_mg": supplement_mg,
+              "citations": spec.citations()}
     out = []
     steps = np.arange(1, int(round(2 * max_single / vial)) + 1) * vial / 2
     for tau in SEARCH_INTERVALS_H:

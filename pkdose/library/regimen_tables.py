@@ -117,8 +117,33 @@ class ComponentSpec:
         return tuple(dict.fromkeys((p.source, p.locator) for p in params if p is not None))
 
 
+class _Band:
+    """A row with a range ``lo``-``hi`` on its axis and closed/open ``bounds``."""
+
+    def contains(self, x):
+        r"""Whether a CrCL or effluent rate falls in this row's range.
+
+        Parameters
+        ----------
+        x : float
+            Value on the row's axis [mL/min or L/h].
+
+        Returns
+        -------
+        inside : bool
+            True if ``x`` lies in the range with its closed/open ends
+            (:func:`pkdose.regimens.band_contains`, the lookup
+            :func:`pkdose.regimens.select_regimens` uses).
+
+        References
+        ----------
+        .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
+        """
+        return band_contains(self.lo, self.hi, self.bounds, x)
+
+
 @dataclass(frozen=True)
-class RegimenRow:
+class RegimenRow(_Band):
     """One labelled regimen for a range of CrCL or CRRT effluent rate.
 
     Parameters
@@ -173,30 +198,10 @@ class RegimenRow:
     caution: str = ""
     text: str = ""
 
-    def contains(self, x):
-        r"""Whether a CrCL or effluent rate falls in this row's range.
-
-        Parameters
-        ----------
-        x : float
-            Value on the row's axis [mL/min or L/h].
-
-        Returns
-        -------
-        inside : bool
-            True if ``x`` lies in the range with its closed/open ends
-            (:func:`pkdose.regimens.band_contains`, the lookup
-            :func:`pkdose.regimens.select_regimens` uses).
-
-        References
-        ----------
-        .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
-        """
-        return band_contains(self.lo, self.hi, self.bounds, x)
 
 
 @dataclass(frozen=True)
-class PublishedRow:
+class PublishedRow(_Band):
     """A regimen from the literature (or another jurisdiction's label) where the label is silent.
 
     Parameters
@@ -242,23 +247,6 @@ class PublishedRow:
     note: str = ""
     caution: str = ""
 
-    def contains(self, x):
-        r"""Whether a CrCL or effluent rate falls in this row's range.
-
-        Parameters
-        ----------
-        x : float
-            Value on the row's axis [mL/min or L/h].
-
-        Returns
-        -------
-        inside : bool
-
-        References
-        ----------
-        .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
-        """
-        return band_contains(self.lo, self.hi, self.bounds, x)
 
 
 @dataclass(frozen=True)
@@ -346,18 +334,26 @@ def _jurisdiction(row, path, key_path):
     return tuple(value)
 
 
+def _row_head(row, ctx, key_path, optional, required):
+    """Keys, renal state and component shared by [[regimen]] and [[published]] rows."""
+    data, components, _, path = ctx
+    check_keys(row, optional, path, key_path, required=required)
+    if row["renal_state"] not in _RENAL_STATES:
+        _fail(path, f"{key_path}.renal_state", f"use one of {_RENAL_STATES}")
+    component = _component_of(row, components, path, key_path)
+    regimen = (_parse_text(row["regimen"], component, data["analytes"], path, f"{key_path}.regimen")
+               if "regimen" in row else None)
+    return component, _jurisdiction(row, path, key_path), regimen
+
+
 def _read_regimen_row(row, ctx, key_path):
     """Validate one ``[[regimen]]`` row; ctx = (data, components, sources, path)."""
     data, components, sources, path = ctx
-    check_keys(row, _ROW_OPTIONAL, path, key_path, required=_ROW_REQUIRED)
-    if row["renal_state"] not in _RENAL_STATES:
-        _fail(path, f"{key_path}.renal_state", f"use one of {_RENAL_STATES}")
+    component, jurisdiction, r = _row_head(row, ctx, key_path, _ROW_OPTIONAL, _ROW_REQUIRED)
     axis, lo, hi, bounds = _row_range(row, data, path, key_path)
-    component = _component_of(row, components, path, key_path)
-    r = _parse_text(row["regimen"], component, data["analytes"], path, f"{key_path}.regimen")
     source = row.get("source", data.get("source"))
     return RegimenRow(
-        component=component, jurisdiction=_jurisdiction(row, path, key_path),
+        component=component, jurisdiction=jurisdiction,
         renal_state=row["renal_state"], axis=axis, lo=lo, hi=hi, bounds=bounds,
         dose_mg=r.dose_mg, interval_h=r.interval_h, infusion_h=r.infusion_h,
         max_daily_dose_mg=components[component].max_daily_dose_mg.value,
@@ -386,9 +382,7 @@ def _read_citations(value, sources, path, key_path):
 def _read_published_row(row, ctx, key_path):
     """Validate one ``[[published]]`` row: a regimen text, or ``label_of`` a jurisdiction."""
     data, components, sources, path = ctx
-    check_keys(row, _PUBLISHED_OPTIONAL, path, key_path, required=_PUBLISHED_REQUIRED)
-    if row["renal_state"] not in _RENAL_STATES:
-        _fail(path, f"{key_path}.renal_state", f"use one of {_RENAL_STATES}")
+    component, jurisdiction, regimen = _row_head(row, ctx, key_path, _PUBLISHED_OPTIONAL, _PUBLISHED_REQUIRED)
     if row["grade"] not in EVIDENCE_GRADES:
         _fail(path, f"{key_path}.grade", f"use one of {', '.join(EVIDENCE_GRADES)}")
     if ("regimen" in row) == ("label_of" in row):
@@ -397,11 +391,8 @@ def _read_published_row(row, ctx, key_path):
     axis, lo, hi, bounds = (_row_range(row, data, path, key_path) if "regimen" in row else
                             ("effluent_l_per_h" if row["renal_state"] == "crrt" else "crcl_ml_per_min",
                              0.0, math.inf, "[]"))
-    component = _component_of(row, components, path, key_path)
-    regimen = (_parse_text(row["regimen"], component, data["analytes"], path, f"{key_path}.regimen")
-               if "regimen" in row else None)
     return PublishedRow(
-        component=component, jurisdiction=_jurisdiction(row, path, key_path),
+        component=component, jurisdiction=jurisdiction,
         renal_state=row["renal_state"], axis=axis, lo=lo, hi=hi, bounds=bounds, regimen=regimen,
         label_of=_text(row.get("label_of", ""), path, f"{key_path}.label_of", allow_empty=True),
         grade=row["grade"], evidence=_text(row["evidence"], path, f"{key_path}.evidence"),
