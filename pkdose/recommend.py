@@ -198,7 +198,8 @@ class Susceptibility:
     organism : str
         Organism group [-].
     text : str
-        What it means, with the breakpoint [-].
+        What it means, with the breakpoint, e.g. "RESISTANT by CLSI for
+        Enterobacterales (S ≤ 4, R ≥ 16 mg/L)" [-].
     source, locator : str
         Citation of the breakpoint row [-].
     """
@@ -446,8 +447,7 @@ def susceptibility(product, mic_mg_per_l, jurisdiction="US", organism="Enterobac
     limit = (f"R > {b.r_gt_mg_per_l:g}" if b.r_gt_mg_per_l is not None else f"R ≥ {b.r_ge_mg_per_l:g}")
     words = {"S": "susceptible", "I": ("susceptible, increased exposure" if body == "EUCAST" else "intermediate"),
              "R": "RESISTANT"}[cat]
-    text = (f"MIC {mic_mg_per_l:g} mg/L is {words} by {body} for {organism} "
-            f"(S ≤ {b.s_le_mg_per_l:g}, {limit} mg/L)")
+    text = f"{words} by {body} for {organism} (S ≤ {b.s_le_mg_per_l:g}, {limit} mg/L)"
     return Susceptibility(cat, body, organism, text, b.source, b.locator)
 
 
@@ -731,8 +731,8 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
         threshold = _threshold_check(prod, regimens, cov, mic, verdict.n_patients, rng)
     alt, alt_check, alt_verdict, alt_note, alt_reason = (), None, None, "", ""
     if sus.category == "R":
-        alt_note = (f"Not searched: {sus.text}. {table.display_name} is not expected to work at any dose "
-                    "pkdose may propose; choose another agent.")
+        alt_note = (f"Not searched: MIC {mic:g} mg/L is {sus.text}. {table.display_name} is not expected to "
+                    "work at any dose pkdose may propose; choose another agent.")
     elif search and (verdict is None or not verdict.meets):
         floors = _floors(table, renal, jurisdiction, regimens)
         alt, alt_check, alt_verdict, alt_note = search_regimens(prod, table, cov, mic, floors, n=n, rng=rng,
@@ -746,7 +746,7 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     keys += [threshold[1].source] if threshold else []
     return DoseAdvice(
         product, table.display_name, jurisdiction, renal, regimens, label_note, mic, basis_mic, check,
-        alt, alt_check, alt_note, _warnings(regimens, renal, sus, check, verdict), _sources(keys),
+        alt, alt_check, alt_note, _warnings(regimens, renal, sus, mic, check), _sources(keys),
         _target_text(prod), tuple(f"{a}: {m.key}" for a, m in prod.pk_models.items()),
         basis, heading, organism, sus, verdict, crrt_range, threshold, alt_verdict, alt_reason)
 
@@ -765,12 +765,13 @@ def _target_text(prod):
     return " AND ".join(parts)
 
 
-def _warnings(regimens, renal, sus, check, verdict):
+def _warnings(regimens, renal, sus, mic, check):
     out = []
     if sus.category == "R":
-        out.append(f"!!! RESISTANT: {sus.text}. Do not rely on this product; no dose was searched.")
+        out.append(f"!!! RESISTANT: MIC {mic:g} mg/L is {sus.text}. Do not rely on this product; no dose was "
+                   "searched.")
     elif sus.category == "I":
-        out.append(f"{sus.text}: use the highest labelled dose.")
+        out.append(f"MIC {mic:g} mg/L is {sus.text}: use the highest labelled dose.")
     elif not sus.category:
         out.append(sus.text + ".")
     for r in regimens:
