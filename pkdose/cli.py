@@ -219,9 +219,10 @@ def _check_renal_given(args, state):
                          "--scr-unit, or --hd / --crrt-effluent (or --example)")
 
 
-def _dose_kwargs(args):
+def _dose_kwargs(args, require_renal=True):
     state = _renal_state(args)
-    _check_renal_given(args, state)
+    if require_renal:
+        _check_renal_given(args, state)
     patient = _patient(args, state)
     if args.n < 100 or args.n > 200_000:
         raise InputError(f"--n {args.n} is outside 100-200,000 virtual patients")
@@ -294,7 +295,10 @@ def _cmd_recommend(args):
     header = _apply_example(args) if args.example else None
     if not args.mechanism:
         raise InputError("--mechanism is required: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped")
-    rec = recommend(args.mechanism, **_dose_kwargs(args), site=args.site, severity=args.severity,
+    kwargs = _dose_kwargs(args, require_renal=False)
+    if args.crcl is None and args.scr is None and isinstance(kwargs["renal_state"], Native):
+        kwargs["renal_state"] = None  # no renal function given: the guideline options without doses
+    rec = recommend(args.mechanism, **kwargs, site=args.site, severity=args.severity,
                     search=not args.no_search)
     if args.json:
         return recommendation_to_dict(rec)

@@ -1022,6 +1022,8 @@ class Recommendation:
         their conditions [-].
     mechanism_note : str
         How a mixture of mechanisms was read, else ``""`` [-].
+    doses_note : str
+        Why there is no dose advice (no renal function given), else ``""`` [-].
     """
 
     mechanism: str
@@ -1031,6 +1033,7 @@ class Recommendation:
     warnings: tuple
     reasons: object = field(default_factory=lambda: MappingProxyType({}))
     mechanism_note: str = ""
+    doses_note: str = ""
 
 
 def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None, site=None,
@@ -1045,7 +1048,8 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
         ``untyped``, ``carbapenemase-negative``, or a mixture such as
         ``NDM+OXA-48`` [-].
     patient, renal_state, crcl_ml_per_min
-        As for :func:`advise_dose` [-].
+        As for :func:`advise_dose`; with none of them the answer lists the
+        options and pitfalls without doses [-].
     site : str, optional
         Infection site filter, as in ``models/guidelines.toml`` [-].
     severity : str, optional
@@ -1085,8 +1089,14 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
     mech, options, products, note = mechanism_options(mechanism, site=site, severity=severity)
     reasons = guideline_reasons(options, products)
     mics = _mic_per_product(mic_mg_per_l, products)
-    advice = tuple(advise_dose(p, patient, renal_state, crcl_ml_per_min=crcl_ml_per_min,
-                               mic_mg_per_l=mics.get(p), jurisdiction=jurisdiction, n=n, rng=rng,
-                               search=search, organism=organism) for p in products)
+    doses_note = ""
+    if patient is None and renal_state is None and crcl_ml_per_min is None:
+        advice = ()
+        doses_note = ("No renal function given: the options and pitfalls are listed without doses. Give a CrCL, "
+                      "or age, sex, weight and SCr with its unit, or a dialysis or CRRT state, for PK-checked doses.")
+    else:
+        advice = tuple(advise_dose(p, patient, renal_state, crcl_ml_per_min=crcl_ml_per_min,
+                                   mic_mg_per_l=mics.get(p), jurisdiction=jurisdiction, n=n, rng=rng,
+                                   search=search, organism=organism) for p in products)
     warns = tuple(dict.fromkeys(w for m in mech.split(" + ") for w in warnings_for(m)))
-    return Recommendation(mech, options, products, advice, warns, MappingProxyType(reasons), note)
+    return Recommendation(mech, options, products, advice, warns, MappingProxyType(reasons), note, doses_note)

@@ -373,6 +373,7 @@ def recommendation_to_dict(rec):
         "disclaimer": DISCLAIMER,
         "mechanism": rec.mechanism,
         "mechanism_note": rec.mechanism_note,
+        "doses_note": rec.doses_note,
         "options": options,
         "products": list(rec.products),
         "reasons": {p: list(lines) for p, lines in rec.reasons.items()},
@@ -612,6 +613,10 @@ def recommendation_text(rec):
     for w in rec.warnings:
         cites = "; ".join(f"{k}: {loc}" for k, loc in w.citations)
         out.append(f"  ! {w.text} [{cites}]")
+    if rec.doses_note:
+        out += ["", rec.doses_note, "Products pkdose can dose for this mechanism (why each is offered):"]
+        for product in rec.products:
+            out += [f"  {product}"] + [f"    {line}" for line in rec.reasons.get(product, ())]
     for advice in rec.advice:
         out += ["", "=" * 78, "Why this product is offered:"]
         out += [f"  {line}" for line in rec.reasons.get(advice.product, ())]

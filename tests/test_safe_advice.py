@@ -396,3 +396,23 @@ def test_product_model_keeps_the_crrt_floor_of_the_labelled_hd_dose():
     floors = _floors(table, renal, "US", ())
     assert floors == {"aztreonam-avibactam": pytest.approx(1800.0)}
     assert np.isfinite(load_product("aztreonam-avibactam").pk_models["aztreonam"].fu_fraction)
+
+
+def test_recommend_without_renal_function_lists_options_and_pitfalls_without_doses():
+    """Before: the recommend command refused to answer without renal input, although the
+    options, their conditions and the pitfalls do not depend on it."""
+    rec = recommend("NDM")
+    assert rec.advice == () and "No renal function given" in rec.doses_note
+    assert "ceftazidime-avibactam+aztreonam" in rec.products and rec.warnings
+    text = recommendation_text(rec)
+    assert "No renal function given" in text and "aztreonam alone" in text
+    assert "=" * 78 not in text  # no per-product dose section
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "pkdose", "recommend", "--mechanism", "NDM", "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["advice"] == [] and data["doses_note"]
