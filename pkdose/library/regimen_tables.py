@@ -117,8 +117,18 @@ class ComponentSpec:
         return tuple(dict.fromkeys((p.source, p.locator) for p in params if p is not None))
 
 
+@dataclass(frozen=True)
 class _Band:
-    """A row with a range ``lo``-``hi`` on its axis and closed/open ``bounds``."""
+    """A row with a range ``lo``-``hi`` on its axis and closed/open ``bounds``
+    (fields as documented on :class:`RegimenRow` and :class:`PublishedRow`)."""
+
+    component: str
+    jurisdiction: tuple
+    renal_state: str
+    axis: str
+    lo: float
+    hi: float
+    bounds: str
 
     def contains(self, x):
         r"""Whether a CrCL or effluent rate falls in this row's range.
@@ -176,13 +186,6 @@ class RegimenRow(_Band):
         The regimen as written in the file [-].
     """
 
-    component: str
-    jurisdiction: tuple
-    renal_state: str
-    axis: str
-    lo: float
-    hi: float
-    bounds: str
     dose_mg: float
     interval_h: float
     infusion_h: float
@@ -232,13 +235,6 @@ class PublishedRow(_Band):
         Comment, and a caution to show as a warning [-].
     """
 
-    component: str
-    jurisdiction: tuple
-    renal_state: str
-    axis: str
-    lo: float
-    hi: float
-    bounds: str
     regimen: object
     label_of: str
     grade: str
