@@ -59,8 +59,8 @@ _HEADER_REQUIRED = (
 )
 _HEADER_OPTIONAL = ("note", "correlated_with", "residual", "fitted_range", "assumptions",
                     "extracorporeal", "alternatives", "not_applied", "sources")
-_EXTRACORPOREAL_REQUIRED = ("hd_removed_fraction", "hd_session_h", "crrt_sieving_fraction")
-_EXTRACORPOREAL_OPTIONAL = ("hd_cl_l_per_h",)
+_EXTRACORPOREAL_REQUIRED = ("hd_removed_fraction", "hd_session_h")
+_EXTRACORPOREAL_OPTIONAL = ("hd_cl_l_per_h", "crrt_sieving_fraction")  # the latter no longer read (models/crrt.toml)
 _ASSUMPTIONS = ("cl_floor_l_per_h", "esrd_crcl_max_ml_per_min", "unstudied_site")
 _FLOOR_DOMAINS = ("dialysis_or_below_fitted_range", "everywhere")
 _OMEGA_SCALES = ("variance", "sd", "cv_percent")
