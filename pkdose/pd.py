@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import InputError
 from .pk import concentration, time_above
+from .pk.measures import time_above_sorted
 
 __all__ = ["ft_above_percent", "free_concentration"]
 
@@ -105,4 +106,8 @@ def ft_above_percent(profile, threshold_free_mg_per_l, fu_fraction, t0_h, t1_h):
     thr = np.asarray(threshold_free_mg_per_l, dtype=float)
     if np.any(~np.isfinite(thr)) or np.any(thr < 0):
         raise InputError(f"threshold must be finite and >= 0 mg/L, got {threshold_free_mg_per_l!r}")
-    return 100.0 * time_above(profile, thr / fu_fraction, t0_h, t1_h) / (t1_h - t0_h)
+    total = thr.ravel() / fu_fraction
+    scale = 100.0 / (t1_h - t0_h)
+    if np.all(total[1:] >= total[:-1]):  # sorted (an MIC series): no reordering, scaled in the kernel
+        return time_above_sorted(profile, total, t0_h, t1_h, scale).reshape(thr.shape + (profile.n_patients,))
+    return scale * time_above(profile, total.reshape(thr.shape), t0_h, t1_h)
