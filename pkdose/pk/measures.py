@@ -82,7 +82,7 @@ class _Pieces:
         order = np.lexsort((start, parent))
         parent, start = parent[order], start[order]
         last = np.append(parent[1:] != parent[:-1], True)
-        first = np.append(True, ~last[:-1])
+        first = np.append(True, last[:-1])
         end = np.where(last, self.b[parent], np.roll(start, -1))
         f_start = fa[parent]
         inner = np.nonzero(~first)[0]

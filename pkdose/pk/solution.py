@@ -184,8 +184,11 @@ def _parameters(cl_l_per_h, v_l, peripheral):
 
 
 def _wrap_period(dosing, t_start, period):
-    """Add the tails of infusions that run past the period end at the period start."""
-    spill = dosing.end_h > t_start + period
+    """Add the tails of infusions that start in the period and run past its end at the period start.
+
+    A dose that starts at or after the period end belongs to the next period and is left out.
+    """
+    spill = (dosing.end_h > t_start + period) & (dosing.start_h < t_start + period)
     if not np.any(spill):
         return dosing
     tails = Dosing(dosing.start_h[spill] - period, dosing.amount_mg[spill], dosing.duration_h[spill])
