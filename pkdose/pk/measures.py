@@ -34,19 +34,18 @@ class _Pieces:
     (N,); ``t_ref`` (n_pieces,) absolute time of local 0 [h].
     """
 
-    def __init__(self, profile, t0, t1):
+    def __init__(self, profile, t0, t1, patients=slice(None)):
         _check_window(profile, t0, t1)
         t_b = profile.t_h
         lo, hi = np.maximum(t_b[:-1], t0), np.minimum(t_b[1:], t1)
         idx = np.nonzero(hi > lo)[0]
-        k, p = idx.size, profile.n_patients
-        self.n_patients, self.k = p, k
         state = profile.state[idx]
-        lam, gain = profile.lam_per_h[state], profile.gain_h_per_l[state]  # (k, n, P)
-        plateau = profile.rate_mg_per_h[idx, None, None] * gain
-        n = lam.shape[1]
+        lam = profile.lam_per_h[:, :, patients][state]  # (k, n, P)
+        plateau = profile.rate_mg_per_h[idx, None, None] * profile.gain_h_per_l[:, :, patients][state]
+        k, n, p = lam.shape
+        self.n_patients, self.k = p, k
         self.lam = lam.transpose(1, 0, 2).reshape(n, k * p)
-        self.w = (profile.amp_mg_per_l[idx] - plateau).transpose(1, 0, 2).reshape(n, k * p)
+        self.w = (profile.amp_mg_per_l[idx, :, patients] - plateau).transpose(1, 0, 2).reshape(n, k * p)
         self.c = (plateau[:, 0] if n == 1 else plateau.sum(axis=1)).reshape(k * p)
         self.a = np.repeat(lo[idx] - t_b[idx], p)
         self.b = np.repeat(hi[idx] - t_b[idx], p)
@@ -133,22 +132,30 @@ class _Stretches:
         most = int(count.max(initial=0))
         if most == 0:
             return np.zeros(m.size * n_pat)
-        order = np.concatenate([(count == c).nonzero()[0] for c in range(most, 0, -1)])
         sizes = np.bincount(count, minlength=most + 1)[:0:-1].cumsum()[::-1].tolist()  # stretches, > r crossings
+        order = np.argsort(-count.astype(np.int8), kind="stable")[:sizes[0]]  # radix sort: most crossings first
 
         def layered(per_stretch):  # one value per crossing, from one per ordered stretch
             return np.concatenate([per_stretch[:n] for n in sizes])
 
         rising_o = rising.take(order)
         p_o, q_o = self.p.take(order), self.q.take(order)
-        lo_o, pat_o = lo.take(order), self.patient.take(order)
+        lo_o = lo.take(order)
+        base = lo_o.astype(np.intp)
+        base *= n_pat
+        base += self.patient.take(order)
         length = q_o - p_o
         length *= scale
-        total = sizes[0] if len(sizes) == 1 else sum(sizes)
-        index, part = np.empty(total, dtype=np.intp), np.empty(total)
         pc = self.pieces
-        one = pc.w.shape[0] == 1
-        if one:  # closed form: part = d - g ln|m - c|, with g = -+scale/lambda
+        if pc.w.shape[0] > 1:  # iterative: every crossing at once
+            k = layered(order)
+            j = np.concatenate([lo_o[:n] + r for r, n in enumerate(sizes)])
+            s = self.crossing(k, m.take(j))
+            up = layered(rising_o)
+            part = np.where(up, self.q.take(k), s) - np.where(up, s, self.p.take(k))
+            part *= scale
+            index = np.concatenate([base[:n] + r * n_pat for r, n in enumerate(sizes)])
+        else:  # closed form: part = d - g ln|m - c|, with g = -+scale/lambda, layer by layer
             parent = order if self.parent is None else self.parent.take(order)
             g = np.where(rising_o, -scale, scale)
             g /= pc.lam[0].take(parent)
@@ -157,38 +164,29 @@ class _Stretches:
             d *= g
             d += np.where(rising_o, q_o, -p_o) * scale
             c = pc.c.take(parent)
-        if not one:  # iterative: every crossing at once
-            k = np.concatenate([order[:n] for n in sizes])
-            j = np.concatenate([lo_o[:n] + r for r, n in enumerate(sizes)])
-            s = self.crossing(k, m.take(j))
-            up = np.concatenate([rising_o[:n] for n in sizes])
-            part = np.where(up, self.q.take(k), s) - np.where(up, s, self.p.take(k))
-            part *= scale
-            np.fmin(np.fmax(part, 0.0, out=part), np.concatenate([length[:n] for n in sizes]), out=part)
-            return np.bincount(j * n_pat + self.patient.take(k), part, minlength=m.size * n_pat)
-        off = 0
-        for r, n in enumerate(sizes):  # layer r: the first n ordered stretches, each at threshold lo + r
-            at = slice(off, off + n)
-            j = lo_o[:n] + r
-            np.multiply(j, n_pat, out=index[at])
-            index[at] += pat_o[:n]
-            x = m.take(j)
-            x -= c[:n]
-            np.abs(x, out=x)
+            total = sum(sizes)
+            index, part = np.empty(total, dtype=np.intp), np.empty(total)
+            off = 0
             with np.errstate(divide="ignore"):  # a threshold exactly at the plateau: rounding only
-                np.log(x, out=x)
-            x *= g[:n]
-            np.subtract(d[:n], x, out=part[at])
-            np.fmin(np.fmax(part[at], 0.0, out=part[at]), length[:n], out=part[at])
-            off += n
+                for r, n in enumerate(sizes):  # layer r: the first n ordered stretches, at threshold lo + r
+                    at = slice(off, off + n)
+                    x = m[r:].take(lo_o[:n])
+                    x -= c[:n]
+                    np.abs(x, out=x)
+                    np.log(x, out=x)
+                    x *= g[:n]
+                    np.subtract(d[:n], x, out=part[at])
+                    np.add(base[:n], r * n_pat, out=index[at])
+                    off += n
+        np.fmin(np.fmax(part, 0.0, out=part), layered(length), out=part)
         return np.bincount(index, part, minlength=m.size * n_pat)
 
 
 def _count_below(m, values):
-    """How many of the sorted thresholds m lie strictly below each value."""
-    if m.size > 32:
+    """How many of the sorted thresholds m lie strictly below each value (int8 for a short series)."""
+    if m.size > 100:
         return np.searchsorted(m, values)
-    return np.count_nonzero(values > m[:, None], axis=0)
+    return (values > m[:, None]).sum(axis=0, dtype=np.int8)
 
 
 def concentration(profile, t_h):
@@ -329,9 +327,32 @@ def time_above(profile, threshold_mg_per_l, t0_h, t1_h):
 
 
 def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0):
-    """:func:`time_above` for thresholds sorted in increasing order, times ``scale``, shape (n_thr, n_patients)."""
-    n_thr, n_pat = m.size, profile.n_patients
-    st = _Pieces(profile, t0_h, t1_h).monotone()
+    """:func:`time_above` for thresholds sorted in increasing order, times ``scale``, shape (n_thr, n_patients).
+
+    Patients are taken in blocks of at most ``_STRETCHES`` stretches, so that
+    the work arrays stay small whatever the population and the window.
+    """
+    n_pat = profile.n_patients
+    _check_window(profile, t0_h, t1_h)
+    k = max(1, int(np.count_nonzero((profile.t_h[1:] > t0_h) & (profile.t_h[:-1] < t1_h))))
+    block = max(1, _STRETCHES // k)
+    if block >= n_pat:
+        return _time_above_block(profile, m, t0_h, t1_h, scale, slice(None))
+    out = np.empty((m.size, n_pat))
+    for s in range(0, n_pat, block):
+        part = slice(s, min(s + block, n_pat))
+        out[:, part] = _time_above_block(profile, m, t0_h, t1_h, scale, part)
+    return out
+
+
+#: Stretches (interval x patient) handled at once by :func:`time_above_sorted` [-].
+_STRETCHES = 20000
+
+
+def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
+    pc = _Pieces(profile, t0_h, t1_h, patients)
+    n_thr, n_pat = m.size, pc.n_patients
+    st = pc.monotone()
     below_p, below_q = _count_below(m, st.fp), _count_below(m, st.fq)  # thresholds below each end
     lo = np.minimum(below_p, below_q)
     count = below_q - below_p
@@ -341,7 +362,10 @@ def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0):
     # Thresholds below both ends count the whole stretch.
     length = st.q - st.p
     length *= scale
-    short = np.bincount(lo * n_pat + st.patient, length, minlength=(n_thr + 1) * n_pat).reshape(-1, n_pat)
+    index = lo.astype(np.intp)
+    index *= n_pat
+    index += st.patient
+    short = np.bincount(index, length, minlength=(n_thr + 1) * n_pat).reshape(-1, n_pat)
     acc = short[n_thr].copy()
     for j in range(n_thr - 1, -1, -1):  # lengths of the stretches with lo > j
         out[j] += acc

@@ -433,14 +433,22 @@ class _Walk:
         self.dt, self.state, self.rate, self.bolus, self.key = sched.dt, sched.state, sched.rate, sched.bolus, sched.key
         self.n_int = self.dt.size
         self.vols = [v1] + [v for _, v in periph]
-        modes = [disposition_modes(cl[s], v1, periph) for s in range(cl.shape[0])]
-        self.lam = np.stack([m[0] for m in modes])  # (S, n, P)
-        self.u = [m[1] for m in modes]  # per state (n, n, P), any scaling
-        self.norm = [sum(v * u[i] ** 2 for i, v in enumerate(self.vols)) for u in self.u]  # u^T M u, (n, P)
-        self.head = [u[0] for u in self.u]  # central component of each mode, (n, P)
-        self.unit_head = [m[2] for m in modes]
-        self.bolus_gain = [u[0] / nm for u, nm in zip(self.u, self.norm)]  # dz per mg into the centre
-        self.gain = np.stack([h * g / lam for h, g, lam in zip(self.head, self.bolus_gain, self.lam)])
+        if not periph:  # one compartment: u = 1, lambda = CL/V, gains 1/V (bolus) and 1/CL (infusion)
+            self.lam = (cl / v1)[:, None, :]
+            ones = np.ones((1,) + v1.shape)
+            self.u, self.norm = [ones[None]] * cl.shape[0], [v1[None]] * cl.shape[0]
+            self.head, self.unit_head = [ones] * cl.shape[0], [True] * cl.shape[0]
+            self.bolus_gain = [(1.0 / v1)[None]] * cl.shape[0]
+            self.gain = (1.0 / cl)[:, None, :]
+        else:
+            modes = [disposition_modes(cl[s], v1, periph) for s in range(cl.shape[0])]
+            self.lam = np.stack([m[0] for m in modes])  # (S, n, P)
+            self.u = [m[1] for m in modes]  # per state (n, n, P), any scaling
+            self.norm = [sum(v * u[i] ** 2 for i, v in enumerate(self.vols)) for u in self.u]  # u^T M u, (n, P)
+            self.head = [u[0] for u in self.u]  # central component of each mode, (n, P)
+            self.unit_head = [m[2] for m in modes]
+            self.bolus_gain = [u[0] / nm for u, nm in zip(self.u, self.norm)]  # dz per mg into the centre
+            self.gain = np.stack([h * g / lam for h, g, lam in zip(self.head, self.bolus_gain, self.lam)])
         self._cache = {}
 
     def _cached(self, key, make):
