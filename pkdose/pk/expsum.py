@@ -52,22 +52,23 @@ ROOT_TOL_H = 1e-11
 _MAXITER = 100
 
 #: Elements solved at once: keeps each work array small (cache-resident, no fresh pages) [-].
-_BLOCK = 4096
+BLOCK = 4096
 
-#: The log-Halley iteration stops after a step below this: its cubic convergence leaves an
-#: error of order step^3 / h^2, far below ROOT_TOL_H [h].
-_LOG_STEP_TOL_H = 1e-6
+#: The log-Halley iteration stops after a Halley step below the first (cubic convergence: the
+#: error left is of order K step^3 with K ~ lambda^2 < 100 / h^2, below 1e-10 h) or a Newton step
+#: below the second (quadratic: error of order lambda step^2) [h].
+_HALLEY_STOP_H, _NEWTON_STOP_H = 1e-4, 1e-6
 
 
 def _blocked(solver):
-    """Run an element-wise solver on consecutive blocks of at most ``_BLOCK`` elements."""
+    """Run an element-wise solver on consecutive blocks of at most ``BLOCK`` elements."""
     def run(c, w, lam, p, q, fp, fq, tol=ROOT_TOL_H):
         c, p, q, fp, fq = np.broadcast_arrays(c, p, q, fp, fq)
-        if p.size <= _BLOCK:
+        if p.size <= BLOCK:
             return solver(c, w, lam, p, q, fp, fq, tol)
         out = np.empty(p.shape)
-        for s in range(0, p.size, _BLOCK):
-            b = slice(s, s + _BLOCK)
+        for s in range(0, p.size, BLOCK):
+            b = slice(s, s + BLOCK)
             out[b] = solver(c[b], w[:, b], lam[:, b], p[b], q[b], fp[b], fq[b], tol)
         return out
     run.__doc__, run.__name__ = solver.__doc__, solver.__name__
@@ -188,19 +189,25 @@ def solve_log(c, w, lam, p, q, fp, fq, tol=ROOT_TOL_H):
     """The zero in [p, q] of ``c + sum w exp(-lam s)`` when every ``w`` shares one sign.
 
     Halley's method on the convex, decreasing, nearly linear
-    ``h(s) = ln|sum w exp(-lam s)| - ln|c|`` (cubic convergence; Newton's step
-    where Halley's would be more than twice as long), from the
-    exponential-interpolation guess, kept inside [p, q]. Elements stop once a
-    step is below ``_LOG_STEP_TOL_H`` (the error left is then of order its
-    cube); converged ones are dropped once they are the majority.
+    ``h(s) = ln|sum w exp(-lam s)| - ln|c|`` from the exponential-interpolation
+    guess (:func:`halley_log`).
     """
     p, q = np.broadcast_arrays(p, q)
     c = np.broadcast_to(c, p.shape)
-    target = np.log(np.abs(c))
-    t = guess(c, w, lam, p, q, fp, fq)
+    return halley_log(np.log(np.abs(c)), w, lam, p, q, guess(c, w, lam, p, q, fp, fq), tol)
+
+
+def halley_log(target, w, lam, p, q, t, tol=ROOT_TOL_H):
+    """Solve ``ln|sum w exp(-lam s)| = target`` on [p, q] from ``t``, all ``w`` of one sign.
+
+    Halley's method (cubic convergence; Newton's step where Halley's would be
+    more than twice as long), kept inside [p, q]. Elements stop once a Halley
+    step is below ``_HALLEY_STOP_H`` (the error left is then of order its
+    cube) or a Newton step below ``_NEWTON_STOP_H``; converged ones are
+    dropped once they are the majority.
+    """
     out = np.empty(p.shape)
     idx = np.arange(p.size)
-    stop = max(tol, _LOG_STEP_TOL_H)
     for _ in range(_MAXITER):
         g = g1 = g2 = 0.0
         for wj, lj in zip(w, lam):  # g, -g' and g'' term by term
@@ -215,18 +222,60 @@ def solve_log(c, w, lam, p, q, fp, fq, tol=ROOT_TOL_H):
         h -= target
         a = g1 / g  # -h'
         curv = g2 / g - a * a  # h'' >= 0
-        newton = h / a
         den = 2.0 * a * a - h * curv
-        halley = np.where(den > a * a, 2.0 * h * a / den, newton)
-        t_new = np.minimum(np.maximum(t + halley, p), q)
-        done = np.abs(t_new - t) < stop
+        halley = den > a * a
+        step = np.where(halley, 2.0 * h * a / den, h / a)
+        t_new = np.minimum(np.maximum(t + step, p), q)
+        done = np.abs(t_new - t) < np.where(halley, max(tol, _HALLEY_STOP_H), max(tol, _NEWTON_STOP_H))
         t = t_new
         if done.all():
             break
         if 2 * np.count_nonzero(done) > done.size:
             out[idx[done]] = t[done]
             keep = ~done
-            idx, t, p, q, c, target, w, lam = idx[keep], t[keep], p[keep], q[keep], c[keep], target[keep], \
-                w[:, keep], lam[:, keep]
+            idx, t, p, q, target, w, lam = idx[keep], t[keep], p[keep], q[keep], target[keep], w[:, keep], lam[:, keep]
     out[idx] = t
     return out
+
+
+#: Stretches are cut into this many pieces for the inverse-Hermite start of :func:`halley_log` [-].
+HERMITE_PIECES = 4
+
+
+def log_hermite(w, lam, p, q, pieces=HERMITE_PIECES):
+    """Per monotone one-signed stretch: nodes of a piecewise inverse cubic Hermite of ``ln|sum w exp(-lam s)|``.
+
+    Returns ``(y, m)``, each of shape (pieces + 1, n): the log-level at
+    equally spaced times from p to q and ds/dy there;
+    :func:`log_hermite_at` evaluates s at a level. A near-exact start for
+    :func:`halley_log` on every threshold a stretch crosses.
+    """
+    y, m = np.empty((pieces + 1,) + p.shape), np.empty((pieces + 1,) + p.shape)
+    for k in range(pieces + 1):
+        s = p + (q - p) * (k / pieces)
+        g = g1 = 0.0
+        for wj, lj in zip(w, lam):
+            e = np.abs(wj) * np.exp(-lj * s)
+            g = g + e
+            g1 = g1 + lj * e
+        y[k] = np.log(g)
+        m[k] = -g / g1
+    return y, m
+
+
+def log_hermite_at(target, p, q, y, m):
+    """Evaluate the piecewise inverse Hermite of :func:`log_hermite` at log-levels ``target``, inside [p, q]."""
+    pieces = y.shape[0] - 1
+    k = (y[1:-1] >= target).sum(axis=0)  # the piece whose levels bracket the target (y decreases)
+    at = k[None]
+    y0, y1 = np.take_along_axis(y, at, 0)[0], np.take_along_axis(y, at + 1, 0)[0]
+    m0, m1 = np.take_along_axis(m, at, 0)[0], np.take_along_axis(m, at + 1, 0)[0]
+    width = (q - p) / pieces
+    s0 = p + width * k
+    dy = y1 - y0
+    x = (target - y0) / dy
+    x2 = x * x
+    x3 = x2 * x
+    s = (2 * x3 - 3 * x2 + 1) * s0 + (x3 - 2 * x2 + x) * dy * m0 + (3 * x2 - 2 * x3) * (s0 + width) \
+        + (x3 - x2) * dy * m1
+    return np.minimum(np.maximum(s, p), q)

@@ -129,57 +129,97 @@ class _Stretches:
         their number of crossings each layer is a prefix, so the crossing
         arrays are concatenated prefixes (no gather per crossing).
         """
-        most = int(count.max(initial=0))
-        if most == 0:
-            return np.zeros(m.size * n_pat)
-        sizes = np.bincount(count, minlength=most + 1)[:0:-1].cumsum()[::-1].tolist()  # stretches, > r crossings
-        order = np.argsort(-count.astype(np.int8), kind="stable")[:sizes[0]]  # radix sort: most crossings first
+        out = np.zeros(m.size * n_pat)
+        if not count.any():
+            return out
+        if self.pieces.w.shape[0] == 1:
+            return self._one_exponential(m, lo, count, rising, n_pat, scale, out)
+        w = self.pieces.w
+        turns = expsum.may_turn(w if self.parent is None else w.take(self.parent, axis=1))
+        self._one_signed(m, lo, np.where(turns, 0, count), rising, n_pat, scale, out)
+        if turns.any():
+            self._turning(m, lo, np.where(turns, count, 0), rising, n_pat, scale, out)
+        return out
 
-        def layered(per_stretch):  # one value per crossing, from one per ordered stretch
-            return np.concatenate([per_stretch[:n] for n in sizes])
+    @staticmethod
+    def _layers(count):
+        """Stretch order (most crossings first, stable radix sort) and the size of each layer."""
+        sizes = np.bincount(count, minlength=2)[:0:-1].cumsum()[::-1].tolist()  # stretches with > r crossings
+        sizes = [n for n in sizes if n]
+        return np.argsort(-count.astype(np.int8), kind="stable")[:sizes[0] if sizes else 0], sizes
 
-        rising_o = rising.take(order)
-        p_o, q_o = self.p.take(order), self.q.take(order)
-        lo_o = lo.take(order)
+    def _one_exponential(self, m, lo, count, rising, n_pat, scale, out):
+        """One compartment, closed form: part = d - g ln|m - c|, with g = -+scale/lambda, layer by layer."""
+        order, sizes = self._layers(count)
+        pc = self.pieces
+        rising_o, p_o, q_o, lo_o = rising.take(order), self.p.take(order), self.q.take(order), lo.take(order)
+        parent = order if self.parent is None else self.parent.take(order)
+        g = np.where(rising_o, -scale, scale)
+        g /= pc.lam[0].take(parent)
+        d = np.abs(pc.w[0].take(parent))
+        np.log(d, out=d)
+        d *= g
+        d += np.where(rising_o, q_o, -p_o) * scale
+        c = pc.c.take(parent)
         base = lo_o.astype(np.intp)
         base *= n_pat
         base += self.patient.take(order)
         length = q_o - p_o
         length *= scale
+        with np.errstate(divide="ignore"):  # a threshold exactly at the plateau: rounding only
+            for r, n in enumerate(sizes):  # layer r: the first n ordered stretches, at threshold lo + r
+                x = m[r:].take(lo_o[:n])
+                x -= c[:n]
+                np.abs(x, out=x)
+                np.log(x, out=x)
+                x *= g[:n]
+                part = np.subtract(d[:n], x, out=x)
+                np.fmin(np.fmax(part, 0.0, out=part), length[:n], out=part)
+                out += np.bincount(base[:n] + r * n_pat, part, minlength=out.size)
+        return out
+
+    def _one_signed(self, m, lo, count, rising, n_pat, scale, out):
+        """Stretches of pieces whose modes share a sign: log-Halley from an inverse-Hermite start, by layer."""
+        order, sizes = self._layers(count)
+        if not sizes:
+            return
         pc = self.pieces
-        if pc.w.shape[0] > 1:  # iterative: every crossing at once
-            k = layered(order)
-            j = np.concatenate([lo_o[:n] + r for r, n in enumerate(sizes)])
-            s = self.crossing(k, m.take(j))
-            up = layered(rising_o)
-            part = np.where(up, self.q.take(k), s) - np.where(up, s, self.p.take(k))
+        parent = order if self.parent is None else self.parent.take(order)
+        w, lam, c = pc.w.take(parent, axis=1), pc.lam.take(parent, axis=1), pc.c.take(parent)
+        rising_o, p_o, q_o, lo_o = rising.take(order), self.p.take(order), self.q.take(order), lo.take(order)
+        herm = expsum.log_hermite(w, lam, p_o, q_o, pieces=1)
+        base = lo_o.astype(np.intp)
+        base *= n_pat
+        base += self.patient.take(order)
+        for r, n in enumerate(sizes):
+            y = np.log(np.abs(m[r:].take(lo_o[:n]) - c[:n]))
+            s = np.empty(n)
+            for b in range(0, n, expsum.BLOCK):
+                at = slice(b, min(b + expsum.BLOCK, n))
+                p, q = p_o[at], q_o[at]
+                start = expsum.log_hermite_at(y[at], p, q, herm[0][:, at], herm[1][:, at])
+                s[at] = expsum.halley_log(y[at], w[:, at], lam[:, at], p, q, start)
+            part = np.where(rising_o[:n], q_o[:n] - s, s - p_o[:n])
             part *= scale
-            index = np.concatenate([base[:n] + r * n_pat for r, n in enumerate(sizes)])
-        else:  # closed form: part = d - g ln|m - c|, with g = -+scale/lambda, layer by layer
-            parent = order if self.parent is None else self.parent.take(order)
-            g = np.where(rising_o, -scale, scale)
-            g /= pc.lam[0].take(parent)
-            d = np.abs(pc.w[0].take(parent))
-            np.log(d, out=d)
-            d *= g
-            d += np.where(rising_o, q_o, -p_o) * scale
-            c = pc.c.take(parent)
-            total = sum(sizes)
-            index, part = np.empty(total, dtype=np.intp), np.empty(total)
-            off = 0
-            with np.errstate(divide="ignore"):  # a threshold exactly at the plateau: rounding only
-                for r, n in enumerate(sizes):  # layer r: the first n ordered stretches, at threshold lo + r
-                    at = slice(off, off + n)
-                    x = m[r:].take(lo_o[:n])
-                    x -= c[:n]
-                    np.abs(x, out=x)
-                    np.log(x, out=x)
-                    x *= g[:n]
-                    np.subtract(d[:n], x, out=part[at])
-                    np.add(base[:n], r * n_pat, out=index[at])
-                    off += n
-        np.fmin(np.fmax(part, 0.0, out=part), layered(length), out=part)
-        return np.bincount(index, part, minlength=m.size * n_pat)
+            out += np.bincount(base[:n] + r * n_pat, part, minlength=out.size)
+
+    def _turning(self, m, lo, count, rising, n_pat, scale, out):
+        """Stretches between turning points: the safeguarded Newton iteration, every crossing at once."""
+        order, sizes = self._layers(count)
+        if not sizes:
+            return
+
+        def layered(per_stretch):  # one value per crossing, from one per ordered stretch
+            return np.concatenate([per_stretch[:n] for n in sizes])
+
+        k = layered(order)
+        lo_o = lo.take(order)
+        j = np.concatenate([lo_o[:n] + r for r, n in enumerate(sizes)])
+        s = self.crossing(k, m.take(j))
+        up = rising.take(k)
+        part = np.where(up, self.q.take(k) - s, s - self.p.take(k))
+        part *= scale
+        out += np.bincount(j.astype(np.intp) * n_pat + self.patient.take(k), part, minlength=out.size)
 
 
 def _count_below(m, values):
