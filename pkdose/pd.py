@@ -149,13 +149,14 @@ def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t
     -----
     An interval made of several pieces (the wrapped last interval of a
     periodic week) gets the time above summed over its pieces divided by their
-    total length: a 72-h weekend gap counts as 72 h [1]_.
+    total length: a 72-h weekend gap counts as 72 h. %fT is defined over a
+    dosing interval [1]_.
 
     References
     ----------
-    .. [1] Craig WA. Pharmacokinetic/pharmacodynamic parameters: rationale for
-       antibacterial dosing of mice and men. Clin Infect Dis. 1998;26(1):1-10.
-       doi:10.1086/516284
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
+       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
+       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
 
     Examples
     --------

@@ -513,24 +513,25 @@ def peak(profile, t0_h, t1_h):
 
 
 def trough(profile, t0_h, t1_h):
-    """Lowest central (total) concentration in a window, exact (piece ends and turning points).
+    """Lowest central (total) concentration in a window, exact.
 
     Parameters
     ----------
     profile : Profile
         Result of :func:`pkdose.pk.simulate` [-].
     t0_h, t1_h : float
-        Window [h].
+        Window, e.g. the dosing interval ending at the next dose [h].
 
     Returns
     -------
     ndarray, shape (n_patients,)
-        Minimum concentration [mg/L].
+        Minimum over the ends of the pieces (left limits before a bolus) and
+        the turning points inside them [mg/L].
 
     References
     ----------
-    .. [1] Rowland M, Tozer TN. Clinical Pharmacokinetics and Pharmacodynamics.
-       4th ed. Lippincott Williams & Wilkins; 2011. Chapter 11.
+    .. [1] Gibaldi M, Perrier D. Pharmacokinetics. 2nd ed. Marcel Dekker; 1982.
+       Chapter 3 (multiple dosing: minimum concentrations).
     """
     return _extreme(profile, t0_h, t1_h, np.min)
 
@@ -623,8 +624,9 @@ def steady_state_auc_tau(dose_mg, cl_l_per_h):
 
     References
     ----------
-    .. [1] Rowland M, Tozer TN. Clinical Pharmacokinetics and Pharmacodynamics.
-       4th ed. Lippincott Williams & Wilkins; 2011. Chapter 11.
+    .. [1] Gibaldi M, Perrier D. Pharmacokinetics. 2nd ed. Marcel Dekker; 1982.
+       Chapter 3 (multiple dosing: the area over a dosing interval at steady
+       state equals the single-dose area to infinity).
 
     Examples
     --------
