@@ -458,3 +458,20 @@ def test_crossing_times_bracket_the_sign_changes(structure, cl, v, r, q, hd, f):
         below, after = concentration(p, [x - 1e-9, x + 1e-9])[0] - m
         slope = abs(after - below) / 2e-9
         assert below * after <= 0 or min(abs(below), abs(after)) <= 1e-12 * max(m, 1.0) + slope * 1e-10
+
+
+def test_a_kinetic_crcl_trajectory_drives_the_engine():
+    """pkdose.kinetic_gfr.clearance_steps gives (start_h, cl) that ClearanceSteps takes as it is."""
+    from pkdose.kinetic_gfr import clearance_steps, kinetic_crcl_trajectory
+    from pkdose.library import load_pk_model
+
+    tr = kinetic_crcl_trajectory([0, 24, 48], [1.0, 2.0, 2.6], "mg/dL", baseline_scr=1.0, baseline_scr_unit="mg/dL",
+                                 baseline_crcl_ml_per_min=90, weight_kg=70)
+    start, cl = clearance_steps(tr, load_pk_model("cefiderocol"), weight_kg=[60.0, 90.0])
+    dosing = regimen_dosing(2000, 8, 3, 9)
+    p = simulate(ClearanceSteps(start, cl), 7.78, dosing, peripheral=STRUCTURES["cefiderocol 3-cmt"][0], t_end_h=72)
+    t = np.linspace(0, 72, 50)[:-1] + 0.01
+    for i in range(2):
+        ref = _ode_reference(None, 7.78, STRUCTURES["cefiderocol 3-cmt"][0], dosing, None, t, 72,
+                             steps=(start, cl[i]))[0]
+        assert_allclose(concentration(p, t)[i], ref, rtol=1e-6)
