@@ -47,10 +47,10 @@ class _Pieces:
         self.lam = lam.transpose(1, 0, 2).reshape(n, k * p)
         self.w = (profile.amp_mg_per_l[idx, :, patients] - plateau).transpose(1, 0, 2).reshape(n, k * p)
         self.c = (plateau[:, 0] if n == 1 else plateau.sum(axis=1)).reshape(k * p)
-        self.a = np.repeat(lo[idx] - t_b[idx], p)
-        self.b = np.repeat(hi[idx] - t_b[idx], p)
+        self.a = np.broadcast_to((lo[idx] - t_b[idx])[:, None], (k, p)).reshape(k * p)
+        self.b = np.broadcast_to((hi[idx] - t_b[idx])[:, None], (k, p)).reshape(k * p)
         self.t_ref = t_b[idx]
-        self.patient = np.tile(np.arange(p), k)
+        self.patient = np.broadcast_to(np.arange(p), (k, p)).reshape(k * p)
 
     def value(self, s, at=slice(None)):
         return expsum.value(self.c[at], self.w[:, at], self.lam[:, at], s)
@@ -71,6 +71,8 @@ class _Pieces:
         """The monotone stretches of all pieces (cut at the turning points)."""
         fa = self.c + self.w.sum(axis=0) if not self.a.any() else self.value(self.a)
         fb = self.value(self.b)
+        if self.w.shape[0] == 1:  # one exponential: monotone on every piece
+            return _Stretches(self, None, self.a, self.b, fa, fb)
         tp = self.turning_points()
         has = ~np.isnan(tp)
         if not has.any():
@@ -166,16 +168,20 @@ class _Stretches:
         base += self.patient.take(order)
         length = q_o - p_o
         length *= scale
+        index, part, off = np.empty(sum(sizes), dtype=np.intp), np.empty(sum(sizes)), 0
         with np.errstate(divide="ignore"):  # a threshold exactly at the plateau: rounding only
             for r, n in enumerate(sizes):  # layer r: the first n ordered stretches, at threshold lo + r
+                at = slice(off, off + n)
                 x = m[r:].take(lo_o[:n])
                 x -= c[:n]
                 np.abs(x, out=x)
                 np.log(x, out=x)
                 x *= g[:n]
-                part = np.subtract(d[:n], x, out=x)
-                np.fmin(np.fmax(part, 0.0, out=part), length[:n], out=part)
-                out += np.bincount(base[:n] + r * n_pat, part, minlength=out.size)
+                np.subtract(d[:n], x, out=part[at])
+                np.fmin(np.fmax(part[at], 0.0, out=part[at]), length[:n], out=part[at])
+                np.add(base[:n], r * n_pat, out=index[at])
+                off += n
+        out += np.bincount(index, part, minlength=out.size)
         return out
 
     def _one_signed(self, m, lo, count, rising, n_pat, scale, out):
@@ -191,6 +197,7 @@ class _Stretches:
         base = lo_o.astype(np.intp)
         base *= n_pat
         base += self.patient.take(order)
+        index, part, off = np.empty(sum(sizes), dtype=np.intp), np.empty(sum(sizes)), 0
         for r, n in enumerate(sizes):
             y = np.log(np.abs(m[r:].take(lo_o[:n]) - c[:n]))
             s = np.empty(n)
@@ -199,9 +206,12 @@ class _Stretches:
                 p, q = p_o[at], q_o[at]
                 start = expsum.log_hermite_at(y[at], p, q, herm[0][:, at], herm[1][:, at])
                 s[at] = expsum.halley_log(y[at], w[:, at], lam[:, at], p, q, start)
-            part = np.where(rising_o[:n], q_o[:n] - s, s - p_o[:n])
-            part *= scale
-            out += np.bincount(base[:n] + r * n_pat, part, minlength=out.size)
+            at = slice(off, off + n)
+            np.subtract(np.where(rising_o[:n], q_o[:n], s), np.where(rising_o[:n], s, p_o[:n]), out=part[at])
+            np.add(base[:n], r * n_pat, out=index[at])
+            off += n
+        part *= scale
+        out += np.bincount(index, part, minlength=out.size)
 
     def _turning(self, m, lo, count, rising, n_pat, scale, out):
         """Stretches between turning points: the safeguarded Newton iteration, every crossing at once."""
