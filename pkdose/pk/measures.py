@@ -47,10 +47,10 @@ class _Pieces:
         self.lam = lam.transpose(1, 0, 2).reshape(n, k * p)
         self.w = (profile.amp_mg_per_l[idx, :, patients] - plateau).transpose(1, 0, 2).reshape(n, k * p)
         self.c = (plateau[:, 0] if n == 1 else plateau.sum(axis=1)).reshape(k * p)
-        self.a = np.broadcast_to((lo[idx] - t_b[idx])[:, None], (k, p)).reshape(k * p)
-        self.b = np.broadcast_to((hi[idx] - t_b[idx])[:, None], (k, p)).reshape(k * p)
+        self.a = (lo[idx] - t_b[idx]).repeat(p)
+        self.b = (hi[idx] - t_b[idx]).repeat(p)
         self.t_ref = t_b[idx]
-        self.patient = np.broadcast_to(np.arange(p), (k, p)).reshape(k * p)
+        self.patient = np.concatenate([np.arange(p)] * k) if k else np.zeros(0, dtype=np.intp)
 
     def value(self, s, at=slice(None)):
         return expsum.value(self.c[at], self.w[:, at], self.lam[:, at], s)
