@@ -68,6 +68,16 @@ def _mic_arg(text):
     return out
 
 
+def _organism_arg(text):
+    """'Enterobacterales' or 'Pseudomonas aeruginosa' (also 'P. aeruginosa', 'pseudomonas')."""
+    key = text.strip().lower()
+    if key.startswith("entero"):
+        return "Enterobacterales"
+    if key.startswith(("p. aeruginosa", "p.aeruginosa", "pseudomonas", "pa")):
+        return "Pseudomonas aeruginosa"
+    raise argparse.ArgumentTypeError(f"unknown organism {text!r}; use Enterobacterales or 'P. aeruginosa'")
+
+
 def _weekday_list(text):
     return tuple(d.strip().capitalize()[:3] for d in text.split(",") if d.strip())
 
@@ -99,6 +109,8 @@ def _add_common(p, example=True):
                    help="MIC of the isolate [mg/L] (default: breakpoint); for recommend also "
                         "PRODUCT=MIC,PRODUCT=MIC (each agent's own MIC)")
     p.add_argument("--jurisdiction", default="US", choices=("US", "EU"), help="label (default US)")
+    p.add_argument("--organism", default="Enterobacterales", type=_organism_arg,
+                   help="Enterobacterales (default) or 'P. aeruginosa': the breakpoints that apply")
     p.add_argument("--n", type=int, default=1000, help="virtual patients (default 1000)")
     p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     p.add_argument("--json", action="store_true", help="machine-readable output (docs/json-schema.md)")
@@ -207,14 +219,16 @@ def _check_renal_given(args, state):
                          "--scr-unit, or --hd / --crrt-effluent (or --example)")
 
 
-def _dose_kwargs(args):
+def _dose_kwargs(args, require_renal=True):
     state = _renal_state(args)
-    _check_renal_given(args, state)
+    if require_renal:
+        _check_renal_given(args, state)
     patient = _patient(args, state)
     if args.n < 100 or args.n > 200_000:
         raise InputError(f"--n {args.n} is outside 100-200,000 virtual patients")
     return dict(patient=patient, renal_state=state, crcl_ml_per_min=None if patient else args.crcl,
-                mic_mg_per_l=args.mic, jurisdiction=args.jurisdiction, n=args.n, rng=args.seed)
+                mic_mg_per_l=args.mic, jurisdiction=args.jurisdiction, n=args.n, rng=args.seed,
+                organism=args.organism)
 
 
 def _single_mic(args):
@@ -281,7 +295,10 @@ def _cmd_recommend(args):
     header = _apply_example(args) if args.example else None
     if not args.mechanism:
         raise InputError("--mechanism is required: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped")
-    rec = recommend(args.mechanism, **_dose_kwargs(args), site=args.site, severity=args.severity,
+    kwargs = _dose_kwargs(args, require_renal=False)
+    if args.crcl is None and args.scr is None and isinstance(kwargs["renal_state"], Native):
+        kwargs["renal_state"] = None  # no renal function given: the guideline options without doses
+    rec = recommend(args.mechanism, **kwargs, site=args.site, severity=args.severity,
                     search=not args.no_search)
     if args.json:
         return recommendation_to_dict(rec)

@@ -109,9 +109,11 @@ def test_kinetic_clearance_moves_opposite_to_creatinine(s0, s1, ds, dt, base, cr
 def test_kinetic_is_below_static_while_rising_and_above_while_falling(s0, s1, dt, rise):
     static = 1.0 * 100.0 / ((s0 + s1) / 2)
     k = kinetic_gfr_chen(s0, s1, dt, 1.0, 100.0, rise)
-    if s1 > s0:
+    # Creatinines closer than float resolution (hypothesis found 0.3 vs 0.30000000000000004)
+    # give the same number either way: the property is about a real change.
+    if s1 - s0 > 1e-12 * s0:
         assert k < static
-    elif s1 < s0:
+    elif s0 - s1 > 1e-12 * s0:
         assert k > static
 
 

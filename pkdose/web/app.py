@@ -117,6 +117,8 @@ class _PatientInput(BaseModel):
     mic_mg_per_l: float | None = Field(None, ge=0.001, le=512,
                                        description="MIC of the isolate [mg/L], 0.001–512; default the breakpoint")
     jurisdiction: Literal["US", "EU"] = "US"
+    organism: Literal["Enterobacterales", "Pseudomonas aeruginosa"] = Field(
+        "Enterobacterales", description="organism group: which breakpoints apply")
     n: int = Field(1000, ge=100, le=5000, description="virtual patients for the PTA")
     seed: int = Field(2026, ge=0, le=2**32 - 1, description="random seed")
     search: bool = Field(True, description="search a model-informed regimen when PTA < 90 %")
@@ -137,7 +139,8 @@ class RecommendRequest(_PatientInput):
     """Body of ``POST /api/recommend`` (as ``pkdose recommend``)."""
 
     mechanism: str = Field(min_length=1, max_length=64,
-                           description="KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped; aliases accepted")
+                           description="KPC, OXA-48, MBL (NDM, VIM, IMP), carbapenemase-negative or untyped; "
+                                       "aliases and mixtures (NDM+OXA-48) accepted")
     site: Literal[SITES] | None = Field(None, description="infection site filter")
     severity: Literal[SEVERITIES] | None = Field(None, description="severity filter")
 
@@ -191,7 +194,7 @@ def _dose_kwargs(req):
     return dict(patient=patient, renal_state=state,
                 crcl_ml_per_min=None if patient else req.crcl_ml_per_min,
                 mic_mg_per_l=req.mic_mg_per_l, jurisdiction=req.jurisdiction, n=req.n, rng=req.seed,
-                search=req.search)
+                search=req.search, organism=req.organism)
 
 
 def _advice(req):
@@ -527,6 +530,7 @@ def _catalogue():
         "sites": list(SITES),
         "severities": list(SEVERITIES),
         "jurisdictions": ["US", "EU"],
+        "organisms": ["Enterobacterales", "Pseudomonas aeruginosa"],
         "limits": {"age_y": [18, 120], "weight_kg": [1, 350], "height_cm": [130, 250],
                    "scr_mg_per_dl": [0.1, 20], "scr_umol_per_l": [8.8, 1768], "crcl_ml_per_min": [0, 400],
                    "residual_crcl_ml_per_min": [0, 30], "crrt_effluent_l_per_h": [0, 10],
