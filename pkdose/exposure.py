@@ -75,7 +75,6 @@ References
 """
 
 import dataclasses
-import inspect
 import math
 from dataclasses import dataclass, field
 
@@ -119,11 +118,8 @@ MIC_GRID_MG_PER_L = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 #: Structures a course can be simulated in.
 STRUCTURES = ("published", "one_compartment")
 
-#: Whether :func:`pkdose.pk.simulate` takes peripheral compartments (the multi-compartment engine).
-_ENGINE_MULTI = "peripheral" in inspect.signature(simulate).parameters
-
-#: Default structure: the published one (one-compartment only while the engine lacks peripheral compartments).
-DEFAULT_STRUCTURE = "published" if _ENGINE_MULTI else "one_compartment"
+#: Default structure: the published one.
+DEFAULT_STRUCTURE = "published"
 
 _VOLUMES = ("v1", "v2", "v3")
 _PERIPHERAL = (("q2", "v2"), ("q3", "v3"))
@@ -304,7 +300,7 @@ def simulate_structure(params, dosing, extra=None, *, structure, t_end_h, t_star
     Raises
     ------
     InputError
-        Unknown structure, or ``"published"`` without the multi-compartment engine.
+        Unknown structure.
 
     References
     ----------
@@ -315,9 +311,6 @@ def simulate_structure(params, dosing, extra=None, *, structure, t_end_h, t_star
     kw = dict(t_end_h=t_end_h, t_start_h=t_start_h, steady_state=steady_state)
     if structure == "one_compartment":
         return simulate(params["cl"], _vss(params), dosing, extra, **kw)
-    if not _ENGINE_MULTI:
-        raise InputError("structure='published' needs the multi-compartment engine (pkdose.pk.simulate "
-                         "with peripheral=); use structure='one_compartment'", field="structure")
     periph = tuple((params[q], params[v]) for q, v in _PERIPHERAL if q in params)
     return simulate(params["cl"], params["v1"], dosing, extra, peripheral=periph, **kw)
 

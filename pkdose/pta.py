@@ -27,7 +27,7 @@ import pandas as pd
 
 from .errors import InputError
 from .pd import ft_above_percent
-from .pk import simulate
+from .pk.solution import profiles_in_chunks
 
 __all__ = [
     "omega_from_cv",
@@ -284,13 +284,16 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
 
 
 def ft_population(cl_l_per_h, v_l, dosing, fu_fraction, thresholds_mg_per_l, window_h, *,
-                  extra=None, t_end_h=None, steady_state=False, chunk=DEFAULT_CHUNK):
+                  extra=None, t_end_h=None, steady_state=False, chunk=DEFAULT_CHUNK, peripheral=()):
     r"""Free %fT above each threshold for every virtual patient, simulated in chunks.
 
     Parameters
     ----------
-    cl_l_per_h, v_l : array_like
-        Patients' own clearance and volume, shape (n_patients,) [L/h], [L].
+    cl_l_per_h : array_like or pkdose.pk.ClearanceSteps
+        Patients' own clearance, shape (n_patients,), or a clearance that
+        changes over time [L/h].
+    v_l : array_like
+        Patients' central volume, shape (n_patients,) [L].
     dosing : Dosing
         Infusions shared by all patients [-].
     fu_fraction : float
@@ -307,11 +310,20 @@ def ft_population(cl_l_per_h, v_l, dosing, fu_fraction, thresholds_mg_per_l, win
         Passed to :func:`pkdose.pk.simulate` [-].
     chunk : int, optional
         Patients simulated at once [-].
+    peripheral : tuple of tuple, optional
+        Peripheral compartments ``((q2, v2), ...)`` as for
+        :func:`pkdose.pk.simulate`, each value scalar or shape (n_patients,) [L/h, L].
 
     Returns
     -------
     ndarray, shape (n_thresholds, n_patients)
         %fT>threshold [%].
+
+    Notes
+    -----
+    Only the evaluation window is kept of each chunk's profile
+    (``simulate(..., window_h=window_h)``): the state at its start is carried
+    in closed form from the start of the simulation.
 
     References
     ----------
@@ -319,16 +331,19 @@ def ft_population(cl_l_per_h, v_l, dosing, fu_fraction, thresholds_mg_per_l, win
        of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
        J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
     """
-    cl, v = np.broadcast_arrays(np.atleast_1d(np.asarray(cl_l_per_h, float)),
-                                np.atleast_1d(np.asarray(v_l, float)))
     thr = np.atleast_1d(np.asarray(thresholds_mg_per_l, dtype=float))
-    t0, t1 = window_h
-    end = t1 if t_end_h is None else t_end_h
-    out = np.empty((thr.size, cl.size))
-    for s in range(0, cl.size, int(chunk)):
-        part = slice(s, s + int(chunk))
-        profile = simulate(cl[part], v[part], dosing, extra, t_end_h=end, steady_state=steady_state)
-        out[:, part] = ft_above_percent(profile, thr, fu_fraction, t0, t1)
+    t0, t1 = (float(t) for t in window_h)
+    n, chunks = profiles_in_chunks(cl_l_per_h, v_l, dosing, extra, peripheral=peripheral,
+                                   t_end_h=t1 if t_end_h is None else t_end_h, steady_state=steady_state,
+                                   window_h=(t0, t1), chunk=chunk)
+    out = None
+    for part, profile in chunks:
+        ft = ft_above_percent(profile, thr, fu_fraction, t0, t1)
+        if part.stop == n and part.start == 0:
+            return ft
+        if out is None:
+            out = np.empty((thr.size, n))
+        out[:, part] = ft
     return out
 
 

@@ -505,7 +505,8 @@ def _model_keys(prod, renal_state):
     for m in prod.pk_models.values():
         keys.append(m.source)
         keys += [p.source for p in m.params.values()]
-        keys += [a["source"] if isinstance(a, dict) else a.source for a in m.assumptions.values()]
+        keys += [a["source"] if isinstance(a, dict) else a.source for name, a in m.assumptions.items()
+                 if name != "cl_floor_l_per_h" or renal_state != "native"]  # the floor: on dialysis
         if renal_state == "ihd":
             keys += [p.source for name, p in m.extracorporeal.items() if name.startswith("hd_")]
     return keys

@@ -410,17 +410,12 @@ def test_hd_calibration_removes_the_published_fraction_in_both_structures(key):
         assert cl_hd > one  # the peripheral amount returns slowly: more clearance is needed
 
 
-needs_engine = pytest.mark.skipif(not exposure._ENGINE_MULTI, reason="multi-compartment engine not merged yet")
-
-
-@needs_engine
 def test_published_structure_is_the_default():
     prod = load_product("cefiderocol")
     chk = pk_check(prod, label("cefiderocol", 60.0), Covariates(60.0, Native()), mic_mg_per_l=4, n=20)
     assert exposure.DEFAULT_STRUCTURE == "published" and chk.structure == "published"
 
 
-@needs_engine
 @pytest.mark.parametrize("product", ["cefiderocol", "ceftazidime-avibactam", "aztreonam-avibactam"])
 def test_structures_share_the_auc_and_differ_in_shape(product):
     """AUC = dose / CL in both structures (elimination from the central compartment); peaks differ."""

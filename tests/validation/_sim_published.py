@@ -111,8 +111,6 @@ def cases():
                 where = [s.strip() for s in row["xfail_in"].split(";") if s.strip()] or list(STRUCTURES)
                 for structure in STRUCTURES:
                     marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason and structure in where else []
-                    if structure == "published" and not exposure._ENGINE_MULTI:
-                        marks = [pytest.mark.skip(reason="multi-compartment engine not merged yet")]
                     params.append(pytest.param(row, structure, marks=marks,
                                                id=f"{source}-{locator}-{row['quantity']}-{i}-{structure}"))
     assert params, "no published simulation data"
