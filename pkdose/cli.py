@@ -316,13 +316,13 @@ def _regimens_for(advice, model_informed):
 
 
 def _cmd_simulate(args):
-    from .pk import concentration, simulate
+    from .pk import concentration
 
     header, advice = _advise(args, search=args.model_informed)
     regs, check = _regimens_for(advice, args.model_informed)
     curves = {}
     for analyte, c in check.courses.items():
-        profile = simulate(c.cl_l_per_h, c.v_l, c.dosing, c.extra, t_end_h=c.period_h, steady_state=True)
+        profile = c.typical_profile()
         t = np.union1d(np.linspace(0, c.period_h, int(c.period_h * 4) + 1), profile.t_h)
         total = concentration(profile, t)[0]
         curves[analyte] = (profile, c, t, total)
