@@ -208,8 +208,7 @@ def test_variability_and_extracorporeal_attributes():
     assert_allclose(model.omega_sd("cl"), 0.375, rtol=1e-12)  # published 'CV %' = omega x 100
     assert model.omega_sd("q2") == 0.0  # no IIV on Q2
     assert (model.hd_fraction_removed, model.hd_session_h) == (0.60, 3.5)
-    assert model.crrt_sieving_fraction == 0.63
-    assert model.alternatives["crrt_sieving_fu_based_fraction"].value == 0.422
+    assert "crrt_sieving_fraction" not in model.extracorporeal  # CRRT assumptions live in models/crrt.toml
 
 
 def test_aztreonam_fu_conflict_is_visible():

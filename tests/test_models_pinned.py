@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from pkdose.library import available_pk_models, load_pk_model
+from pkdose.library import available_pk_models, load_crrt_assumptions, load_pk_model
 
 NONE = {"infection_site": "none"}
 
@@ -102,8 +102,9 @@ def test_covariate_forms_at_a_non_reference_patient(key):
 def test_variability_and_extracorporeal_pins(key):
     model = _model(key)
     fu, sds, hd, session, crrt = ATTRIBUTES[key]
+    central_crrt = load_crrt_assumptions().coefficients[model.analyte]["central"].value
     assert (model.fu_fraction, model.hd_fraction_removed, model.hd_session_h,
-            model.crrt_sieving_fraction) == (fu, hd, session, crrt)
+            central_crrt) == (fu, hd, session, crrt)
     assert set(model.omega_names) == set(sds)
     for name, sd in sds.items():
         assert_allclose(model.omega_sd(name), sd, rtol=1e-12, err_msg=name)

@@ -60,7 +60,7 @@ _HEADER_REQUIRED = (
 _HEADER_OPTIONAL = ("note", "correlated_with", "residual", "fitted_range", "assumptions",
                     "extracorporeal", "alternatives", "not_applied", "sources")
 _EXTRACORPOREAL_REQUIRED = ("hd_removed_fraction", "hd_session_h")
-_EXTRACORPOREAL_OPTIONAL = ("hd_cl_l_per_h", "crrt_sieving_fraction")  # the latter no longer read (models/crrt.toml)
+_EXTRACORPOREAL_OPTIONAL = ("hd_cl_l_per_h",)  # CRRT assumptions: models/crrt.toml
 _ASSUMPTIONS = ("cl_floor_l_per_h", "esrd_crcl_max_ml_per_min", "unstudied_site")
 _FLOOR_DOMAINS = ("dialysis_or_below_fitted_range", "everywhere")
 _OMEGA_SCALES = ("variance", "sd", "cv_percent")
@@ -292,11 +292,6 @@ class PKModel:
         """Measured dialyser clearance when the file gives one, else None [L/h]."""
         p = self.extracorporeal.get("hd_cl_l_per_h")
         return None if p is None else p.value
-
-    @property
-    def crrt_sieving_fraction(self):
-        """Sieving/saturation coefficient: CL_CRRT = coefficient x effluent [-]."""
-        return self.value("crrt_sieving_fraction")
 
     @property
     def default_site(self):
