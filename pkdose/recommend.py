@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 #: PTA a regimen must reach to be called adequate [-].
-PTA_GOAL = 0.90
+from .library.clinical import PTA_GOAL  # noqa: E402 (models/clinical.toml: constants.pta_goal_fraction)
 
 #: Candidate intervals and infusion times of the model-informed search [h].
 SEARCH_INTERVALS_H = (6.0, 8.0, 12.0, 24.0)
