@@ -26,6 +26,7 @@ import numpy as np
 
 from . import __version__
 from .errors import InputError, PkdoseError
+from .extracorporeal import HOURS_PER_WEEK, WEEKDAYS
 from .inputs import (
     FIELDS,
     PLOT_FORMATS,
@@ -439,9 +440,7 @@ def _clock(t_h, weekly):
     """'Mon 06:45' on a dialysis week, else '+06:45' after the dose at t = 0."""
     minutes = int(round(t_h * 60))
     if weekly:
-        from .extracorporeal import WEEKDAYS
-
-        day, rest = divmod(minutes % (7 * 24 * 60), 24 * 60)
+        day, rest = divmod(minutes % int(HOURS_PER_WEEK * 60), 24 * 60)
         return f"{WEEKDAYS[day]} {rest // 60:02d}:{rest % 60:02d}"
     return f"+{minutes // 60:02d}:{minutes % 60:02d}"
 
@@ -459,7 +458,7 @@ def _cmd_simulate(args):
     inp, header, advice = _advise(args, lambda inp: inp.model_informed)
     regs, check = _regimens_for(advice, inp.model_informed)
     first = next(iter(check.courses.values()))
-    weekly = first.extra is not None and first.period_h == 168
+    weekly = first.extra is not None and first.period_h == HOURS_PER_WEEK
     origin = ("t = 0 h is Monday 00:00 of a dialysis week at steady state (doses and sessions as in the week "
               "plan)" if weekly else "t = 0 h is the start of a dose at steady state; the course repeats every "
               f"{first.period_h:g} h")

@@ -168,7 +168,7 @@ _PRODUCTS = tuple(available_products())
 def _fields():
     f = [
         Field("drug", "choice", "product (or a brand name or abbreviation: fetroja, avycaz, CZA, ATM-AVI …)",
-              choices=_PRODUCTS + tuple(_C.aliases), commands=_DRUG),
+              choices=_PRODUCTS + tuple(_C.aliases) + tuple(a.upper() for a in _C.aliases), commands=_DRUG),
         Field("mechanism", "choice", "resistance mechanism: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped",
               commands=("recommend",)),
         Field("site", "choice", "infection site filter", choices=SITES, commands=("recommend",)),
@@ -748,8 +748,9 @@ def resolve_product(name, *, strict=False):
         ``"cefiderocol"``, ``"Fetroja"``, ``"CZA + ATM"``, … (any case unless
         `strict`) [-]
     strict : bool, optional
-        Accept only the spellings of ``models/clinical.toml`` and the product
-        names exactly (the web API) [-]
+        Accept only the product names and the aliases of
+        ``models/clinical.toml``, in lower case or in capitals, exactly (the
+        web API) [-]
 
     Returns
     -------
@@ -771,6 +772,10 @@ def resolve_product(name, *, strict=False):
     ('ceftazidime-avibactam', 'ceftazidime-avibactam+aztreonam')
     """
     key = name if strict else normalise_product_name(name) if isinstance(name, str) else None
+    if strict and key not in FIELDS["drug"].choices:  # the spellings the web API lists, exactly
+        key = None
+    elif strict:
+        key = key.lower()
     if key in _PRODUCTS:
         return key
     if key in _C.aliases:
@@ -824,8 +829,8 @@ def mechanism_spellings():
     Returns
     -------
     tuple
-        ``(names, pattern)``: the canonical names and aliases (and the short
-        aliases in capitals), and an ECMA-262 pattern for allele numbers
+        ``(names, pattern)``: the canonical names and aliases (also in
+        capitals), and an ECMA-262 pattern for allele numbers
         (``NDM-5``, ``kpc3``) [-]
 
     References
@@ -841,7 +846,7 @@ def mechanism_spellings():
     g = load_guidelines()
     names = [m.name for m in g.mechanisms] + [a for m in g.mechanisms for a in m.aliases]
     short = [a for m in g.mechanisms for a in m.aliases if re.fullmatch(r"[a-z]+", a)]
-    names += [a.upper() for a in short]
+    names += [a.upper() for m in g.mechanisms for a in m.aliases]  # "OXA-48" as labs write it
     stems = "|".join(sorted({*short, *(a.upper() for a in short)}))
     return tuple(dict.fromkeys(names)), f"^(?:{stems})-?[0-9]{{1,4}}$"
 

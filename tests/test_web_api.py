@@ -276,6 +276,15 @@ def test_openapi_document_describes_the_api_and_its_limits():
     assert (age["minimum"], age["maximum"]) == (18, 120)
     assert dose["n"]["minimum"] == 100 and dose["n"]["maximum"] == 100_000
     assert dose["mic_mg_per_l"]["minimum"] == 0.001
+    # the cross-field rules are stated (issue 10): exactly one renal input, what each input needs, conflicts
+    rules = doc["components"]["schemas"]["DoseRequest"]["allOf"]
+    one_of = next(r["oneOf"] for r in rules if "oneOf" in r)
+    assert [b["required"] for b in one_of] == [["crcl_ml_per_min"], ["scr"], ["hd"], ["crrt"]]
+    assert {"dependentRequired": {"scr": ["age_y", "sex", "weight_kg"]}}.items() <= next(
+        r for r in rules if r.get("dependentRequired", {}).get("scr") == ["age_y", "sex", "weight_kg"]).items()
+    assert any(r.get("allOf", [{}])[0].get("not", {}).get("required") == ["crcl_ml_per_min", "hd"] for r in rules)
+    assert doc["paths"]["/api/dose"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DoseRequest"}
     assert "422" in doc["paths"]["/api/dose"]["post"]["responses"]
     assert call("GET", "/docs").status_code == 404  # Swagger UI would load a CDN
 
@@ -463,3 +472,37 @@ def test_a_mechanism_with_no_option_at_this_site_and_severity_is_an_empty_answer
                                              "crcl_ml_per_min": 75, "n": 100})
     assert r.status_code == 200
     assert r.json()["options"] == [] and r.json()["advice"] == []
+
+
+def test_a_connection_that_sends_no_request_head_is_closed(monkeypatch):
+    """Slow or absent headers would hold a connection for ever; the head has its own deadline."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    import pkdose.web
+
+    monkeypatch.setattr(pkdose.web, "HEADER_TIMEOUT_S", 0.5)
+    sock, _ = pkdose.web.bind("127.0.0.1", _free_port())
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(), log_level="warning", http=pkdose.web.head_timeout_protocol())
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for payload in (b"", b"POST /api/dose HTTP/1.1\r\nHost: 127.0.0.1"):
+            with socket.create_connection(("127.0.0.1", port)) as client:
+                client.settimeout(10)
+                client.sendall(payload)
+                start = time.monotonic()
+                assert client.recv(100) == b""  # closed by the server
+                assert time.monotonic() - start < 5
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -17,10 +17,73 @@ import sys
 from ..errors import InputError
 from .app import LOOPBACK_HOSTS, create_app, uvicorn_log_config
 
-__all__ = ["create_app", "serve", "bind", "allowed_hosts"]
+__all__ = ["create_app", "serve", "bind", "allowed_hosts", "head_timeout_protocol"]
 
 #: Ports a user may choose.
 PORT_RANGE = (1, 65535)
+#: Time a request head (request line and headers) may take to arrive [s]; the body's own deadline is
+#: :data:`pkdose.web.app.BODY_TIMEOUT_S`. A connection that sends nothing, or a head slowly, is closed.
+HEADER_TIMEOUT_S = 10.0
+
+
+def head_timeout_protocol():
+    r"""uvicorn's HTTP/1.1 protocol with a deadline for every request head (against slow-header clients).
+
+    Returns
+    -------
+    type
+        A subclass of ``uvicorn.protocols.http.h11_impl.H11Protocol`` for
+        ``uvicorn.Config(http=...)`` [-].
+
+    Notes
+    -----
+    uvicorn times out an idle keep-alive connection but not one that sends
+    nothing, or a request line and headers a byte at a time; each would hold
+    a connection open for ever. The deadline (:data:`HEADER_TIMEOUT_S`) starts
+    when the connection opens and again after each response, and stops when a
+    whole request head has arrived.
+
+    References
+    ----------
+    .. [1] Encode. Uvicorn settings: timeouts. https://www.uvicorn.org/settings/#timeouts
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadTimeoutH11Protocol(H11Protocol):
+        _head_timer = None
+
+        def connection_made(self, transport):
+            super().connection_made(transport)
+            self._start_head_deadline()
+
+        def _start_head_deadline(self):
+            self._stop_head_deadline()
+            self._head_timer = self.loop.call_later(HEADER_TIMEOUT_S, self._head_expired)
+
+        def _stop_head_deadline(self):
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_expired(self):
+            self._head_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def handle_events(self):
+            super().handle_events()
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._stop_head_deadline()  # a whole head arrived; the body has the app's deadline
+
+        def on_response_complete(self):
+            self._start_head_deadline()  # before a pipelined request is parsed, which stops it again
+            super().on_response_complete()
+
+        def connection_lost(self, exc):
+            self._stop_head_deadline()
+            super().connection_lost(exc)
+
+    return HeadTimeoutH11Protocol
 
 
 def _is_loopback(address):
@@ -203,7 +266,8 @@ def serve(host="127.0.0.1", port=8765, *, allow_remote=False, extra_hosts=()):
               "calculator, with no login and no encryption. Host names answered: "
               f"{', '.join(h for h in hosts if h not in LOOPBACK_HOSTS)}", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, access_log=False, log_level="warning", server_header=False,
-                            proxy_headers=False, log_config=uvicorn_log_config(), timeout_keep_alive=5)
+                            proxy_headers=False, log_config=uvicorn_log_config(), timeout_keep_alive=5,
+                            http=head_timeout_protocol())
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

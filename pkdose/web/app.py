@@ -166,7 +166,11 @@ def _rule_schema(rule):
         return {"if": when, "then": {"required": list(rule.others)}, "description": rule.why}
     if rule.kind == "requires_any":
         return {"if": when, "then": {"anyOf": [{"required": [o]} for o in rule.others]}, "description": rule.why}
-    return {"anyOf": [{"required": [f]} for f in (rule.field, *rule.others)], "description": rule.why}
+    fields = (rule.field, *rule.others)
+    conflicts = {frozenset((r.field, o)) for r in RULES if r.kind == "conflict" and r.value is None for o in r.others}
+    exclusive = all(frozenset((a, b)) in conflicts for i, a in enumerate(fields) for b in fields[i + 1:])
+    key = "oneOf" if exclusive else "anyOf"  # every pair conflicts: exactly one of them
+    return {key: [{"required": [f]} for f in fields], "description": rule.why}
 
 
 def _patient_rules():
