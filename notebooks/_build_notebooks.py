@@ -1308,7 +1308,7 @@ NB05 = [
     code(r"""
     from pkdose.exposure import Covariates, pk_check
     from pkdose.extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
-    from pkdose.library import load_pk_model, load_product, load_regimen_table
+    from pkdose.library import load_crrt_assumptions, load_pk_model, load_product, load_regimen_table
     from pkdose.patient import CRRT, HDSchedule, Haemodialysis
     from pkdose.pd import ft_above_percent
     from pkdose.pk import (Dosing, ExtraClearance, auc, combine_dosing, concentration, regimen_dosing,
@@ -1490,25 +1490,29 @@ NB05 = [
     The US label doses cefiderocol on CRRT by effluent flow [3] (ultrafiltrate for CVVH, dialysate
     for CVVHD, their sum for CVVHDF): 1.5 g q12h up to 2 L/h, 2 g q12h to 3 L/h, 1.5 g q8h to 4 L/h,
     2 g q8h above. With $CL = CL_\text{res} + S\,Q_\text{eff}$ the daily AUC of each row is
-    $\text{daily dose}/CL$. pkdose's cefiderocol file declares $S = 0.80$, an *effective* coefficient
-    chosen so that the label table matches the exposure of 2 g q8h with normal renal function; the
-    textbook $S = f_u = 0.42$ is kept as an alternative. The grey band is the typical AUC24 of
-    2 g q8h across the normal band (CrCL 90–120 mL/min).
+    $\text{daily dose}/CL$, with $Q_\text{eff}$ the *delivered* effluent. Both $S$ and the delivered
+    fraction are uncertain, so `models/crrt.toml` gives each a cited low, central and high value:
+    for cefiderocol $S$ from the textbook $f_u = 0.42$ through the label-implied 0.63 (chosen so
+    that the label table matches the exposure of 2 g q8h with normal renal function) to the
+    physical bound 1, and 80–100 % of the prescribed effluent delivered. The grey band is the
+    typical AUC24 of 2 g q8h across the normal band (CrCL 90–120 mL/min).
     """),
     code(r"""
     table = load_regimen_table("cefiderocol")
     q = np.linspace(0.5, 6.0, 441)
     crrt_regs = [select_regimens(table, renal_state="crrt", effluent_l_per_h=x)[0] for x in q]
     daily = np.array([r.dose_mg * 24 / r.interval_h for r in crrt_regs])
-    fu_model = cef.with_alternative("crrt_sieving_fraction", "crrt_sieving_fu_based_fraction")
-    auc_by_s = {f"S = {m.crrt_sieving_fraction:g} ({name})":
-                daily / (cl_res + crrt_clearance(q, m.crrt_sieving_fraction, "CVVHDF"))
-                for m, name in ((cef, "pkdose default, label-implied"), (fu_model, "S = fu"))}
+    crrt_assumptions = load_crrt_assumptions()
+    auc_by_s = {}
+    for scenario in ("low", "central", "high"):
+        s, delivered = crrt_assumptions.values("cefiderocol", scenario)
+        auc_by_s[f"{scenario} clearance: S = {s:g}, {delivered:.0%} delivered"] = (
+            daily / (cl_res + crrt_clearance(q * delivered, s, "CVVHDF")))
     normal_band = [6000 / float(cef.clearance_l_per_h(x)) for x in (120.0, 90.0)]
 
     fig, ax = plt.subplots(figsize=(9, 4.6), layout="constrained")
     ax.axhspan(*normal_band, color="0.85", label="2 g q8h, CrCL 90–120 mL/min (typical)")
-    for (name, y), ls in zip(auc_by_s.items(), ("-", "--")):
+    for (name, y), ls in zip(auc_by_s.items(), ("--", "-", ":")):
         ax.plot(q, y, lw=2, ls=ls, label=name)
     edges = [0.5, 2.0, 3.0, 4.0, 6.0]
     for a, b in zip(edges[:-1], edges[1:]):
@@ -1525,11 +1529,12 @@ NB05 = [
     """),
     md(r"""
     With the label-implied coefficient the four rows stay near normal-function exposure; with
-    $S = f_u$ the same table gives a much higher exposure. The label behaves as if the drug
-    were removed faster than free-drug filtration alone predicts. Which is right is an open
-    question (no measured cefiderocol sieving coefficient was found for pkdose), so the choice is
-    declared in the model file. Note this comparison is a *consistency* check, not a
-    validation: $S = 0.80$ was derived from this very table.
+    $S = f_u$ the same table gives a much higher exposure, and at the high end (every drop of
+    effluent carries plasma concentration) a lower one. The label behaves as if the drug were
+    removed faster than free-drug filtration alone predicts. Which is right is an open question
+    (no measured cefiderocol sieving coefficient was found for pkdose), so pkdose judges a CRRT
+    regimen at the high-clearance end of the range. Note this comparison is a *consistency*
+    check, not a validation: $S = 0.63$ was derived from this very table.
 
     The engine agrees with the formula on CRRT too:
     """),
@@ -1538,7 +1543,8 @@ NB05 = [
     reg_crrt = select_regimens(table, renal_state="crrt", effluent_l_per_h=crrt_state.effluent_l_per_h)
     chk_crrt = pk_check(cef_product, reg_crrt, Covariates(5.0, crrt_state), mic_mg_per_l=4.0, n=1000, rng=7)
     engine_auc24 = chk_crrt.typical.loc[0, "auc24_mg_h_per_l"]
-    formula_auc24 = reg_crrt[0].daily_dose_mg / (cl_res + crrt_clearance(2.5, cef.crrt_sieving_fraction, "CVVHDF"))
+    s_central, delivered_central = crrt_assumptions.values("cefiderocol", "central")  # the Covariates default
+    formula_auc24 = reg_crrt[0].daily_dose_mg / (cl_res + crrt_clearance(2.5 * delivered_central, s_central, "CVVHDF"))
     print(format_regimen(reg_crrt[0]), f"| engine AUC24 {engine_auc24:.1f}, formula {formula_auc24:.1f} mg·h/L,"
           f" PTA at 4 mg/L {chk_crrt.pta_at_mic:.3f}")
     """),

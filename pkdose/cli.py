@@ -71,7 +71,8 @@ FLAGS = {
     "renal_method": "--renal-method", "hd": "--hd", "hd.days": "--hd", "hd.start_h": "--hd-start",
     "hd.session_h": "--hd-hours", "crrt": "--crrt-effluent", "crrt.effluent_l_per_h": "--crrt-effluent",
     "crrt.modality": "--crrt-modality", "residual_crcl_ml_per_min": "--residual-crcl",
-    "mic_mg_per_l": "--mic", "jurisdiction": "--jurisdiction", "n": "--n", "seed": "--seed",
+    "mic_mg_per_l": "--mic", "jurisdiction": "--jurisdiction", "organism": "--organism", "n": "--n",
+    "seed": "--seed",
     "search": "--no-search", "model_informed": "--model-informed", "plot": "--plot", "pk_model": "--pk-model",
     "example": "--example",
 }
@@ -156,6 +157,7 @@ def _add_renal(p):
 def _add_common(p, example=True):
     _opt(p, "--mic", metavar="MG_PER_L", help=_help("mic_mg_per_l"))
     _opt(p, "--jurisdiction", metavar="US|EU", help=_help("jurisdiction"))
+    _opt(p, "--organism", metavar="NAME", help=_help("organism", "(also 'P. aeruginosa')"))
     _opt(p, "--n", metavar="N", help=_help("n", "(100–100,000)"))
     _opt(p, "--seed", metavar="SEED", help=_help("seed"))
     p.add_argument("--json", action=_OnceTrue, help="machine-readable output (docs/json-schema.md)")
@@ -189,6 +191,8 @@ With a height, Cockcroft–Gault is shown with each body weight (total, adjusted
   pkdose dose --drug fetroja --crrt-effluent 2.5 --json""",
     "recommend": """examples:
   pkdose recommend --mechanism NDM --crcl 25 --mic 4
+  pkdose recommend --mechanism "NDM + OXA-48" --crcl 40
+  pkdose recommend --mechanism KPC                   # the options without doses
   pkdose recommend --mechanism KPC --crcl 60 --site bloodstream --severity severe
   pkdose recommend --mechanism MBL --crcl 40 --mic cefiderocol=2,atm-avi=0.5""",
     "simulate": """examples:
@@ -261,8 +265,8 @@ def build_parser():
     p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
 
     p = _sub(sub, "recommend", "options for a resistance mechanism, with PK-checked doses")
-    _opt(p, "--mechanism", metavar="NAME", help="KPC | OXA-48 | MBL | NDM | VIM | IMP | untyped (allele "
-                                                "numbers such as NDM-5 are accepted)")
+    _opt(p, "--mechanism", metavar="NAME", help="KPC | OXA-48 | MBL | NDM | VIM | IMP | carbapenemase-negative | "
+                                                "untyped; allele numbers (NDM-5) and mixtures (NDM+OXA-48) accepted")
     _opt(p, "--site", metavar="SITE", help=f"infection site filter: {', '.join(FIELDS['site'].choices)}")
     _opt(p, "--severity", metavar="SEVERITY", help=f"severity filter: {', '.join(FIELDS['severity'].choices)}")
     _add_renal(p)

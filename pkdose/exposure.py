@@ -25,7 +25,10 @@ Dialysis clearance
     using :func:`pkdose.extracorporeal.calibrate_hd_clearance`. It is a
     property of the dialyser and the drug, so every virtual patient gets the
     same value.
-    CRRT clearance is ``sieving coefficient x effluent`` (declared per model).
+    CRRT clearance is ``coefficient x delivered fraction x prescribed effluent``,
+    with a cited low, central and high value of each factor in
+    ``models/crrt.toml`` (:func:`pkdose.library.load_crrt_assumptions`); the
+    covariate ``crrt_scenario`` chooses the end of that range.
 
 Variability
     Log-normal CL and V per analyte from the model file; where a model declares
@@ -56,6 +59,7 @@ import pandas as pd
 
 from .errors import InputError
 from .extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
+from .library import CRRT_SCENARIOS, load_crrt_assumptions
 from .patient import CRRT, Haemodialysis
 from .pd import ft_above_percent
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
@@ -95,12 +99,19 @@ class Covariates:
         Total body weight; None uses each model's reference weight [kg].
     bsa_m2 : float, optional
         Body-surface area; None uses 1.73 m2 in BSA-normalised models [m2].
+    crrt_scenario : {"low", "central", "high"}, optional
+        End of the CRRT clearance range (``models/crrt.toml``) [-].
     """
 
     crcl_ml_per_min: float
     renal_state: object
     weight_kg: float | None = None
     bsa_m2: float | None = None
+    crrt_scenario: str = "central"
+
+    def __post_init__(self):
+        if self.crrt_scenario not in CRRT_SCENARIOS:
+            raise InputError(f"crrt_scenario={self.crrt_scenario!r}: use one of {', '.join(CRRT_SCENARIOS)}")
 
     @property
     def on_hd(self):
@@ -132,6 +143,11 @@ class AnalyteCourse:
         Clearance added during a session (HD) or throughout (CRRT); 0 if none [L/h].
     first_dose_mg : float
         Amount of the first dose (the loading dose when there is one) [mg].
+    first_dose_h : float
+        Infusion time of the first dose; NaN: as the maintenance doses [h].
+    first_dose_added : bool
+        The loading dose comes before a continuous infusion, which starts
+        when it ends (instead of the loading dose replacing the first dose) [-].
     """
 
     analyte: str
@@ -143,6 +159,8 @@ class AnalyteCourse:
     v_l: float
     extracorporeal_cl_l_per_h: float
     first_dose_mg: float = float("nan")
+    first_dose_h: float = float("nan")
+    first_dose_added: bool = False
 
 
 def _period_h(regimens, on_hd):
@@ -200,7 +218,8 @@ def _extra(model, cov, period_h):
         cl = _hd_clearance(model)
         return ExtraClearance(start, np.minimum(end, period_h), np.full(start.size, cl)), cl
     if isinstance(state, CRRT):
-        cl = crrt_clearance(state.effluent_l_per_h, model.crrt_sieving_fraction, state.modality)
+        coefficient, delivered = load_crrt_assumptions().values(model.analyte, cov.crrt_scenario)
+        cl = crrt_clearance(state.effluent_l_per_h * delivered, coefficient, state.modality)
         return ExtraClearance([0.0], [period_h], [cl]), float(cl)
     return None, 0.0
 
@@ -247,9 +266,12 @@ def analyte_courses(product, regimens, cov):
                                  "(cl_floor_l_per_h) to simulate an anuric patient")
             share = regimen.analyte_dose_mg.get(analyte, regimen.dose_mg) / regimen.dose_mg
             first = (regimen.loading_dose_mg or regimen.dose_mg) * share
+            first_h = getattr(regimen, "loading_infusion_h", None)
+            added = bool(regimen.loading_dose_mg) and regimen.infusion_h >= regimen.interval_h
             courses[analyte] = AnalyteCourse(
                 analyte, model, _period_dosing(regimen, analyte, period, ends), period, extra,
-                cl, float(model.volume_l(weight_kg=cov.weight_kg)), cl_extra, first)
+                cl, float(model.volume_l(weight_kg=cov.weight_kg)), cl_extra, first,
+                float("nan") if first_h is None else float(first_h), added)
     missing = set(c.analyte for c in product.target.components) - set(courses)
     if missing:
         raise InputError(f"regimens give no dose of {sorted(missing)} needed by the "
@@ -290,15 +312,25 @@ def _first_day(course, cl, v):
 
     Therapy starts at the first dose of the period's schedule (on dialysis: the
     first dose of the week); the schedule and the extracorporeal clearance are
-    repeated as far as needed.
+    repeated as far as needed. A loading dose replaces the first dose, over its
+    own infusion time where it has one; before a continuous infusion it is
+    given first and the infusion starts when it ends.
     """
     d, period = course.dosing, course.period_h
     t0 = float(d.start_h[0])
     reps = int(np.ceil((t0 + 24.0) / period)) + 1
     shifts = np.repeat(np.arange(reps) * period, d.start_h.size)
-    amounts = np.tile(d.amount_mg, reps)
-    amounts[0] = course.first_dose_mg
-    dosing = Dosing(np.tile(d.start_h, reps) + shifts, amounts, np.tile(d.duration_h, reps))
+    starts = np.tile(d.start_h, reps) + shifts
+    amounts, durations = np.tile(d.amount_mg, reps), np.tile(d.duration_h, reps)
+    if course.first_dose_added:
+        starts = np.concatenate([[t0], starts + course.first_dose_h])
+        amounts = np.concatenate([[course.first_dose_mg], amounts])
+        durations = np.concatenate([[course.first_dose_h], durations])
+    else:
+        amounts[0] = course.first_dose_mg
+        if np.isfinite(course.first_dose_h):
+            durations[0] = course.first_dose_h
+    dosing = Dosing(starts, amounts, durations)
     extra = course.extra
     if extra is not None:
         n = extra.start_h.size

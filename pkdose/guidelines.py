@@ -58,6 +58,10 @@ __all__ = [
     "canonical_mechanism",
     "recommendations",
     "warnings_for",
+    "parse_mechanisms",
+    "mechanism_options",
+    "guideline_reasons",
+    "condition_text",
     "COLUMNS",
 ]
 
@@ -79,8 +83,12 @@ _REC_REQUIRED = ("guideline", "mechanism", "rank", "product", "in_pkdose", "sour
 _REC_OPTIONAL = ("tier", "strength", "certainty", "severity", "sites", "excluded_sites",
                  "condition", "note")
 _WARN_KEYS = ("key", "mechanisms", "products", "text", "citations")
-COLUMNS = ("guideline", "guideline_key", "date", "rank", "product", "in_pkdose", "tier",
-           "strength", "certainty", "condition", "citation", "note")
+COLUMNS = ("guideline", "guideline_key", "kind", "date", "rank", "product", "in_pkdose", "tier",
+           "strength", "certainty", "severity", "sites", "excluded_sites", "condition", "citation", "note")
+
+#: What a document is: a treatment guideline (GRADE or expert-panel tiers) or an
+#: AI-generated summary (the seed documents), which carries no grade.
+KINDS = {"GRADE": "guideline", "tier": "guideline", "document": "ai-summary"}
 
 
 @dataclass(frozen=True)
@@ -283,6 +291,11 @@ def _check_grading(row, grading, file, key_path):
             _fail(file, f"{key_path}.certainty", f"use one of {', '.join(_GRADE_CERTAINTIES)}")
     elif grading == "tier" and row.get("tier", "") not in _TIERS:
         _fail(file, f"{key_path}.tier", f"an IDSA row needs one of {', '.join(_TIERS)}")
+    elif grading == "document":
+        for k in ("tier", "strength", "certainty"):
+            if row.get(k, ""):
+                _fail(file, f"{key_path}.{k}", "an AI-generated summary has no tier, strength or certainty; "
+                      "quote its own wording in 'note'")
 
 
 def _check_product(row, root, file, key_path):
@@ -381,7 +394,7 @@ def load_guidelines(path=None, root=None):
     --------
     >>> g = load_guidelines()
     >>> [m.name for m in g.mechanisms]
-    ['KPC', 'OXA-48-like', 'MBL', 'not yet typed']
+    ['KPC', 'OXA-48-like', 'MBL', 'carbapenemase-negative', 'not yet typed']
     """
     root = Path(root or models_dir())
     file = Path(path) if path is not None else root / "guidelines.toml"
@@ -468,11 +481,12 @@ def _applies(rec, site, severity):
 
 def _row(rec, info):
     """One output row of the recommendations table."""
-    return {"guideline": info.name, "guideline_key": info.key, "date": info.date,
-            "rank": rec.rank, "product": rec.product, "in_pkdose": rec.in_pkdose,
+    return {"guideline": info.name, "guideline_key": info.key, "kind": KINDS[info.grading],
+            "date": info.date, "rank": rec.rank, "product": rec.product, "in_pkdose": rec.in_pkdose,
             "tier": rec.tier, "strength": rec.strength, "certainty": rec.certainty,
-            "condition": rec.condition, "citation": f"{rec.source}: {rec.locator}",
-            "note": rec.note}
+            "severity": rec.severity, "sites": ", ".join(rec.sites),
+            "excluded_sites": ", ".join(rec.excluded_sites), "condition": rec.condition,
+            "citation": f"{rec.source}: {rec.locator}", "note": rec.note}
 
 
 def _check_filter(name, value, choices):
@@ -501,10 +515,13 @@ def recommendations(mechanism, site=None, severity=None, guidelines=None):
     -------
     table : pandas.DataFrame
         One row per option with columns ``guideline``, ``guideline_key``,
-        ``date``, ``rank``, ``product``, ``in_pkdose``, ``tier`` (IDSA),
-        ``strength`` and ``certainty`` (GRADE, or the seed's own words),
-        ``condition``, ``citation`` (``"source: locator"``) and ``note``;
-        guidelines in file order, options by rank.
+        ``kind`` (``"guideline"`` or ``"ai-summary"``: the seed documents,
+        which carry no grade), ``date``, ``rank``, ``product``, ``in_pkdose``,
+        ``tier`` (IDSA), ``strength`` and ``certainty`` (GRADE), the
+        conditions ``severity``, ``sites`` (only at these) and
+        ``excluded_sites`` (not at these) and ``condition`` (free text),
+        ``citation`` (``"source: locator"``) and ``note``; guidelines in file
+        order, options by rank.
 
     Raises
     ------
@@ -517,6 +534,8 @@ def recommendations(mechanism, site=None, severity=None, guidelines=None):
     The table keeps the guidelines apart.  Ranks compare options within one
     guideline only; ESCMID grades (strength, certainty) and IDSA tiers
     (preferred, alternative) are different scales and are not converted.
+    The AI-generated seed summaries have no grade at all: their own wording
+    is quoted in ``note``.
 
     References
     ----------
@@ -589,3 +608,197 @@ def warnings_for(mechanism, product=None, guidelines=None):
     return [w for w in g.warnings
             if (not w.mechanisms or mech in w.mechanisms)
             and (product is None or not w.products or product in w.products)]
+
+
+# ---------------------------------------------------------------------------
+# Mixtures of mechanisms, and why a product is offered
+# ---------------------------------------------------------------------------
+
+_SPLIT_RE = re.compile(r"\s*(?:\+|,|/|&|\band\b)\s*")
+
+
+def parse_mechanisms(text, guidelines=None):
+    r"""Read one mechanism or a mixture (``"NDM + OXA-48"``) into canonical names.
+
+    Parameters
+    ----------
+    text : str
+        Mechanisms separated by ``+``, ``,``, ``/``, ``&`` or "and" [-].
+    guidelines : GuidelineSet, optional
+        Defaults to the shipped file [-].
+
+    Returns
+    -------
+    tuple of str
+        Distinct canonical names, in the order given.
+
+    Raises
+    ------
+    InputError
+        An unknown name, or "carbapenemase-negative" or "not yet typed"
+        mixed with a carbapenemase.
+
+    References
+    ----------
+    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
+       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
+       2026. doi:10.1093/cid/ciag481. Section 3.
+
+    Examples
+    --------
+    >>> parse_mechanisms("NDM-1 + OXA-48")
+    ('MBL', 'OXA-48-like')
+    """
+    if not isinstance(text, str):
+        return (canonical_mechanism(text, guidelines),)
+    parts = [p for p in _SPLIT_RE.split(text.strip()) if p]
+    names = tuple(dict.fromkeys(canonical_mechanism(p, guidelines) for p in parts or [text]))
+    exclusive = {"carbapenemase-negative", "not yet typed"} & set(names)
+    if exclusive and len(names) > 1:
+        raise InputError(f"mechanism={text!r}: {sorted(exclusive)[0]!r} cannot be combined with a "
+                         "carbapenemase; give the carbapenemase(s) found, e.g. 'NDM+OXA-48'", field="mechanism")
+    return names
+
+
+def _product_order(options):
+    """pkdose products in advice order: guideline rows newest first, then AI-summary-only ones."""
+    modelled = options[options["in_pkdose"].astype(bool)]  # an empty answer has an object column
+    ordered = modelled.sort_values(["date", "rank"], ascending=[False, True], kind="stable")
+    first = list(dict.fromkeys(ordered[ordered["kind"] == "guideline"]["product"]))
+    rest = [p for p in dict.fromkeys(ordered["product"]) if p not in first]
+    return tuple(first + rest)
+
+
+def mechanism_options(mechanism, site=None, severity=None, guidelines=None):
+    r"""Guideline options for one mechanism or a mixture, the products to dose, and how a mixture was read.
+
+    Parameters
+    ----------
+    mechanism : str
+        A mechanism or a mixture, as in :func:`parse_mechanisms` [-].
+    site, severity : str, optional
+        Filters, as in :func:`recommendations` [-].
+    guidelines : GuidelineSet, optional
+        Defaults to the shipped file [-].
+
+    Returns
+    -------
+    tuple
+        (name, options DataFrame, products, note): ``name`` is the canonical
+        mechanism or the mixture joined by " + "; ``products`` the pkdose
+        products in advice order; ``note`` how a mixture was read [-].
+
+    Notes
+    -----
+    A mixture containing a metallo-beta-lactamase gets the MBL options: only
+    MBL-active regimens treat it, and in aztreonam-avibactam and
+    ceftazidime-avibactam + aztreonam avibactam also inhibits the co-produced
+    serine carbapenemase (KPC, OXA-48-like) [1]_. A mixture of serine
+    carbapenemases (KPC + OXA-48-like), which no guideline addresses, gets the
+    options of each mechanism and is dosed with the products a guideline
+    ranks for every one of them.
+
+    References
+    ----------
+    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
+       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
+       2026. doi:10.1093/cid/ciag481. Question 3.5 (mechanistic basis).
+
+    Examples
+    --------
+    >>> name, options, products, note = mechanism_options("NDM + OXA-48")
+    >>> name, products[:2]
+    ('MBL + OXA-48-like', ('aztreonam-avibactam', 'cefiderocol'))
+    """
+    names = parse_mechanisms(mechanism, guidelines)
+    name = " + ".join(names)
+    if "MBL" in names:
+        options = recommendations("MBL", site, severity, guidelines)
+        note = ("" if len(names) == 1 else f"{name}: a metallo-beta-lactamase is present, so the MBL options "
+                "apply; avibactam (in aztreonam-avibactam and ceftazidime-avibactam + aztreonam) also inhibits "
+                "the co-produced serine carbapenemase (IDSA 2026 Question 3.5).")
+        return name, options, _product_order(options), note
+    frames = [recommendations(m, site, severity, guidelines) for m in names]
+    options = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    products = _product_order(options)
+    note = ""
+    if len(names) > 1:
+        ranked = [set(f.loc[f["in_pkdose"].astype(bool) & (f["kind"] == "guideline"), "product"]) for f in frames]
+        products = tuple(p for p in products if all(p in r for r in ranked))
+        note = (f"{name}: no guideline addresses this mixture; the options of each mechanism are listed and "
+                f"the products dosed are those a guideline ranks for every one of them "
+                f"({', '.join(products) or 'none'}).")
+    return name, options, products, note
+
+
+def condition_text(row):
+    r"""The conditions of one option as a short phrase: severity, sites, free text.
+
+    Parameters
+    ----------
+    row : Mapping
+        A row of :func:`recommendations` [-].
+
+    Returns
+    -------
+    str
+
+    References
+    ----------
+    .. [1] ``models/guidelines.toml`` (conditions: severity, sites, excluded_sites).
+
+    Examples
+    --------
+    >>> condition_text({"severity": "", "sites": "urinary", "excluded_sites": "", "condition": "CRE cUTI."})
+    'only for: urinary infection; CRE cUTI.'
+    """
+    parts = []
+    if row.get("severity"):
+        parts.append(f"{row['severity']} infection")
+    if row.get("sites"):
+        parts.append(f"only for: {row['sites']} infection")
+    if row.get("excluded_sites"):
+        parts.append(f"not for: {row['excluded_sites']} infection")
+    if row.get("condition"):
+        parts.append(row["condition"])
+    return "; ".join(parts)
+
+
+def guideline_reasons(options, products):
+    r"""Why each product is offered: the guideline rows that rank it, with their conditions.
+
+    Parameters
+    ----------
+    options : pandas.DataFrame
+        From :func:`recommendations` or :func:`mechanism_options` [-].
+    products : sequence of str
+        Products to explain [-].
+
+    Returns
+    -------
+    dict
+        Product -> tuple of lines, guidelines newest first, AI summaries last [-].
+
+    References
+    ----------
+    .. [1] ``models/guidelines.toml``.
+
+    Examples
+    --------
+    >>> r = guideline_reasons(recommendations("untyped"), ["cefiderocol"])
+    >>> r["cefiderocol"][0].startswith("IDSA 2026 (2026-07-30): preferred")
+    True
+    """
+    out = {}
+    ordered = options.sort_values(["kind", "date", "rank"], ascending=[False, False, True], kind="stable")
+    for product in products:
+        lines = []
+        for row in ordered[ordered["product"] == product].to_dict("records"):
+            cond = condition_text(row)
+            if row["kind"] == "ai-summary":
+                grade = "AI-generated summary, pending human review, not a guideline"
+            else:
+                grade = ", ".join(str(row[k]) for k in ("tier", "strength", "certainty") if row.get(k))
+            lines.append(f"{row['guideline']} ({row['date']}): {grade}" + (f" — {cond}" if cond else ""))
+        out[product] = tuple(lines)
+    return out

@@ -48,7 +48,7 @@ from types import MappingProxyType
 
 from .errors import InputError, OutOfRangeError
 from .extracorporeal import CRRT_MODALITIES, WEEKDAYS
-from .guidelines import SEVERITIES, SITES, load_guidelines
+from .guidelines import SEVERITIES, SITES, load_guidelines, parse_mechanisms
 from .library import available_products, load_regimen_table, load_sources
 from .library.clinical import clinical, normalise_product_name
 from .patient import (
@@ -70,6 +70,7 @@ from .patient import (
     renal_assessment,
 )
 from .pta import DEFAULT_SEED
+from .recommend import ORGANISMS
 from .renal import SEX_ABBREVIATIONS, SEXES, WEIGHT_RULES
 
 __all__ = [
@@ -89,6 +90,7 @@ __all__ = [
     "days_from_text",
     "check_plot_path",
     "dosing_renal_methods",
+    "products_needing_mic",
     "N_RANGE",
     "SEED_RANGE",
     "MIC_RANGE_MG_PER_L",
@@ -111,6 +113,17 @@ PLOT_FORMATS = ("png", "pdf", "svg")
 #: Accepted spellings of a serum-creatinine unit (strict mode: exactly these).
 SCR_UNITS = ("mg/dL", "µmol/L", "umol/L", "μmol/L")
 JURISDICTIONS = ("US", "EU")
+#: Organisms ``recommend`` covers: its mechanism tables are those of carbapenem-resistant Enterobacterales
+#: (ESCMID 2022 CRE section; IDSA 2026 Section 3), as :func:`pkdose.recommend.recommend` says.
+RECOMMEND_ORGANISMS = ("Enterobacterales",)
+#: How organisms are typed on the command line -> the organism group.
+_ORGANISM_SPELLINGS = {"entero": "Enterobacterales", "enterobacterales": "Enterobacterales",
+                       "enterobacteriaceae": "Enterobacterales", "p aeruginosa": "Pseudomonas aeruginosa",
+                       "pseudomonas": "Pseudomonas aeruginosa", "pa": "Pseudomonas aeruginosa",
+                       "pseudomonas aeruginosa": "Pseudomonas aeruginosa"}
+#: Mechanisms that stand alone: a mixture with a carbapenemase contradicts them
+#: (:func:`pkdose.guidelines.parse_mechanisms`).
+_ALONE = ("carbapenemase-negative", "not yet typed")
 
 
 @dataclass(frozen=True)
@@ -206,6 +219,8 @@ def _fields():
               MIC_RANGE_MG_PER_L, commands=_DOSING),
         Field("jurisdiction", "choice", "label: US (FDA) or EU (EMA)", choices=JURISDICTIONS, default="US",
               commands=_DOSING),
+        Field("organism", "choice", "organism group: which breakpoints apply (recommend covers "
+              "Enterobacterales)", choices=ORGANISMS, default=ORGANISMS[0], commands=_DOSING),
         Field("n", "integer", "virtual patients for the PTA", N_RANGE, default=DEFAULT_N, commands=_DOSING),
         Field("seed", "integer", "random seed of the virtual population", SEED_RANGE, default=DEFAULT_SEED,
               commands=_DOSING),
@@ -245,6 +260,8 @@ class Rule:
         The reason, with ``{field}`` placeholders [-]
     value : str, optional
         The rule applies only when `field` has this value [-]
+    commands : tuple of str, optional
+        The commands the rule applies to; empty: all [-]
     blame : {"self", "missing"}, optional
         Which input the error is shown at: `field` (an input that is unused
         or conflicts), or the first missing one of `others` (an input that
@@ -266,6 +283,7 @@ class Rule:
     others: tuple
     why: str
     value: str | None = None
+    commands: tuple = ()
     blame: str = "self"
 
 
@@ -311,7 +329,11 @@ RULES = (
     Rule("conflict", "renal_method", ("weight_rule",), "CKD-EPI 2021 uses no body weight",
          value="ckd-epi-2021"),
     Rule("one_of", "crcl_ml_per_min", _RENAL[1:], "no renal function given: give a CrCL, or a serum creatinine "
-         "with its unit, age, sex and weight, or haemodialysis, or CRRT"),
+         "with its unit, age, sex and weight, or haemodialysis, or CRRT", commands=("crcl", *_DRUG)),
+    Rule("requires_any", "age_y", _RENAL, "without renal function recommend lists the options without doses, "
+         "for which the patient is not used", commands=("recommend",)),
+    Rule("requires_any", "mic_mg_per_l", _RENAL, "without renal function recommend lists the options without "
+         "doses, which the MIC does not change", commands=("recommend",)),
 )
 
 
@@ -323,8 +345,9 @@ class Inputs:
     ----------
     command : str
         ``"crcl"``, ``"dose"``, ``"recommend"``, ``"simulate"`` or ``"pta"`` [-]
-    renal_state : Native or Haemodialysis or CRRT
-        The renal state [-]
+    renal_state : Native or Haemodialysis or CRRT or None
+        The renal state; None for ``recommend`` without renal function (the
+        options without doses) [-]
     patient : Patient or None
         The patient, when age, sex and weight were given; it carries the
         weight rule and the renal method [-]
@@ -340,6 +363,8 @@ class Inputs:
         One MIC, or ``{product: MIC}`` for ``recommend`` [mg/L]
     jurisdiction : str
         ``"US"`` or ``"EU"`` [-]
+    organism : str
+        ``"Enterobacterales"`` or ``"Pseudomonas aeruginosa"``: which breakpoints apply [-]
     n : int
         Virtual patients [-]
     seed : int
@@ -375,6 +400,7 @@ class Inputs:
     severity: str | None = None
     mic_mg_per_l: object = None
     jurisdiction: str = "US"
+    organism: str = "Enterobacterales"
     n: int = DEFAULT_N
     seed: int = DEFAULT_SEED
     search: bool = True
@@ -396,7 +422,7 @@ class Inputs:
     def _common(self):
         return dict(patient=self.patient, renal_state=self.renal_state, crcl_ml_per_min=self.crcl_ml_per_min,
                     mic_mg_per_l=self.mic_mg_per_l, jurisdiction=self.jurisdiction, n=self.n, rng=self.seed,
-                    search=self.search)
+                    search=self.search, organism=self.organism)
 
     def assessment(self):
         """The :class:`~pkdose.patient.RenalAssessment` of the renal input (what ``crcl`` shows) [-]."""
@@ -620,6 +646,8 @@ def _value(f, raw, strict):
         return resolve_product(raw, strict=strict)
     if f.kind == "choice" and f.name == "mechanism":
         return _mechanism(raw, strict)
+    if f.name == "organism" and not strict and isinstance(raw, str):
+        raw = _ORGANISM_SPELLINGS.get(re.sub(r"[\s.]+", " ", raw.strip().lower()), raw)
     if f.kind == "choice":
         return _choice(f, raw, strict)
     if f.kind == "flag":
@@ -654,7 +682,7 @@ def _mechanism(raw, strict):
         raise InputError(f"{{mechanism}} must be text, got {_shown(raw)}", field="mechanism")
     if strict:
         names, pattern = mechanism_spellings()
-        if raw not in names and not re.fullmatch(pattern.strip("^$"), raw):
+        if not re.fullmatch(pattern, raw):
             raise InputError(f"{{mechanism}} {_shown(raw)} is not known; use one of {', '.join(names[:4])} "
                              "or an alias (NDM, VIM, IMP, OXA-48, KPC, untyped…)", field="mechanism")
     return raw
@@ -714,6 +742,8 @@ def _applies(rule, v):
 def _check_rules(v, command):
     """Apply :data:`RULES` in order; the first that fails is the error, naming both inputs."""
     for rule in RULES:
+        if rule.commands and command not in rule.commands:
+            continue
         if rule.kind == "one_of":
             if not any(x in v for x in (rule.field, *rule.others)):
                 raise InputError(rule.why.replace("give a CrCL", "give a CrCL ({crcl_ml_per_min})"),
@@ -789,21 +819,23 @@ def resolve_product(name, *, strict=False):
 
 
 def resolve_mechanism(name):
-    r"""The canonical resistance mechanism for a name or alias (``NDM-5`` -> ``MBL``).
+    r"""The canonical resistance mechanism(s) for a name, an alias or a mixture (``NDM-5`` -> ``MBL``).
 
     Parameters
     ----------
     name : str
-        Mechanism, any case, allele numbers ignored [-]
+        Mechanism, any case, allele numbers ignored; a mixture joined by
+        ``+`` (``NDM + OXA-48``) [-]
 
     Returns
     -------
     str
+        Canonical names joined by " + ".
 
     Raises
     ------
     InputError
-        Unknown mechanism (``field="mechanism"``).
+        Unknown mechanism, or a contradictory mixture (``field="mechanism"``).
 
     References
     ----------
@@ -814,24 +846,33 @@ def resolve_mechanism(name):
     >>> resolve_mechanism("ndm-5")
     'MBL'
     """
-    from .guidelines import canonical_mechanism
-
     try:
-        return canonical_mechanism(name)
+        return " + ".join(parse_mechanisms(name))
     except InputError as exc:
-        accepted = str(exc).split("is not known; ", 1)[-1]
-        raise InputError(f"{{mechanism}} {_shown(name)} is not known; {accepted}", field="mechanism") from None
+        text = str(exc)
+        if "is not known; " in text:
+            text = f"{{mechanism}} {_shown(name)} is not known; " + text.split("is not known; ", 1)[1]
+        else:
+            text = f"{{mechanism}} {_shown(name)}: " + text.split(": ", 1)[-1]
+        raise InputError(text, field="mechanism") from None
+
+
+def _escaped(text):
+    """`text` as a regular expression that both Python and ECMA-262 read literally."""
+    return re.sub(r"([\\.^$*+?()\[\]{}|])", r"\\\1", text)
 
 
 def mechanism_spellings():
-    r"""The exact spellings of a resistance mechanism the web API accepts: names, aliases, allele forms.
+    r"""The exact spellings of a resistance mechanism the web API accepts: one mechanism or a mixture.
 
     Returns
     -------
     tuple
         ``(names, pattern)``: the canonical names and aliases (also in
-        capitals), and an ECMA-262 pattern for allele numbers
-        (``NDM-5``, ``kpc3``) [-]
+        capitals), and an ECMA-262 pattern that also takes allele numbers
+        (``NDM-5``, ``kpc3``) and mixtures of carbapenemases joined by ``+``
+        (``NDM-1 + OXA-48``); "carbapenemase-negative" and "not yet typed"
+        stand alone [-]
 
     References
     ----------
@@ -840,15 +881,59 @@ def mechanism_spellings():
     Examples
     --------
     >>> names, pattern = mechanism_spellings()
-    >>> "NDM" in names and "MBL" in names
+    >>> "NDM" in names and "MBL" in names and re.fullmatch(pattern, "NDM-1 + OXA-48") is not None
     True
     """
     g = load_guidelines()
-    names = [m.name for m in g.mechanisms] + [a for m in g.mechanisms for a in m.aliases]
-    short = [a for m in g.mechanisms for a in m.aliases if re.fullmatch(r"[a-z]+", a)]
-    names += [a.upper() for m in g.mechanisms for a in m.aliases]  # "OXA-48" as labs write it
-    stems = "|".join(sorted({*short, *(a.upper() for a in short)}))
-    return tuple(dict.fromkeys(names)), f"^(?:{stems})-?[0-9]{{1,4}}$"
+    names, carb, alone = [], [], []
+    for m in g.mechanisms:
+        spellings = list(dict.fromkeys([m.name, *m.aliases, *(a.upper() for a in m.aliases)]))
+        names += spellings
+        alts = [_escaped(x) for x in spellings]
+        alts += [f"{_escaped(x)}-?[0-9]{{1,4}}" for x in spellings if re.fullmatch(r"[a-zA-Z]+", x)]
+        (alone if m.name in _ALONE else carb).extend(alts)
+    one = f"(?:{'|'.join(carb)})"
+    return tuple(dict.fromkeys(names)), f"^(?:{'|'.join(alone)}|{one}(?: ?\\+ ?{one})*)$"
+
+
+def products_needing_mic(organism):
+    r"""The products with no breakpoint for an organism: a dose for them needs the isolate's measured MIC.
+
+    Parameters
+    ----------
+    organism : str
+        ``"Enterobacterales"`` or ``"Pseudomonas aeruginosa"`` [-]
+
+    Returns
+    -------
+    tuple of str
+        Product CLI names [-]
+
+    Notes
+    -----
+    Read from :func:`pkdose.recommend.default_mic`, which uses the breakpoint
+    as the MIC when none is given and refuses when there is none (EUCAST and
+    CLSI).
+
+    References
+    ----------
+    .. [1] ``models/targets.toml``, ``[[breakpoint]]`` rows.
+
+    Examples
+    --------
+    >>> products_needing_mic("Enterobacterales")
+    ()
+    """
+    from .library import load_product
+    from .recommend import default_mic
+
+    out = []
+    for product in _PRODUCTS:
+        try:
+            default_mic(load_product(product), "US", organism)
+        except InputError:
+            out.append(product)
+    return tuple(out)
 
 
 def dosing_renal_methods(product, jurisdiction="US"):
@@ -944,7 +1029,7 @@ def _renal_state(v):
 
 def _patient(v, state):
     """The Patient (with weight rule and renal method), or None when no demographics were given."""
-    if "age_y" not in v:
+    if "age_y" not in v or state is None:
         return None
     kw = dict(age_y=v["age_y"], sex=v["sex"], weight_kg=v["weight_kg"], height_cm=v.get("height_cm"),
               weight_rule=v.get("weight_rule", "auto"), renal_method=v.get("renal_method"))
@@ -1074,11 +1159,22 @@ def parse_inputs(values, command="dose", *, strict=False):
     if command == "recommend" and "mechanism" not in v:
         raise InputError("{mechanism} is required: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped", field="mechanism")
     product = v.get("drug")
-    mechanism = resolve_mechanism(v["mechanism"]) if "mechanism" in v else None
+    mechanism = v.get("mechanism")
+    if mechanism is not None:
+        resolve_mechanism(mechanism)  # known, and not a contradictory mixture; recommend reads it itself
+    organism = v.get("organism", FIELDS["organism"].default)
+    if command == "recommend" and organism not in RECOMMEND_ORGANISMS:
+        raise InputError(f"{{organism}} {organism!r}: the mechanism tables cover carbapenem-resistant "
+                         "Enterobacterales (ESCMID 2022 CRE section; IDSA 2026 Section 3); for Pseudomonas "
+                         "aeruginosa with difficult-to-treat resistance see IDSA 2026 Section 4 and dose a chosen "
+                         "product with dose", field="organism")
     site, severity = v.get("site"), v.get("severity")
-    state = _renal_state(v)
+    state = _renal_state(v) if any(x in v for x in _RENAL) or command != "recommend" else None
     patient = _patient(v, state)
     jurisdiction = v.get("jurisdiction", "US")
+    if product in products_needing_mic(organism) and "mic_mg_per_l" not in v:
+        raise InputError(f"{{mic_mg_per_l}} is needed: there is no breakpoint for {product} in {organism} (EUCAST "
+                         "and CLSI) to stand in for it; give the isolate's measured MIC", field="mic_mg_per_l")
     if "renal_method" in v and command != "crcl":
         products = [product] if product else _PRODUCTS
         _check_label_method(v["renal_method"], products, jurisdiction)
@@ -1088,7 +1184,7 @@ def parse_inputs(values, command="dose", *, strict=False):
         command=command, renal_state=state, patient=patient,
         crcl_ml_per_min=v.get("crcl_ml_per_min") if patient is None else None,
         product=product, mechanism=mechanism, site=site, severity=severity,
-        mic_mg_per_l=_mic_by_product(v.get("mic_mg_per_l"), command), jurisdiction=jurisdiction,
+        mic_mg_per_l=_mic_by_product(v.get("mic_mg_per_l"), command), jurisdiction=jurisdiction, organism=organism,
         n=v.get("n", DEFAULT_N), seed=v.get("seed", DEFAULT_SEED), search=v.get("search", True),
         model_informed=v.get("model_informed", False),
         plot=check_plot_path(v["plot"]) if "plot" in v else None,

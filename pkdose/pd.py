@@ -20,9 +20,10 @@ References
 import numpy as np
 
 from .errors import InputError
-from .pk import concentration, time_above
+from .pk import concentration, dose_intervals, time_above
+from .pk.measures import time_above_sorted
 
-__all__ = ["ft_above_percent", "free_concentration"]
+__all__ = ["ft_above_percent", "free_concentration", "ft_by_dose_interval"]
 
 
 def free_concentration(profile, t_h, fu_fraction):
@@ -105,4 +106,76 @@ def ft_above_percent(profile, threshold_free_mg_per_l, fu_fraction, t0_h, t1_h):
     thr = np.asarray(threshold_free_mg_per_l, dtype=float)
     if np.any(~np.isfinite(thr)) or np.any(thr < 0):
         raise InputError(f"threshold must be finite and >= 0 mg/L, got {threshold_free_mg_per_l!r}")
-    return 100.0 * time_above(profile, thr / fu_fraction, t0_h, t1_h) / (t1_h - t0_h)
+    total = thr.ravel() / fu_fraction
+    scale = 100.0 / (t1_h - t0_h)
+    if np.all(total[1:] >= total[:-1]):  # sorted (an MIC series): no reordering, scaled in the kernel
+        return time_above_sorted(profile, total, t0_h, t1_h, scale).reshape(thr.shape + (profile.n_patients,))
+    return scale * time_above(profile, total.reshape(thr.shape), t0_h, t1_h)
+
+
+def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t0_h=None, t1_h=None, *,
+                        periodic=None):
+    r"""%fT above a threshold over each dosing interval of a profile.
+
+    Parameters
+    ----------
+    profile : Profile
+        Result of :func:`pkdose.pk.simulate` [-].
+    threshold_free_mg_per_l : float
+        MIC or threshold concentration on the free drug [mg/L].
+    fu_fraction : float
+        Unbound fraction in plasma [-].
+    dosing : Dosing
+        The doses of the simulation; consecutive dose starts bound the
+        intervals [-].
+    t0_h, t1_h : float, optional
+        Window; only intervals wholly inside it are returned; default the
+        whole profile [h].
+    periodic : bool, optional
+        Whether the profile is one period of a periodic steady state, so that
+        the last dose's interval wraps round to the first dose of the next
+        period; by default :attr:`pkdose.pk.Profile.periodic` of every patient
+        decides [-].
+
+    Returns
+    -------
+    intervals : list of tuple
+        ``(start_h, end_h, pieces)`` per dosing interval, from
+        :func:`pkdose.pk.dose_intervals` [h].
+    ft_percent : ndarray, shape (n_intervals, n_patients)
+        %fT>threshold over each whole interval (over all its pieces) [%].
+
+    Notes
+    -----
+    An interval made of several pieces (the wrapped last interval of a
+    periodic week) gets the time above summed over its pieces divided by their
+    total length: a 72-h weekend gap counts as 72 h. %fT is defined over a
+    dosing interval [1]_.
+
+    References
+    ----------
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
+       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
+       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+
+    Examples
+    --------
+    Doses at 12, 60 and 108 h of a steady-state week: the Friday dose's
+    interval runs to Monday 12:00 of the next week (72 h).
+
+    >>> from pkdose.pk import simulate, Dosing
+    >>> d = Dosing([12.0, 60.0, 108.0], 187.5, 2.0)
+    >>> p = simulate(0.69, 21.7, d, t_end_h=168, steady_state=True)
+    >>> intervals, ft = ft_by_dose_interval(p, 1.0, 0.92, d)
+    >>> [round(b - a + sum(e - s for s, e in w[1:])) for a, b, w in intervals]
+    [48, 48, 72]
+    """
+    if periodic is None:
+        periodic = bool(np.all(profile.periodic))
+    intervals = dose_intervals(profile, dosing, t0_h, t1_h, periodic=periodic)
+    ft = np.empty((len(intervals), profile.n_patients))
+    for i, (_, _, pieces) in enumerate(intervals):
+        length = sum(b - a for a, b in pieces)
+        ft[i] = sum(ft_above_percent(profile, threshold_free_mg_per_l, fu_fraction, a, b) * (b - a)
+                    for a, b in pieces) / length
+    return intervals, ft

@@ -11,12 +11,15 @@ on the same axes, or ``sharey`` with a panel drawn before) the y limits are set 
 fit both, never narrowed, and a log-scaled y axis stays log-scaled, with positive
 limits.
 
-Curves come from the exact closed-form solution stored in a
-:class:`pkdose.pk.Profile`, evaluated between consecutive breakpoints, so a
-bolus is a true vertical jump and every infusion start or stop is a true kink.
-Only the line drawing uses a time grid; the time above the MIC that
-:func:`plot_concentration` shades comes from the closed-form crossing times, so
-the shaded widths add up to :func:`pkdose.pk.time_above` exactly.
+Plotting draws what the engine computes and holds no pharmacokinetics of its
+own. Curves are :func:`pkdose.pk.concentration` evaluated between consecutive
+breakpoints of the :class:`pkdose.pk.Profile` (both one-sided limits at each),
+so a bolus is a true vertical jump and every infusion start or stop is a true
+kink; only the line drawing uses a time grid. The spans above the MIC that
+:func:`plot_concentration` shades are :func:`pkdose.pk.above_intervals` (exact
+crossing times), the per-interval %fT labels :func:`pkdose.pd.ft_by_dose_interval`,
+and the steady-state periodicity :attr:`pkdose.pk.Profile.periodic`. Profiles of
+one-, two- and three-compartment models are drawn alike.
 
 Internal units: h, L, L/h, mg, mg/L; creatinine clearance in mL/min.
 
@@ -38,8 +41,8 @@ from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FixedLocator, MaxNLocator, MultipleLocator, NullLocator, PercentFormatter
 
 from .errors import InputError
-from .pd import ft_above_percent
-from .pk import BOLUS_MAX_H
+from .pd import ft_above_percent, ft_by_dose_interval
+from .pk import BOLUS_MAX_H, above_intervals, concentration
 
 __all__ = [
     "plot_concentration",
@@ -88,105 +91,21 @@ def _window(profile, t_window_h):
     return t0, t1
 
 
-def _pieces(profile, t0, t1):
-    """Intervals overlapping [t0, t1]: index, clipped start and end [h]."""
+def _curve(profile, t0, t1):
+    """Exact concentrations (n_patients, n_times) on a drawing grid from :func:`pkdose.pk.concentration`.
+
+    Every breakpoint is drawn with both one-sided limits, so that a bolus is a
+    vertical jump and an infusion start or stop a true kink.
+    """
     t_b = profile.t_h
-    lo, hi = np.maximum(t_b[:-1], t0), np.minimum(t_b[1:], t1)
-    idx = np.nonzero(hi > lo)[0]
-    return idx, lo[idx], hi[idx]
-
-
-def _closed_form(profile, i, dt_h, patients=slice(None)):
-    """Exact total concentration on interval ``i`` at ``dt_h`` after its start [mg/L]."""
-    c0 = profile.c_start[patients, i][..., None]
-    c_inf = profile.c_inf[patients, i][..., None]
-    k = profile.k_per_h[patients, i][..., None]
-    return c0 * np.exp(-k * dt_h) - c_inf * np.expm1(-k * dt_h)
-
-
-def _curve(profile, t0, t1, patients=slice(None)):
-    """Closed form on a drawing grid; both one-sided limits are kept at each breakpoint."""
-    ts, cs = [], []
-    for i, lo, hi in zip(*_pieces(profile, t0, t1)):
-        t = np.linspace(lo, hi, _POINTS_PER_INTERVAL)
-        ts.append(t)
-        cs.append(_closed_form(profile, i, t - profile.t_h[i], patients))
-    return np.concatenate(ts), np.concatenate(cs, axis=-1)
-
-
-def _spans_above(profile, threshold_total_mg_per_l, t0, t1, patient):
-    """Exact (start, end) times [h] at which one patient's total level exceeds a threshold.
-
-    Same crossing rule as :func:`pkdose.pk.time_above`: on each interval the
-    solution is monotone, so it crosses at most once, at
-    ``t0 + ln((C0 - Cinf) / (M - Cinf)) / k``.
-    """
-    idx, lo, hi = _pieces(profile, t0, t1)
-    m = float(threshold_total_mg_per_l)
-    spans = []
-    for i, a, b in zip(idx, lo, hi):
-        u0, u1 = _closed_form(profile, i, np.array([a, b]) - profile.t_h[i], patient)
-        c_inf, k = profile.c_inf[patient, i], profile.k_per_h[patient, i]
-        if u0 > m and u1 > m:
-            spans.append([a, b])
-        elif (u0 > m) != (u1 > m):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t_x = a + np.clip(np.nan_to_num(np.log((u0 - c_inf) / (m - c_inf)) / k), 0.0, b - a)
-            spans.append([a, t_x] if u0 > m else [t_x, b])
-    merged = []
-    for a, b in spans:
-        if merged and a <= merged[-1][1] + 1e-12:
-            merged[-1][1] = max(merged[-1][1], b)
-        elif b > a:
-            merged.append([a, b])
-    return np.array(merged, dtype=float).reshape(-1, 2)
-
-
-def _is_periodic(profile, dosing, patient):
-    """True if the profile is one period of a periodic steady state (``simulate(..., steady_state=True)``).
-
-    Such a profile ends at the level it starts from before any bolus given at
-    its start; a profile started from an empty body does not (unless all the
-    drug is gone by its end, when repeating it is exact too).
-    """
-    t_s = profile.t_h[0]
-    bolus_mg = 0.0
-    if dosing is not None:
-        at_start = (dosing.duration_h <= BOLUS_MAX_H) & (np.abs(dosing.start_h - t_s) <= 1e-9)
-        bolus_mg = float(dosing.amount_mg[at_start].sum())
-    k, cl = profile.k_per_h[patient, 0], profile.cl_l_per_h[patient, 0]
-    before = profile.c_start[patient, 0] - bolus_mg * k / cl  # jump = bolus / V, with V = CL / k
-    scale = max(float(np.max(profile.c_start[patient])), float(np.max(profile.c_end[patient])), 1e-300)
-    return abs(float(profile.c_end[patient, -1]) - before) <= 1e-8 * scale
-
-
-def _dose_intervals(profile, dosing, t0, t1, periodic):
-    """Dosing intervals wholly inside [t0, t1], from one dose start to the next.
-
-    Returns a list of ``(start, end, pieces)``: ``[start, end]`` is the drawn
-    stretch [h] and ``pieces`` the windows [h] over which the interval's %fT is
-    evaluated. In a periodic profile the last dose's interval wraps round to the
-    first dose + period: its pieces are [last dose, end] and [start, first dose].
-    Otherwise the last dose's interval is unknown and left out, except for a
-    single dose, whose interval is the rest of the window.
-    """
-    starts = np.unique(dosing.start_h)
-    out = [(a, b, ((a, b),)) for a, b in zip(starts[:-1], starts[1:])]
-    t_s, t_e = float(profile.t_h[0]), float(profile.t_h[-1])
-    if starts.size and periodic and t_s <= starts[0] and starts[-1] < t_e:
-        head = ((t_s, starts[0]),) if starts[0] > t_s else ()
-        out.append((starts[-1], t_e, ((starts[-1], t_e),) + head))
-    elif starts.size == 1:
-        out.append((starts[0], t1, ((starts[0], t1),)))
-    return [(float(a), float(b), w) for a, b, w in out if a >= t0 - 1e-9 and b <= t1 + 1e-9 and b > a]
-
-
-def _interval_ft_percent(profile, threshold_free_mg_per_l, fu, pieces, patient):
-    """%fT above a free threshold over the union of disjoint windows ``pieces`` [%]."""
-    length = sum(b - a for a, b in pieces)
-    above = sum(float(ft_above_percent(profile, threshold_free_mg_per_l, fu, a, b)[patient]) * (b - a)
-                for a, b in pieces if b > a)
-    return above / length
+    edges = t_b[(t_b > t0) & (t_b < t1)]
+    bounds = np.concatenate([[t0], edges, [t1]])
+    t = np.concatenate([np.linspace(a, b, _POINTS_PER_INTERVAL) for a, b in zip(bounds[:-1], bounds[1:])])
+    # the last point of each stretch is its left limit: just before the next breakpoint
+    ends = np.arange(1, bounds.size - 1) * _POINTS_PER_INTERVAL - 1
+    t_eval = t.copy()
+    t_eval[ends] = np.nextafter(t[ends], -np.inf)
+    return t, concentration(profile, t_eval)
 
 
 def _log_y(ax):
@@ -313,19 +232,21 @@ def _draw_sessions(ax, hd_sessions, t0, t1):
             label = None
 
 
-def _annotate_ft(ax, profile, fu, threshold, intervals, patient, t0, t1, index):
-    """Write each dosing interval's %fT above the threshold at its top: "long", "short" or "none" if too narrow."""
+def _annotate_ft(ax, intervals, ft, t0, t1, index):
+    """Write each dosing interval's %fT (``ft``, from :mod:`pkdose.pd`) at its top.
+
+    Returns the style used: "long", "short" or "none" if the intervals are too narrow.
+    """
     if not intervals:
         return "none"
     width_in = min(b - a for a, b, _ in intervals) / (t1 - t0) * _axes_width_in(ax)
     long_in, short_in = _text_width_in(f"100% {index}", "small"), _text_width_in("100%", "x-small")
     style = "long" if width_in >= 1.1 * long_in else "short" if width_in >= 1.15 * short_in else "none"
-    for a, b, pieces in intervals:
+    for (a, b, pieces), pct in zip(intervals, ft):
         if a > t0:
             ax.axvline(a, color=_GREY, lw=0.6, ls=":", zorder=0.5)
         if style == "none":
             continue
-        pct = _interval_ft_percent(profile, threshold, fu, pieces, patient)
         ax.text(0.5 * (a + b), 0.975, f"{pct:.0f}%" + (f" {index}" if style == "long" else ""),
                 transform=ax.get_xaxis_transform(), ha="center", va="top",
                 fontsize="small" if style == "long" else "x-small", gid="ft_label")
@@ -379,9 +300,10 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
         Whether ``profile`` is one period of a periodic steady state
         (``simulate(..., steady_state=True)``), so that the last dose's interval
         wraps round to the first dose of the next period. ``None`` (default)
-        decides from the profile itself: it is periodic when it ends at the
-        level it starts from (before any bolus at its start). ``False``
-        annotates only intervals that end at a dose in ``dosing`` [-].
+        decides from the profile itself (:attr:`pkdose.pk.Profile.periodic`):
+        it is periodic when it ends in the state it starts from (before any
+        bolus at its start), every compartment included. ``False`` annotates
+        only intervals that end at a dose in ``dosing`` [-].
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new 7 × 4 in figure if omitted. A log-scaled y axis
         is kept (limits stay positive, the dose strip is the bottom 7 %) [-].
@@ -400,14 +322,17 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
     Notes
     -----
     The free level exceeds :math:`M` exactly when the total level exceeds
-    :math:`M/f_u`. On each interval between breakpoints the solution is
-    :math:`C(t) = C_\infty + (C_0 - C_\infty) e^{-k (t - t_0)}`, monotone, so the
-    crossing time is :math:`t^* = t_0 + \ln\big((C_0 - C_\infty)/(M/f_u - C_\infty)\big)/k`
-    and the shaded spans are exact, as in :func:`pkdose.pk.time_above` [2]_.
+    :math:`M/f_u`. The curve is :func:`pkdose.pk.concentration` on a drawing
+    grid; the shaded spans are :func:`pkdose.pk.above_intervals`, from the
+    exact crossing times (closed form for one compartment, solved to 1e-11 h
+    for two or three), so their widths add up to :func:`pkdose.pk.time_above`
+    [2]_. Any structure the engine solves (one, two or three compartments) is
+    drawn the same way.
 
-    The %fT>MIC labels come from :func:`pkdose.pd.ft_above_percent`, each over
-    its own dosing interval, from one dose start to the next; without
-    ``dosing`` the whole window counts as one interval. The last dose's
+    The %fT>MIC labels come from :func:`pkdose.pd.ft_by_dose_interval`, each
+    over its own dosing interval (:func:`pkdose.pk.dose_intervals`), from one
+    dose start to the next; without ``dosing`` the whole window counts as one
+    interval. The last dose's
     interval needs the next dose: in a periodic profile of period :math:`T`
     (e.g. a dialysis week, 168 h, with doses from
     :func:`pkdose.schedule.hd_dose_times`) it runs from the last dose
@@ -462,13 +387,15 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
     fu = 1.0 if fu_fraction is None else float(fu_fraction)
     if not 0 < fu <= 1:
         raise InputError(f"fu_fraction must be in (0, 1], got {fu_fraction!r}")
+    one = profile.select(patient)
     if periodic is None:
-        periodic = _is_periodic(profile, dosing, patient)
-    elif periodic and not _is_periodic(profile, dosing, patient):
-        raise InputError("periodic=True, but the profile does not end at the level it starts from: "
-                         "simulate one period with steady_state=True, or pass periodic=False")
+        periodic = bool(one.periodic[0])
+    elif periodic and not one.periodic[0]:
+        raise InputError("periodic=True, but the profile does not end in the state it starts from: "
+                         "simulate one period with steady_state=True, or pass periodic=False", field="periodic")
     prefix = f"{label}: " if label else ""
-    t, c = _curve(profile, t0, t1, patient)
+    t, c = _curve(one, t0, t1)
+    c = c[0]
     ax.plot(t, c, color=_BLUE, lw=1.8, label=f"{prefix}total", gid="total")
     if fu_fraction is not None:
         ax.plot(t, fu * c, color=_VERMILION, lw=1.8, label=f"{prefix}free ($f_u$ = {fu:g})", gid="free")
@@ -492,12 +419,12 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
         ax.axhline(mic, color="black", lw=1.1, ls="--", label=f"{name} {mic:g} mg/L", gid="mic")
         which, index = ("free", f"fT>{short}") if fu_fraction is not None else ("total", f"T>{short}")
         if dosing is not None:
-            intervals = _dose_intervals(profile, dosing, t0, t1, periodic)
+            intervals, ft = ft_by_dose_interval(one, mic, fu, dosing, t0, t1, periodic=periodic)
         else:
-            intervals = [(t0, t1, ((t0, t1),))]
-        style = _annotate_ft(ax, profile, fu, mic, intervals, patient, t0, t1, index)
+            intervals, ft = [(t0, t1, ((t0, t1),))], ft_above_percent(one, mic, fu, t0, t1)[None]
+        style = _annotate_ft(ax, intervals, ft[:, 0], t0, t1, index)
         shade = f"{which} > {name}" + (f" (top: %{index})" if style == "short" else "")
-        for a, b in _spans_above(profile, mic / fu, t0, t1, patient):
+        for a, b in above_intervals(one, mic / fu, t0, t1)[0]:
             ax.axvspan(a, b, ymin=strip, color=_ORANGE, alpha=0.18, lw=0, label=shade,
                        gid="time_above_mic", zorder=0)
             shade = None

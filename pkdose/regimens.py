@@ -23,7 +23,7 @@ References
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from .errors import InputError, ModelFileError, OutOfRangeError
@@ -32,10 +32,12 @@ __all__ = [
     "JURISDICTIONS",
     "RENAL_STATES",
     "Regimen",
+    "band_contains",
     "regimen_from_row",
     "parse_regimen",
     "format_regimen",
     "select_regimens",
+    "select_published",
     "exceeds_label_maximum",
 ]
 
@@ -82,13 +84,27 @@ class Regimen:
         ``(source_key, locator)`` pairs [-].
     note : str, optional
         Caveat carried over from the regimen table [-].
+    loading_infusion_h : float or None, optional
+        Infusion time of the loading dose; None: as the maintenance doses.
+        Required with a loading dose before a continuous infusion, which
+        starts when the loading dose ends [h].
+    evidence : str, optional
+        What the regimen rests on, e.g. ``"label"`` or ``"published practice:
+        PK study (n = 4, CVVHDF)"`` [-].
+    caution : str, optional
+        A label caution that must be shown as a warning (e.g. not to be used
+        without renal replacement therapy) [-].
+    bag_change_h : float or None, optional
+        The infusion outlasts the in-use stability of its preparation: a new
+        bag or syringe is needed at least this often [h].
 
     Raises
     ------
     InputError
         A non-positive dose or interval, a negative infusion time or one
         longer than the interval, a non-positive loading dose, or a negative
-        supplement.
+        supplement; a continuous infusion with a loading dose but no loading
+        infusion time.
 
     Notes
     -----
@@ -118,6 +134,10 @@ class Regimen:
     max_daily_dose_mg: float | None = None
     citations: tuple = ()
     note: str = ""
+    loading_infusion_h: float | None = None
+    evidence: str = ""
+    caution: str = ""
+    bag_change_h: float | None = None
 
     def __post_init__(self):
         _positive("dose_mg", self.dose_mg, "mg")
@@ -129,6 +149,12 @@ class Regimen:
         if self.loading_dose_mg is not None:
             _positive("loading_dose_mg", self.loading_dose_mg, "mg (use None for no loading dose)")
         _nonnegative("post_hd_supplement_mg", self.post_hd_supplement_mg, "mg")
+        for name in ("loading_infusion_h", "bag_change_h"):
+            if getattr(self, name) is not None:
+                _positive(name, getattr(self, name), "h")
+        if self.continuous and self.loading_dose_mg is not None and self.loading_infusion_h is None:
+            raise InputError("a loading dose before a continuous infusion needs loading_infusion_h "
+                             "(the continuous infusion starts when it ends) [h]")
         doses = {str(k): float(v) for k, v in dict(self.analyte_dose_mg).items()}
         object.__setattr__(self, "analyte_dose_mg", MappingProxyType(doses))
         object.__setattr__(self, "citations", tuple(tuple(c) for c in self.citations))
@@ -137,6 +163,11 @@ class Regimen:
     def daily_dose_mg(self):
         r"""Maintenance dose per 24 h [mg] (loading dose and supplements excluded)."""
         return self.dose_mg * 24.0 / self.interval_h
+
+    @property
+    def continuous(self):
+        r"""True when the infusion lasts the whole interval (a continuous infusion) [-]."""
+        return self.infusion_h >= self.interval_h
 
 
 def _positive(name, value, unit):
@@ -193,17 +224,47 @@ def regimen_from_row(row):
         post_hd_supplement_mg=float(row.post_hd_supplement_mg or 0.0),
         give_after_hd=bool(row.give_after_hd),
         max_daily_dose_mg=float(row.max_daily_dose_mg),
-        citations=((row.source, row.locator),), note=row.note or "")
+        citations=((row.source, row.locator),), note=row.note or "",
+        loading_infusion_h=getattr(row, "loading_infusion_h", None),
+        evidence=getattr(row, "evidence", ""), caution=getattr(row, "caution", ""))
 
 
 # ---------------------------------------------------------------------------
 # Band selection
 # ---------------------------------------------------------------------------
 
-def _in_range(row, x):
-    """Whether x lies in the row's range, honouring its open/closed ends."""
-    above = x >= row.lo if row.bounds[0] == "[" else x > row.lo
-    below = x <= row.hi if row.bounds[1] == "]" else x < row.hi
+def band_contains(lo, hi, bounds, x):
+    r"""Whether a value lies in a band, honouring its open and closed ends.
+
+    The one band lookup of pkdose: :func:`select_regimens` and
+    :meth:`pkdose.library.RegimenRow.contains` both call it.
+
+    Parameters
+    ----------
+    lo, hi : float
+        Ends of the band; ``hi`` may be ``inf`` [mL/min or L/h].
+    bounds : str
+        Closed ends: ``"[)"``, ``"(]"``, ``"[]"`` or ``"()"`` [-].
+    x : float
+        CrCL or effluent rate to look up [mL/min or L/h].
+
+    Returns
+    -------
+    inside : bool
+
+    References
+    ----------
+    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
+
+    Examples
+    --------
+    The label band "31 to 50 mL/min" read as (30, 50]:
+
+    >>> band_contains(30, 50, "(]", 30), band_contains(30, 50, "(]", 50)
+    (False, True)
+    """
+    above = x >= lo if bounds[0] == "[" else x > lo
+    below = x <= hi if bounds[1] == "]" else x < hi
     return bool(above and below)
 
 
@@ -246,13 +307,13 @@ def _no_rows_message(product, renal_state, jurisdiction, rows):
     return (f"{product or 'this product'}: no labelled regimen for "
             f"renal_state={renal_state!r} in jurisdiction {jurisdiction!r} "
             f"(labelled: {listed}). The label gives no dose for this situation; "
-            "use a model-informed regimen checked with the PK model, or a "
-            "jurisdiction whose label covers it.")
+            "use a published regimen (the table's [[published]] rows) or a "
+            "model-informed regimen checked with the PK model.")
 
 
 def _pick_row(rows, component, x, product):
     """The single row of a component whose range contains x."""
-    hits = [r for r in rows if r.component == component and _in_range(r, x)]
+    hits = [r for r in rows if r.component == component and band_contains(r.lo, r.hi, r.bounds, x)]
     if len(hits) != 1:
         what = "no row covers" if not hits else f"{len(hits)} rows cover"
         raise ModelFileError(f"regimen table {product!r}: component {component!r}: "
@@ -336,6 +397,73 @@ def select_regimens(table, crcl_ml_per_min=None, renal_state="native",
     return [regimen_from_row(_pick_row(matching, c, x, product)) for c in components]
 
 
+def select_published(table, crcl_ml_per_min=None, renal_state="crrt", effluent_l_per_h=None,
+                     jurisdiction="US"):
+    r"""Select the published regimen of every component where the label is silent.
+
+    Parameters
+    ----------
+    table : pkdose.library.RegimenTable
+        Regimen table of one product, with its ``published`` rows [-].
+    crcl_ml_per_min : float, optional
+        CrCL for native/ihd rows [mL/min].
+    renal_state : {"native", "ihd", "crrt"}, optional
+        Renal state [-].
+    effluent_l_per_h : float, optional
+        CRRT effluent flow; required for ``"crrt"`` [L/h].
+    jurisdiction : {"US", "EU"}, optional
+        Jurisdiction of the user [-].
+
+    Returns
+    -------
+    regimens : list of Regimen
+        One per component; ``evidence`` says what each rests on (grade and
+        study), ``citations`` list every source, ``caution`` the warnings.
+        A row pointing at another jurisdiction's label (``label_of``) gives
+        that label's regimen for the patient.
+
+    Raises
+    ------
+    InputError
+        Unknown renal state or jurisdiction, missing or invalid axis value.
+    OutOfRangeError
+        No published regimen for this renal state and jurisdiction.
+
+    References
+    ----------
+    .. [1] ``models/README.md``, "Regimen files" ([[published]] rows).
+
+    Examples
+    --------
+    The EU SmPC has no CRRT table; the US label's is the only labelled one:
+
+    >>> from pkdose.library import load_regimen_table
+    >>> (r,) = select_published(load_regimen_table("cefiderocol"), effluent_l_per_h=2.5, jurisdiction="EU")
+    >>> format_regimen(r), r.citations[0][0]
+    ('2 g IV q12h, infused over 3 h', 'fetroja-uspi')
+    """
+    state = _check_choice("renal_state", renal_state, RENAL_STATES)
+    jur = _check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
+    x = _axis_value(state, crcl_ml_per_min, effluent_l_per_h)
+    rows = [p for p in table.published if jur in p.jurisdiction and p.renal_state == state]
+    if not rows:
+        raise OutOfRangeError(f"{table.product}: no published regimen for renal_state={state!r} in "
+                              f"jurisdiction {jur!r}")
+    out = []
+    for component in dict.fromkeys(p.component for p in rows):
+        row = _pick_row(rows, component, x, table.product)
+        if row.label_of:
+            (label,) = [r for r in select_regimens(table, crcl_ml_per_min, state, effluent_l_per_h, row.label_of)
+                        if r.component == component]
+            base, cites = label, label.citations + row.citations
+        else:
+            base = replace(row.regimen, max_daily_dose_mg=table.components[component].max_daily_dose_mg.value)
+            cites = row.citations
+        out.append(replace(base, citations=tuple(dict.fromkeys(cites)), note=row.note, caution=row.caution,
+                           evidence=f"{row.grade}: {row.evidence}"))
+    return out
+
+
 def exceeds_label_maximum(regimen, max_daily_dose_mg=None):
     r"""Whether a regimen's maintenance daily dose is above the label maximum.
 
@@ -390,6 +518,7 @@ def exceeds_label_maximum(regimen, max_daily_dose_mg=None):
 # ---------------------------------------------------------------------------
 # Text: format and parse
 # ---------------------------------------------------------------------------
+# ---------------------------------------------------------------------------
 
 def _grams(mg):
     """Write an amount in grams as on a chart: exact if a round amount, else 0.01 g."""
@@ -415,13 +544,47 @@ def _amount(total_mg, analyte_dose_mg, scale=1.0):
     return f"{text} ({parts})"
 
 
-def format_regimen(regimen):
+def _sessions(hd_days):
+    """' (Mon/Wed/Fri)' for a dialysis schedule, '' without one."""
+    return f" ({'/'.join(hd_days)})" if hd_days else ""
+
+
+def _loading_text(regimen):
+    """'2 g IV loading dose[ over 3 h]' or '' without a loading dose."""
+    if regimen.loading_dose_mg is None:
+        return ""
+    doses = regimen.analyte_dose_mg
+    scale = regimen.loading_dose_mg / sum(doses.values()) if doses else 1.0
+    over = "" if regimen.loading_infusion_h is None else f" over {_hours(regimen.loading_infusion_h)} h"
+    return f"{_amount(regimen.loading_dose_mg, doses, scale)} IV loading dose{over}"
+
+
+def _maintenance_text(regimen, hd_days):
+    """The maintenance part: continuous, after each session (HD plan) or q<tau>h."""
+    doses = regimen.analyte_dose_mg
+    if regimen.continuous:
+        daily = 24.0 / regimen.interval_h
+        text = f"{_amount(regimen.dose_mg * daily, doses, daily)} IV per 24 h as a continuous infusion"
+        return text + (" started when the loading dose ends" if regimen.loading_dose_mg is not None else "")
+    if hd_days and regimen.give_after_hd and regimen.interval_h >= 48:
+        main = f"{_amount(regimen.dose_mg, doses)} IV after each dialysis session{_sessions(hd_days)}"
+    else:
+        main = f"{_amount(regimen.dose_mg, doses)} IV q{_hours(regimen.interval_h)}h"
+    each = "each dose " if regimen.loading_dose_mg is not None else ""
+    return f"{main}, {each}infused over {_hours(regimen.infusion_h)} h"
+
+
+def format_regimen(regimen, hd_days=None):
     r"""Write a regimen the way a pharmacist writes it on a chart.
 
     Parameters
     ----------
     regimen : Regimen
         Regimen to write [-].
+    hd_days : sequence of str, optional
+        Dialysis days of the patient's schedule (e.g. ``("Mon", "Wed",
+        "Fri")``): the regimen is then written as the dialysis plan gives it
+        (a q48h dose "after each dialysis session (Mon/Wed/Fri)") [-].
 
     Returns
     -------
@@ -435,7 +598,10 @@ def format_regimen(regimen):
     Amounts are in grams.  A round amount (a whole multiple of 5 mg) is
     written exactly (0.675 g, 2.67 g); a computed split is rounded to
     0.01 g as the labels print it (avibactam 187.5 mg -> 0.19 g).  The split
-    of a loading dose follows the ratio of the maintenance split.
+    of a loading dose follows the ratio of the maintenance split.  On a
+    dialysis schedule a dose with an interval of 48 h or more is given after
+    every session (:func:`pkdose.schedule.hd_dose_times`), and the text says
+    so instead of "q48h".
 
     References
     ----------
@@ -458,50 +624,62 @@ def format_regimen(regimen):
 
     A continuous infusion (infusion as long as the interval) is written per 24 h:
 
-    >>> format_regimen(Regimen("cefiderocol", 3500, 24, 24))
-    '3.5 g IV per 24 h as a continuous infusion'
+    >>> format_regimen(Regimen("cefiderocol", 6000, 24, 24, loading_dose_mg=2000, loading_infusion_h=3))
+    '2 g IV loading dose over 3 h, then 6 g IV per 24 h as a continuous infusion started when the loading dose ends'
+
+    On a Mon/Wed/Fri dialysis schedule, q48h means after each session:
+
+    >>> format_regimen(Regimen("cefiderocol", 750, 48, 3, give_after_hd=True), hd_days=("Mon", "Wed", "Fri"))
+    '0.75 g IV after each dialysis session (Mon/Wed/Fri), infused over 3 h'
     """
-    doses = regimen.analyte_dose_mg
-    main = f"{_amount(regimen.dose_mg, doses)} IV q{_hours(regimen.interval_h)}h"
-    if regimen.infusion_h >= regimen.interval_h:
-        daily = 24.0 / regimen.interval_h
-        main = f"{_amount(regimen.dose_mg * daily, doses, daily)} IV per 24 h as a continuous infusion"
-        if regimen.loading_dose_mg is not None:
-            scale = regimen.loading_dose_mg / sum(doses.values()) if doses else 1.0
-            main = f"{_amount(regimen.loading_dose_mg, doses, scale)} IV loading dose, then {main}"
-        return main
-    if regimen.loading_dose_mg is None:
-        text = f"{main}, infused over {_hours(regimen.infusion_h)} h"
-    else:
-        scale = regimen.loading_dose_mg / sum(doses.values()) if doses else 1.0
-        text = (f"{_amount(regimen.loading_dose_mg, doses, scale)} IV loading dose, "
-                f"then {main}, each dose infused over {_hours(regimen.infusion_h)} h")
-    if regimen.give_after_hd:
-        text += "; on dialysis days give the dose after the session"
+    loading = _loading_text(regimen)
+    text = _maintenance_text(regimen, hd_days)
+    if loading:
+        text = f"{loading}, then {text}"
+    if regimen.give_after_hd and not (hd_days and regimen.interval_h >= 48):
+        text += f"; on dialysis days{_sessions(hd_days)} give the dose after the session"
     if regimen.post_hd_supplement_mg:
-        text += f"; plus {_grams(regimen.post_hd_supplement_mg)} IV after each dialysis session"
+        text += (f"; plus {_grams(regimen.post_hd_supplement_mg)} IV after each dialysis "
+                 f"session{_sessions(hd_days)}")
+    if regimen.bag_change_h is not None:
+        text += f"; prepare a new bag or syringe at least every {_hours(regimen.bag_change_h)} h"
     return text
 
 
 _NUM = r"\d+(?:\.\d+)?"
 _AMOUNT = rf"(?P<{{0}}>{_NUM})\s*(?P<{{0}}_unit>mg|g)?(?:\s*\((?P<{{0}}_split>[^)]*)\))?"
+_DAYS = r"(?:\s*\([a-z/ ,]*\))?"
 _LOADING_RE = re.compile(
-    rf"^{_AMOUNT.format('load')}\s*(?:iv\s*)?(?:loading dose|loading|load)\s*,?\s*then\s+(?P<rest>.+)$")
+    rf"^{_AMOUNT.format('load')}\s*(?:iv\s*)?(?:loading dose|loading|load)"
+    rf"(?:\s+over\s+(?P<load_inf>{_NUM})\s*(?P<load_inf_unit>h|hours?|min|minutes?)?)?\s*,?\s*then\s+(?P<rest>.+)$")
 _MAIN_RE = re.compile(
-    rf"^{_AMOUNT.format('dose')}\s*(?:iv\s*)?q\s*(?P<tau>{_NUM})\s*h?\s*,?\s*"
+    rf"^{_AMOUNT.format('dose')}\s*(?:iv\s*)?(?:q\s*(?P<tau>{_NUM})\s*h?|(?P<after>after each (?:dialysis|hd) "
+    rf"session{_DAYS}))\s*,?\s*"
     rf"(?:each dose\s+)?(?:infused\s+)?over\s+(?P<inf>{_NUM})\s*(?P<inf_unit>h|hours?|min|minutes?)?$")
+_CONTINUOUS_RE = re.compile(
+    rf"^{_AMOUNT.format('dose')}\s*(?:iv\s*)?per 24 h as a continuous infusion"
+    r"(?: started when the loading dose ends)?$")
 _SUPPLEMENT_RE = re.compile(
-    rf"^plus\s+(?P<supp>{_NUM})\s*(?P<supp_unit>mg|g)?\s*(?:iv\s*)?after each (?:dialysis|hd) session$")
-_AFTER_HD_RE = re.compile(r"^(?:on dialysis days )?give (?:the dose )?after (?:the session|dialysis|hd)$")
+    rf"^plus\s+(?P<supp>{_NUM})\s*(?P<supp_unit>mg|g)?\s*(?:iv\s*)?after each (?:dialysis|hd) session{_DAYS}$")
+_AFTER_HD_RE = re.compile(
+    rf"^(?:on dialysis days{_DAYS} )?give (?:the dose )?after (?:the session|dialysis|hd)$")
+_BAG_RE = re.compile(rf"^prepare a new bag(?: or syringe)? at least every (?P<bag>{_NUM})\s*h$")
 _GRAMMAR = ("'2 g q8h over 3 h', '2000 q8 over 3' (mg), '2 g loading dose, then 1 g q8h "
             "over 0.5 h', '0.94 g (ceftazidime 0.75 g + avibactam 0.19 g) q12h over 2 h', "
-            "optionally followed by '; plus 0.25 g after each dialysis session' and/or "
-            "'; on dialysis days give the dose after the session'")
+            "'2 g loading dose over 3 h, then 6 g per 24 h as a continuous infusion', "
+            "optionally followed by '; plus 0.25 g after each dialysis session', "
+            "'; on dialysis days give the dose after the session' and/or "
+            "'; prepare a new bag at least every 6 h'")
 
 
 def _to_mg(number, unit):
     """Convert a parsed amount to mg; a bare number is mg (mrgsolve style)."""
     return float(number) * (1000.0 if unit == "g" else 1.0)
+
+
+def _to_h(number, unit):
+    """Convert a parsed duration to hours; a bare number is hours."""
+    return float(number) / (60.0 if (unit or "h").startswith("min") else 1.0)
 
 
 def _parse_split(text, original):
@@ -526,16 +704,29 @@ def _analyte_doses(dose_split, load_split, dose, loading, component, original):
 
 
 def _parse_options(clauses, original):
-    """Read the clauses after the first ';': supplement and after-HD advice."""
-    supplement, after_hd = 0.0, False
+    """Read the clauses after the first ';': supplement, after-HD advice, bag changes."""
+    options = {"post_hd_supplement_mg": 0.0, "give_after_hd": False, "bag_change_h": None}
     for clause in clauses:
         if (m := _SUPPLEMENT_RE.match(clause)) is not None:
-            supplement = _to_mg(m["supp"], m["supp_unit"])
+            options["post_hd_supplement_mg"] = _to_mg(m["supp"], m["supp_unit"])
         elif _AFTER_HD_RE.match(clause):
-            after_hd = True
+            options["give_after_hd"] = True
+        elif (m := _BAG_RE.match(clause)) is not None:
+            options["bag_change_h"] = float(m["bag"])
         else:
             raise InputError(f"cannot read {clause!r} in {original!r}; expected e.g. {_GRAMMAR}")
-    return supplement, after_hd
+    return options
+
+
+def _parse_maintenance(core, original):
+    """(dose, split, interval, infusion, after each session) of the maintenance part."""
+    if (m := _CONTINUOUS_RE.match(core)) is not None:
+        return _to_mg(m["dose"], m["dose_unit"]), m["dose_split"], 24.0, 24.0, False
+    m = _MAIN_RE.match(core)
+    if m is None:
+        raise InputError(f"cannot read the regimen {original!r}; expected e.g. {_GRAMMAR}")
+    tau = 48.0 if m["after"] else float(m["tau"])
+    return _to_mg(m["dose"], m["dose_unit"]), m["dose_split"], tau, _to_h(m["inf"], m["inf_unit"]), bool(m["after"])
 
 
 def parse_regimen(text, component=""):
@@ -565,12 +756,18 @@ def parse_regimen(text, component=""):
     -----
     Grammar::
 
-        [AMOUNT [IV] loading dose, then] AMOUNT [IV] q<tau>[h][,] [each dose]
-        [infused] over <t> h|min [; plus AMOUNT after each dialysis session]
-        [; on dialysis days give the dose after the session]
+        [AMOUNT [IV] loading dose [over <t> h|min], then]
+          ( AMOUNT [IV] q<tau>[h][,] [each dose] [infused] over <t> h|min
+          | AMOUNT [IV] after each dialysis session [(DAYS)], [each dose] [infused] over <t> h|min
+          | AMOUNT [IV] per 24 h as a continuous infusion [started when the loading dose ends] )
+        [; plus AMOUNT after each dialysis session [(DAYS)]]
+        [; on dialysis days [(DAYS)] give the dose after the session]
+        [; prepare a new bag [or syringe] at least every <t> h]
 
     where ``AMOUNT = <number> [mg|g] [(<analyte> <number> mg|g + ...)]``.
-    Every string :func:`format_regimen` writes is accepted.
+    "After each dialysis session" reads as a 48-h interval given after the
+    session, which is what the dialysis plan makes of it.  Every string
+    :func:`format_regimen` writes is accepted.
 
     References
     ----------
@@ -584,21 +781,21 @@ def parse_regimen(text, component=""):
     (2000.0, 8.0, 3.0)
     >>> parse_regimen("2000 q8 over 30 min").infusion_h
     0.5
+    >>> r = parse_regimen("2 g loading dose over 3 h, then 6 g per 24 h as a continuous infusion")
+    >>> r.dose_mg, r.interval_h, r.continuous, r.loading_infusion_h
+    (6000.0, 24.0, True, 3.0)
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"regimen text {text!r} is empty; expected e.g. {_GRAMMAR}")
     clauses = [c.strip() for c in re.sub(r"\s+", " ", text.strip().lower()).split(";")]
-    core, supplement_after = clauses[0], _parse_options(clauses[1:], text)
-    loading, load_split = None, None
+    core, options = clauses[0], _parse_options(clauses[1:], text)
+    loading, load_split, load_inf = None, None, None
     if (m := _LOADING_RE.match(core)) is not None:
         loading, load_split, core = _to_mg(m["load"], m["load_unit"]), m["load_split"], m["rest"]
-    m = _MAIN_RE.match(core)
-    if m is None:
-        raise InputError(f"cannot read the regimen {text!r}; expected e.g. {_GRAMMAR}")
-    dose = _to_mg(m["dose"], m["dose_unit"])
-    doses = _analyte_doses(m["dose_split"], load_split, dose, loading, component, text)
-    infusion = float(m["inf"]) / (60.0 if (m["inf_unit"] or "h").startswith("min") else 1.0)
-    return Regimen(component=component, dose_mg=dose, interval_h=float(m["tau"]),
-                   infusion_h=infusion, analyte_dose_mg=doses, loading_dose_mg=loading,
-                   post_hd_supplement_mg=supplement_after[0],
-                   give_after_hd=supplement_after[1])
+        if m["load_inf"]:
+            load_inf = _to_h(m["load_inf"], m["load_inf_unit"])
+    dose, split, tau, infusion, after_each = _parse_maintenance(core, text)
+    doses = _analyte_doses(split, load_split, dose, loading, component, text)
+    options["give_after_hd"] = options["give_after_hd"] or after_each
+    return Regimen(component=component, dose_mg=dose, interval_h=tau, infusion_h=infusion,
+                   analyte_dose_mg=doses, loading_dose_mg=loading, loading_infusion_h=load_inf, **options)

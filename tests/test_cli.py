@@ -70,13 +70,15 @@ def test_combination_components_and_hd_week():
     assert any(w.get("after_hd") for w in week if "analyte" in w)
 
 
-def test_crrt_without_label_row_gives_model_informed_regimen():
+def test_crrt_without_label_row_gives_the_published_regimen_first():
     d = run_json("dose", "--drug", "ceftazidime-avibactam", "--crrt-effluent", "2.5")
-    assert d["regimens"] == [] and "No US label dose for CRRT" in d["label_note"]
-    mi = d["model_informed"]
-    assert mi["label"] == "model-informed, not labelled dosing"
-    assert mi["pk_check"]["pta_at_mic"] >= 0.9
-    assert all(not r["exceeds_label_maximum"] for r in mi["regimens"])
+    assert d["basis"] == "published" and "No US label dose for CRRT" in d["label_note"]
+    (reg,) = d["regimens"]
+    assert reg["text"] == "2.5 g (ceftazidime 2 g + avibactam 0.5 g) IV q8h, infused over 2 h"
+    assert reg["evidence"].startswith("pk-study") and {c["source"] for c in reg["citations"]} >= {"ojeanson2025"}
+    assert d["pk_check"]["verdict"]["verdict"] == "meets"
+    assert [s["scenario"] for s in d["crrt_range"]] == ["low", "central", "high"]
+    assert d["model_informed"] is None
 
 
 @pytest.mark.parametrize("example", ["ckd", "hd", "crrt", "arc"])

@@ -15,7 +15,7 @@ import pkdose.exposure as exposure
 from pkdose.errors import InputError
 from pkdose.exposure import Covariates, analyte_courses, pk_check
 from pkdose.extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
-from pkdose.library import load_product, load_regimen_table
+from pkdose.library import load_crrt_assumptions, load_product, load_regimen_table
 from pkdose.patient import CRRT, HDSchedule, Haemodialysis, Native
 from pkdose.regimens import Regimen, select_regimens
 from pkdose.schedule import WEEK_H, hd_dose_times
@@ -99,20 +99,38 @@ def test_no_supplement_without_dialysis():
 # --- CRRT ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("scenario", ["low", "central", "high"])
 @pytest.mark.parametrize("product, effluent, modality", [
     ("cefiderocol", 3.0, "CVVHDF"), ("ceftazidime-avibactam", 2.0, "CVVH"), ("aztreonam-avibactam", 1.5, "CVVHD")])
-def test_crrt_clearance_is_coefficient_times_effluent(product, effluent, modality):
+def test_crrt_clearance_is_coefficient_times_delivered_effluent(product, effluent, modality, scenario):
+    """models/crrt.toml: CL_CRRT = coefficient x delivered fraction x prescribed effluent, per scenario."""
     prod = load_product(product)
     reg = Regimen(product, 2000, 8, 3, analyte_dose_mg={a: 1000.0 for a in prod.pk_models})
-    courses = analyte_courses(prod, [reg], Covariates(5.0, CRRT(effluent, modality)))
+    cov = Covariates(5.0, CRRT(effluent, modality), crrt_scenario=scenario)
+    courses = analyte_courses(prod, [reg], cov)
+    assumptions = load_crrt_assumptions()
     for analyte, c in courses.items():
-        expected = prod.pk_models[analyte].crrt_sieving_fraction * effluent
+        coefficient, delivered = assumptions.values(analyte, scenario)
+        expected = crrt_clearance(effluent * delivered, coefficient, modality)
         assert c.extracorporeal_cl_l_per_h == pytest.approx(expected, rel=1e-12)
-        assert expected == pytest.approx(crrt_clearance(effluent, prod.pk_models[analyte].crrt_sieving_fraction,
-                                                        modality))
+        assert expected == pytest.approx(coefficient * delivered * effluent)
         assert_allclose(c.extra.start_h, [0.0])
         assert_allclose(c.extra.end_h, [c.period_h])
         assert c.period_h == 8.0
+
+
+def test_crrt_clearance_range_is_ordered_and_high_end_is_effluent():
+    """Low < central < high clearance for every analyte; the high end removes the whole effluent flow."""
+    prod = load_product("ceftazidime-avibactam+aztreonam")
+    reg = [Regimen("ceftazidime-avibactam", 2500, 8, 3, {"ceftazidime": 2000, "avibactam": 500}),
+           Regimen("aztreonam", 2000, 8, 3, {"aztreonam": 2000})]
+    cls = {s: {a: c.extracorporeal_cl_l_per_h for a, c in
+               analyte_courses(prod, reg, Covariates(5.0, CRRT(2.5), crrt_scenario=s)).items()}
+           for s in ("low", "central", "high")}
+    for a in cls["low"]:
+        assert cls["low"][a] < cls["central"][a] < cls["high"][a] == pytest.approx(2.5)
+    with pytest.raises(InputError, match="crrt_scenario"):
+        Covariates(5.0, CRRT(2.5), crrt_scenario="worst")
 
 
 def test_crrt_label_regimen_clearance_lowers_exposure():
@@ -122,11 +140,11 @@ def test_crrt_label_regimen_clearance_lowers_exposure():
     low = pk_check(prod, reg, Covariates(5.0, CRRT(1.0)), mic_mg_per_l=4, n=10, rng=1, mics=())
     high = pk_check(prod, reg, Covariates(5.0, CRRT(2.0)), mic_mg_per_l=4, n=10, rng=1, mics=())
     cl_own = float(prod.pk_models["cefiderocol"].clearance_l_per_h(5.0))
-    sieving = prod.pk_models["cefiderocol"].crrt_sieving_fraction  # value pinned in test_models_pinned.py
+    coefficient, delivered = load_crrt_assumptions().values("cefiderocol", "central")
     for chk, eff in [(low, 1.0), (high, 2.0)]:
         row = chk.typical.iloc[0]
-        assert row["extracorporeal_cl_l_per_h"] == pytest.approx(sieving * eff)
-        assert row["auc24_mg_h_per_l"] == pytest.approx(3000 / (cl_own + sieving * eff), rel=1e-9)
+        assert row["extracorporeal_cl_l_per_h"] == pytest.approx(coefficient * delivered * eff)
+        assert row["auc24_mg_h_per_l"] == pytest.approx(3000 / (cl_own + coefficient * delivered * eff), rel=1e-9)
 
 
 # --- period ---------------------------------------------------------------------------

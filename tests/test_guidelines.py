@@ -64,10 +64,14 @@ def test_ndm_idsa_2026_prefers_aztreonam_avibactam_or_cefiderocol():
 
 
 def test_seed_grade_deviation_is_recorded():
+    """The seeds are AI-generated summaries: no grade column, their wording quoted as theirs (issue 8)."""
     t = recommendations("MBL")
     seeds = t[t.guideline_key.str.startswith("seed-") & (t["product"] == CZA_ATM)]
-    assert (seeds.strength == "strong (as stated by the seed)").all()
+    assert len(seeds) == 2 and (seeds.kind == "ai-summary").all()
+    assert (seeds.strength == "").all() and (seeds.certainty == "").all() and (seeds.tier == "").all()
+    assert seeds.note.str.contains("own words").all() and seeds.note.str.contains("not a GRADE rating").all()
     assert seeds.note.str.contains("conditional").all()
+    assert (t[~t.guideline_key.str.startswith("seed-")].kind == "guideline").all()
 
 
 @pytest.mark.parametrize("alias", ["NDM", "ndm", "NDM-5", "VIM", "vim-2", "IMP", "IMP-4",

@@ -408,6 +408,12 @@ product = "cefiderocol"
 display_name = "Cefiderocol"
 analytes = ["cefiderocol"]
 crcl_bounds = "[)"
+
+[[component]]
+name = "cefiderocol"
+max_daily_dose_mg = { value = 8000, source = "fetroja-uspi", locator = "Section 2.2, Table 1" }
+infusion_h = { value = 3, source = "fetroja-uspi", locator = "Section 2.1" }
+stability_h = { value = 6, source = "loeuille2023", locator = "Introduction" }
 """
 
 VIAL = """
@@ -427,11 +433,7 @@ component = "cefiderocol"
 jurisdiction = ["US"]
 renal_state = "{state}"
 {axis} = [{lo}, {hi}]
-{bounds_line}dose_mg = 1000
-analyte_dose_mg = {{ cefiderocol = 1000 }}
-interval_h = 8
-infusion_h = 3
-max_daily_dose_mg = 8000
+{bounds_line}regimen = "1 g q8h over 3 h"
 source = "fetroja-uspi"
 locator = "Section 2.2, Table 1"
 """

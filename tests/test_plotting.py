@@ -640,3 +640,40 @@ def test_plot_pk_check_one_panel_per_analyte_with_threshold_labels():
             plot_pk_check(check, axes[:2])
     finally:
         plt.close(axes[0].figure)
+
+
+# --- multi-compartment profiles ------------------------------------------------------------------
+
+
+@pytest.fixture
+def cefiderocol_3cmt():
+    """Kawaguchi 2021 typical three-compartment values, 2 g q8h over 3 h at steady state (24 h shown)."""
+    d = regimen_dosing(2000, 8, 3, 3)
+    return simulate(4.04, 7.78, d, peripheral=((6.19, 5.77), (0.127, 0.798)), t_end_h=24, steady_state=True), d
+
+
+@pytest.mark.parametrize("mic", [4.0, 16.0, 30.0])
+def test_three_compartment_shading_and_labels_come_from_the_engine(cefiderocol_3cmt, mic):
+    p, d = cefiderocol_3cmt
+    ax = plot_concentration(p, fu_fraction=0.42, mic_mg_per_l=mic, dosing=d)
+    spans = _span_widths(ax, "time_above_mic")
+    assert_allclose(np.sum(spans[:, 1] - spans[:, 0]), time_above(p, mic / 0.42, 0, 24)[0], atol=1e-6)
+    expected = [ft_above_percent(p, mic, 0.42, a, a + 8)[0] for a in (0, 8, 16)]
+    assert _ft_labels(ax) == [f"{v:.0f}% fT>MIC" for v in expected]
+    total = next(ln for ln in ax.lines if ln.get_gid() == "total")
+    x, y = total.get_xdata(), total.get_ydata()
+    inside = (x > 0.01) & (x < 23.99)
+    assert_allclose(y[inside], concentration(p, x[inside])[0], rtol=1e-12)
+
+
+def test_two_compartment_hd_week_is_detected_as_periodic():
+    start = np.array([8.0, 56.0, 104.0])
+    extra = ExtraClearance(start, start + 4.0, 6.0)
+    d = Dosing(hd_dose_times(48, start + 4.0), 1000.0, 0.0)  # boluses after each session
+    p = simulate(0.5, 10.5, d, extra, peripheral=((31.5, 7.57),), t_end_h=WEEK_H, steady_state=True)
+    ax = plot_concentration(p, fu_fraction=0.9, mic_mg_per_l=8.0, dosing=d, hd_sessions=extra)
+    assert len(_ft_labels(ax)) == 3  # the weekend interval wraps: the profile is periodic
+    spans = _span_widths(ax, "time_above_mic")
+    assert_allclose(np.sum(spans[:, 1] - spans[:, 0]), time_above(p, 8.0 / 0.9, 0, WEEK_H)[0], atol=1e-6)
+    band = plot_population_band(p, fu_fraction=0.9, mic_mg_per_l=8.0)
+    assert band.get_ylabel() == "Free concentration [mg/L]"

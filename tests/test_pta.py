@@ -81,3 +81,23 @@ def test_pta_lies_in_unit_interval_and_does_not_increase_with_mic(seed, dose, ta
     pta = pta_table(mics, attainment(ft, target))["pta_fraction"].to_numpy()
     assert np.all((pta >= 0) & (pta <= 1))
     assert np.all(np.diff(pta) <= 0)
+
+
+def test_chunking_does_not_change_a_three_compartment_trajectory():
+    """Per-patient peripheral parameters, a per-patient clearance trajectory and per-patient dialysis."""
+    from pkdose.pk import ClearanceSteps, ExtraClearance, simulate
+    from pkdose.pd import ft_above_percent
+
+    rng = np.random.default_rng(8)
+    n = 301
+    steps = ClearanceSteps([0.0, 20.0], np.column_stack([rng.lognormal(1.4, 0.3, n), rng.lognormal(0.5, 0.3, n)]))
+    v1 = rng.lognormal(2.0, 0.25, n)
+    periph = ((6.19 * rng.lognormal(0, 0.3, n), 5.77), (0.127, 0.798 * rng.lognormal(0, 0.3, n)))
+    extra = ExtraClearance([30.0], [34.0], rng.uniform(2, 6, (n, 1)))
+    d = regimen_dosing(2000, 8, 3, 6)
+    kw = dict(extra=extra, t_end_h=48.0, peripheral=periph)
+    one = ft_population(steps, v1, d, 0.42, [1, 8, 16], (40, 48), **kw)
+    many = ft_population(steps, v1, d, 0.42, [1, 8, 16], (40, 48), chunk=37, **kw)
+    assert_allclose(one, many)
+    direct = ft_above_percent(simulate(steps, v1, d, extra, peripheral=periph, t_end_h=48.0), [1, 8, 16], 0.42, 40, 48)
+    assert_allclose(one, direct, atol=1e-9)

@@ -1,8 +1,10 @@
 """Wiring of pkdose.recommend: advise_dose, the model-informed search, recommend, input errors.
 
-Small populations (n = 300) keep the suite fast; the PTA goal is checked on the
-same population the search used, so the assertions do not depend on Monte
-Carlo error.
+Small populations (n = 300) keep the suite fast; verdicts come from
+:func:`pkdose.recommend.assess`, which adds virtual patients until the Monte
+Carlo interval settles the verdict, so the assertions do not depend on Monte
+Carlo error.  The issue-8 safety constraints have their own tests in
+tests/test_safe_advice.py and the ward scenarios in tests/test_ward_scenarios.py.
 """
 
 import numpy as np
@@ -14,8 +16,8 @@ from pkdose.guidelines import recommendations
 from pkdose.library import available_products, load_product, load_regimen_table
 from pkdose.patient import CRRT, Haemodialysis, Native
 from pkdose.recommend import (
+    BORDERLINE_BAND,
     PTA_GOAL,
-    SEARCH_INFUSIONS_H,
     SEARCH_INTERVALS_H,
     _candidates,
     advise_dose,
@@ -31,8 +33,9 @@ N = 300
 
 def label_limits(product, component):
     """Largest labelled single dose and the labelled daily maximum of one component."""
-    rows = [r for r in load_regimen_table(product).rows if r.component == component]
-    return max(r.dose_mg for r in rows), min(r.max_daily_dose_mg for r in rows)
+    table = load_regimen_table(product)
+    rows = [r for r in table.rows if r.component == component]
+    return max(r.dose_mg for r in rows), table.components[component].max_daily_dose_mg.value
 
 
 def assert_within_label_maxima(product, regimens):
@@ -54,11 +57,12 @@ def test_cefiderocol_crcl_45_gets_the_label_dose_with_adequate_pta():
     assert (reg.dose_mg, reg.interval_h, reg.infusion_h) == (1500.0, 8.0, 3.0)
     assert reg.citations[0][0] == "fetroja-uspi"
     assert a.mic_mg_per_l == 4.0 and "CLSI" in a.mic_basis  # US default: CLSI susceptible breakpoint
-    assert a.check.pta_at_mic >= PTA_GOAL
-    assert a.check.n_patients == N
+    assert a.check.pta_at_mic >= PTA_GOAL and a.verdict.verdict == "meets"
+    assert a.check.n_patients == a.verdict.n_patients >= N
     assert a.alternative == () and a.alternative_check is None and a.alternative_note == ""
     assert a.renal.crcl_ml_per_min == 45 and a.renal.renal_state == "native"
-    assert any(c.startswith("[fetroja-uspi]") for c in a.citations)
+    assert a.basis == "label" and a.basis_text == "US label"
+    assert {"fetroja-uspi", "kawaguchi2021", "katsube2019", "clsi-m100"} <= {s.key for s in a.sources}
     assert "75 % fT>MIC" in a.target_text
 
 
@@ -106,50 +110,56 @@ def test_haemodialysis_advice_flags_dose_timing():
 
 # --- model-informed search ----------------------------------------------------------
 
-LOW_PTA = [  # high CrCL and high MIC: label PTA < 90 %
-    ("cefiderocol", 105.0, 8.0, True),
-    ("aztreonam", 200.0, 8.0, True),
-    ("ceftazidime-avibactam+aztreonam", 120.0, 8.0, True),
-    ("cefiderocol", 200.0, 16.0, False),
-    ("aztreonam-avibactam", 200.0, 16.0, False),
-    ("ceftazidime-avibactam", 200.0, 16.0, False),
+LOW_PTA = [  # high CrCL and an MIC above the susceptible breakpoint but not resistant: label PTA < 90 %
+    ("cefiderocol", 105.0, 8.0),
+    ("aztreonam", 200.0, 8.0),
+    ("ceftazidime-avibactam+aztreonam", 120.0, 8.0),
 ]
 
 
-@pytest.mark.parametrize("product, crcl, mic, found", LOW_PTA, ids=[f"{p}-{c:g}-mic{m:g}" for p, c, m, _ in LOW_PTA])
-def test_low_pta_triggers_a_model_informed_alternative_within_label_maxima(product, crcl, mic, found):
+@pytest.mark.parametrize("product, crcl, mic", LOW_PTA, ids=[f"{p}-{c:g}-mic{m:g}" for p, c, m in LOW_PTA])
+def test_low_pta_triggers_a_model_informed_alternative_within_label_maxima(product, crcl, mic):
     a = advise_dose(product, crcl_ml_per_min=crcl, mic_mg_per_l=mic, n=N)
-    assert a.check.pta_at_mic < PTA_GOAL
-    assert bool(a.alternative) is found
-    if found:
-        assert a.alternative_check.pta_at_mic >= PTA_GOAL
-        assert len(a.alternative) == len(a.regimens)
-        assert {r.component for r in a.alternative} == {r.component for r in a.regimens}
-        assert_within_label_maxima(product, a.alternative)
-        assert all("model-informed" in r.note for r in a.alternative)
-        assert "NOT labelled dosing" in a.alternative_note
-        for r in a.alternative:
-            assert r.interval_h in SEARCH_INTERVALS_H
-            assert r.infusion_h in SEARCH_INFUSIONS_H or r.infusion_h == r.interval_h == 24.0
-    else:
-        assert a.alternative_check is None
-        assert "No regimen within the labelled maxima" in a.alternative_note
+    assert a.verdict.verdict != "meets"
+    assert a.alternative and a.alternative_verdict.meets
+    assert len(a.alternative) == len(a.regimens)
+    assert {r.component for r in a.alternative} == {r.component for r in a.regimens}
+    assert_within_label_maxima(product, a.alternative)
+    assert all("model-informed" in r.evidence for r in a.alternative)
+    assert "NOT labelled dosing" in a.alternative_note and a.alternative_reason.startswith("Offered because")
+    table = load_regimen_table(product)
+    for r in a.alternative:
+        spec = table.components[r.component]
+        assert r.interval_h in SEARCH_INTERVALS_H or r.continuous
+        assert r.infusion_h == spec.infusion_h.value or (r.continuous and spec.continuous_stability_h)
     assert not any(w.startswith("!!!") for w in a.warnings)  # the label dose itself is within its maximum
 
 
-def test_search_returns_the_first_grid_candidate_reaching_the_goal():
-    """Every cheaper candidate of the grid misses 90 % on the same population."""
+@pytest.mark.parametrize("product", ["cefiderocol", "aztreonam-avibactam", "ceftazidime-avibactam"])
+def test_resistant_mic_is_not_searched(product):
+    """MIC 16 is CLSI-resistant for all three: no intensified regimen, the answer says so."""
+    a = advise_dose(product, crcl_ml_per_min=200.0, mic_mg_per_l=16.0, n=N)
+    assert a.susceptibility.category == "R" and a.alternative == () and a.alternative_check is None
+    assert "RESISTANT" in a.alternative_note and a.warnings[0].startswith("!!! RESISTANT")
+
+
+def test_search_returns_the_first_allowed_candidate_meeting_the_goal():
+    """Every cheaper allowed candidate misses the goal or the first-24-h target on the same population."""
     prod, table = load_product("cefiderocol"), load_regimen_table("cefiderocol")
     cov = Covariates(105.0, Native())
-    alt, chk, _ = search_regimens(prod, table, cov, 8.0, n=N, rng=9)
-    assert chk.pta_at_mic >= PTA_GOAL
-    for cand in _candidates(table, "cefiderocol", False):
-        if cand.daily_dose_mg >= alt[0].daily_dose_mg:
+    floors = {"cefiderocol": 6000.0}
+    alt, chk, verdict, _ = search_regimens(prod, table, cov, 8.0, floors, n=N, rng=9)
+    assert verdict.meets and chk.pta_at_mic >= PTA_GOAL + BORDERLINE_BAND
+    for cand in _candidates(table, "cefiderocol", False, 6000.0):
+        if cand == alt[0]:
             break
-        assert pk_check(prod, [cand], cov, mic_mg_per_l=8.0, n=N, rng=9, mics=()).pta_at_mic < PTA_GOAL
+        quick = pk_check(prod, [cand], cov, mic_mg_per_l=8.0, n=N, rng=9, mics=())
+        t = quick.targets
+        assert (quick.pta_at_mic < PTA_GOAL + BORDERLINE_BAND
+                or (t["typical_first_24h_ft_percent"] < t["required_ft_percent"]).any())
 
 
-FOUND = [(p, c, m) for p, c, m, found in LOW_PTA if found]
+FOUND = LOW_PTA
 
 
 @pytest.mark.parametrize("product, crcl, mic", FOUND, ids=[f"{p}-{c:g}-mic{m:g}" for p, c, m in FOUND])
@@ -169,10 +179,10 @@ def test_without_the_label_floor_the_search_would_thin_out_the_dose():
     label = advise_dose("cefiderocol", crcl_ml_per_min=105, mic_mg_per_l=8, n=N, search=False).regimens
     (label_daily,) = {r.daily_dose_mg for r in label}
     assert label_daily == 6000.0  # 2 g q8h
-    (free,), free_chk, _ = search_regimens(prod, table, cov, 8.0, n=N, rng=9)
-    assert free_chk.pta_at_mic >= PTA_GOAL and free.daily_dose_mg < label_daily  # e.g. 3.5 g/day continuous
-    (alt,), chk, _ = search_regimens(prod, table, cov, 8.0, label, n=N, rng=9)
-    assert chk.pta_at_mic >= PTA_GOAL and alt.daily_dose_mg >= label_daily
+    (free,), _, free_verdict, _ = search_regimens(prod, table, cov, 8.0, n=N, rng=9)
+    assert free_verdict.meets and free.daily_dose_mg < label_daily  # e.g. 4.5 g/day continuous
+    (alt,), _, verdict, _ = search_regimens(prod, table, cov, 8.0, {"cefiderocol": label_daily}, n=N, rng=9)
+    assert verdict.meets and alt.daily_dose_mg >= label_daily
     floor_cands = _candidates(table, "cefiderocol", False, min_daily_mg=label_daily)
     assert floor_cands and all(c.daily_dose_mg >= label_daily * (1 - 1e-9) for c in floor_cands)
     assert len(floor_cands) < len(_candidates(table, "cefiderocol", False))
@@ -181,7 +191,7 @@ def test_without_the_label_floor_the_search_would_thin_out_the_dose():
 @pytest.mark.parametrize("product", sorted(available_products()))
 def test_every_search_candidate_respects_the_label_maxima(product):
     table = load_regimen_table(product)
-    for component in dict.fromkeys(r.component for r in table.rows):
+    for component, spec in table.components.items():
         max_single, max_daily = label_limits(product, component)
         vial = table.vial_mg[component]
         for after_hd in (False, True):
@@ -192,10 +202,10 @@ def test_every_search_candidate_respects_the_label_maxima(product):
             for c in cands:
                 assert c.daily_dose_mg <= max_daily * (1 + 1e-9)
                 assert (c.dose_mg / (vial / 2)) == pytest.approx(round(c.dose_mg / (vial / 2)))  # half vials
-                if c.infusion_h < c.interval_h:
-                    assert c.dose_mg <= max_single
+                if not c.continuous:
+                    assert c.dose_mg <= max_single and c.infusion_h == spec.infusion_h.value
                 assert sum(c.analyte_dose_mg.values()) == pytest.approx(c.dose_mg)
-                assert c.give_after_hd == (after_hd and c.infusion_h < c.interval_h)
+                assert c.give_after_hd == (after_hd and not c.continuous)
 
 
 def test_search_is_skipped_when_the_label_is_adequate_or_disabled():
@@ -203,28 +213,31 @@ def test_search_is_skipped_when_the_label_is_adequate_or_disabled():
     assert a.check.pta_at_mic < PTA_GOAL and a.alternative == () and a.alternative_note == ""
 
 
-def test_crrt_ceftazidime_avibactam_has_no_label_dose_and_gets_a_model_informed_one():
+def test_crrt_ceftazidime_avibactam_gets_the_published_regimen_first():
+    """No label covers CRRT: the first answer is the published regimen, shown as such (issue 8)."""
     a = advise_dose("ceftazidime-avibactam", renal_state=CRRT(2.0), n=N)
-    assert a.regimens == () and a.check is None
-    assert a.label_note.startswith("No US label dose for CRRT")
-    assert a.renal.renal_state == "crrt"
-    assert a.alternative and a.alternative_check.pta_at_mic >= PTA_GOAL
-    assert "NOT labelled dosing" in a.alternative_note
-    assert all("model-informed" in r.note for r in a.alternative)
-    assert_within_label_maxima("ceftazidime-avibactam", a.alternative)
-    assert a.alternative_check.typical["extracorporeal_cl_l_per_h"].gt(0).all()
+    assert a.basis == "published" and a.label_note.startswith("No US label dose for CRRT")
+    (reg,) = a.regimens
+    assert (reg.dose_mg, reg.interval_h, reg.infusion_h) == (2500.0, 8.0, 2.0)
+    assert reg.evidence.startswith("pk-study") and "n = 4" in reg.evidence
+    assert {k for k, _ in reg.citations} >= {"ojeanson2025", "soukup2019", "wenzler2017", "li2026"}
+    assert a.renal.renal_state == "crrt" and a.check is not None and a.verdict.meets
+    assert [s for s, _, _ in a.crrt_range] == ["low", "central", "high"]
+    assert a.check.typical["extracorporeal_cl_l_per_h"].gt(0).all()
+    assert any("neurotoxicity" in w for w in a.warnings)
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(renal_state=CRRT(2.0), mic_mg_per_l=4.0),
+    dict(renal_state=Haemodialysis(), mic_mg_per_l=4.0),
     dict(crcl_ml_per_min=120.0, mic_mg_per_l=8.0),
-], ids=["crrt", "native-crcl120-mic8"])
+], ids=["hd", "native-crcl120-mic8"])
 def test_combination_alternative_components_share_interval_and_infusion(kwargs):
     a = advise_dose("ceftazidime-avibactam+aztreonam", n=N, **kwargs)
     cza, atm = a.alternative
     assert (cza.component, atm.component) == ("ceftazidime-avibactam", "aztreonam")
     assert cza.interval_h == atm.interval_h and cza.infusion_h == atm.infusion_h
-    assert a.alternative_check.pta_at_mic >= PTA_GOAL
+    assert cza.loading_infusion_h == atm.loading_infusion_h
+    assert a.alternative_verdict.meets
     assert_within_label_maxima("ceftazidime-avibactam+aztreonam", a.alternative)
     assert atm.daily_dose_mg <= 6000  # the combination caps aztreonam at 6 g/day
 
@@ -247,6 +260,7 @@ def test_recommend_ndm_lists_three_products_idsa_2026_preferred_first():
         assert a.regimens and a.check is not None
         assert a.renal.crcl_ml_per_min == 25 and a.mic_mg_per_l == 4.0
         assert 0 <= a.check.pta_at_mic <= 1
+        assert rec.reasons[a.product]
     keys = [w.key for w in rec.warnings]
     assert "no-aztreonam-alone-for-mbl" in keys
     assert "idsa2026" in set(rec.options["guideline_key"])

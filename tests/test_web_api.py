@@ -308,12 +308,15 @@ def test_plot_of_a_combination_on_haemodialysis_draws_one_panel_per_analyte():
 
 
 def test_plot_without_any_regimen_says_so_in_the_figure():
-    body = {"drug": "aztreonam", "crrt": {"effluent_l_per_h": 2}, "search": False, "n": 100}
-    d = call("POST", "/api/dose", json=body).json()
-    if d["regimens"]:
-        pytest.skip("the aztreonam label now has a CRRT row")
-    r = call("POST", "/api/dose/plot", json=body)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    """No label, published or model-informed regimen: an answer (a figure saying so), not an error."""
+    import dataclasses
+
+    from pkdose.recommend import advise_dose
+
+    advice = advise_dose("cefiderocol", crcl_ml_per_min=45, n=100)
+    none = dataclasses.replace(advice, check=None, alternative_check=None)
+    svg = web_app.concentration_svg(none, 6.0)
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and 'id="axes_' not in svg
 
 
 # --- serve() -------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_cefiderocol_at_crcl_45(page, server, tmp_path):
     page.select_option("#drug", "cefiderocol")
     page.click("#submit")
     regimen = page.wait_for_selector(".advice .regimen")
-    assert regimen.inner_text().strip() == "1.5 g IV q8h, infused over 3 h"
+    assert regimen.inner_text().strip() == "cefiderocol: 1.5 g IV q8h, infused over 3 h"  # the drug on every line
     results = page.inner_text("#results")
     assert "45 mL/min" in results and "CrCL given" in results
     assert "fetroja-uspi" in results
@@ -201,6 +201,10 @@ def test_mechanism_shows_the_guideline_comparison(page, server, tmp_path):
     text = page.inner_text("#results")
     assert "Guideline options: MBL" in text and "IDSA 2026" in text
     assert "Doses for this patient" in text and "Pitfalls" in text
+    # the AI-generated seeds apart from the guidelines, never in the grade column (issue 8)
+    assert "AI-generated summaries — not guidelines" in text and "pending human review" in text
+    assert "Seed" not in page.inner_text(".guidelines-table")
+    assert "When aztreonam-avibactam is not available." in page.inner_text(".guidelines-table")
     details = page.locator("details.product").first
     details.locator(":scope > summary").click()
     _wait_for_plot(page, details)
@@ -227,3 +231,21 @@ def test_form_takes_its_limits_from_the_server_and_errors_land_under_their_field
     page.wait_for_selector(".advice .regimen")
     assert "intermittent haemodialysis" in page.inner_text("#results")
     assert all("status of 422" in p for p in page.problems), page.problems
+
+
+def test_crrt_shows_the_published_regimen_its_evidence_and_the_clearance_range(page, server):
+    """Issue 8: on CRRT the first answer is the published regimen, with its grade and the PTA across the range."""
+    page.check("input[name=renal_mode][value=crcl]")
+    page.check("input[name=rrt][value=crrt]")
+    page.fill("#crrt_effluent", "2.5")
+    page.select_option("#drug", "aztreonam-avibactam")
+    page.click("#submit")
+    page.wait_for_selector(".advice .crrt-range")
+    text = page.inner_text(".advice")
+    assert "published practice on crrt" in text.lower() and "Evidence: case-report" in text
+    assert page.inner_text(".advice .regimen").startswith("aztreonam-avibactam: 2.67 g")
+    assert "loading dose over 3 h" in text and "continuous infusion" in text
+    rows = page.locator(".crrt-range tbody tr")
+    assert rows.count() == 3 and "high" in rows.nth(2).inner_text()
+    assert "Monte Carlo interval" in text
+    assert not page.problems, page.problems

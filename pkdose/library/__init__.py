@@ -32,7 +32,8 @@ Modules of this package, one per kind of file:
 * :mod:`~pkdose.library.pkmodels`: ``models/pk/*.toml``;
 * :mod:`~pkdose.library.targets`: PD targets and MIC breakpoints;
 * :mod:`~pkdose.library.products`: a product's target, PK models and breakpoints;
-* :mod:`~pkdose.library.regimen_tables`: ``models/regimens/*.toml``.
+* :mod:`~pkdose.library.regimen_tables`: ``models/regimens/*.toml``;
+* :mod:`~pkdose.library.crrt`: ``models/crrt.toml`` (CRRT clearance assumptions).
 
 References
 ----------
@@ -46,6 +47,7 @@ References
 """
 
 from .bibliography import load_sources
+from .crrt import CRRT_SCENARIOS, CRRTAssumptions, load_crrt_assumptions
 from .pkmodels import PKModel, available_pk_models, load_pk_model
 from .products import Product, available_products, load_product
 from .reading import (
@@ -62,7 +64,14 @@ from .reading import (
     read_toml,
     unit_of,
 )
-from .regimen_tables import RegimenRow, RegimenTable, load_regimen_table
+from .regimen_tables import (
+    EVIDENCE_GRADES,
+    ComponentSpec,
+    PublishedRow,
+    RegimenRow,
+    RegimenTable,
+    load_regimen_table,
+)
 from .targets import Breakpoint, Target, TargetComponent, load_breakpoints, load_targets
 
 __all__ = [
@@ -76,6 +85,12 @@ __all__ = [
     "Breakpoint",
     "RegimenRow",
     "RegimenTable",
+    "ComponentSpec",
+    "PublishedRow",
+    "EVIDENCE_GRADES",
+    "CRRT_SCENARIOS",
+    "CRRTAssumptions",
+    "load_crrt_assumptions",
     "Product",
     "models_dir",
     "read_toml",

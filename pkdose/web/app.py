@@ -59,7 +59,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import InputError, ModelFileError, PkdoseError
 from ..guidelines import SEVERITIES, SITES, load_guidelines
-from ..inputs import FIELDS, RULES, dosing_renal_methods, mechanism_spellings, parse_inputs
+from ..inputs import (FIELDS, RECOMMEND_ORGANISMS, RULES, dosing_renal_methods, mechanism_spellings, parse_inputs,
+                      products_needing_mic)
 from ..library import available_products, load_regimen_table
 from ..library.clinical import clinical
 from ..patient import WEIGHT_RANGE_KG
@@ -92,7 +93,7 @@ LABELS = {
     "hd": "Haemodialysis", "hd.days": "Dialysis days", "hd.start_h": "Session start",
     "hd.session_h": "Session length", "crrt": "CRRT", "crrt.effluent_l_per_h": "Effluent rate",
     "crrt.modality": "Modality", "residual_crcl_ml_per_min": "Residual CrCL", "mic_mg_per_l": "MIC",
-    "jurisdiction": "Label", "n": "Virtual patients", "seed": "Random seed",
+    "jurisdiction": "Label", "organism": "Organism", "n": "Virtual patients", "seed": "Random seed",
     "search": "Search a model-informed regimen",
 }
 
@@ -119,12 +120,13 @@ def _property(f, command):
     if f.name == "drug":
         return {"type": "string", "enum": list(f.choices), "description": desc}
     if f.name == "mechanism":
-        names, pattern = mechanism_spellings()
-        return {"type": "string", "anyOf": [{"enum": list(names)}, {"pattern": pattern}], "description": desc}
+        return {"type": "string", "pattern": mechanism_spellings()[1], "description": desc}
     if f.name == "renal_method":  # what every label pkdose ships doses by
         methods = [m for m in f.choices if all(m in dosing_renal_methods(p, j)[0]
                                                for p in _PRODUCTS for j in ("US", "EU"))]
         return {"type": "string", "enum": methods, "description": desc}
+    if f.name == "organism" and command == "recommend":
+        return {"type": "string", "enum": list(RECOMMEND_ORGANISMS), "description": desc}
     if f.kind == "choice":
         return {"type": "string", "enum": list(f.choices), "description": desc}
     if f.kind == "flag":
@@ -181,7 +183,16 @@ def _patient_rules():
         scr.append({"if": {"required": ["scr_unit"], "properties": {"scr_unit": {"const": unit}}},
                     "then": {"properties": {"scr": {"minimum": lo, "maximum": hi}}}})
     heavy = clinical().value("no_height_weight_max_kg")
-    return [
+    mic = []
+    for organism in FIELDS["organism"].choices:
+        needing = products_needing_mic(organism)
+        names = [n for n in FIELDS["drug"].choices if n in needing or clinical().aliases.get(n.lower()) in needing]
+        if names:
+            mic.append({"if": {"required": ["drug", "organism"],
+                               "properties": {"drug": {"enum": names}, "organism": {"const": organism}}},
+                        "then": {"required": ["mic_mg_per_l"]},
+                        "description": f"no breakpoint for these products in {organism}: give the MIC"})
+    return mic + [
         {"allOf": scr, "description": "serum creatinine plausible in its unit (0.1–20 mg/dL, 8.8–1768 µmol/L)"},
         {"if": {"required": ["weight_rule"], "properties": {"weight_rule": {"enum": ["ideal", "adjusted"]}}},
          "then": {"required": ["height_cm"]}, "description": "ideal and adjusted weight need the height"},
@@ -225,7 +236,8 @@ def request_schema(command):
             props[f.name] = {**_property(f, command), "type": "number"}
         else:
             props[f.name] = _property(f, command)
-    rules = [r for r in (_rule_schema(x) for x in RULES) if r is not None]
+    rules = [r for r in (_rule_schema(x) for x in RULES if not x.commands or command in x.commands)
+             if r is not None]
     lo, hi = FIELDS["crcl_ml_per_min"].bounds
     return {
         "title": "DoseRequest" if command == "dose" else "RecommendRequest",
@@ -557,7 +569,8 @@ def _catalogue():
                        for m in g.mechanisms],
         "sites": list(SITES),
         "severities": list(SEVERITIES),
-        "jurisdictions": ["US", "EU"],
+        "jurisdictions": list(FIELDS["jurisdiction"].choices),
+        "organisms": list(FIELDS["organism"].choices),
         "limits": {**{name.replace(".", "_"): list(f.bounds) for name, f in FIELDS.items()
                       if f.bounds and f.bounds[1] != float("inf")},
                    "scr_mg_per_dl": list(SCR_PLAUSIBLE_MG_PER_DL), "scr_umol_per_l": list(SCR_PLAUSIBLE_UMOL_PER_L)},

@@ -93,6 +93,7 @@ function commonBody() {
     height_cm: numberOf("height_cm", "height_cm"),
     mic_mg_per_l: numberOf("mic_mg_per_l", "mic_mg_per_l"),
     jurisdiction: $("#jurisdiction").value,
+    organism: $("#organism").value,
     n: numberOf("n", "n"),
     seed: numberOf("seed", "seed"),
     search: $("#search").checked,
@@ -252,33 +253,44 @@ function clock(hour) {
 }
 
 function renderRegimens(regimens, kind) {
+  // the drug is named on every line; evidence, sources, notes and cautions are always shown
   return regimens.map((r) => h("div", { class: `regimen-box ${kind}` },
-    h("p", { class: "regimen" }, r.text),
-    h("p", { class: "meta" }, `${grams(r.daily_dose_mg)}/day · labelled maximum ${grams(r.max_daily_dose_mg)}/day`,
-      r.exceeds_label_maximum ? h("strong", { class: "bad" }, " · ABOVE THE LABELLED MAXIMUM") : null,
-      r.give_after_hd ? " · on dialysis days give after the session" : null),
+    h("p", { class: "regimen" }, h("strong", {}, `${r.component}: `), r.text),
+    h("p", { class: "meta" }, `${grams(r.daily_dose_mg)}/day of ${r.component} · labelled maximum ${grams(r.max_daily_dose_mg)}/day`,
+      r.exceeds_label_maximum ? h("strong", { class: "bad" }, " · ABOVE THE LABELLED MAXIMUM") : null),
+    r.evidence ? h("p", { class: "evidence" }, h("span", { class: "k" }, "Evidence: "), r.evidence) : null,
     r.citations.map((c) => h("p", { class: "source" }, "Source: ", h("cite", {}, c.source), `, ${c.locator}`)),
-    r.note && kind !== "alt" ? h("p", { class: "note" }, r.note) : null));
+    r.note && !(r.evidence || "").includes(r.note) ? h("p", { class: "note" }, r.note) : null,
+    r.caution ? h("p", { class: "caution" }, h("strong", {}, "Caution: "), r.caution) : null));
 }
 
 function renderAdvice(a, plotBody, open) {
   const kids = [];
-  const juris = `${a.jurisdiction} label`;
-  kids.push(h("h2", { tabindex: "-1" }, a.display_name, " ", h("span", { class: "muted small" }, `${juris} · ${STATE[a.renal.renal_state]}`)));
+  kids.push(h("h2", { tabindex: "-1" }, a.display_name, " ",
+    h("span", { class: "muted small" }, `${a.jurisdiction} · ${STATE[a.renal.renal_state]}`)));
+  for (const w of a.warnings.filter((x) => x.startsWith("!!!"))) kids.push(h("p", { class: "alarm" }, w));
   if (a.regimens.length) {
-    kids.push(h("p", { class: "tag" }, "Label regimen"), renderRegimens(a.regimens, "label"));
+    kids.push(h("p", { class: a.basis === "label" ? "tag" : "tag alt" }, a.basis_text), renderRegimens(a.regimens, "label"));
+    if (a.label_note) kids.push(h("p", { class: "note" }, a.label_note));
   } else {
-    kids.push(h("p", { class: "tag bad" }, "No label regimen"), h("p", { class: "note" }, a.label_note));
+    kids.push(h("p", { class: "tag bad" }, "No label or published regimen"), h("p", { class: "note" }, a.label_note));
   }
-  if (a.warnings.length) kids.push(h("ul", { class: "warnings" }, a.warnings.map((w) => h("li", {}, w))));
-  if (a.pk_check) kids.push(renderCheck(a.pk_check, a, "PK check of the label regimen"));
+  if (a.susceptibility) {
+    const s = a.susceptibility;
+    kids.push(h("p", { class: s.category === "R" ? "verdict bad" : "small" }, h("span", { class: "k" }, "MIC: "),
+      `${num(a.mic_mg_per_l)} mg/L (${a.mic_basis === "user" ? "as entered" : a.mic_basis}) — ${s.text}`));
+  }
+  const rest = a.warnings.filter((x) => !x.startsWith("!!!"));
+  if (rest.length) kids.push(h("ul", { class: "warnings" }, rest.map((w) => h("li", {}, w))));
+  if (a.pk_check) kids.push(renderCheck(a.pk_check, a, "PK check of the regimen", a.crrt_range, a.threshold_alternative));
   if (a.model_informed) {
     const m = a.model_informed;
     kids.push(h("div", { class: "alt-block" },
       h("p", { class: "tag alt" }, "Model-informed alternative — NOT labelled dosing"),
+      h("p", { class: "reason" }, m.reason),
       renderRegimens(m.regimens, "alt"),
       h("p", { class: "note" }, m.note),
-      m.pk_check ? renderCheck(m.pk_check, a, "PK check of the model-informed regimen") : null));
+      m.pk_check ? renderCheck(m.pk_check, a, "PK check of the model-informed regimen", [], null) : null));
   } else if (a.model_informed_note) {
     kids.push(h("p", { class: "note" }, `Model-informed search: ${a.model_informed_note}`));
   }
@@ -290,7 +302,8 @@ function renderAdvice(a, plotBody, open) {
   kids.push(h("details", { class: "refs" },
     h("summary", {}, `References (${a.references.length}) and PK models`),
     h("p", { class: "small" }, "PK models: ", a.pk_models.join("; ")),
-    h("ol", { class: "small" }, a.references.map((r) => h("li", {}, h("cite", {}, r.key), " ", r.reference)))));
+    h("ol", { class: "small" }, a.references.map((r) => h("li", {}, h("cite", {}, r.key), " ", r.reference,
+      h("span", { class: "muted" }, ` [${r.kind}; ${r.evidence}]`))))));
   const card = h("article", { class: "card advice", "data-product": a.product }, kids);
   if (a.regimens.length || a.model_informed) {
     // drawn once the card is on the page (its width sets the figure's width), or when opened
@@ -300,13 +313,17 @@ function renderAdvice(a, plotBody, open) {
   return card;
 }
 
-function renderCheck(c, a, title) {
+function verdictClass(v) {
+  return v && v.verdict === "meets" ? "verdict ok" : (v && v.verdict === "borderline" ? "verdict alt" : "verdict bad");
+}
+
+function renderCheck(c, a, title, crrtRange, threshold) {
   const mic = `MIC ${num(c.mic_mg_per_l)} mg/L`;
   const basis = a.mic_basis === "user" ? "as entered" : a.mic_basis;
-  const goal = c.pta_at_mic >= 0.9;
   const rows = c.targets.map((t) => h("tr", {},
     h("th", { scope: "row" }, t.analyte),
     h("td", {}, `${num(t.typical_ft_percent, 3)} %`),
+    h("td", {}, `${num(t.typical_first_24h_ft_percent, 3)} %`),
     h("td", {}, `${num(t.required_ft_percent)} % fT>${t.metric === "ft_above_mic" ? "MIC" : `${num(t.threshold_mg_per_l)} mg/L`}`),
     h("td", {}, pct(t.pta_fraction))));
   const typical = c.typical.map((t) => h("li", {},
@@ -315,32 +332,70 @@ function renderCheck(c, a, title) {
     `, V ${num(t.v_l)} L, t½ ${num(t.half_life_h)} h, AUC24 ${num(t.auc24_mg_h_per_l)} mg·h/L, `
     + `Cmax ${num(t.cmax_mg_per_l)} / Cmin ${num(t.cmin_mg_per_l)} mg/L`));
   const grid = c.pta_by_mic.filter((p) => p.mic_mg_per_l <= 64);
+  const verdict = c.verdict ? c.verdict.text : `${pct(c.pta_at_mic)} (${c.n_patients} virtual patients)`;
   return h("section", { class: "check" },
     h("h3", {}, title),
     h("p", {}, h("span", { class: "k" }, "Target: "), a.target, ` at ${mic} (${basis})`),
+    crrtRange && crrtRange.length ? h("p", { class: "small" }, "Checked at the high-clearance end of the CRRT range (below).") : null,
     h("div", { class: "scroll" }, h("table", {},
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Analyte"), h("th", { scope: "col" }, "Typical fT>MIC"),
-        h("th", { scope: "col" }, "Needed"), h("th", { scope: "col" }, "Population PTA"))),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Analyte"), h("th", { scope: "col" }, "Typical fT"),
+        h("th", { scope: "col" }, "First 24 h"), h("th", { scope: "col" }, "Needed"), h("th", { scope: "col" }, "Population PTA"))),
       h("tbody", {}, rows))),
-    h("p", { class: goal ? "verdict ok" : "verdict bad" },
-      `Joint PTA at ${mic}: ${pct(c.pta_at_mic)} — ${goal ? "meets" : "BELOW"} the 90 % goal (${c.n_patients} virtual patients)`),
+    h("p", { class: verdictClass(c.verdict) }, `Joint PTA at ${mic}: ${verdict}`),
+    renderCrrtRange(crrtRange),
+    renderThreshold(threshold, c.verdict),
     h("ul", { class: "small typical" }, typical),
-    h("p", { class: "k small" }, "Population PTA by MIC (mg/L)"),
-    h("dl", { class: "pta-grid small" }, grid.map((p) => h("div", { class: p.pta >= 0.9 ? "ok" : "bad" },
+    h("p", { class: "k small" }, "Population PTA by MIC (mg/L), with its 95 % Monte Carlo interval"),
+    h("dl", { class: "pta-grid small" }, grid.map((p) => h("div", { class: p.pta >= 0.9 ? "ok" : "bad",
+      title: `95 % interval ${pct(p.lower_95)}–${pct(p.upper_95)}` },
       h("dt", {}, num(p.mic_mg_per_l)), h("dd", {}, pct(p.pta))))),
     renderHdWeek(c.hd_week));
+}
+
+function renderCrrtRange(range) {
+  if (!range || !range.length) return null;
+  return h("div", { class: "scroll" }, h("table", { class: "small crrt-range" },
+    h("caption", {}, "CRRT extracorporeal clearance is uncertain (models/crrt.toml): PTA across its range"),
+    h("thead", {}, h("tr", {}, ["End of range", "Coefficient", "Delivered", "CL by CRRT (L/h)", "Joint PTA"].map((x) => h("th", { scope: "col" }, x)))),
+    h("tbody", {}, range.map((r) => h("tr", {},
+      h("th", { scope: "row" }, r.scenario),
+      h("td", {}, Object.entries(r.coefficient_fraction).map(([k, v]) => `${k} ${num(v)}`).join(", ")),
+      h("td", {}, `${Math.round(100 * r.delivered_fraction)} %`),
+      h("td", {}, Object.entries(r.extracorporeal_cl_l_per_h).map(([k, v]) => `${k} ${num(v)}`).join(", ")),
+      h("td", { class: verdictClass(r.verdict) }, r.verdict.text))))));
+}
+
+function renderThreshold(t, chosen) {
+  if (!t) return null;
+  const alt = t.verdict_with_alternative;
+  const differs = chosen && alt && chosen.verdict !== alt.verdict;
+  return h("div", { class: "threshold small" },
+    h("p", {}, h("span", { class: "k" }, `${t.analyte} threshold: `),
+      `${num(t.chosen_mg_per_l)} mg/L chosen (${t.chosen_source}); alternative ${num(t.alternative_mg_per_l)} mg/L `
+      + `(${t.alternative_source}) → joint PTA ${alt.text}`),
+    differs ? h("p", { class: "caution" }, "The verdict depends on an unsettled threshold: "
+      + `${chosen.verdict} with ${num(t.chosen_mg_per_l)} mg/L, ${alt.verdict} with ${num(t.alternative_mg_per_l)} mg/L. `
+      + "No threshold has been established for this combination; pkdose judges it with the stricter one.") : null);
 }
 
 function renderHdWeek(week) {
   if (!week || !week.length) return null;
   const sessions = week.filter((w) => w.session).map((w) => w.session);
-  const doses = week.filter((w) => w.analyte);
-  const byAnalyte = {};
-  for (const d of doses) (byAnalyte[d.analyte] = byAnalyte[d.analyte] || []).push(d);
+  const byDay = {};
+  for (const d of week.filter((w) => w.clock)) {
+    const [day, clock] = d.clock.split(" ");
+    let part = `${d.component} ${grams(d.amount_mg)}`;
+    if (d.continuous) part = `${d.component} ${grams(d.maintenance_mg)} as the next 24-h continuous infusion`
+      + (d.supplement_mg ? ` + ${grams(d.supplement_mg)} post-HD supplement` : "");
+    else if (d.supplement_mg) part += ` (${grams(d.maintenance_mg)} + ${grams(d.supplement_mg)} post-HD supplement)`;
+    const slot = `${clock}${d.after_hd ? " after HD" : ""}`;
+    ((byDay[day] = byDay[day] || {})[slot] = byDay[day][slot] || []).push(part);
+  }
   return h("div", { class: "hd-week small" },
     h("p", {}, h("span", { class: "k" }, "Dialysis sessions: "), sessions.join(", ")),
-    Object.entries(byAnalyte).map(([an, ds]) => h("p", {}, h("span", { class: "k" }, `${an} doses: `),
-      ds.map((d) => `${d.clock}${d.after_hd ? " (after HD)" : ""}`).join(", "))));
+    h("p", { class: "k" }, "Dose plan for the week (amounts of each product):"),
+    Object.entries(byDay).map(([day, slots]) => h("p", {}, h("span", { class: "k" }, `${day} `),
+      Object.entries(slots).map(([slot, parts]) => `${slot}: ${parts.join(" + ")}`).join(" | "))));
 }
 
 async function loadPlot(fig, body, name) {
@@ -356,6 +411,15 @@ async function loadPlot(fig, body, name) {
   slot.replaceChildren(img);
 }
 
+function conditionText(o) {
+  const parts = [];
+  if (o.severity) parts.push(`${o.severity} infection`);
+  if (o.sites) parts.push(`only for: ${o.sites} infection`);
+  if (o.excluded_sites) parts.push(`not for: ${o.excluded_sites} infection`);
+  if (o.condition) parts.push(o.condition);
+  return parts.join("; ");
+}
+
 function renderRecommendation(rec, body, shownProduct) {
   if (!rec.options.length) {
     return h("section", { class: "card guidelines" },
@@ -365,7 +429,7 @@ function renderRecommendation(rec, body, shownProduct) {
   }
   const opts = [...rec.options].sort((x, y) => (x.date < y.date ? 1 : x.date > y.date ? -1 : x.rank - y.rank));
   const groups = [];
-  for (const o of opts) {
+  for (const o of opts.filter((x) => x.kind === "guideline")) {
     const g = groups.find((x) => x.guideline === o.guideline);
     if (g) g.rows.push(o); else groups.push({ guideline: o.guideline, date: o.date, rows: [o] });
   }
@@ -376,19 +440,26 @@ function renderRecommendation(rec, body, shownProduct) {
       h("td", { class: "rank", "data-label": "Rank" }, String(o.rank)),
       h("td", { class: "option" }, o.product, o.in_pkdose ? null : h("span", { class: "muted small" }, " (not modelled)")),
       h("td", { "data-label": "Grade" }, [o.tier, o.strength, o.certainty].filter(Boolean).join(", ")),
-      o.condition ? h("td", { class: "small", "data-label": "When" }, o.condition) : h("td", {}))))));
+      h("td", { class: "small", "data-label": "When" }, conditionText(o)))))));
+  const seeds = opts.filter((x) => x.kind === "ai-summary");
+  const seedBlock = seeds.length ? h("div", { class: "ai-summaries" },
+    h("h3", {}, "AI-generated summaries — not guidelines"),
+    h("p", { class: "small muted" }, "Dr.Oracle pages marked “pending human review”; shown with their dates, without a grade."),
+    h("ul", { class: "small" }, seeds.map((o) => h("li", {}, h("strong", {}, `${o.guideline}, updated ${o.date}: `),
+      o.product, conditionText(o) ? ` — ${conditionText(o)}` : "", h("br"), h("span", { class: "muted" }, o.note))))) : null;
   const pitfalls = h("ul", { class: "warnings" }, rec.warnings.map((w) => h("li", {}, w.text, " ",
     h("span", { class: "muted small" }, `[${w.citations.map((c) => `${c.source}: ${c.locator}`).join("; ")}]`))));
   const summary = h("table", { class: "summary-table stack" },
-    h("thead", {}, h("tr", {}, ["Product", "Regimen for this patient", "Source", "PTA at MIC"].map((c) => h("th", { scope: "col" }, c)))),
+    h("thead", {}, h("tr", {}, ["Product", "Why offered", "Regimen for this patient", "PTA at MIC"].map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", {}, rec.advice.map((a) => h("tr", {},
       h("th", { scope: "row" }, a.display_name),
-      h("td", {}, a.regimens.length ? a.regimens.map((r) => h("div", {}, r.text)) : h("span", { class: "bad" }, "no label regimen"),
+      h("td", { class: "small", "data-label": "Why offered" }, (rec.reasons[a.product] || []).map((l) => h("div", {}, l))),
+      h("td", {}, h("div", { class: "small muted" }, a.basis_text),
+        a.regimens.length ? a.regimens.map((r) => h("div", {}, h("strong", {}, `${r.component}: `), r.text)) : h("span", { class: "bad" }, "no regimen"),
         a.model_informed ? h("div", { class: "small alt-line" }, h("strong", {}, "Model-informed, not labelled: "),
-          a.model_informed.regimens.map((r) => r.text).join("; "),
-          a.model_informed.pk_check ? ` (PTA ${pct(a.model_informed.pk_check.pta_at_mic)})` : "") : null),
-      h("td", { class: "small", "data-label": "Source" }, a.regimens.flatMap((r) => r.citations.map((c) => h("div", {}, h("cite", {}, c.source), `, ${c.locator}`)))),
-      h("td", { class: a.pk_check ? (a.pk_check.pta_at_mic >= 0.9 ? "nowrap ok" : "nowrap bad") : "", "data-label": "PTA at MIC" }, a.pk_check ? pct(a.pk_check.pta_at_mic) : "–")))));
+          a.model_informed.regimens.map((r) => `${r.component}: ${r.text}`).join("; ")) : null),
+      h("td", { class: a.pk_check ? `nowrap ${verdictClass(a.pk_check.verdict)}` : "", "data-label": "PTA at MIC" },
+        a.pk_check && a.pk_check.verdict ? `${pct(a.pk_check.verdict.pta)} (${a.pk_check.verdict.verdict})` : "–")))));
   const details = rec.advice.filter((a) => a.product !== shownProduct).map((a) => {
     const card = renderAdvice({ ...a, disclaimer: null }, { ...body, drug: a.product }, false);
     const d = h("details", { class: "product" }, h("summary", {}, `Details: ${a.display_name}`), card);
@@ -397,8 +468,10 @@ function renderRecommendation(rec, body, shownProduct) {
   });
   return h("section", { class: "card guidelines" },
     h("h2", { tabindex: "-1" }, `Guideline options: ${rec.mechanism}`),
+    rec.mechanism_note ? h("p", { class: "note" }, rec.mechanism_note) : null,
     h("p", { class: "muted small" }, "Newest guideline first; grey rows are agents pkdose does not model."),
     h("div", { class: "scroll" }, table),
+    seedBlock,
     h("h3", {}, "Doses for this patient"), h("div", { class: "scroll" }, summary),
     details,
     h("h3", {}, "Pitfalls"), pitfalls);
