@@ -487,7 +487,7 @@ def _cmd_simulate(args):
     lines = [DISCLAIMER, ""] + ([f"Example patient: {header}", ""] if header else [])
     lines.append(f"{advice.display_name}: typical patient at steady state, CrCL {advice.renal.crcl_ml_per_min:.0f} "
                  f"mL/min ({advice.renal.renal_state})")
-    lines += [f"  {format_regimen(r)}" for r in regs]
+    lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
     lines.append(f"  time origin: {origin}")
     for a, (c, profile) in curves.items():
         t = _grid(c.period_h)
@@ -533,7 +533,7 @@ def _cmd_pta(args):
     lines = [DISCLAIMER, ""] + ([f"Example patient: {header}", ""] if header else [])
     lines.append(f"{advice.display_name}, CrCL {advice.renal.crcl_ml_per_min:.0f} mL/min "
                  f"({advice.renal.renal_state}); target {advice.target_text}; n = {check.n_patients}")
-    lines += [f"  {format_regimen(r)}" for r in regs]
+    lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
     cols = [c for c in table.columns if c.startswith("pta_") and c != "pta_fraction"]
     if len(cols) <= 1:  # one analyte: its PTA is the joint PTA, shown once
         lines.append("  MIC [mg/L]   PTA")
