@@ -456,7 +456,7 @@ def _grid(period_h, rows=40):
 
 
 def _cmd_simulate(args):
-    from .pk import concentration, simulate
+    from .pk import concentration
     from .regimens import format_regimen
 
     inp, header, advice = _advise(args, lambda inp: inp.model_informed)
@@ -468,8 +468,7 @@ def _cmd_simulate(args):
               f"{first.period_h:g} h")
     curves = {}
     for analyte, c in check.courses.items():
-        profile = simulate(c.cl_l_per_h, c.v_l, c.dosing, c.extra, t_end_h=c.period_h, steady_state=True)
-        curves[analyte] = (c, profile)
+        curves[analyte] = (c, c.typical_profile())
     if inp.plot:
         _plot_simulation(inp.plot, advice, check, origin)
     if args.json:

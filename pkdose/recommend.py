@@ -451,11 +451,12 @@ def susceptibility(product, mic_mg_per_l, jurisdiction="US", organism="Enterobac
     return Susceptibility(cat, body, organism, text, b.source, b.locator)
 
 
-def _covariates(renal, patient, scenario="central"):
+def _covariates(renal, patient, scenario="central", pk_covariates=None):
     a = renal.assessment
     weight = None if patient is None or patient.weight_kg is None else patient.weight_kg
     bsa = None if a is None else a.bsa_m2
-    return Covariates(renal.crcl_ml_per_min, renal.state, weight, bsa, crrt_scenario=scenario)
+    return Covariates(renal.crcl_ml_per_min, renal.state, weight, bsa, crrt_scenario=scenario,
+                      **(pk_covariates or {}))
 
 
 def _axis(renal):
@@ -503,8 +504,11 @@ def _model_keys(prod, renal_state):
     keys = []
     for m in prod.pk_models.values():
         keys.append(m.source)
-        keys += [p.source for name, p in m.params.items()
-                 if not name.startswith("crrt_") and (renal_state == "ihd" or not name.startswith("hd_"))]
+        keys += [p.source for p in m.params.values()]
+        keys += [a["source"] if isinstance(a, dict) else a.source for name, a in m.assumptions.items()
+                 if name != "cl_floor_l_per_h" or renal_state != "native"]  # the floor: on dialysis
+        if renal_state == "ihd":
+            keys += [p.source for name, p in m.extracorporeal.items() if name.startswith("hd_")]
     return keys
 
 
@@ -558,7 +562,7 @@ def _classify(p, n):
     return "borderline", lo, hi, settled
 
 
-def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None):
+def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None, structure=None):
     r"""PK check of a regimen with a PTA verdict that does not flip with the random seed.
 
     Parameters
@@ -577,6 +581,8 @@ def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None)
         Random source (SPEC 7) [-].
     mics : sequence of float, optional
         MIC grid of the PTA table; default :data:`pkdose.exposure.MIC_GRID_MG_PER_L` [mg/L].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure (:data:`pkdose.exposure.DEFAULT_STRUCTURE`) [-].
 
     Returns
     -------
@@ -608,7 +614,7 @@ def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None)
     .. [1] Brown LD, Cai TT, DasGupta A. Interval estimation for a binomial
        proportion. Stat Sci. 2001;16(2):101-133. doi:10.1214/ss/1009213286
     """
-    kw = {} if mics is None else {"mics": mics}
+    kw = {"structure": structure} if mics is None else {"mics": mics, "structure": structure}
     n = int(n)
     while True:
         chk = pk_check(product, regimens, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, **kw)
@@ -624,18 +630,18 @@ def _first_day_ok(check):
     return bool((t["typical_first_24h_ft_percent"] >= t["required_ft_percent"] - 1e-9).all())
 
 
-def _crrt_range(prod, regimens, cov, mic, n, rng):
+def _crrt_range(prod, regimens, cov, mic, n, rng, structure=None):
     """PTA verdict and extracorporeal clearance at every end of the CRRT clearance range."""
     out = []
     for scenario in CRRT_SCENARIOS:
         chk, v = assess(prod, regimens, replace(cov, crrt_scenario=scenario), mic_mg_per_l=mic, n=n, rng=rng,
-                        mics=())
+                        mics=(), structure=structure)
         cls = dict(zip(chk.typical["analyte"], chk.typical["extracorporeal_cl_l_per_h"]))
         out.append((scenario, v, cls))
     return tuple(out)
 
 
-def _threshold_check(prod, regimens, cov, mic, n, rng):
+def _threshold_check(prod, regimens, cov, mic, n, rng, structure=None):
     """The regimen's verdict with the alternative of an unsettled threshold, if the target has one."""
     for i, comp in enumerate(prod.target.components):
         alt = comp.alternatives.get("threshold_mg_per_l")
@@ -644,7 +650,7 @@ def _threshold_check(prod, regimens, cov, mic, n, rng):
         comps = list(prod.target.components)
         comps[i] = replace(comp, threshold_mg_per_l=alt.value)
         other = replace(prod, target=replace(prod.target, components=tuple(comps)))
-        _, v = assess(other, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng, mics=())
+        _, v = assess(other, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng, mics=(), structure=structure)
         return comp, alt, v
     return None
 
@@ -654,7 +660,7 @@ def _threshold_check(prod, regimens, cov, mic, n, rng):
 
 def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None, mic_mg_per_l=None,
                 jurisdiction="US", weight_rule="auto", n=1000, rng=2026, search=True, pk_model_files=(),
-                organism="Enterobacterales"):
+                organism="Enterobacterales", pk_covariates=None, structure=None):
     r"""Cited regimen for one patient, how it performs in the PK model, and a safer one if needed.
 
     Parameters
@@ -686,6 +692,13 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
         User PK model files replacing the defaults of their analytes [-].
     organism : str, optional
         ``"Enterobacterales"`` or ``"Pseudomonas aeruginosa"`` (breakpoints) [-].
+    pk_covariates : dict, optional
+        Further covariates of the published PK models, passed to
+        :class:`pkdose.exposure.Covariates`: ``infection_site``,
+        ``albumin_g_per_dl``, ``race``, ``ventilated``, ``apache_ii``;
+        missing ones take the product's default population [-].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure (:data:`pkdose.exposure.DEFAULT_STRUCTURE`) [-].
 
     Returns
     -------
@@ -722,13 +735,13 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     sus = susceptibility(prod, mic, jurisdiction, organism)
     regimens, basis, heading, label_note = _primary(table, renal, jurisdiction)
     on_crrt = renal.renal_state == "crrt"
-    cov = _covariates(renal, patient, "high" if on_crrt else "central")
+    cov = _covariates(renal, patient, "high" if on_crrt else "central", pk_covariates)
     check = verdict = threshold = None
     crrt_range = ()
     if regimens:
-        check, verdict = assess(prod, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng)
-        crrt_range = _crrt_range(prod, regimens, cov, mic, verdict.n_patients, rng) if on_crrt else ()
-        threshold = _threshold_check(prod, regimens, cov, mic, verdict.n_patients, rng)
+        check, verdict = assess(prod, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng, structure=structure)
+        crrt_range = _crrt_range(prod, regimens, cov, mic, verdict.n_patients, rng, structure) if on_crrt else ()
+        threshold = _threshold_check(prod, regimens, cov, mic, verdict.n_patients, rng, structure)
     alt, alt_check, alt_verdict, alt_note, alt_reason = (), None, None, "", ""
     if sus.category == "R":
         alt_note = (f"Not searched: MIC {mic:g} mg/L is {sus.text}. {table.display_name} is not expected to "
@@ -736,7 +749,7 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     elif search and (verdict is None or not verdict.meets):
         floors = _floors(table, renal, jurisdiction, regimens)
         alt, alt_check, alt_verdict, alt_note = search_regimens(prod, table, cov, mic, floors, n=n, rng=rng,
-                                                                jurisdiction=jurisdiction)
+                                                                jurisdiction=jurisdiction, structure=structure)
         if alt:
             alt_reason = _reason(table, regimens, verdict, check, renal, cov, prod, threshold)
     crrt_keys = [k for k, _ in load_crrt_assumptions().cite(prod.pk_models)] if on_crrt else []
@@ -883,7 +896,8 @@ def _ordered_combinations(grids):
     return [[grids[0][i], grids[1][j]] for *_, i, j in pairs]
 
 
-def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, rng=2026, jurisdiction="US"):
+def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, rng=2026, jurisdiction="US",
+                    structure=None):
     """Least intensification that reaches the PTA goal, under the hard safety constraints.
 
     Parameters
@@ -905,6 +919,8 @@ def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, r
         Random source (SPEC 7) [-].
     jurisdiction : str, optional
         Label whose post-dialysis supplements a candidate keeps [-].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure [-].
 
     Returns
     -------
@@ -944,10 +960,10 @@ def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, r
     grids = [_candidates(table, c, cov.on_hd, floors.get(c, 0.0), supplements.get(c, 0.0))
              for c in table.components]
     for combo in _ordered_combinations(grids):
-        quick = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, mics=())
+        quick = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, mics=(), structure=structure)
         if quick.pta_at_mic < PTA_GOAL + BORDERLINE_BAND or not _first_day_ok(quick):
             continue
-        chk, verdict = assess(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng)
+        chk, verdict = assess(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, structure=structure)
         if verdict.meets and _first_day_ok(chk):
             note = (f"Least daily amount that meets the {100 * PTA_GOAL:g} % PTA goal at MIC {mic_mg_per_l:g} mg/L "
                     "within the hard constraints. Model-informed, NOT labelled dosing: confirm with a "
@@ -1038,7 +1054,7 @@ class Recommendation:
 
 def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None, site=None,
               severity=None, mic_mg_per_l=None, jurisdiction="US", n=1000, rng=2026, search=True,
-              organism="Enterobacterales"):
+              organism="Enterobacterales", pk_covariates=None, structure=None):
     """Guideline options for a resistance mechanism, with PK-checked doses for this patient.
 
     Parameters
@@ -1064,6 +1080,9 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
     organism : str, optional
         The guideline tables are for carbapenem-resistant Enterobacterales;
         ``"Pseudomonas aeruginosa"`` is refused with a message [-].
+    pk_covariates, structure
+        As for :func:`advise_dose`; ``site`` also reaches the PK models as
+        ``infection_site`` unless ``pk_covariates`` gives one [-].
 
     Returns
     -------
@@ -1095,8 +1114,12 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
         doses_note = ("No renal function given: the options and pitfalls are listed without doses. Give a CrCL, "
                       "or age, sex, weight and SCr with its unit, or a dialysis or CRRT state, for PK-checked doses.")
     else:
+        pk_cov = dict(pk_covariates or {})
+        if site is not None:
+            pk_cov.setdefault("infection_site", site)
         advice = tuple(advise_dose(p, patient, renal_state, crcl_ml_per_min=crcl_ml_per_min,
                                    mic_mg_per_l=mics.get(p), jurisdiction=jurisdiction, n=n, rng=rng,
-                                   search=search, organism=organism) for p in products)
+                                   search=search, organism=organism, pk_covariates=pk_cov, structure=structure)
+                       for p in products)
     warns = tuple(dict.fromkeys(w for m in mech.split(" + ") for w in warnings_for(m)))
     return Recommendation(mech, options, products, advice, warns, MappingProxyType(reasons), note, doses_note)

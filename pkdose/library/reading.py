@@ -38,8 +38,8 @@ SCHEMA_VERSIONS = (1,)
 #: Unit suffix of a quantity key -> unit.  The longest matching suffix wins,
 #: so ``_per_ml_per_min`` is read before ``_ml_per_min`` and ``_l_per_h``
 #: before ``_h``.  Dimensionless quantities: ``_fraction`` (0-1),
-#: ``_percent``, ``_ratio`` (a multiplier), ``_exponent`` (a power),
-#: ``_correlation`` (-1 to 1).
+#: ``_percent``, ``_ratio`` (a multiplier), ``_shift`` (a proportional shift:
+#: factor 1 + shift), ``_exponent`` (a power), ``_correlation`` (-1 to 1).
 UNIT_SUFFIXES = MappingProxyType({
     "_mg": "mg",
     "_h": "h",
@@ -54,6 +54,9 @@ UNIT_SUFFIXES = MappingProxyType({
     "_ratio": "1",
     "_per_ml_per_min": "1/(mL/min)",
     "_correlation": "1",
+    "_shift": "1",
+    "_g_per_dl": "g/dL",
+    "_ng_per_ml": "ng/mL",
     "_y": "years",
     "_cm": "cm",
     "_mg_per_dl": "mg/dL",
@@ -64,7 +67,7 @@ UNIT_SUFFIXES = MappingProxyType({
 #: (Du Bois adult reference; the convention of Xie 2025 nCrCL).
 BSA_REF_M2 = 1.73
 
-_NONNEGATIVE_UNITS = {"mg", "h", "L", "L/h", "mL/min", "mg/L", "kg", "%", "years", "cm", "mg/dL",
+_NONNEGATIVE_UNITS = {"mg", "h", "L", "L/h", "mL/min", "mg/L", "kg", "%", "g/dL", "ng/mL", "years", "cm", "mg/dL",
                       "mL/min/1.73 m²"}
 _PARAM_FIELDS = ("value", "source", "locator", "note")
 _SOURCE_FIELDS = (
@@ -228,7 +231,7 @@ def _parse_toml(path, mtime_ns, size):
     return data
 
 
-def check_schema_version(data, file, required=True):
+def check_schema_version(data, file, required=True, versions=SCHEMA_VERSIONS):
     r"""Check the top-level ``schema_version`` of a parsed file.
 
     Parameters
@@ -239,12 +242,14 @@ def check_schema_version(data, file, required=True):
         File name, for the error message [-].
     required : bool, optional
         Whether a missing ``schema_version`` is an error [-].
+    versions : tuple of int, optional
+        Versions this kind of file accepts; default :data:`SCHEMA_VERSIONS`
+        (PK model files are at version 2) [-].
 
     Raises
     ------
     ModelFileError
-        If the version is missing (when required) or not in
-        :data:`SCHEMA_VERSIONS`.
+        If the version is missing (when required) or not in ``versions``.
 
     References
     ----------
@@ -252,11 +257,11 @@ def check_schema_version(data, file, required=True):
     """
     if "schema_version" not in data:
         if required:
-            _fail(file, "schema_version", f"missing; use one of {SCHEMA_VERSIONS}")
+            _fail(file, "schema_version", f"missing; use one of {versions}")
         return
-    if data["schema_version"] not in SCHEMA_VERSIONS:
+    if data["schema_version"] not in versions:
         _fail(file, "schema_version",
-              f"unknown version {data['schema_version']!r}; known: {SCHEMA_VERSIONS}")
+              f"unknown version {data['schema_version']!r}; known: {versions}")
 
 
 def check_keys(table, allowed, file, key_path, required=()):
@@ -357,7 +362,7 @@ def _check_number(value, file, key_path):
         _fail(file, key_path, f"value must be finite, got {value!r}")
     if abs(value) > MAX_MAGNITUDE:
         _fail(file, key_path, f"{value:.3g} is not a plausible model number (at most {MAX_MAGNITUDE:g} in "
-                              "magnitude; the shipped files stay below 1e4)")
+                              "magnitude; the shipped files stay below 1e5)")
     return float(value)
 
 
@@ -370,6 +375,8 @@ def _check_value_range(value, unit, key, file, key_path):
     if key.endswith("_exponent") and not -MAX_EXPONENT <= value <= MAX_EXPONENT:
         _fail(file, key_path, f"a covariate exponent must lie in [-{MAX_EXPONENT:g}, {MAX_EXPONENT:g}], "
                               f"got {value!r}")
+    if key.endswith("_shift") and not value > -1:
+        _fail(file, key_path, f"a proportional shift (factor 1 + shift) must be > -1, got {value!r}")
     if key.endswith("_correlation") and not -1 <= value <= 1:
         _fail(file, key_path, f"a correlation must lie in [-1, 1], got {value!r}")
 
