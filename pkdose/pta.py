@@ -41,10 +41,14 @@ __all__ = [
     "pta_interval",
     "cfr",
     "DEFAULT_CHUNK",
+    "DEFAULT_SEED",
 ]
 
 #: Patients simulated at once; bounds peak memory whatever the population size.
 DEFAULT_CHUNK = 16_384
+#: Seed of the virtual population when none is chosen (the command line's and the web page's
+#: default), so that the same question gives the same answer; a technical constant.
+DEFAULT_SEED = 2026
 
 
 def omega_from_cv(cv_percent):

@@ -87,7 +87,7 @@ __all__ = [
 ]
 
 #: PTA a regimen must reach to be called adequate [-].
-PTA_GOAL = 0.90
+from .library.clinical import PTA_GOAL  # noqa: E402 (models/clinical.toml: constants.pta_goal_fraction)
 
 #: Half-width of the band around the goal in which the verdict is "borderline" [-].
 #: A technical constant of the Monte Carlo decision, not a clinical one: true PTAs
