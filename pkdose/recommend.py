@@ -57,6 +57,7 @@ from .exposure import Covariates, pk_check
 from .guidelines import guideline_reasons, mechanism_options, warnings_for
 from .library import (
     CRRT_SCENARIOS,
+    PKModel,
     load_crrt_assumptions,
     load_pk_model,
     load_product,
@@ -519,9 +520,10 @@ def with_pk_models(prod, paths):
     ----------
     prod : Product
         From :func:`pkdose.library.load_product` [-].
-    paths : sequence of str or pathlib.Path
-        Model files (format in ``models/README.md``); each replaces the
-        product's model of the same analyte [-].
+    paths : sequence of str, pathlib.Path or PKModel
+        Model files (format in ``models/README.md``), or models already
+        loaded (e.g. the individual models of :mod:`pkdose.tdm`); each
+        replaces the product's model of the same analyte [-].
 
     Returns
     -------
@@ -540,7 +542,7 @@ def with_pk_models(prod, paths):
     """
     models = dict(prod.pk_models)
     for path in paths:
-        model = load_pk_model(path)
+        model = path if isinstance(path, PKModel) else load_pk_model(path)
         if model.analyte not in models:
             raise InputError(f"model file {path} is for {model.analyte!r}, which {prod.name} does not "
                              f"contain (analytes: {', '.join(models)})")
