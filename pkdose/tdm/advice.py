@@ -43,8 +43,8 @@ __all__ = ["TDMAdvice", "Forecast", "individual_models", "current_regimens", "fo
            "ceiling_rows", "MODEL_INFORMED"]
 
 #: How every TDM regimen is labelled.
-MODEL_INFORMED = ("Model-informed from this patient's levels (Bayesian MAP with the published model as prior), "
-                  "not labelled dosing")
+MODEL_INFORMED = ("Model-informed from this patient's levels (Bayesian estimation with the published model as "
+                  "prior), not labelled dosing")
 _LOCATOR = "individual MAP estimate from the patient's levels (pkdose.tdm)"
 _PARAM_KEYS = {"cl": "cl_l_per_h", "v1": "v1_l", "q2": "q2_l_per_h", "v2": "v2_l", "q3": "q3_l_per_h", "v3": "v3_l"}
 
@@ -61,16 +61,16 @@ def individual_models(fit):
     -------
     dict
         Analyte -> :class:`~pkdose.library.PKModel` whose typical values are
-        the MAP individual parameters at the latest CrCL, without covariate
-        effects or declared assumptions, whose OMEGA is the Laplace posterior
+        the patient's posterior-mean parameters at the latest CrCL, without
+        covariate effects or declared assumptions, whose OMEGA is the posterior
         covariance and whose partner covariances are the posterior
         cross-analyte covariances [-].
 
     Notes
     -----
     With :math:`\theta = \theta_{typ} e^{\eta}` and :math:`\eta \mid y \approx
-    N(\hat\eta, \Sigma)`, the posterior of :math:`\theta` is that of a
-    "population" with typical value :math:`\theta_{typ} e^{\hat\eta}` and
+    N(\bar\eta, \Sigma)` (the posterior's moments, :class:`~pkdose.tdm.TDMFit`), the posterior of :math:`\theta` is that of a
+    "population" with typical value :math:`\theta_{typ} e^{\bar\eta}` and
     OMEGA :math:`\Sigma`: a virtual population drawn from this model is a
     sample of the patient's posterior, and its PTA the posterior probability
     of target attainment. On haemodialysis the model carries the dialyser

@@ -32,7 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln
 
-__all__ = ["MAPResult", "SIRResult", "map_estimate", "laplace_covariance", "sir_posterior", "FD_STEP", "MAX_STEP"]
+from ..pta import covariance_etas
+
+__all__ = ["MAPResult", "SIRResult", "map_estimate", "laplace_covariance", "sir_posterior", "FD_STEP", "MAX_STEP",
+           "SIR_PROPOSALS"]
 
 #: Finite-difference step on the random effects (log scale) for gradient and Hessian (technical) [-].
 FD_STEP = 1e-3
@@ -42,6 +45,9 @@ MAX_STEP = 3.0
 _ALPHAS = 0.5 ** np.arange(10)
 #: Convergence: gradient of the objective [-], objective change [-] and step [-] (technical).
 GTOL, FTOL, XTOL = 1e-4, 1e-9, 1e-7
+#: SIR: proposal draws and resampled draws per patient, t degrees of freedom, share drawn from the
+#: prior (defensive mixture), engine rows per call (memory) (technical) [-].
+SIR_PROPOSALS, SIR_RESAMPLES, SIR_DF, SIR_DEFENSIVE, SIR_ROWS_PER_CALL = 10_000, 4_000, 5.0, 0.2, 100_000
 
 
 @dataclass(frozen=True)
@@ -72,24 +78,27 @@ class MAPResult:
 
 @dataclass(frozen=True)
 class SIRResult:
-    r"""A sampling-importance-resampling posterior.
+    r"""A sampling-importance-resampling posterior of P patients.
 
     Attributes
     ----------
     samples : numpy.ndarray
-        Resampled random effects, (n_resample, k) [-].
-    ess : float
-        Effective sample size of the importance weights, :math:`1/\sum w^2` [-].
+        Resampled random effects, (P, n_resample, k) [-].
+    mean : numpy.ndarray
+        Posterior mean of the random effects (weighted), (P, k) [-].
+    cov : numpy.ndarray
+        Posterior covariance (weighted), (P, k, k) [-].
+    ess : numpy.ndarray
+        Effective sample size of the importance weights, :math:`1/\sum w^2`, (P,) [-].
     n_proposal : int
-        Proposal draws [-].
-    max_weight : float
-        Largest normalised importance weight [-].
+        Proposal draws per patient [-].
     """
 
     samples: np.ndarray
-    ess: float
+    mean: np.ndarray
+    cov: np.ndarray
+    ess: np.ndarray
     n_proposal: int
-    max_weight: float
 
 
 def _points(x, h):
@@ -255,34 +264,48 @@ def laplace_covariance(problem, eta, patients=None):
 
 
 def _mvt_logpdf(z, df):
-    """Log density of a standard multivariate t in the whitened coordinates z, (n, k), up to log|L|."""
-    k = z.shape[1]
+    """Log density of a standard multivariate t at whitened points z, (..., k)."""
+    k = z.shape[-1]
     return (gammaln((df + k) / 2) - gammaln(df / 2) - k / 2 * np.log(df * np.pi)
-            - (df + k) / 2 * np.log1p((z ** 2).sum(axis=1) / df))
+            - (df + k) / 2 * np.log1p((z ** 2).sum(axis=-1) / df))
 
 
-def sir_posterior(problem, eta_map, cov, n_proposal=20000, n_resample=2000, df=5.0, rng=2026, patient=0):
-    r"""Sampling-importance-resampling posterior of one patient's random effects.
+def _mvn_logpdf(x, cov):
+    """Log density of N(0, cov) at x, (..., k)."""
+    chol = np.linalg.cholesky(cov)
+    z = np.linalg.solve(chol, np.moveaxis(x, -1, 0).reshape(cov.shape[0], -1)).T.reshape(x.shape)
+    return -0.5 * (z ** 2).sum(axis=-1) - np.log(np.diag(chol)).sum() - x.shape[-1] / 2 * np.log(2 * np.pi)
+
+
+def sir_posterior(problem, eta_map, cov, patients=None, *, n_proposal=SIR_PROPOSALS, n_resample=SIR_RESAMPLES,
+                  df=SIR_DF, defensive=SIR_DEFENSIVE, rng=2026, chunk=None):
+    r"""Sampling-importance-resampling posterior of the random effects, batched over patients.
 
     Parameters
     ----------
     problem : Problem
         The posterior [-].
     eta_map : array_like
-        MAP random effects, (k,) [-].
+        MAP random effects, (P, k) (or (k,) for one patient) [-].
     cov : array_like
-        Laplace covariance, (k, k): the proposal's scale [-].
+        Laplace covariances, (P, k, k) (or (k, k)): the proposal's scale [-].
+    patients : array_like of int, optional
+        Which of the problem's patients the rows are; default all [-].
     n_proposal : int, optional
-        Proposal draws [-].
+        Proposal draws per patient [-].
     n_resample : int, optional
-        Samples kept, drawn with replacement in proportion to the weights [-].
+        Samples kept per patient, drawn with replacement in proportion to the
+        weights [-].
     df : float, optional
         Degrees of freedom of the multivariate t proposal (heavier tails than
-        the Laplace normal, so that a skewed posterior is still covered) [-].
+        the Laplace normal) [-].
+    defensive : float, optional
+        Share of the proposal drawn from the prior (defensive mixture), so
+        that a posterior the Laplace normal misses is still reached [-].
     rng : None, int or numpy.random.Generator, optional
         Random source (SPEC 7) [-].
-    patient : int, optional
-        Which of the problem's patients [-].
+    chunk : int, optional
+        Patients per engine call (memory) [-].
 
     Returns
     -------
@@ -290,13 +313,12 @@ def sir_posterior(problem, eta_map, cov, n_proposal=20000, n_resample=2000, df=5
 
     Notes
     -----
-    Draws :math:`\eta^{(m)} = \hat\eta + L z^{(m)}`, :math:`z` standard
-    multivariate t, :math:`LL^T` the Laplace covariance; weights
-    :math:`w_m \propto p(\eta^{(m)} \mid y) / q(\eta^{(m)})` with
-    :math:`\log p = -\mathrm{OFV}/2`; resampling in proportion to
-    :math:`w`. With an exact posterior the effective sample size
-    :math:`1/\sum w_m^2` stays a large fraction of the draws; a small one
-    means the Laplace normal misses part of the posterior [1]_ [2]_.
+    Proposal :math:`q = (1 - d)\, t_\nu(\hat\eta, \Sigma_L) + d\, N(0, \Omega)`;
+    weights :math:`w_m \propto p(\eta^{(m)} \mid y) / q(\eta^{(m)})` with
+    :math:`\log p = -\mathrm{OFV}/2`; posterior mean and covariance are the
+    weighted moments; resampling in proportion to :math:`w`. The effective
+    sample size :math:`1/\sum w_m^2` says how well the proposal covered the
+    posterior [1]_ [2]_ [3]_.
 
     References
     ----------
@@ -305,18 +327,38 @@ def sir_posterior(problem, eta_map, cov, n_proposal=20000, n_resample=2000, df=5
        1988:395-402.
     .. [2] Dosne AG, Bergstrand M, Harling K, Karlsson MO. J Pharmacokinet
        Pharmacodyn. 2016;43(6):583-596. doi:10.1007/s10928-016-9487-8
+    .. [3] Hesterberg T. Weighted average importance sampling and defensive
+       mixture distributions. Technometrics. 1995;37(2):185-194.
+       doi:10.1080/00401706.1995.10484303
     """
     gen = np.random.default_rng(rng)
-    eta_map = np.asarray(eta_map, dtype=float)
-    chol = np.linalg.cholesky(np.asarray(cov, dtype=float))
-    k = eta_map.size
-    z = gen.standard_normal((n_proposal, k)) / np.sqrt(gen.chisquare(df, size=(n_proposal, 1)) / df)
-    eta = eta_map + z @ chol.T
-    logq = _mvt_logpdf(z, df)
-    logp = -0.5 * problem.ofv(eta[None], [patient])[0]
-    logw = logp - logq
-    logw -= logw[np.isfinite(logw)].max()
-    w = np.where(np.isfinite(logw), np.exp(logw), 0.0)
-    w /= w.sum()
-    idx = gen.choice(n_proposal, size=n_resample, replace=True, p=w)
-    return SIRResult(eta[idx], float(1.0 / np.sum(w ** 2)), n_proposal, float(w.max()))
+    eta_map = np.atleast_2d(np.asarray(eta_map, dtype=float))
+    cov = np.asarray(cov, dtype=float).reshape((-1,) + (eta_map.shape[1],) * 2)
+    who = np.arange(eta_map.shape[0]) if patients is None else np.asarray(patients)
+    p, k = eta_map.shape
+    chunk = chunk or max(1, SIR_ROWS_PER_CALL // n_proposal)
+    mean, covs, ess = np.empty((p, k)), np.empty((p, k, k)), np.empty(p)
+    samples = np.empty((p, n_resample, k))
+    for s in range(0, p, chunk):
+        idx = np.arange(s, min(p, s + chunk))
+        m = idx.size
+        chol = np.linalg.cholesky(cov[idx])
+        z = gen.standard_normal((m, n_proposal, k)) / np.sqrt(gen.chisquare(df, (m, n_proposal, 1)) / df)
+        eta = eta_map[idx, None, :] + np.einsum("pij,pmj->pmi", chol, z)
+        n_prior = gen.binomial(n_proposal, defensive)
+        if n_prior:
+            eta[:, :n_prior] = covariance_etas(m * n_prior, problem.omega, rng=gen).reshape(m, n_prior, k)
+        white = np.linalg.solve(chol[:, None], (eta - eta_map[idx, None, :])[..., None])[..., 0]
+        logt = _mvt_logpdf(white, df) - np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)[:, None]
+        logq = np.logaddexp(np.log1p(-defensive) + logt, np.log(defensive) + _mvn_logpdf(eta, problem.omega))
+        logw = -0.5 * problem.ofv(eta, who[idx]) - logq
+        logw -= np.max(np.where(np.isfinite(logw), logw, -np.inf), axis=1, keepdims=True)
+        w = np.where(np.isfinite(logw), np.exp(logw), 0.0)
+        w /= w.sum(axis=1, keepdims=True)
+        mean[idx] = np.einsum("pm,pmk->pk", w, eta)
+        d = eta - mean[idx, None, :]
+        covs[idx] = np.einsum("pm,pmi,pmj->pij", w, d, d)
+        ess[idx] = 1.0 / (w ** 2).sum(axis=1)
+        for j, i in enumerate(idx):
+            samples[i] = eta[j, gen.choice(n_proposal, size=n_resample, replace=True, p=w[j])]
+    return SIRResult(samples, mean, covs, ess, n_proposal)

@@ -56,6 +56,8 @@ UNIT_RATIO = 100.0
 PRIOR_PREDICTIVE_N = 2000
 #: Tails of the prior-predictive range a level is compared with [-].
 PRIOR_PREDICTIVE_TAILS = (0.001, 0.999)
+#: Random effects beyond this are refused by the objective (e^30-fold the typical value; technical) [-].
+ETA_LIMIT = 30.0
 _PERIPHERAL = (("q2", "v2"), ("q3", "v3"))
 _VOLUMES = ("v1", "v2", "v3")
 
@@ -342,12 +344,15 @@ class Problem:
         """
         eta = np.asarray(eta, dtype=float)
         y = self.y if patients is None else self.y[np.asarray(patients)]
-        f = self.predict(eta, patients)
-        var = np.maximum((self.prop_sd * f) ** 2 + self.add_sd ** 2, 1e-300)
-        data = ((y[:, None, :] - f) ** 2 / var + np.log(var)).sum(axis=-1)
-        prior = np.einsum("pmi,ij,pmj->pm", eta, self.omega_inv, eta)
-        out = data + prior
-        return np.where(np.isfinite(out), out, np.inf)
+        absurd = np.any(np.abs(eta) > ETA_LIMIT, axis=-1)  # e^30-fold: far outside any prior, objective inf
+        eta = np.clip(eta, -ETA_LIMIT, ETA_LIMIT)
+        with np.errstate(all="ignore"):  # extreme proposals (SIR tails) may overflow: their objective is inf
+            f = self.predict(eta, patients)
+            var = np.maximum((self.prop_sd * f) ** 2 + self.add_sd ** 2, 1e-300)
+            data = ((y[:, None, :] - f) ** 2 / var + np.log(var)).sum(axis=-1)
+            prior = np.einsum("pmi,ij,pmj->pm", eta, self.omega_inv, eta)
+            out = data + prior
+        return np.where(np.isfinite(out) & ~absurd, out, np.inf)
 
     def with_observations(self, y, typical=None):
         """A copy for other measured levels (and typical values) of P patients (simulation-estimation)."""

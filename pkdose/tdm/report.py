@@ -98,7 +98,8 @@ def tdm_to_dict(a):
                   "crrt_periods_h": None if case.crrt_periods_h is None else case.crrt_periods_h.tolist(),
                   "crrt_effluent_l_per_h": getattr(case.covariates.renal_state, "effluent_l_per_h", None)},
         "pk_models": {m.analyte: m.key for m in f.problem.product.pk_models.values() if m.analyte in f.analytes},
-        "fit": {"ofv": _num(f.ofv, 8), "converged": f.converged, "laplace_ok": f.laplace_ok, "credible_level": 0.9},
+        "fit": {"ofv_map": _num(f.ofv, 8), "map_converged": f.converged, "laplace_ok": f.laplace_ok,
+                "posterior": f.posterior, "effective_sample_size": _num(f.ess), "credible_level": 0.9},
         "individual": [{k: (_num(v) if isinstance(v, float) else [_num(x) for x in v] if isinstance(v, list) else v)
                         for k, v in row.items()} for row in f.individual()],
         "levels": [{"time_h": _num(t), "analyte": an, "free": bool(fr), "observed_mg_per_l": _num(y),
@@ -167,10 +168,12 @@ def tdm_text(a, *, disclaimer=True):
     for t, an, fr, y, ip, pp in zip(case.levels.time_h, case.levels.analyte, case.levels.free,
                                     case.levels.conc_mg_per_l, f.ipred(), f.pred()):
         out.append(f"{ind}{t:7.2f}  {an + (' (free)' if fr else ''):<12} {y:9.3g} {ip:11.3g} {pp:11.3g}")
-    out.append("Patient    individual parameters (MAP; 90 % credible interval; population typical)")
+    out.append(f"Patient    individual parameters: posterior mean (90 % credible interval; MAP; population typical); "
+               f"posterior by {f.posterior}")
     for r in f.individual():
         out.append(f"{ind}{r['analyte']}: CL {_fmt(r['cl_l_per_h'])} L/h ({_fmt(r['cl_90_l_per_h'][0])}–"
-                   f"{_fmt(r['cl_90_l_per_h'][1])}; typical {_fmt(r['typical_cl_l_per_h'])}), Vss {_fmt(r['v_l'])} L "
+                   f"{_fmt(r['cl_90_l_per_h'][1])}; MAP {_fmt(r['cl_map_l_per_h'])}; typical "
+                   f"{_fmt(r['typical_cl_l_per_h'])}), Vss {_fmt(r['v_l'])} L "
                    f"({_fmt(r['v_90_l'][0])}–{_fmt(r['v_90_l'][1])})"
                    + (f", plus {r['extracorporeal_cl_l_per_h']:.2g} L/h extracorporeal"
                       if r["extracorporeal_cl_l_per_h"] else ""))
