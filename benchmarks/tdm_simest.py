@@ -21,7 +21,7 @@ def main():
     start = time.process_time()
     for d in DESIGNS:
         frame = simulate_estimate(d, n=args.n, rng=args.seed)
-        for prefix, label in (("", d.name), ("partner_", f"{d.name}: avibactam, not measured")):
+        for prefix, label in (("", d.name), ("partner_", f"{d.name}: {frame.attrs['partner']}, not measured")):
             if f"{prefix}cl_true_l_per_h" not in frame:
                 continue
             s = summarise(frame, prefix)

@@ -39,6 +39,9 @@ CREDIBLE_LEVEL = 0.90
 INTERVAL_SAMPLES = 4000
 #: Least effective sample size of the importance sampling for its posterior to be used (technical) [-].
 MIN_ESS = 200
+#: A level whose log ratio to the individual prediction exceeds this many proportional residual SDs is
+#: reported as not described by the fit (technical) [-].
+MISFIT_SD = 3.0
 _VOLUMES = ("v1", "v2", "v3")
 
 
@@ -329,5 +332,19 @@ def fit(case, *, rng=2026, check_units=True):
         samples = gen.multivariate_normal(eta, post, INTERVAL_SAMPLES, method="cholesky")
         warnings.append(f"importance sampling of the posterior was inefficient (effective sample size "
                         f"{sir.ess[0]:.0f} < {MIN_ESS}): the Laplace approximation at the MAP is used")
+    warnings += _misfit(problem, eta)
     return TDMFit(case, problem, result.eta[0], cov[0], float(result.ofv[0]), bool(result.converged[0]),
                   bool(positive[0]), eta, post, samples, float(sir.ess[0]), method, tuple(warnings), int(rng))
+
+
+def _misfit(problem, eta):
+    """Warnings for levels the fit does not describe: prior-data conflict or a wrong record."""
+    f = problem.predict(eta[None, None])[0, 0]
+    out = []
+    for j, (y, p, sd) in enumerate(zip(problem.y[0], f, problem.prop_sd)):
+        if abs(math.log(y / p)) > MISFIT_SD * max(sd, 0.05):
+            out.append(f"level row {j + 1} ({problem.obs_analyte[j]} {y:g} mg/L at {problem.obs_time_h[j]:g} h) is "
+                       f"not described by the fit (individual prediction {p:.3g} mg/L): the levels conflict with the "
+                       "prior for this patient; check the record and the renal inputs (e.g. residual renal function "
+                       "on dialysis or CRRT higher than entered) before using the advice")
+    return out

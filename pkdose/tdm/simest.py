@@ -153,7 +153,7 @@ def simulate_estimate(design, n=500, rng=2026, starts=None, n_proposal=4000):
         credible interval), ``cl_lap_lo90_l_per_h`` / ``cl_lap_hi90_l_per_h``
         (Laplace interval at the MAP), ``ess``, ``converged``, and the same
         for the unmeasured partner analyte when its prior is correlated
-        (``partner_*``) [L/h].
+        (``partner_*``; its name in ``frame.attrs["partner"]``) [L/h].
 
     Notes
     -----
@@ -181,7 +181,8 @@ def simulate_estimate(design, n=500, rng=2026, starts=None, n_proposal=4000):
     cov, _ = laplace_covariance(pb, res.eta)
     sir = sir_posterior(pb, res.eta, cov, n_proposal=n_proposal, n_resample=1000, rng=gen)
     out = {"converged": res.converged, "ess": sir.ess}
-    for role, a in (("", design.analyte), ("partner_", _partner(pb, design.analyte))):
+    partner = _partner(pb, design.analyte)
+    for role, a in (("", design.analyte), ("partner_", partner)):
         if a is None:
             continue
         i = pb.index[(a, "cl")]
@@ -194,7 +195,9 @@ def simulate_estimate(design, n=500, rng=2026, starts=None, n_proposal=4000):
                     f"{role}cl_lo90_l_per_h": typ * np.exp(lo), f"{role}cl_hi90_l_per_h": typ * np.exp(hi),
                     f"{role}cl_lap_lo90_l_per_h": est * np.exp(-_Z90 * sd),
                     f"{role}cl_lap_hi90_l_per_h": est * np.exp(_Z90 * sd)})
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    frame.attrs["partner"] = partner
+    return frame
 
 
 def _partner(problem, analyte):
