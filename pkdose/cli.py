@@ -74,7 +74,8 @@ FLAGS = {
     "mic_mg_per_l": "--mic", "jurisdiction": "--jurisdiction", "organism": "--organism", "n": "--n",
     "seed": "--seed",
     "search": "--no-search", "model_informed": "--model-informed", "plot": "--plot", "pk_model": "--pk-model",
-    "example": "--example",
+    "example": "--example", "doses": "--doses", "levels": "--levels", "analyte": "--analyte",
+    "hd_sessions": "--hd-sessions", "crrt_periods": "--crrt-periods", "scr_series": "--scr-series",
 }
 _DEST = {flag[2:].replace("-", "_"): field for field, flag in FLAGS.items()}
 _DEST["hd"] = "hd"
@@ -202,6 +203,16 @@ Time 0 is the start of a dose at steady state, or Monday 00:00 of a dialysis wee
     "pta": """examples:
   pkdose pta --drug cefiderocol --crcl 100 --plot pta.png
   pkdose pta --drug ATM-AVI --crcl 25 --n 5000""",
+    "tdm": """examples:
+  pkdose tdm --drug cefiderocol --crrt-effluent 2.3 --crrt-modality CVVH --site pneumonia \\
+      --doses examples/tdm/cefiderocol_cvvh_doses.csv --levels examples/tdm/cefiderocol_cvvh_levels.csv --mic 2
+  pkdose tdm --drug CZA --age 68 --sex M --weight 80 --scr 1.9 --scr-unit mg/dL --analyte ceftazidime \\
+      --doses examples/tdm/cza_doses.csv --levels examples/tdm/cza_levels.csv --mic 8 --json
+  pkdose tdm --drug cefiderocol --hd --hd-sessions 25-29,73-77 --doses D.csv --levels L.csv
+DOSES.csv: time_h,amount_mg,infusion_h[,component]  (amount of the product as labelled, e.g. 2500 for
+  ceftazidime-avibactam 2.5 g; infusion_h 24 for one day of continuous infusion).
+LEVELS.csv: time_h,conc_mg_per_l[,analyte][,free]  (free: true for an unbound-concentration assay).
+All times are hours on one clock (e.g. 0 = first dose): doses, levels, sessions, creatinines.""",
     "models": """examples:
   pkdose models
   pkdose models check my_models/meropenem_smith2020.toml""",
@@ -224,6 +235,10 @@ _DESCRIPTION = {
                 "(a week on haemodialysis), total and free, with clock times.",
     "pta": "Probability of target attainment of the label (or model-informed) regimen over a doubling MIC "
            "grid, in a virtual population.",
+    "tdm": "Bayesian TDM: the patient's own PK parameters from the measured levels (MAP and posterior with the "
+           "published model as prior), individual predictions beside the levels, the individual %fT>MIC of the "
+           "current regimen, and the next regimen that reaches the target at the MIC with at least 90 % posterior "
+           "probability within the label limits (model-informed).",
     "models": "List the products and PK models pkdose ships, or check your own PK model file.",
     "serve": "Start the local web calculator (needs the 'web' extra: pip install 'pkdose[web]'). It "
              "answers on this computer only unless --allow-remote is given.",
@@ -282,6 +297,21 @@ def build_parser():
         _opt(p, "--plot", metavar="FILE", help=f"write a figure ({', '.join('.' + f for f in PLOT_FORMATS)})")
         p.add_argument("--model-informed", action=_OnceTrue,
                        help="use the model-informed regimen instead of the label regimen")
+
+    p = _sub(sub, "tdm", "Bayesian TDM from measured levels: the patient's PK and the next regimen")
+    _add_drug(p)
+    _add_renal(p)
+    _add_common(p, example=False)
+    t = p.add_argument_group("TDM records (times in hours on one clock)")
+    _opt(t, "--doses", metavar="DOSES.csv", help=_help("doses"))
+    _opt(t, "--levels", metavar="LEVELS.csv", help=_help("levels"))
+    _opt(t, "--analyte", metavar="NAME", help=_help("analyte"))
+    _opt(t, "--hd-sessions", metavar="START-END,...", help=_help("hd_sessions", "(with --hd)"))
+    _opt(t, "--crrt-periods", metavar="START-END,...", help=_help("crrt_periods", "(with --crrt-effluent)"))
+    _opt(t, "--scr-series", metavar="H:SCR,...", help=_help("scr_series", "(with --scr, --scr-unit and the patient)"))
+    _opt(t, "--site", metavar="SITE", help=f"infection site of the PK models: {', '.join(FIELDS['site'].choices)}")
+    _opt(p, "--plot", metavar="FILE", help=f"write the fit and forecast ({', '.join('.' + f for f in PLOT_FORMATS)})")
+    p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
 
     p = _sub(sub, "serve", "start the local web calculator (needs the 'web' extra)")
     _opt(p, "--host", metavar="ADDRESS", help="address to bind (default 127.0.0.1, loopback only); another "
@@ -606,8 +636,28 @@ def _cmd_serve(args):
     return ""
 
 
+def _cmd_tdm(args):
+    from .tdm import plot_tdm, tdm_text, tdm_to_dict
+    from .tdm.frontend import tdm_from_inputs
+
+    inp, _ = _inputs(args)
+    answer = tdm_from_inputs(inp)
+    if inp.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        ax = plot_tdm(answer)
+        ax.figure.savefig(inp.plot, dpi=110)
+        plt.close(ax.figure)
+    if args.json:
+        return tdm_to_dict(answer)
+    return tdm_text(answer) + (f"\nFigure written to {inp.plot}" if inp.plot else "")
+
+
 COMMANDS = {"serve": _cmd_serve, "crcl": _cmd_crcl, "dose": _cmd_dose, "recommend": _cmd_recommend,
-            "simulate": _cmd_simulate, "pta": _cmd_pta, "models": _cmd_models}
+            "simulate": _cmd_simulate, "pta": _cmd_pta, "tdm": _cmd_tdm, "models": _cmd_models}
 _SERVE_FLAGS = {"port": "--port", "host": "--host", "allow_remote": "--allow-remote", "allowed_host": "--allowed-host"}
 
 

@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
+
 from .errors import InputError, OutOfRangeError
 from .extracorporeal import CRRT_MODALITIES, WEEKDAYS
 from .guidelines import SEVERITIES, SITES, load_guidelines, parse_mechanisms
@@ -136,7 +138,9 @@ class Field:
         Field name, dotted when nested (``"hd.start_h"``) [-]
     kind : str
         ``"number"``, ``"integer"``, ``"choice"``, ``"flag"``, ``"days"``,
-        ``"mic"``, ``"object"``, ``"path"`` or ``"paths"`` [-]
+        ``"mic"``, ``"object"``, ``"path"``, ``"paths"``, ``"windows"``
+        (time windows, ``"25-29,73-77"``), ``"series"`` (timed values,
+        ``"0:1.1,24:2.0"``) or ``"records"`` (a CSV file, or rows of a table) [-]
     text : str
         What it is, one line, with its unit [-]
     bounds : tuple, optional
@@ -172,10 +176,11 @@ class Field:
 
 
 _C = clinical()
-_DRUG = ("dose", "simulate", "pta")
-_DOSING = ("dose", "recommend", "simulate", "pta")
+_DRUG = ("dose", "simulate", "pta", "tdm")
+_DOSING = ("dose", "recommend", "simulate", "pta", "tdm")
 _ALL = ("crcl", *_DOSING)
 _PRODUCTS = tuple(available_products())
+_ANALYTES = tuple(dict.fromkeys(a for p in _PRODUCTS for a in load_regimen_table(p).analytes))
 
 
 def _fields():
@@ -184,7 +189,8 @@ def _fields():
               choices=_PRODUCTS + tuple(_C.aliases) + tuple(a.upper() for a in _C.aliases), commands=_DRUG),
         Field("mechanism", "choice", "resistance mechanism: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped",
               commands=("recommend",)),
-        Field("site", "choice", "infection site filter", choices=SITES, commands=("recommend",)),
+        Field("site", "choice", "infection site filter (tdm: the PK models' infection site, default the paper's "
+              "conservative population)", choices=SITES, commands=("recommend", "tdm")),
         Field("severity", "choice", "severity filter", choices=SEVERITIES, commands=("recommend",)),
         Field("age_y", "number", "age [years], adults only", AGE_RANGE_Y, commands=_ALL),
         Field("sex", "choice", "female or male (F / M)", choices=("female", "male", "F", "M"), commands=_ALL),
@@ -225,10 +231,23 @@ def _fields():
         Field("seed", "integer", "random seed of the virtual population", SEED_RANGE, default=DEFAULT_SEED,
               commands=_DOSING),
         Field("search", "flag", f"search a model-informed regimen when the PTA is below "
-              f"{_C.value('pta_goal_fraction'):.0%}", default=True, commands=("dose", "recommend")),
+              f"{_C.value('pta_goal_fraction'):.0%}", default=True, commands=("dose", "recommend", "tdm")),
         Field("model_informed", "flag", "use the model-informed regimen instead of the label regimen",
               default=False, commands=("simulate", "pta")),
-        Field("plot", "path", f"figure file ({', '.join(PLOT_FORMATS)})", commands=("simulate", "pta")),
+        Field("plot", "path", f"figure file ({', '.join(PLOT_FORMATS)})", commands=("simulate", "pta", "tdm")),
+        Field("doses", "records", "doses given: DOSES.csv with time_h,amount_mg,infusion_h[,component] (amount of "
+              "the product as labelled; infusion_h 24 for a day of continuous infusion)", commands=("tdm",)),
+        Field("levels", "records", "measured levels: LEVELS.csv with time_h,conc_mg_per_l[,analyte][,free]",
+              commands=("tdm",)),
+        Field("analyte", "choice", "analyte of levels that name none (two-analyte products)",
+              choices=_ANALYTES, commands=("tdm",)),
+        Field("hd_sessions", "windows", "actual haemodialysis sessions as start-end hours on the dose record's "
+              "clock, e.g. 25-29,73-77", commands=("tdm",)),
+        Field("crrt_periods", "windows", "periods on CRRT as start-end hours on the dose record's clock (default: "
+              "throughout)", commands=("tdm",)),
+        Field("scr_series", "series", "serum creatinine over time as hours:value on the dose record's clock, in "
+              "scr_unit (e.g. 0:1.1,24:2.0,48:2.6); scr is then the baseline (steady-state) value",
+              commands=("tdm",)),
         Field("pk_model", "paths", "your own PK model files replacing the defaults of their analytes",
               default=(), commands=_DRUG),
     ]
@@ -328,6 +347,12 @@ RULES = (
          "height to de-index the eGFR to mL/min", value="ckd-epi-2021"),
     Rule("conflict", "renal_method", ("weight_rule",), "CKD-EPI 2021 uses no body weight",
          value="ckd-epi-2021"),
+    Rule("requires", "hd_sessions", ("hd",), "dialysis sessions are used only with haemodialysis"),
+    Rule("requires", "hd", ("hd_sessions",), "a fit on haemodialysis needs the actual start and end of each session "
+         "(hours on the dose record's clock)", commands=("tdm",), blame="missing"),
+    Rule("requires", "crrt_periods", ("crrt",), "CRRT periods are used only with CRRT"),
+    Rule("requires", "scr_series", ("scr",), "a creatinine series needs the patient's baseline (steady-state) "
+         "creatinine as the serum creatinine, with its unit, age, sex and weight", blame="missing"),
     Rule("one_of", "crcl_ml_per_min", _RENAL[1:], "no renal function given: give a CrCL, or a serum creatinine "
          "with its unit, age, sex and weight, or haemodialysis, or CRRT", commands=("crcl", *_DRUG)),
     Rule("requires_any", "age_y", _RENAL, "without renal function recommend lists the options without doses, "
@@ -344,7 +369,7 @@ class Inputs:
     Parameters
     ----------
     command : str
-        ``"crcl"``, ``"dose"``, ``"recommend"``, ``"simulate"`` or ``"pta"`` [-]
+        ``"crcl"``, ``"dose"``, ``"recommend"``, ``"simulate"``, ``"pta"`` or ``"tdm"`` [-]
     renal_state : Native or Haemodialysis or CRRT or None
         The renal state; None for ``recommend`` without renal function (the
         options without doses) [-]
@@ -377,6 +402,14 @@ class Inputs:
         Figure to write, already checked [-]
     pk_model_files : tuple of str
         User PK model files [-]
+    doses, levels : str or list or None
+        TDM records: a CSV file name, or the rows of a table (the web page) [-]
+    analyte : str or None
+        Analyte of levels that name none [-]
+    hd_sessions, crrt_periods : tuple of (float, float) or None
+        Actual dialysis sessions and CRRT periods, (start, end) pairs [h]
+    scr_series : tuple or None
+        ``(t_h, scr)`` arrays of a changing creatinine, in ``scr_unit`` [h, mg/dL or µmol/L]
     given : frozenset of str
         The fields the user gave [-]
 
@@ -407,6 +440,12 @@ class Inputs:
     model_informed: bool = False
     plot: Path | None = None
     pk_model_files: tuple = ()
+    doses: object = None
+    levels: object = None
+    analyte: str | None = None
+    hd_sessions: tuple | None = None
+    crrt_periods: tuple | None = None
+    scr_series: tuple | None = None
     given: frozenset = field(default_factory=frozenset)
 
     def advise_kwargs(self):
@@ -673,7 +712,45 @@ def _value(f, raw, strict):
         if isinstance(raw, (str, Path)):
             raw = [raw]
         return tuple(str(p) for p in raw)
+    if f.kind == "records":
+        if isinstance(raw, (str, Path)) and str(raw).strip():
+            return str(raw)
+        if isinstance(raw, list) and all(isinstance(r, dict) for r in raw):
+            return raw
+        raise InputError(f"{{{f.name}}} must be a CSV file name or a list of rows, got {_shown(raw)}", field=f.name)
+    if f.kind == "windows":
+        return _windows(f, raw)
+    if f.kind == "series":
+        return _series(f, raw)
     return raw
+
+
+def _windows(f, raw):
+    """(start, end) pairs from "25-29,73-77" or [[25, 29], [73, 77]]."""
+    if isinstance(raw, str):
+        pairs = []
+        for part in raw.split(","):
+            a, sep, b = part.strip().partition("-")
+            if not sep:
+                raise InputError(f"{{{f.name}}} {_shown(part)} is not start-end in hours (e.g. 25-29)", field=f.name)
+            pairs.append((number_from_text(a, f.name), number_from_text(b, f.name)))
+        return tuple(pairs)
+    if isinstance(raw, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in raw):
+        return tuple((_real(f, a), _real(f, b)) for a, b in raw)
+    raise InputError(f"{{{f.name}}} must be start-end pairs in hours, got {_shown(raw)}", field=f.name)
+
+
+def _series(f, raw):
+    """(t_h, values) of "0:1.1,24:2.0" or [[0, 1.1], [24, 2.0]]."""
+    from .kinetic_gfr import parse_scr_series
+
+    if isinstance(raw, str):
+        return parse_scr_series(raw, field_name=f.name)
+    if isinstance(raw, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in raw):
+        text = ",".join(f"{np.format_float_positional(_real(f, a))}:{np.format_float_positional(_real(f, b))}"
+                        for a, b in raw)
+        return parse_scr_series(text, field_name=f.name)
+    raise InputError(f"{{{f.name}}} must be hours:value pairs, got {_shown(raw)}", field=f.name)
 
 
 def _mechanism(raw, strict):
@@ -1112,7 +1189,7 @@ def parse_inputs(values, command="dose", *, strict=False):
     values : Mapping
         Field name -> value (see :data:`FIELDS`); ``hd`` and ``crrt`` may be
         nested mappings [-]
-    command : {"crcl", "dose", "recommend", "simulate", "pta"}, optional
+    command : {"crcl", "dose", "recommend", "simulate", "pta", "tdm"}, optional
         What the inputs are for: which fields are taken and which are
         required [-]
     strict : bool, optional
@@ -1154,6 +1231,11 @@ def parse_inputs(values, command="dose", *, strict=False):
     _check_known(given, command)
     v = {name: _value(FIELDS[name], raw, strict) for name, raw in given.items()}
     _check_rules(v, command)
+    if command == "tdm":
+        for name in ("doses", "levels"):
+            if name not in v:
+                raise InputError(f"{{{name}}} is required: a TDM fit needs the dose record and the measured levels",
+                                 field=name)
     if command in _DRUG and "drug" not in v:
         raise InputError(f"{{drug}} is required; choose one of: {', '.join(_PRODUCTS)}", field="drug")
     if command == "recommend" and "mechanism" not in v:
@@ -1188,5 +1270,7 @@ def parse_inputs(values, command="dose", *, strict=False):
         n=v.get("n", DEFAULT_N), seed=v.get("seed", DEFAULT_SEED), search=v.get("search", True),
         model_informed=v.get("model_informed", False),
         plot=check_plot_path(v["plot"]) if "plot" in v else None,
-        pk_model_files=v.get("pk_model", ()), given=frozenset(given),
+        pk_model_files=v.get("pk_model", ()), doses=v.get("doses"), levels=v.get("levels"),
+        analyte=v.get("analyte"), hd_sessions=v.get("hd_sessions"), crrt_periods=v.get("crrt_periods"),
+        scr_series=v.get("scr_series"), given=frozenset(given),
     )

@@ -341,7 +341,9 @@ class TDMAdvice:
     ceilings : tuple of dict
         :func:`ceiling_rows` of the current and the recommended regimen [-].
     notes : tuple of str
-        Unmeasured analytes, CRRT and dialysis, changing renal function [-].
+        CRRT and dialysis, changing renal function (how each analyte was
+        inferred is in the fit's ``individual()`` rows, its warnings in
+        ``fit.warnings``) [-].
     forecast : Forecast
         Predictions over the record and the next hours [-].
     """
@@ -366,7 +368,7 @@ def _renal_kwargs(case):
 
 
 def _notes(fit, changing):
-    notes = [fit.inference_note(a) for a in fit.analytes]
+    notes = []
     state = fit.case.covariates.renal_state
     if isinstance(state, CRRT):
         notes.append("CRRT: the levels measured the total clearance; the fit put the central CRRT clearance of "
@@ -384,7 +386,6 @@ def _notes(fit, changing):
                      f"latest CrCL ({crcl[-1]:.0f} mL/min). Re-check the levels after the next change.")
     if changing is not None:
         notes += list(changing.notes)
-    notes += list(fit.warnings)
     return tuple(notes)
 
 

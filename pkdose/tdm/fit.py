@@ -345,6 +345,7 @@ def _misfit(problem, eta):
         if abs(math.log(y / p)) > MISFIT_SD * max(sd, 0.05):
             out.append(f"level row {j + 1} ({problem.obs_analyte[j]} {y:g} mg/L at {problem.obs_time_h[j]:g} h) is "
                        f"not described by the fit (individual prediction {p:.3g} mg/L): the levels conflict with the "
-                       "prior for this patient; check the record and the renal inputs (e.g. residual renal function "
-                       "on dialysis or CRRT higher than entered) before using the advice")
+                       "prior for this patient; check the dose and sampling times and the renal inputs (a CrCL that "
+                       "differs from the patient's, or residual renal function on dialysis or CRRT higher than "
+                       "entered) before using the advice")
     return out

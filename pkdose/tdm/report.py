@@ -114,6 +114,7 @@ def tdm_to_dict(a):
         "recommendation": a.recommendation,
         "recommended": {"regimens": _regimen_lines(a.recommended), **(_targets(a.recommended_check) or {})},
         "ceilings": [{k: (_num(v) if isinstance(v, float) else v) for k, v in r.items()} for r in _ceilings(a)],
+        "warnings": list(f.warnings),
         "notes": list(a.notes),
         "forecast": {"t_h": [_num(t) for t in fc.t_h],
                      "analytes": {an: {"map_mg_per_l": [_num(x) for x in fc.map_mg_per_l[i]],
