@@ -713,11 +713,12 @@ def _value(f, raw, strict):
             raw = [raw]
         return tuple(str(p) for p in raw)
     if f.kind == "records":
-        if isinstance(raw, (str, Path)) and str(raw).strip():
+        if isinstance(raw, (str, Path)) and str(raw).strip() and not strict:  # a file: the command line only
             return str(raw)
         if isinstance(raw, list) and all(isinstance(r, dict) for r in raw):
             return raw
-        raise InputError(f"{{{f.name}}} must be a CSV file name or a list of rows, got {_shown(raw)}", field=f.name)
+        what = "a list of rows (objects)" if strict else "a CSV file name or a list of rows"
+        raise InputError(f"{{{f.name}}} must be {what}, got {_shown(raw)}", field=f.name)
     if f.kind == "windows":
         return _windows(f, raw)
     if f.kind == "series":

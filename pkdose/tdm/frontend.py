@@ -10,11 +10,21 @@ from ..exposure import Covariates
 from ..library import load_pk_model
 from ..patient import renal_assessment
 from .advice import tdm_advice
-from .data import dose_history, levels, read_doses_csv, read_levels_csv
+from .data import DOSE_COLUMNS, LEVEL_COLUMNS, dose_history, levels, read_doses_csv, read_levels_csv
 from .fit import fit
 from .model import TDMCase
 
 __all__ = ["tdm_from_inputs", "case_from_inputs"]
+
+
+def _check_rows(rows, columns, field):
+    """Rows of a table (the web page): objects whose keys are the record's columns."""
+    allowed = set(columns[0]) | set(columns[1])
+    for i, r in enumerate(rows):
+        unknown = sorted(set(r) - allowed)
+        if unknown:
+            raise InputError(f"{{{field}}} row {i + 1}: unknown column {unknown[0]!r}; columns "
+                             f"{','.join(columns[0])} (required) and {','.join(columns[1])} (optional)", field=field)
 
 
 def _column(rows, name, field, required=True):
@@ -33,6 +43,7 @@ def _doses(inp):
     if isinstance(inp.doses, str):
         return read_doses_csv(inp.doses, inp.product)
     rows = inp.doses
+    _check_rows(rows, DOSE_COLUMNS, "doses")
     comp = _column(rows, "component", "doses", required=False)
     return dose_history(inp.product, _column(rows, "time_h", "doses"), _column(rows, "amount_mg", "doses"),
                         _column(rows, "infusion_h", "doses"), comp if any(comp) else None)
@@ -42,6 +53,7 @@ def _levels(inp):
     if isinstance(inp.levels, str):
         return read_levels_csv(inp.levels, inp.product, default_analyte=inp.analyte)
     rows = inp.levels
+    _check_rows(rows, LEVEL_COLUMNS, "levels")
     free = [str(x).lower() if isinstance(x, bool) else x for x in _column(rows, "free", "levels", required=False)]
     return levels(inp.product, _column(rows, "time_h", "levels"), _column(rows, "conc_mg_per_l", "levels"),
                   _column(rows, "analyte", "levels", required=False), free, default_analyte=inp.analyte)

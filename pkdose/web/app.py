@@ -9,6 +9,9 @@ One page (``/``, files in ``static/``) and a JSON API behind it:
                            ``pkdose recommend --json``
 ``POST /api/dose/plot``    typical concentration–time course at steady state
                            as SVG (:func:`pkdose.plotting.plot_pk_check`)
+``POST /api/tdm``          :func:`pkdose.tdm.tdm_to_dict` — as ``pkdose tdm
+                           --json`` (dose record and levels as rows)
+``POST /api/tdm/plot``     the fit and forecast as SVG (:func:`pkdose.tdm.plot_tdm`)
 ``GET /api/products``      products, mechanisms, sites, severities, limits
 ``GET /api/openapi.json``  the OpenAPI document of all of the above
 =========================  ==================================================
@@ -66,9 +69,11 @@ from ..library.clinical import clinical
 from ..patient import WEIGHT_RANGE_KG
 from ..recommend import advise_dose, recommend
 from ..report import DISCLAIMER, advice_to_dict, recommendation_to_dict
+from ..tdm import plot_tdm, tdm_to_dict
+from ..tdm.frontend import tdm_from_inputs
 from ..units import SCR_PLAUSIBLE_MG_PER_DL, SCR_PLAUSIBLE_UMOL_PER_L
 
-__all__ = ["create_app", "concentration_svg", "uvicorn_log_config", "request_schema", "LOOPBACK_HOSTS",
+__all__ = ["create_app", "concentration_svg", "tdm_svg", "uvicorn_log_config", "request_schema", "LOOPBACK_HOSTS",
            "MAX_BODY_BYTES", "BODY_TIMEOUT_S", "LABELS"]
 
 log = logging.getLogger("pkdose.web")
@@ -94,7 +99,9 @@ LABELS = {
     "hd.session_h": "Session length", "crrt": "CRRT", "crrt.effluent_l_per_h": "Effluent rate",
     "crrt.modality": "Modality", "residual_crcl_ml_per_min": "Residual CrCL", "mic_mg_per_l": "MIC",
     "jurisdiction": "Label", "organism": "Organism", "n": "Virtual patients", "seed": "Random seed",
-    "search": "Search a model-informed regimen",
+    "search": "Search a model-informed regimen", "doses": "Doses given", "levels": "Measured levels",
+    "analyte": "Analyte measured", "hd_sessions": "Dialysis sessions", "crrt_periods": "CRRT periods",
+    "scr_series": "Creatinine series",
 }
 
 
@@ -134,12 +141,29 @@ def _property(f, command):
     if f.kind == "days":
         return {"type": "array", "items": {"type": "string", "enum": list(f.choices)}, "minItems": 1,
                 "maxItems": 7, "uniqueItems": True, "description": desc}
+    if f.kind in ("windows", "series"):
+        pair = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+        return {"oneOf": [{"type": "string"}, {"type": "array", "items": pair, "minItems": 1}], "description": desc}
+    if f.kind == "records":
+        cols = _RECORD_COLUMNS[f.name]
+        row = {"type": "object", "additionalProperties": False, "required": list(cols[0]),
+               "properties": {c: _RECORD_TYPES.get(c, {"type": "number"}) for c in cols[0] + cols[1]}}
+        return {"type": "array", "items": row, "minItems": 1, "description": desc}
     out = {"type": "integer" if f.kind == "integer" else "number", "description": desc}
     lo, hi = f.bounds
     out["exclusiveMinimum" if f.exclusive[0] else "minimum"] = lo
     if hi != float("inf"):
         out["exclusiveMaximum" if f.exclusive[1] else "maximum"] = hi
     return out
+
+
+def _tdm_columns():
+    from ..tdm.data import DOSE_COLUMNS, LEVEL_COLUMNS
+    return {"doses": DOSE_COLUMNS, "levels": LEVEL_COLUMNS}
+
+
+_RECORD_COLUMNS = _tdm_columns()
+_RECORD_TYPES = {"component": {"type": "string"}, "analyte": {"type": "string"}, "free": {"type": "boolean"}}
 
 
 def _nested(prefix, command, required=()):
@@ -208,7 +232,7 @@ def request_schema(command):
 
     Parameters
     ----------
-    command : {"dose", "recommend"}
+    command : {"dose", "recommend", "tdm"}
         Which request [-].
 
     Returns
@@ -239,10 +263,12 @@ def request_schema(command):
     rules = [r for r in (_rule_schema(x) for x in RULES if not x.commands or command in x.commands)
              if r is not None]
     lo, hi = FIELDS["crcl_ml_per_min"].bounds
+    title = {"dose": "DoseRequest", "recommend": "RecommendRequest", "tdm": "TDMRequest"}[command]
+    required = {"dose": ["drug"], "recommend": ["mechanism"], "tdm": ["drug", "doses", "levels"]}[command]
     return {
-        "title": "DoseRequest" if command == "dose" else "RecommendRequest",
+        "title": title,
         "type": "object", "additionalProperties": False, "properties": props,
-        "required": ["drug" if command == "dose" else "mechanism"],
+        "required": required,
         "allOf": rules + _patient_rules(),
         "description": (f"As `pkdose {command}`: the same fields, limits and rules. Give one renal input: "
                         "crcl_ml_per_min; or scr with scr_unit, age_y, sex and weight_kg; or hd; or crrt. Not "
@@ -529,6 +555,41 @@ def concentration_svg(advice, width_in=7.6):
     return buf.getvalue()
 
 
+def tdm_svg(answer, width_in=7.6):
+    """SVG of a TDM answer: the fit beside the levels and the forecast.
+
+    Parameters
+    ----------
+    answer : TDMAdvice
+        From :func:`pkdose.tdm.tdm_advice` [-].
+    width_in : float, optional
+        Figure width [in].
+
+    Returns
+    -------
+    str
+        An SVG document, one panel per measured analyte [-].
+
+    References
+    ----------
+    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
+       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
+    """
+    import io
+
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    measured = answer.fit.measured
+    with _PLOT_LOCK, rc_context({"svg.hashsalt": "pkdose", "svg.fonttype": "path", "font.size": 10}):
+        fig = Figure(figsize=(width_in, 3.4 * len(measured) + 0.2), layout="constrained")
+        for ax, analyte in zip(fig.subplots(len(measured), 1, squeeze=False)[:, 0], measured):
+            plot_tdm(answer, ax=ax, analyte=analyte)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
 # --- the application --------------------------------------------------------------------------
 
 _DOSE_SCHEMA = {
@@ -542,6 +603,12 @@ _RECOMMEND_SCHEMA = {
     "description": "pkdose.recommend/1, as `pkdose recommend --json` (docs/json-schema.md)",
     "required": ["schema", "disclaimer", "mechanism", "options", "products", "advice", "warnings"],
     "properties": {"schema": {"const": "pkdose.recommend/1"}},
+}
+_TDM_SCHEMA = {
+    "type": "object",
+    "description": "pkdose.tdm/1, as `pkdose tdm --json` (docs/tdm.md)",
+    "required": ["schema", "disclaimer", "model_informed", "product", "individual", "levels", "recommendation"],
+    "properties": {"schema": {"const": "pkdose.tdm/1"}},
 }
 _ERRORS = {422: {"model": ErrorResponse, "description": "input error: what is wrong and which field"},
            400: {"model": ErrorResponse, "description": "Host header not allowed"},
@@ -644,6 +711,24 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         svg = await run_in_threadpool(lambda: concentration_svg(_advice(inp), width_in))
         return Response(svg, media_type="image/svg+xml")
 
+    @app.post("/api/tdm", tags=["tdm"], summary="Bayesian TDM: the patient's PK from measured levels, the next regimen",
+              responses={200: {"content": {"application/json": {"schema": _TDM_SCHEMA}}}, **_ERRORS},
+              response_class=JSONResponse, openapi_extra=_body_spec("TDMRequest"))
+    async def tdm(request: Request):
+        """The same answer as ``pkdose tdm --json`` (schema ``pkdose.tdm/1``); records as rows."""
+        inp = await _inputs(request, "tdm")
+        return JSONResponse(await run_in_threadpool(lambda: tdm_to_dict(tdm_from_inputs(inp))))
+
+    @app.post("/api/tdm/plot", tags=["tdm"], summary="The fit and forecast of POST /api/tdm (SVG)",
+              responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}, **_ERRORS},
+              response_class=Response, openapi_extra=_body_spec("TDMRequest"))
+    async def tdm_plot(request: Request,
+                       width_in: float = Query(7.6, ge=4, le=12, allow_inf_nan=False, description="figure width [in]")):
+        """Individual prediction with its 90 % band, the population prediction and the levels."""
+        inp = await _inputs(request, "tdm")
+        svg = await run_in_threadpool(lambda: tdm_svg(tdm_from_inputs(inp), width_in))
+        return Response(svg, media_type="image/svg+xml")
+
     @app.get("/api/products", tags=["catalogue"], summary="Products, mechanisms and input limits")
     def products() -> dict:
         """What the page offers in its selectors, and the server's input limits."""
@@ -668,5 +753,6 @@ def _openapi(app):
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         schemas["DoseRequest"] = request_schema("dose")
         schemas["RecommendRequest"] = request_schema("recommend")
+        schemas["TDMRequest"] = request_schema("tdm")
         app.openapi_schema = doc
     return app.openapi_schema
