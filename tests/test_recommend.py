@@ -131,7 +131,7 @@ def test_low_pta_triggers_a_model_informed_alternative_within_label_maxima(produ
     for r in a.alternative:
         spec = table.components[r.component]
         assert r.interval_h in SEARCH_INTERVALS_H or r.continuous
-        assert r.infusion_h == spec.infusion_h.value or (r.continuous and spec.continuous_stability_h)
+        assert r.infusion_h == spec.infusion_h.value or (r.continuous and spec.syringe_stability_h)
     assert not any(w.startswith("!!!") for w in a.warnings)  # the label dose itself is within its maximum
 
 
