@@ -1051,14 +1051,13 @@ def ceiling_checks(product, regimens, cov, *, n=1000, rng=2026):
     The share of virtual patients whose total trough stays at or above the
     ceiling is the share whose free concentration exceeds ``fu × ceiling``
     for 100 % of the dosing period at steady state, computed by
-    :func:`pkdose.exposure.pk_check` with that as the only target [1]_.
+    :func:`pkdose.exposure.pk_check` with that as the only target. The
+    ceilings are cited data (:func:`pkdose.library.load_ceilings`) [1]_.
 
     References
     ----------
-    .. [1] Guilhaumou R, Benaboud S, Bennis Y, et al. Optimization of the
-       treatment with beta-lactam antibiotics in critically ill patients:
-       guidelines from the SFPT and the SFAR. Crit Care. 2019;23(1):104.
-       doi:10.1186/s13054-019-2378-9 (Table 2)
+    .. [1] Guilhaumou R, et al. Crit Care. 2019;23(1):104.
+       doi:10.1186/s13054-019-2378-9 (Table 2: ceftazidime Cmin or Css < 80 mg/L)
     """
     on_crrt = isinstance(cov.renal_state, CRRT)
     tox = replace(cov, crrt_scenario="low") if on_crrt else cov
@@ -1117,11 +1116,12 @@ def _increased_exposure(prod, table, renal, jurisdiction, organism, site, cov, n
 
 
 def _bands(table, renal, jurisdiction, exposure="standard"):
-    """(component, lo, hi, bounds) of the label band each component is dosed in (native and HD)."""
+    """(component, lo, hi, bounds) of the label band each component is dosed in (native and HD; not a row for any CrCL)."""
     if renal.renal_state == "crrt":
         return ()
     rows = [r for r in table.rows if jurisdiction in r.jurisdiction and r.renal_state == renal.renal_state
-            and r.exposure == "standard" and r.contains(renal.crcl_ml_per_min)]
+            and r.exposure == "standard" and r.contains(renal.crcl_ml_per_min)
+            and not (r.lo == 0 and r.hi == float("inf"))]  # a row for every CrCL is no band
     return tuple((r.component, r.lo, r.hi, r.bounds) for r in rows)
 
 
@@ -1486,7 +1486,8 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
         As for :func:`advise_dose`; with none of them the answer lists the
         options and pitfalls without doses [-].
     site : str, optional
-        Infection site filter, as in ``models/guidelines.toml`` [-].
+        Infection site: filters the guideline rows (``models/guidelines.toml``)
+        and chooses between published CRRT regimens (:func:`advise_dose`) [-].
     severity : str, optional
         Severity filter [-].
     mic_mg_per_l : float or dict, optional
@@ -1532,6 +1533,6 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
     else:
         advice = tuple(advise_dose(p, patient, renal_state, crcl_ml_per_min=crcl_ml_per_min,
                                    mic_mg_per_l=mics.get(p), jurisdiction=jurisdiction, n=n, rng=rng,
-                                   search=search, organism=organism) for p in products)
+                                   search=search, organism=organism, site=site) for p in products)
     warns = tuple(dict.fromkeys(w for m in mech.split(" + ") for w in warnings_for(m)))
     return Recommendation(mech, options, products, advice, warns, MappingProxyType(reasons), note, doses_note)

@@ -414,6 +414,7 @@ def advice_to_dict(advice):
         "organism": advice.organism,
         "renal": {
             "crcl_ml_per_min": _num(r.crcl_ml_per_min),
+            "crcl_text": crcl_text(r.crcl_ml_per_min, advice.bands),
             "method": r.method,
             "renal_state": r.renal_state,
             "weight_explanation": r.weight_explanation,
