@@ -1,9 +1,16 @@
 """The ``pkdose`` command line.
 
-Subcommands: ``crcl``, ``dose``, ``recommend``, ``simulate``, ``pta``, ``models``.
-Readable text by default, ``--json`` for the documented schema
-(``docs/json-schema.md``). Any input error prints one line to stderr and exits
-with status 2; anything else is a bug and shows its traceback.
+Subcommands: ``crcl``, ``dose``, ``recommend``, ``simulate``, ``pta``,
+``models`` and ``serve``; ``pkdose COMMAND --help`` describes each, with
+examples. Readable text by default, ``--json`` for the documented schema
+(``docs/json-schema.md``).
+
+Every option is read as text and handed to the one input adapter
+(:mod:`pkdose.inputs`), which the web calculator and the Python API share:
+numbers are plain ASCII decimals, an option given twice is refused, and any
+input error prints one line naming the flags at fault (``--crcl``,
+``--scr-unit``) to stderr and exits with status 2, before any computation.
+Anything else is a bug and shows its traceback.
 
 References
 ----------
@@ -13,118 +20,219 @@ References
 
 import argparse
 import json
-import math
 import sys
 
 import numpy as np
 
 from . import __version__
 from .errors import InputError, PkdoseError
+from .extracorporeal import HOURS_PER_WEEK, WEEKDAYS
+from .inputs import (
+    FIELDS,
+    PLOT_FORMATS,
+    days_from_text,
+    integer_from_text,
+    mic_from_text,
+    number_from_text,
+    parse_inputs,
+)
 from .library import available_products, load_pk_model, load_regimen_table, models_dir
-from .patient import CRRT, HDSchedule, Haemodialysis, Native, patient_from_inputs, renal_assessment
+from .library.clinical import clinical
 from .recommend import advise_dose, recommend
 from .report import DISCLAIMER, advice_text, advice_to_dict, recommendation_text, recommendation_to_dict
 
-__all__ = ["main", "build_parser", "EXAMPLES"]
+__all__ = ["main", "build_parser", "EXAMPLES", "FLAGS"]
 
-#: Built-in example patients for ``--example``.
+#: Built-in example patients for ``--example`` (input fields as in :data:`pkdose.inputs.FIELDS`).
 EXAMPLES = {
     "ckd": dict(description="72-year-old woman, 58 kg, 160 cm, SCr 1.6 mg/dL, NDM K. pneumoniae "
                             "bacteraemia, cefiderocol MIC 2 mg/L",
-                drug="cefiderocol", age=72, sex="female", weight=58, height=160, scr=1.6,
-                scr_unit="mg/dL", mic=2.0, mechanism="NDM"),
+                drug="cefiderocol", mechanism="NDM", mic_mg_per_l=2.0,
+                patient=dict(age_y=72, sex="female", weight_kg=58, height_cm=160, scr=1.6, scr_unit="mg/dL")),
     "hd": dict(description="64-year-old man, 80 kg, 175 cm, on haemodialysis Mon/Wed/Fri 08:00 for 4 h, "
                            "NDM K. pneumoniae, aztreonam MIC 1 mg/L",
-               drug="ceftazidime-avibactam+aztreonam", age=64, sex="male", weight=80, height=175,
-               hd=True, mic=1.0, mechanism="NDM"),
+               drug="ceftazidime-avibactam+aztreonam", mechanism="NDM", mic_mg_per_l=1.0,
+               patient=dict(age_y=64, sex="male", weight_kg=80, height_cm=175, hd=True)),
     "crrt": dict(description="55-year-old man, 95 kg, 182 cm, on CVVHDF at 2.5 L/h effluent",
-                 drug="cefiderocol", age=55, sex="male", weight=95, height=182, crrt_effluent=2.5,
-                 mechanism="MBL"),
+                 drug="cefiderocol", mechanism="MBL",
+                 patient={"age_y": 55, "sex": "male", "weight_kg": 95, "height_cm": 182,
+                          "crrt.effluent_l_per_h": 2.5}),
     "arc": dict(description="31-year-old man after trauma, 85 kg, 185 cm, measured CrCL 180 mL/min, "
                             "aztreonam-avibactam MIC 2 mg/L",
-                drug="aztreonam-avibactam", age=31, sex="male", weight=85, height=185, crcl=180,
-                mic=2.0, mechanism="NDM"),
+                drug="aztreonam-avibactam", mechanism="NDM", mic_mg_per_l=2.0,
+                patient=dict(age_y=31, sex="male", weight_kg=85, height_cm=185, crcl_ml_per_min=180)),
 }
+
+#: Input field -> the flag that sets it (error messages name the flag).
+FLAGS = {
+    "drug": "--drug", "mechanism": "--mechanism", "site": "--site", "severity": "--severity",
+    "age_y": "--age", "sex": "--sex", "weight_kg": "--weight", "height_cm": "--height", "scr": "--scr",
+    "scr_unit": "--scr-unit", "crcl_ml_per_min": "--crcl", "weight_rule": "--weight-rule",
+    "renal_method": "--renal-method", "hd": "--hd", "hd.days": "--hd", "hd.start_h": "--hd-start",
+    "hd.session_h": "--hd-hours", "crrt": "--crrt-effluent", "crrt.effluent_l_per_h": "--crrt-effluent",
+    "crrt.modality": "--crrt-modality", "residual_crcl_ml_per_min": "--residual-crcl",
+    "mic_mg_per_l": "--mic", "jurisdiction": "--jurisdiction", "organism": "--organism", "n": "--n",
+    "seed": "--seed",
+    "search": "--no-search", "model_informed": "--model-informed", "plot": "--plot", "pk_model": "--pk-model",
+    "example": "--example",
+}
+_DEST = {flag[2:].replace("-", "_"): field for field, flag in FLAGS.items()}
+_DEST["hd"] = "hd"
+_DEST["crrt_effluent"] = "crrt.effluent_l_per_h"
+_PATIENT_DESTS = ("age", "sex", "weight", "height", "scr", "scr_unit", "crcl", "weight_rule", "renal_method",
+                  "hd", "hd_start", "hd_hours", "crrt_effluent", "crrt_modality", "residual_crcl")
+#: Longest message printed on the one error line [characters].
+MAX_ERROR_CHARS = 600
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that ends with one line and status 2 (its default status) on bad usage."""
 
     def error(self, message):
-        self.exit(2, f"pkdose: error: {message}\n")
+        self.exit(2, f"pkdose: error: {' '.join(message.split())}\n")
 
 
-def _mic_arg(text):
-    """``4`` or ``cefiderocol=2,aztreonam-avibactam=0.5``."""
-    if "=" not in text:
-        return float(text)
-    out = {}
-    for part in text.split(","):
-        name, _, value = part.partition("=")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid MIC {part!r}; write PRODUCT=MIC, e.g. cefiderocol=2") from None
-    return out
+class _Once(argparse.Action):
+    """Store an option's text, refusing the option a second time (argparse would keep the last)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, f"_{self.dest}_seen", False):
+            parser.error(f"{option_string} was given twice; give it once")
+        setattr(namespace, f"_{self.dest}_seen", True)
+        setattr(namespace, self.dest, True if values is None and self.const is True else values)
 
 
-def _organism_arg(text):
-    """'Enterobacterales' or 'Pseudomonas aeruginosa' (also 'P. aeruginosa', 'pseudomonas')."""
-    key = text.strip().lower()
-    if key.startswith("entero"):
-        return "Enterobacterales"
-    if key.startswith(("p. aeruginosa", "p.aeruginosa", "pseudomonas", "pa")):
-        return "Pseudomonas aeruginosa"
-    raise argparse.ArgumentTypeError(f"unknown organism {text!r}; use Enterobacterales or 'P. aeruginosa'")
+class _OnceTrue(_Once):
+    """A flag that may be given once."""
+
+    def __init__(self, option_strings, dest, **kw):
+        super().__init__(option_strings, dest, nargs=0, default=None, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        super().__call__(parser, namespace, True, option_string)
 
 
-def _weekday_list(text):
-    return tuple(d.strip().capitalize()[:3] for d in text.split(",") if d.strip())
+def _opt(group, *names, **kw):
+    """An option read as text once, with no default (the adapter applies defaults)."""
+    kw.setdefault("action", _Once)
+    return group.add_argument(*names, default=None, **kw)
+
+
+def _help(field, extra=""):
+    f = FIELDS[field]
+    text = f.text + (f"; default {', '.join(f.default) if isinstance(f.default, tuple) else f.default}"
+                     if f.default not in (None, (), True, False) else "")
+    return text + (f" {extra}" if extra else "")
 
 
 def _add_renal(p):
-    g = p.add_argument_group("renal function (give --crcl, or --age --sex --weight --scr --scr-unit)")
-    g.add_argument("--crcl", type=float, metavar="ML_PER_MIN", help="creatinine clearance [mL/min]")
-    g.add_argument("--age", type=float, metavar="YEARS", help="age [years], adults only")
-    g.add_argument("--sex", choices=("female", "male"))
-    g.add_argument("--weight", type=float, metavar="KG", help="total body weight [kg]")
-    g.add_argument("--height", type=float, metavar="CM", help="height [cm] (enables ideal/adjusted weight, BSA)")
-    g.add_argument("--scr", type=float, metavar="VALUE", help="serum creatinine, with --scr-unit")
-    g.add_argument("--scr-unit", metavar="UNIT", help="mg/dL or umol/L (required with --scr)")
-    g.add_argument("--weight-rule", default="auto", choices=("auto", "total", "ideal", "adjusted"),
-                   help="body weight in Cockcroft–Gault (default: auto, see docs)")
-    rrt = p.add_argument_group("renal replacement (choose one)").add_mutually_exclusive_group()
-    rrt.add_argument("--hd", nargs="?", const="Mon,Wed,Fri", metavar="DAYS",
-                     help="intermittent haemodialysis, optional days (default Mon,Wed,Fri)")
-    rrt.add_argument("--crrt-effluent", type=float, metavar="L_PER_H", help="CRRT effluent rate [L/h]")
-    p.add_argument("--hd-start", type=float, default=8.0, metavar="HOUR", help="session start hour (default 8)")
-    p.add_argument("--hd-hours", type=float, default=4.0, metavar="H", help="session length [h] (default 4)")
-    p.add_argument("--crrt-modality", default="CVVHDF", choices=("CVVH", "CVVHD", "CVVHDF"))
-    p.add_argument("--residual-crcl", type=float, default=5.0, metavar="ML_PER_MIN",
-                   help="residual CrCL on HD/CRRT [mL/min] (default 5, an assumption)")
+    g = p.add_argument_group("renal function: --crcl, or --age --sex --weight [--height] --scr --scr-unit, "
+                             "or --hd / --crrt-effluent")
+    _opt(g, "--crcl", metavar="ML_PER_MIN", help=_help("crcl_ml_per_min"))
+    _opt(g, "--age", metavar="YEARS", help=_help("age_y"))
+    _opt(g, "--sex", metavar="F|M", help=_help("sex"))
+    _opt(g, "--weight", metavar="KG", help=_help("weight_kg"))
+    _opt(g, "--height", metavar="CM", help=_help("height_cm"))
+    _opt(g, "--scr", metavar="VALUE", help=_help("scr_unit").replace("unit of scr", "serum creatinine, with "
+                                                                           "--scr-unit"))
+    _opt(g, "--scr-unit", metavar="UNIT", help="mg/dL or umol/L (required with --scr)")
+    rules = "|".join(FIELDS["weight_rule"].choices)
+    _opt(g, "--weight-rule", metavar=rules, help=_help("weight_rule", "(with --scr)"))
+    methods = "|".join(FIELDS["renal_method"].choices)
+    _opt(g, "--renal-method", metavar=methods,
+         help="cg: Cockcroft–Gault from --scr (every label pkdose ships doses by it); measured: a measured "
+              "--crcl; ckd-epi-2021: the de-indexed eGFR, shown by crcl (no label doses by it)")
+    r = p.add_argument_group("renal replacement therapy (one of them)")
+    _opt(r, "--hd", nargs="?", const=True, metavar="DAYS",
+         help="intermittent haemodialysis, optional days (default Mon,Wed,Fri)")
+    _opt(r, "--hd-start", metavar="HOUR", help=_help("hd.start_h", "(with --hd)"))
+    _opt(r, "--hd-hours", metavar="H", help=_help("hd.session_h", "(with --hd)"))
+    _opt(r, "--crrt-effluent", metavar="L_PER_H", help=_help("crrt.effluent_l_per_h"))
+    _opt(r, "--crrt-modality", metavar="|".join(FIELDS["crrt.modality"].choices),
+         help=_help("crrt.modality", "(with --crrt-effluent)"))
+    _opt(r, "--residual-crcl", metavar="ML_PER_MIN", help=_help("residual_crcl_ml_per_min", "(with --hd or "
+                                                                                         "--crrt-effluent)"))
 
 
 def _add_common(p, example=True):
-    p.add_argument("--mic", type=_mic_arg, metavar="MG_PER_L",
-                   help="MIC of the isolate [mg/L] (default: breakpoint); for recommend also "
-                        "PRODUCT=MIC,PRODUCT=MIC (each agent's own MIC)")
-    p.add_argument("--jurisdiction", default="US", choices=("US", "EU"), help="label (default US)")
-    p.add_argument("--organism", default="Enterobacterales", type=_organism_arg,
-                   help="Enterobacterales (default) or 'P. aeruginosa': the breakpoints that apply")
-    p.add_argument("--n", type=int, default=1000, help="virtual patients (default 1000)")
-    p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
-    p.add_argument("--json", action="store_true", help="machine-readable output (docs/json-schema.md)")
+    _opt(p, "--mic", metavar="MG_PER_L", help=_help("mic_mg_per_l"))
+    _opt(p, "--jurisdiction", metavar="US|EU", help=_help("jurisdiction"))
+    _opt(p, "--organism", metavar="NAME", help=_help("organism", "(also 'P. aeruginosa')"))
+    _opt(p, "--n", metavar="N", help=_help("n", "(100–100,000)"))
+    _opt(p, "--seed", metavar="SEED", help=_help("seed"))
+    p.add_argument("--json", action=_OnceTrue, help="machine-readable output (docs/json-schema.md)")
     if example:
-        p.add_argument("--example", nargs="?", const="ckd", choices=sorted(EXAMPLES),
-                       help="run a built-in example patient (default: ckd)")
+        _opt(p, "--example", nargs="?", const="ckd", choices=sorted(EXAMPLES),
+             help="run a built-in example patient: " + "; ".join(f"{k}: {v['description']}"
+                                                                  for k, v in EXAMPLES.items()))
 
 
-def _add_drug(p, required=False):
-    p.add_argument("--drug", metavar="NAME", required=required,
-                   help="cefiderocol | ceftazidime-avibactam | aztreonam | "
-                        "ceftazidime-avibactam+aztreonam | aztreonam-avibactam")
-    p.add_argument("--pk-model", action="append", default=[], metavar="FILE",
-                   help="your own PK model file replacing the default for its analyte (repeatable)")
+def _add_drug(p):
+    _opt(p, "--drug", metavar="NAME", help="cefiderocol | ceftazidime-avibactam | aztreonam | "
+                                           "ceftazidime-avibactam+aztreonam | aztreonam-avibactam, or a brand "
+                                           "name or abbreviation (fetroja, avycaz, zavicefta, azactam, emblaveo, "
+                                           "CZA, ATM, ATM-AVI, CZA+ATM …)")
+    p.add_argument("--pk-model", action="append", default=None, metavar="FILE",
+                   help="your own PK model file replacing the default for its analyte (repeatable, one per "
+                        "analyte; format in models/README.md)")
+
+
+_EPILOG = {
+    "crcl": """examples:
+  pkdose crcl --age 70 --sex M --weight 110 --height 175 --scr 1.4 --scr-unit mg/dL
+  pkdose crcl --age 70 --sex F --weight 60 --height 160 --scr 88 --scr-unit umol/L --renal-method ckd-epi-2021
+  pkdose crcl --crcl 200
+With a height, Cockcroft–Gault is shown with each body weight (total, adjusted, ideal) side by side.""",
+    "dose": """examples:
+  pkdose dose --example
+  pkdose dose --drug cefiderocol --crcl 45
+  pkdose dose --drug avycaz --age 72 --sex F --weight 58 --height 160 --scr 1.6 --scr-unit mg/dL
+  pkdose dose --drug CZA+ATM --hd Mon,Wed,Fri --hd-start 8 --hd-hours 4 --mic 1
+  pkdose dose --drug fetroja --crrt-effluent 2.5 --json""",
+    "recommend": """examples:
+  pkdose recommend --mechanism NDM --crcl 25 --mic 4
+  pkdose recommend --mechanism "NDM + OXA-48" --crcl 40
+  pkdose recommend --mechanism KPC                   # the options without doses
+  pkdose recommend --mechanism KPC --crcl 60 --site bloodstream --severity severe
+  pkdose recommend --mechanism MBL --crcl 40 --mic cefiderocol=2,atm-avi=0.5""",
+    "simulate": """examples:
+  pkdose simulate --drug cefiderocol --crcl 45
+  pkdose simulate --example hd --plot week.png
+Time 0 is the start of a dose at steady state, or Monday 00:00 of a dialysis week.""",
+    "pta": """examples:
+  pkdose pta --drug cefiderocol --crcl 100 --plot pta.png
+  pkdose pta --drug ATM-AVI --crcl 25 --n 5000""",
+    "models": """examples:
+  pkdose models
+  pkdose models check my_models/meropenem_smith2020.toml""",
+    "serve": """examples:
+  pkdose serve                         # http://127.0.0.1:8765/, this computer only
+  pkdose serve --port 9000
+  pkdose serve --host 0.0.0.0 --allow-remote   # colleagues on the network: no login, no encryption""",
+}
+
+_DESCRIPTION = {
+    "crcl": "Creatinine clearance for dosing and how it was obtained: Cockcroft–Gault with the stated "
+            "body weight, the CKD-EPI 2021 eGFR (indexed and de-indexed), BSA, and the augmented renal "
+            "clearance flag (Udy 2014: ≥ 130 mL/min/1.73 m²).",
+    "dose": "The label regimen of one drug for this patient's renal state, with its source and locator, "
+            "its PK check (typical %fT>MIC, PTA over MICs) and, when the PTA is below the goal or the label "
+            "is silent, a model-informed alternative clearly labelled as such.",
+    "recommend": "The guideline options for a resistance mechanism (ESCMID, IDSA and the seed documents, "
+                 "with dates and grades), the pitfalls, and a PK-checked dose of each ranked product.",
+    "simulate": "The typical patient's concentration–time course at steady state over one dosing period "
+                "(a week on haemodialysis), total and free, with clock times.",
+    "pta": "Probability of target attainment of the label (or model-informed) regimen over a doubling MIC "
+           "grid, in a virtual population.",
+    "models": "List the products and PK models pkdose ships, or check your own PK model file.",
+    "serve": "Start the local web calculator (needs the 'web' extra: pip install 'pkdose[web]'). It "
+             "answers on this computer only unless --allow-remote is given.",
+}
+
+
+def _sub(sub, name, help_):
+    return sub.add_parser(name, help=help_, description=_DESCRIPTION[name], epilog=_EPILOG[name],
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def build_parser():
@@ -139,128 +247,128 @@ def build_parser():
     .. [1] Python Software Foundation. argparse.
        https://docs.python.org/3/library/argparse.html
     """
-    parser = _Parser(prog="pkdose", description=f"pkdose {__version__} — renal dosing with PK. {DISCLAIMER}")
+    parser = _Parser(prog="pkdose", description=f"pkdose {__version__}: renal dose adjustment of last-line "
+                                                f"β-lactams with cited label regimens and a PK check. "
+                                                f"{DISCLAIMER}",
+                     epilog="Run 'pkdose COMMAND --help' for a command's options and examples.")
     parser.add_argument("--version", action="version", version=f"pkdose {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
-    p = sub.add_parser("crcl", help="creatinine clearance and how it was estimated")
+    p = _sub(sub, "crcl", "creatinine clearance and how it was estimated")
     _add_renal(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action=_OnceTrue, help="machine-readable output")
 
-    p = sub.add_parser("dose", help="adjusted regimen, its sources, and its PK check")
+    p = _sub(sub, "dose", "adjusted regimen, its sources, and its PK check")
     _add_drug(p)
     _add_renal(p)
     _add_common(p)
-    p.add_argument("--no-search", action="store_true", help="skip the model-informed search")
+    p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
 
-    p = sub.add_parser("recommend", help="options for a resistance mechanism, with PK-checked doses")
-    p.add_argument("--mechanism", metavar="NAME", help="KPC | OXA-48 | MBL | NDM | VIM | IMP | untyped")
-    p.add_argument("--site", help="infection site filter (see models/guidelines.toml)")
-    p.add_argument("--severity", help="severity filter (see models/guidelines.toml)")
+    p = _sub(sub, "recommend", "options for a resistance mechanism, with PK-checked doses")
+    _opt(p, "--mechanism", metavar="NAME", help="KPC | OXA-48 | MBL | NDM | VIM | IMP | carbapenemase-negative | "
+                                                "untyped; allele numbers (NDM-5) and mixtures (NDM+OXA-48) accepted")
+    _opt(p, "--site", metavar="SITE", help=f"infection site filter: {', '.join(FIELDS['site'].choices)}")
+    _opt(p, "--severity", metavar="SEVERITY", help=f"severity filter: {', '.join(FIELDS['severity'].choices)}")
     _add_renal(p)
     _add_common(p)
-    p.add_argument("--no-search", action="store_true", help="skip the model-informed search")
+    p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
 
     for name, text in (("simulate", "typical concentration–time course of the label regimen"),
                        ("pta", "probability of target attainment over MICs")):
-        p = sub.add_parser(name, help=text)
+        p = _sub(sub, name, text)
         _add_drug(p)
         _add_renal(p)
         _add_common(p)
-        p.add_argument("--plot", metavar="FILE.png", help="write a figure")
-        p.add_argument("--model-informed", action="store_true",
+        _opt(p, "--plot", metavar="FILE", help=f"write a figure ({', '.join('.' + f for f in PLOT_FORMATS)})")
+        p.add_argument("--model-informed", action=_OnceTrue,
                        help="use the model-informed regimen instead of the label regimen")
 
-    p = sub.add_parser("serve", help="start the local web calculator (needs the 'web' extra)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p = _sub(sub, "serve", "start the local web calculator (needs the 'web' extra)")
+    _opt(p, "--host", metavar="ADDRESS", help="address to bind (default 127.0.0.1, loopback only); another "
+                                              "address needs --allow-remote")
+    _opt(p, "--port", metavar="PORT", help="port (default 8765)")
+    p.add_argument("--allow-remote", action=_OnceTrue,
+                   help="serve other computers: the calculator has no login and no encryption")
+    p.add_argument("--allowed-host", action="append", default=None, metavar="NAME",
+                   help="another name this computer is reached by (DNS alias), with --allow-remote")
 
-    p = sub.add_parser("models", help="list or check model files")
+    p = _sub(sub, "models", "list or check model files")
     p.add_argument("action", nargs="?", default="list", choices=("list", "check"))
     p.add_argument("file", nargs="?", help="model file to check (with 'check')")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action=_OnceTrue, help="machine-readable output")
     return parser
 
 
-# --- turning arguments into domain objects ------------------------------------------------
+# --- arguments -> the adapter's mapping ----------------------------------------------------
 
 
-def _apply_example(args):
-    ex = EXAMPLES[args.example]
-    for key in ("drug", "age", "sex", "weight", "height", "scr", "scr_unit", "crcl", "crrt_effluent", "mic",
-                "mechanism"):
-        if key in ex and hasattr(args, key) and getattr(args, key) in (None, []):
-            setattr(args, key, ex[key])
-    if ex.get("hd") and args.hd is None:
-        args.hd = "Mon,Wed,Fri"
-    return ex["description"]
+def _convert(field, text):
+    """The typed value of one option's text (numbers: ASCII decimals only)."""
+    kind = FIELDS[field].kind
+    if kind == "number":
+        return number_from_text(text, field)
+    if kind == "integer":
+        return integer_from_text(text, field)
+    if kind == "mic":
+        return mic_from_text(text)
+    if kind == "days":
+        return days_from_text(text)
+    return text
 
 
-def _renal_state(args):
-    if args.hd is not None:
-        return Haemodialysis(schedule=HDSchedule(days=_weekday_list(args.hd), start_h=args.hd_start,
-                                                 session_h=args.hd_hours),
-                             residual_crcl_ml_per_min=args.residual_crcl)
-    if args.crrt_effluent is not None:
-        return CRRT(effluent_l_per_h=args.crrt_effluent, modality=args.crrt_modality,
-                    residual_crcl_ml_per_min=args.residual_crcl)
-    return Native()
+def _mapping(args):
+    """{field: value} of every option the user gave (never argparse defaults)."""
+    out = {}
+    for dest, value in vars(args).items():
+        if value is None or dest.startswith("_") or dest not in _DEST or dest == "example":
+            continue
+        field = _DEST[dest]
+        if dest == "hd":
+            out["hd"] = True
+            if value is not True:
+                out["hd.days"] = days_from_text(value)
+        elif dest == "no_search":
+            out["search"] = False
+        elif dest in ("model_informed",):
+            out["model_informed"] = True
+        elif dest == "pk_model":
+            out["pk_model"] = tuple(value)
+        else:
+            out[field] = _convert(field, value)
+    return out
 
 
-def _patient(args, state):
-    return patient_from_inputs(age_y=args.age, sex=args.sex, weight_kg=args.weight, height_cm=args.height,
-                               scr=args.scr, scr_unit=args.scr_unit, crcl_ml_per_min=args.crcl,
-                               renal_state=state)
+def _with_example(args, values):
+    """Fill the example patient in; an example and explicit renal or patient options conflict."""
+    name = getattr(args, "example", None)
+    if name is None:
+        return values, None
+    given = [d for d in _PATIENT_DESTS if getattr(args, d, None) is not None]
+    if given:
+        raise InputError(f"{{example}} and {{{_DEST[given[0]]}}} conflict: the example sets the patient; "
+                         "drop one of them", field="example")
+    ex = EXAMPLES[name]
+    filled = dict(values)
+    for key in ("drug", "mechanism", "mic_mg_per_l"):
+        if key in ex and FIELDS[key].commands and args.command in FIELDS[key].commands:
+            filled.setdefault(key, ex[key])
+    filled.update(ex["patient"])
+    return filled, ex["description"]
 
 
-def _check_renal_given(args, state):
-    if args.crcl is None and args.scr is None and isinstance(state, Native):
-        raise InputError("no renal function given: use --crcl ML_PER_MIN, or --age --sex --weight --scr "
-                         "--scr-unit, or --hd / --crrt-effluent (or --example)")
-
-
-def _dose_kwargs(args, require_renal=True):
-    state = _renal_state(args)
-    if require_renal:
-        _check_renal_given(args, state)
-    patient = _patient(args, state)
-    if args.n < 100 or args.n > 200_000:
-        raise InputError(f"--n {args.n} is outside 100-200,000 virtual patients")
-    return dict(patient=patient, renal_state=state, crcl_ml_per_min=None if patient else args.crcl,
-                mic_mg_per_l=args.mic, jurisdiction=args.jurisdiction, n=args.n, rng=args.seed,
-                organism=args.organism)
-
-
-def _single_mic(args):
-    if isinstance(args.mic, dict):
-        raise InputError("--mic PRODUCT=MIC is for recommend; give one number with --drug")
-
-
-def _advise(args, search):
-    """Example patient (if asked) and the dose advice of the drug commands."""
-    _single_mic(args)
-    header = _apply_example(args) if args.example else None
-    advice = advise_dose(_need_drug(args), **_dose_kwargs(args), search=search, pk_model_files=args.pk_model)
-    return header, advice
-
-
-def _need_drug(args):
-    if not args.drug:
-        raise InputError(f"--drug is required; choose one of: {', '.join(available_products())}")
-    return args.drug
+def _inputs(args):
+    values, header = _with_example(args, _mapping(args))
+    return parse_inputs(values, args.command), header
 
 
 # --- subcommands --------------------------------------------------------------------------
 
 
 def _cmd_crcl(args):
-    state = _renal_state(args)
-    patient = _patient(args, state)
-    if patient is None:
-        raise InputError("crcl needs --age --sex --weight and --scr --scr-unit (or a measured --crcl with them)")
-    a = renal_assessment(patient, state, weight_rule=args.weight_rule)
+    inp, _ = _inputs(args)
+    a = inp.assessment()
     fields = {k: getattr(a, k) for k in ("crcl_ml_per_min", "method", "weight_kg", "weight_explanation",
-                                         "crcl_cockcroft_gault_ml_per_min",
+                                         "crcl_cockcroft_gault_ml_per_min", "crcl_by_weight_ml_per_min",
                                          "egfr_ckd_epi_2021_ml_per_min_per_1_73m2", "egfr_ckd_epi_2021_ml_per_min",
                                          "bsa_m2", "crcl_bsa_normalised_ml_per_min_per_1_73m2", "augmented")}
     if args.json:
@@ -268,6 +376,10 @@ def _cmd_crcl(args):
     lines = [DISCLAIMER, "", f"CrCL for dosing: {a.crcl_ml_per_min:.0f} mL/min ({a.method})"]
     if a.weight_explanation and a.weight_explanation not in a.method:
         lines.append(f"  weight used: {a.weight_explanation}")
+    if a.crcl_by_weight_ml_per_min:
+        by = a.crcl_by_weight_ml_per_min
+        lines.append("  Cockcroft–Gault by body weight: " + "   ".join(
+            f"{w} {by[k]:.0f} mL/min" for k, w in (("total", "TBW"), ("adjusted", "AdjBW"), ("ideal", "IBW"))))
     if a.egfr_ckd_epi_2021_ml_per_min_per_1_73m2 is not None:
         lines.append(f"  CKD-EPI 2021 eGFR: {a.egfr_ckd_epi_2021_ml_per_min_per_1_73m2:.0f} mL/min/1.73 m²"
                      + (f", de-indexed {a.egfr_ckd_epi_2021_ml_per_min:.0f} mL/min"
@@ -275,83 +387,120 @@ def _cmd_crcl(args):
     if a.bsa_m2 is not None:
         lines.append(f"  BSA {a.bsa_m2:.2f} m²; CrCL normalised to 1.73 m²: "
                      f"{a.crcl_bsa_normalised_ml_per_min_per_1_73m2:.0f} mL/min/1.73 m²")
-    lines.append(f"  augmented renal clearance: {'yes' if a.augmented else 'no'}")
+    threshold = clinical().value("arc_threshold_ml_per_min_per_1_73m2")
+    lines.append(f"  augmented renal clearance (≥ {threshold:g} mL/min/1.73 m²): {'yes' if a.augmented else 'no'}")
     lines += [f"  note: {n}" for n in a.notes]
     return "\n".join(lines)
 
 
+def _advise(args, search):
+    """The inputs, the example's description and the dose advice of the drug commands."""
+    inp, header = _inputs(args)
+    advice = advise_dose(inp.product, **{**inp.advise_kwargs(), "search": search(inp)})
+    return inp, header, advice
+
+
+def _with_header(text, header):
+    return f"Example patient: {header}\n\n{text}" if header else text
+
+
 def _cmd_dose(args):
-    header, advice = _advise(args, search=not args.no_search)
+    _, header, advice = _advise(args, lambda inp: inp.search)
     if args.json:
         out = advice_to_dict(advice)
         if header:
             out["example"] = header
         return out
-    text = advice_text(advice)
-    return f"Example patient: {header}\n\n{text}" if header else text
+    return _with_header(advice_text(advice), header)
 
 
 def _cmd_recommend(args):
-    header = _apply_example(args) if args.example else None
-    if not args.mechanism:
-        raise InputError("--mechanism is required: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped")
-    kwargs = _dose_kwargs(args, require_renal=False)
-    if args.crcl is None and args.scr is None and isinstance(kwargs["renal_state"], Native):
-        kwargs["renal_state"] = None  # no renal function given: the guideline options without doses
-    rec = recommend(args.mechanism, **kwargs, site=args.site, severity=args.severity,
-                    search=not args.no_search)
+    inp, header = _inputs(args)
+    rec = recommend(inp.mechanism, **inp.recommend_kwargs())
     if args.json:
         return recommendation_to_dict(rec)
-    text = recommendation_text(rec)
-    return f"Example patient: {header}\n\n{text}" if header else text
+    return _with_header(recommendation_text(rec), header)
 
 
 def _regimens_for(advice, model_informed):
+    """The regimens to simulate and their PK check, or an error that says why there are none."""
     regs = advice.alternative if model_informed else advice.regimens
     check = advice.alternative_check if model_informed else advice.check
-    if not regs:
-        what = "model-informed" if model_informed else "label"
-        raise InputError(f"no {what} regimen for this patient: {advice.label_note or advice.alternative_note}")
-    return regs, check
+    if regs:
+        return regs, check
+    if not model_informed:
+        raise InputError(f"no label regimen for this patient: {advice.label_note or 'the label has no row'}; "
+                         "{model_informed} simulates the model-informed regimen", field="model_informed")
+    if advice.check is not None and advice.check.pta_at_mic >= clinical().value("pta_goal_fraction"):
+        why = (f"the label regimen already reaches the PTA goal ({advice.check.pta_at_mic:.1%} at MIC "
+               f"{advice.mic_mg_per_l:g} mg/L ≥ {clinical().value('pta_goal_fraction'):.0%}), so none is searched; "
+               "drop {model_informed} to simulate the label regimen")
+    else:
+        why = advice.alternative_note or "the search found no regimen within the labelled maxima"
+    raise InputError(f"no model-informed regimen for this patient: {why}", field="model_informed")
+
+
+def _clock(t_h, weekly):
+    """'Mon 06:45' on a dialysis week, else '+06:45' after the dose at t = 0."""
+    minutes = int(round(t_h * 60))
+    if weekly:
+        day, rest = divmod(minutes % int(HOURS_PER_WEEK * 60), 24 * 60)
+        return f"{WEEKDAYS[day]} {rest // 60:02d}:{rest % 60:02d}"
+    return f"+{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _grid(period_h, rows=40):
+    """Evenly spaced times over one period at the smallest tidy step giving at most `rows` rows [h]."""
+    step = next((s for s in (0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 24) if period_h / s + 1 <= rows), period_h / rows)
+    return np.arange(0.0, period_h + 1e-9, step)
 
 
 def _cmd_simulate(args):
-    from .pk import concentration, simulate
+    from .pk import concentration
+    from .regimens import format_regimen
 
-    header, advice = _advise(args, search=args.model_informed)
-    regs, check = _regimens_for(advice, args.model_informed)
+    inp, header, advice = _advise(args, lambda inp: inp.model_informed)
+    regs, check = _regimens_for(advice, inp.model_informed)
+    first = next(iter(check.courses.values()))
+    weekly = first.extra is not None and first.period_h == HOURS_PER_WEEK
+    origin = ("t = 0 h is Monday 00:00 of a dialysis week at steady state (doses and sessions as in the week "
+              "plan)" if weekly else "t = 0 h is the start of a dose at steady state; the course repeats every "
+              f"{first.period_h:g} h")
     curves = {}
     for analyte, c in check.courses.items():
-        profile = simulate(c.cl_l_per_h, c.v_l, c.dosing, c.extra, t_end_h=c.period_h, steady_state=True)
-        t = np.union1d(np.linspace(0, c.period_h, int(c.period_h * 4) + 1), profile.t_h)
-        total = concentration(profile, t)[0]
-        curves[analyte] = (profile, c, t, total)
-    if args.plot:
-        _plot_simulation(args.plot, advice, check)
+        curves[analyte] = (c, c.typical_profile())
+    if inp.plot:
+        _plot_simulation(inp.plot, advice, check, origin)
     if args.json:
-        return {"schema": "pkdose.simulate/1", "disclaimer": DISCLAIMER, "product": advice.product,
-                "regimens": [advice_to_dict(advice)["regimens" if not args.model_informed else "model_informed"]],
-                "steady_state_period_h": check.courses[next(iter(check.courses))].period_h,
-                "analytes": {a: {"fu_fraction": c.model.fu_fraction, "t_h": t.round(4).tolist(),
-                                 "total_mg_per_l": total.round(4).tolist(),
-                                 "free_mg_per_l": (total * c.model.fu_fraction).round(4).tolist()}
-                             for a, (_, c, t, total) in curves.items()}}
+        out = {"schema": "pkdose.simulate/1", "disclaimer": DISCLAIMER, "product": advice.product,
+               "regimens": [advice_to_dict(advice)["regimens" if not inp.model_informed else "model_informed"]],
+               "steady_state_period_h": first.period_h, "time_origin": origin, "analytes": {}}
+        for a, (c, profile) in curves.items():
+            t = np.union1d(np.linspace(0, c.period_h, int(c.period_h * 4) + 1), profile.t_h)
+            total = concentration(profile, t)[0]
+            out["analytes"][a] = {"fu_fraction": c.model.fu_fraction, "t_h": t.round(4).tolist(),
+                                  "clock": [_clock(x, weekly) for x in t],
+                                  "total_mg_per_l": total.round(4).tolist(),
+                                  "free_mg_per_l": (total * c.model.fu_fraction).round(4).tolist()}
+        return out
     lines = [DISCLAIMER, ""] + ([f"Example patient: {header}", ""] if header else [])
     lines.append(f"{advice.display_name}: typical patient at steady state, CrCL {advice.renal.crcl_ml_per_min:.0f} "
                  f"mL/min ({advice.renal.renal_state})")
-    from .regimens import format_regimen
-    lines += [f"  {format_regimen(r)}" for r in regs]
-    for a, (_, c, t, total) in curves.items():
-        step = max(1, int(round(len(t) / 25)))
-        lines.append(f"  {a} (fu {c.model.fu_fraction:g}): time [h]  total [mg/L]  free [mg/L]")
-        for ti, ci in list(zip(t, total))[::step]:
-            lines.append(f"    {ti:7.2f}  {ci:9.2f}  {ci * c.model.fu_fraction:9.2f}")
-    if args.plot:
-        lines.append(f"Figure written to {args.plot}")
+    lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
+    lines.append(f"  time origin: {origin}")
+    for a, (c, profile) in curves.items():
+        t = _grid(c.period_h)
+        total = concentration(profile, t)[0]
+        lines.append(f"  {a} (fu {c.model.fu_fraction:g}):   t [h]  {'clock' if weekly else 'since t0'}   "
+                     "total [mg/L]  free [mg/L]")
+        for ti, ci in zip(t, total):
+            lines.append(f"    {ti:9.2f}  {_clock(ti, weekly):>9}   {ci:11.2f}  {ci * c.model.fu_fraction:10.2f}")
+    if inp.plot:
+        lines.append(f"Figure written to {inp.plot}")
     return "\n".join(lines)
 
 
-def _plot_simulation(path, advice, check):
+def _plot_simulation(path, advice, check, origin):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -362,33 +511,39 @@ def _plot_simulation(path, advice, check):
     axes = plot_pk_check(check)
     fig = axes[0].figure
     fig.suptitle(f"{advice.display_name}, typical patient at steady state "
-                 f"(CrCL {advice.renal.crcl_ml_per_min:.0f} mL/min, {advice.renal.renal_state})", fontsize=10)
+                 f"(CrCL {advice.renal.crcl_ml_per_min:.0f} mL/min, {advice.renal.renal_state}); {origin}",
+                 fontsize=9, wrap=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
 def _cmd_pta(args):
-    header, advice = _advise(args, search=args.model_informed)
-    regs, check = _regimens_for(advice, args.model_informed)
-    if args.plot:
-        _plot_pta(args.plot, check, advice)
+    from .regimens import format_regimen
+
+    inp, header, advice = _advise(args, lambda inp: inp.model_informed)
+    regs, check = _regimens_for(advice, inp.model_informed)
+    if inp.plot:
+        _plot_pta(inp.plot, check, advice)
     table = check.pta
     if args.json:
         return {"schema": "pkdose.pta/1", "disclaimer": DISCLAIMER, "product": advice.product,
                 "target": advice.target_text, "n_patients": check.n_patients,
                 "rows": json.loads(table.to_json(orient="records"))}
-    from .regimens import format_regimen
     lines = [DISCLAIMER, ""] + ([f"Example patient: {header}", ""] if header else [])
     lines.append(f"{advice.display_name}, CrCL {advice.renal.crcl_ml_per_min:.0f} mL/min "
                  f"({advice.renal.renal_state}); target {advice.target_text}; n = {check.n_patients}")
-    lines += [f"  {format_regimen(r)}" for r in regs]
+    lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
     cols = [c for c in table.columns if c.startswith("pta_") and c != "pta_fraction"]
-    lines.append("  MIC [mg/L]   joint PTA" + "".join(f"   {c[4:-9]}" for c in cols))
-    for row in table.to_dict("records"):
-        lines.append(f"  {row['mic_mg_per_l']:9g}   {100 * row['pta_fraction']:7.1f} %"
-                     + "".join(f"   {100 * row[c]:7.1f} %" for c in cols))
-    if args.plot:
-        lines.append(f"Figure written to {args.plot}")
+    if len(cols) <= 1:  # one analyte: its PTA is the joint PTA, shown once
+        lines.append("  MIC [mg/L]   PTA")
+        lines += [f"  {row['mic_mg_per_l']:9g}   {100 * row['pta_fraction']:5.1f} %" for row in table.to_dict("records")]
+    else:
+        lines.append("  MIC [mg/L]   joint PTA" + "".join(f"   {c[4:-9]}" for c in cols))
+        for row in table.to_dict("records"):
+            lines.append(f"  {row['mic_mg_per_l']:9g}   {100 * row['pta_fraction']:7.1f} %"
+                         + "".join(f"   {100 * row[c]:7.1f} %" for c in cols))
+    if inp.plot:
+        lines.append(f"Figure written to {inp.plot}")
     return "\n".join(lines)
 
 
@@ -423,6 +578,8 @@ def _cmd_models(args):
         out = {"file": args.file, "analyte": m.analyte, "key": m.key, "valid": True,
                "parameters": {k: p.value for k, p in m.params.items()}}
         return out if args.json else f"{args.file}: valid model for {m.analyte} ({len(m.params)} parameters)"
+    if args.file:
+        raise InputError(f"models list takes no FILE (got {args.file!r}); use 'models check FILE'")
     rows = []
     for product in available_products():
         table = load_regimen_table(product)
@@ -443,20 +600,23 @@ def _cmd_serve(args):
     except ImportError as exc:  # fastapi/uvicorn are optional
         raise InputError(f"the web calculator needs the 'web' extra: pip install 'pkdose[web]' ({exc.name} "
                          "is missing)") from None
-    if not 0 < args.port < 65536:
-        raise InputError(f"--port {args.port} is outside 1-65535")
-    serve(host=args.host, port=args.port)
+    port = 8765 if args.port is None else integer_from_text(args.port, "port")
+    serve(host="127.0.0.1" if args.host is None else args.host, port=port, allow_remote=bool(args.allow_remote),
+          extra_hosts=tuple(args.allowed_host or ()))
     return ""
 
 
-COMMANDS = {"serve": _cmd_serve, "crcl": _cmd_crcl, "dose": _cmd_dose, "recommend": _cmd_recommend, "simulate": _cmd_simulate,
-            "pta": _cmd_pta, "models": _cmd_models}
+COMMANDS = {"serve": _cmd_serve, "crcl": _cmd_crcl, "dose": _cmd_dose, "recommend": _cmd_recommend,
+            "simulate": _cmd_simulate, "pta": _cmd_pta, "models": _cmd_models}
+_SERVE_FLAGS = {"port": "--port", "host": "--host", "allow_remote": "--allow-remote", "allowed_host": "--allowed-host"}
 
 
-def _finite_args(args):
-    for key, value in vars(args).items():
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InputError(f"--{key.replace('_', '-')} must be a finite number, got {value}")
+def _one_line(exc):
+    """The error as one line of at most MAX_ERROR_CHARS, inputs named by their flags."""
+    names = {**FLAGS, **_SERVE_FLAGS}
+    text = exc.render(names.get) if isinstance(exc, InputError) else str(exc)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
 
 def main(argv=None):
@@ -479,14 +639,13 @@ def main(argv=None):
     """
     args = build_parser().parse_args(argv)
     try:
-        _finite_args(args)
         out = COMMANDS[args.command](args)
     except PkdoseError as exc:
-        print(f"pkdose: error: {exc}", file=sys.stderr)
+        print(f"pkdose: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     if isinstance(out, dict):
         print(json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False))
-    else:
+    elif out:
         print(out)
     return 0
 

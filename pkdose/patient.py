@@ -1,13 +1,20 @@
 r"""Patient and renal-state dataclasses (frozen, validated) and the renal assessment.
 
 The dataclasses check every value when they are built (STYLE B1.4, B6). An
-error message names the argument, echoes the value, gives the valid range
-and says how to fix it. :func:`renal_assessment` turns a patient and a renal
-state into the creatinine clearance used for dosing, and records how that
-clearance was obtained.
+error message names the argument (as a ``{field}`` placeholder that each
+interface says in its own words, see :class:`pkdose.errors.InputError`),
+echoes the value, gives the valid range and says how to fix it.
+:func:`renal_assessment` turns a patient and a renal state into the
+creatinine clearance used for dosing, and records how that clearance was
+obtained. Building them from a form or the command line is
+:mod:`pkdose.inputs`' job.
 
-Accepted ranges (design choices of pkdose, with reasons)
---------------------------------------------------------
+Accepted ranges
+---------------
+Every clinical range is read from ``models/clinical.toml``, where each
+carries its source and the reason for it (most are declared entry-error
+guards):
+
 ==========================  =================  ==============================================
 argument                    accepted           why
 ==========================  =================  ==============================================
@@ -17,9 +24,9 @@ height_cm                   130–250 cm         Devine IBW is meaningless below
 scr (+ scr_unit)            0.1–20 mg/dL       see :mod:`pkdose.units`
 crcl_ml_per_min             0–400 mL/min       above 400 is not physiological
 residual_crcl_ml_per_min    0–30 mL/min        maintenance RRT is not expected above 30
-effluent_l_per_h            > 0 and ≤ 10 L/h   ≈ 140 mL/kg/h at 70 kg, twice the highest dose
-HDSchedule.session_h        1–12 h             conventional to extended-hours HD
-HDSchedule.start_h          0 ≤ h < 24         clock hour
+effluent_l_per_h            > 0 and ≤ 10 L/h   ≈ 140 mL/kg/h at 70 kg, five times the usual dose
+HDSchedule.session_h        1–12 h             conventional to extended-hours HD (technical)
+HDSchedule.start_h          0 ≤ h < 24         clock hour (technical)
 ==========================  =================  ==============================================
 
 Residual clearance on renal replacement therapy
@@ -31,6 +38,13 @@ assumption, not a published value. It lies within kidney failure (GFR
 category G5, < 15 mL/min; KDIGO 2012), and it keeps power-law clearance
 models (CL ∝ CrCL^θ) finite, where 0 would remove all renal clearance. Give the measured residual clearance
 when it is known; for an anuric patient give 0, if the PK model allows it.
+
+Augmented renal clearance
+-------------------------
+One definition (``models/clinical.toml``, ``[arc]``): Udy et al.'s measured
+CrCL ≥ 130 mL/min/1.73 m², compared with the CrCL indexed to 1.73 m² by the
+Du Bois BSA. Without a height the BSA is unknown, the reference 1.73 m² is
+assumed (the raw CrCL is then the indexed one) and a note says so.
 """
 
 import math
@@ -39,7 +53,10 @@ from dataclasses import dataclass, field
 
 from pkdose.errors import InputError, OutOfRangeError, UnitError
 from pkdose.extracorporeal import CRRT_MODALITIES, WEEKDAYS
+from pkdose.library.clinical import clinical
 from pkdose.renal import (
+    REFERENCE_BSA_M2,
+    SEX_ABBREVIATIONS,
     SEXES,
     WEIGHT_RULES,
     bsa_du_bois,
@@ -53,9 +70,9 @@ from pkdose.renal import (
 from pkdose.units import normalise_scr_unit, scr_to_mg_per_dl
 
 __all__ = [
-    "patient_from_inputs",
     "DEFAULT_RESIDUAL_CRCL_ML_PER_MIN",
     "CRCL_RANGE_ML_PER_MIN",
+    "RENAL_METHODS",
     "Patient",
     "Native",
     "HDSchedule",
@@ -64,31 +81,45 @@ __all__ = [
     "RenalState",
     "RenalAssessment",
     "renal_assessment",
+    "crcl_assessment",
 ]
 
-#: Residual native CrCL assumed on HD or CRRT when none is given [mL/min].
-DEFAULT_RESIDUAL_CRCL_ML_PER_MIN = 5.0
-#: Accepted creatinine clearance, inclusive [mL/min].
-CRCL_RANGE_ML_PER_MIN = (0.0, 400.0)
-AGE_RANGE_Y = (18.0, 120.0)
-WEIGHT_MIN_KG = 20.0
-WEIGHT_MAX_KG = 350.0
-HEIGHT_RANGE_CM = (130.0, 250.0)
-RESIDUAL_CRCL_RANGE_ML_PER_MIN = (0.0, 30.0)
-EFFLUENT_MAX_L_PER_H = 10.0
+_C = clinical()
+#: Residual native CrCL assumed on HD or CRRT when none is given [mL/min] (``models/clinical.toml``).
+DEFAULT_RESIDUAL_CRCL_ML_PER_MIN = _C.value("default_residual_crcl_ml_per_min")
+#: Accepted creatinine clearance, inclusive [mL/min] (``models/clinical.toml``).
+CRCL_RANGE_ML_PER_MIN = _C.range("crcl")
+AGE_RANGE_Y = _C.range("age")
+WEIGHT_RANGE_KG = _C.range("weight")
+HEIGHT_RANGE_CM = _C.range("height")
+RESIDUAL_CRCL_RANGE_ML_PER_MIN = _C.range("residual_crcl")
+EFFLUENT_MAX_L_PER_H = _C.value("effluent_max_l_per_h")
+_CG_AGE_RANGE_Y = _C.range("cg_age")
+#: Hemodialysis session length, a technical entry guard [h]: conventional (3–5 h) to extended (8 h) sessions.
 SESSION_RANGE_H = (1.0, 12.0)
-_CG_AGE_RANGE_Y = (18, 92)  # Cockcroft & Gault 1976 derivation cohort
+#: How the CrCL for dosing may be obtained: Cockcroft–Gault from SCr, CKD-EPI 2021 eGFR from SCr
+#: (de-indexed to mL/min with the Du Bois BSA), or a measured CrCL (timed urine collection).
+RENAL_METHODS = ("cg", "ckd-epi-2021", "measured")
+
+
+def _shown(value, width=40):
+    """``repr(value)`` cut to `width` characters, so that a message stays one short line."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _number(name, value):
     """Return `value` as float, or raise InputError naming `name` if it is not a finite real."""
-    if (
-        isinstance(value, (bool, str, bytes))
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-    ):
-        raise InputError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
+    problem = InputError(f"{{{name}}} must be a finite number, got {_shown(value)}", field=name)
+    if isinstance(value, (bool, str, bytes)) or not isinstance(value, numbers.Real):
+        raise problem
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the float range
+        raise problem from None
+    if not math.isfinite(number):
+        raise problem
+    return number
 
 
 def _in_range(name, value, lo, hi, unit, hint="", lo_open=False, hi_open=False):
@@ -100,8 +131,8 @@ def _in_range(name, value, lo, hi, unit, hint="", lo_open=False, hi_open=False):
         lo_txt = f"> {lo:g}" if lo_open else f"≥ {lo:g}"
         hi_txt = f"< {hi:g}" if hi_open else f"≤ {hi:g}"
         raise OutOfRangeError(
-            f"{name} {v:g} is outside the accepted range ({lo_txt} and {hi_txt} {unit})"
-            + (f"; {hint}" if hint else "")
+            f"{{{name}}} {v:g} is outside the accepted range ({lo_txt} and {hi_txt} {unit})"
+            + (f"; {hint}" if hint else ""), field=name
         )
     return v
 
@@ -120,9 +151,10 @@ class Patient:
     age_y : float
         Age, 18–120 (adult labels only) [years]
     sex : str
-        "female" or "male", case-insensitive; stored lower-case [-]
+        "female" or "male" (or F / M), case-insensitive; stored as "female"
+        or "male" [-]
     weight_kg : float
-        Total body weight, 20-350 [kg]
+        Total body weight, 20–350 [kg]
     height_cm : float, optional
         Height, 130–250; needed for IBW, BSA and indexed values [cm]
     scr : float, optional
@@ -131,6 +163,13 @@ class Patient:
         "mg/dL" or "µmol/L" ("umol/L" accepted); required with `scr` [-]
     crcl_ml_per_min : float, optional
         Measured creatinine clearance (timed urine collection), 0–400 [mL/min]
+    weight_rule : {"auto", "total", "ideal", "adjusted"}, optional
+        Body weight put into Cockcroft–Gault
+        (:func:`pkdose.renal.select_cg_weight`); travels with the patient so
+        that every answer for this patient uses the same CrCL [-]
+    renal_method : {"cg", "ckd-epi-2021", "measured"}, optional
+        How the CrCL for dosing is obtained; default: the measured CrCL when
+        one is given, else Cockcroft–Gault [-]
 
     Attributes
     ----------
@@ -141,8 +180,11 @@ class Patient:
     ------
     InputError
         If a value is not a finite number, `sex` is not female/male, neither
-        `scr` nor `crcl_ml_per_min` is given, or `scr_unit` is given without
-        `scr`.
+        `scr` nor `crcl_ml_per_min` is given, `scr_unit` is given without
+        `scr`, `renal_method` lacks the input it needs, or Cockcroft–Gault
+        cannot choose a weight (an ideal or adjusted weight without a height;
+        a weight from which obesity cannot be ruled out, without a height and
+        with the rule "auto").
     OutOfRangeError
         If a value is outside its range (see the module docstring).
     UnitError
@@ -161,9 +203,9 @@ class Patient:
 
     Examples
     --------
-    >>> p = Patient(age_y=70, sex="female", weight_kg=60, height_cm=160, scr=90, scr_unit="umol/L")
-    >>> round(p.scr_mg_per_dl, 3)
-    1.018
+    >>> p = Patient(age_y=70, sex="F", weight_kg=60, height_cm=160, scr=90, scr_unit="umol/L")
+    >>> p.sex, round(p.scr_mg_per_dl, 3)
+    ('female', 1.018)
     """
 
     age_y: float
@@ -173,6 +215,8 @@ class Patient:
     scr: float | None = None
     scr_unit: str | None = None
     crcl_ml_per_min: float | None = None
+    weight_rule: str = "auto"
+    renal_method: str | None = None
     scr_mg_per_dl: float | None = field(init=False, default=None)
 
     def __post_init__(self):
@@ -180,16 +224,17 @@ class Patient:
         _set(self, "age_y", _in_range("age_y", self.age_y, *AGE_RANGE_Y, "years", age_hint))
         _set(self, "sex", _check_sex(self.sex))
         lb_hint = "check the value and that it is in kg, not lb (1 kg = 2.2046 lb)"
-        _set(self, "weight_kg", _in_range("weight_kg", self.weight_kg, WEIGHT_MIN_KG, WEIGHT_MAX_KG, "kg",
-                                          lb_hint))
+        _set(self, "weight_kg", _in_range("weight_kg", self.weight_kg, *WEIGHT_RANGE_KG, "kg", lb_hint))
         if self.height_cm is not None:
             _set(self, "height_cm", _check_height(self.height_cm))
         self._check_renal_inputs()
+        self._check_method()
 
     def _check_renal_inputs(self):
         """Validate scr/scr_unit/crcl_ml_per_min and set scr_mg_per_dl."""
         if self.scr is None and self.scr_unit is not None:
-            raise InputError(f"scr_unit {self.scr_unit!r} was given without scr; give scr too or drop scr_unit")
+            raise InputError(f"{{scr_unit}} {_shown(self.scr_unit)} was given without {{scr}}; give the serum "
+                             "creatinine too, or drop the unit", field="scr_unit")
         if self.scr is not None:
             unit = normalise_scr_unit(self.scr_unit)
             _set(self, "scr", _number("scr", self.scr))
@@ -201,18 +246,47 @@ class Patient:
                                                     *CRCL_RANGE_ML_PER_MIN, "mL/min", hint))
         if self.scr is None and self.crcl_ml_per_min is None:
             raise InputError(
-                "renal function is missing: give scr with scr_unit (serum creatinine, e.g. "
-                "scr=1.1, scr_unit='mg/dL') or crcl_ml_per_min (a measured creatinine clearance)"
+                "renal function is missing: give {scr} with {scr_unit} (serum creatinine, e.g. "
+                "1.1 mg/dL) or {crcl_ml_per_min} (a measured creatinine clearance)", field="crcl_ml_per_min"
             )
+
+    def _check_method(self):
+        """Validate weight_rule and renal_method against what was given."""
+        if self.weight_rule not in WEIGHT_RULES:
+            raise InputError(f"{{weight_rule}} {_shown(self.weight_rule)} is not accepted; use one of "
+                             f"{', '.join(WEIGHT_RULES)}", field="weight_rule")
+        method = self.renal_method
+        if method is not None and method not in RENAL_METHODS:
+            raise InputError(f"{{renal_method}} {_shown(method)} is not accepted; use one of "
+                             f"{', '.join(RENAL_METHODS)}", field="renal_method")
+        if method == "measured" and self.crcl_ml_per_min is None:
+            raise InputError("{renal_method} 'measured' needs the measured {crcl_ml_per_min}",
+                             field="renal_method")
+        if method in ("cg", "ckd-epi-2021") and self.scr is None:
+            raise InputError(f"{{renal_method}} {method!r} estimates renal function from a serum creatinine: "
+                             "give {scr} with {scr_unit}", field="renal_method")
+        if method == "ckd-epi-2021" and self.height_cm is None:
+            raise InputError("{renal_method} 'ckd-epi-2021' needs {height_cm}: the eGFR (per 1.73 m²) is "
+                             "de-indexed to mL/min with the patient's body-surface area", field="height_cm")
+        if self.scr is not None and self.dosing_method == "cg":
+            select_cg_weight(self.weight_kg, self.height_cm, self.sex, rule=self.weight_rule)  # can it choose?
+
+    @property
+    def dosing_method(self):
+        """How the CrCL for dosing is obtained: ``renal_method``, or its default [-]."""
+        if self.renal_method is not None:
+            return self.renal_method
+        return "measured" if self.crcl_ml_per_min is not None else "cg"
 
 
 def _check_sex(sex):
-    """Return 'female' or 'male', or raise InputError saying what is accepted."""
+    """Return 'female' or 'male' (F / M accepted), or raise InputError saying what is accepted."""
     norm = sex.strip().lower() if isinstance(sex, str) else None
+    norm = SEX_ABBREVIATIONS.get(norm, norm)
     if norm not in SEXES:
         raise InputError(
-            f"sex {sex!r} is not accepted; use 'female' or 'male' (the renal equations "
-            "are sex-specific: choose the set of coefficients the estimate should use)"
+            f"{{sex}} {_shown(sex)} is not accepted; use 'female' or 'male' (or F / M; the renal equations "
+            "are sex-specific: choose the set of coefficients the estimate should use)", field="sex"
         )
     return norm
 
@@ -223,10 +297,10 @@ def _check_height(height_cm):
     v = _number("height_cm", height_cm)
     if not lo <= v <= hi and lo <= v * 2.54 <= hi:
         raise UnitError(
-            f"height_cm {height_cm!r} is implausible (expected {lo:g}–{hi:g} cm); "
-            f"did you mean {v:g} in ({v * 2.54:.1f} cm)? Give the height in cm."
+            f"{{height_cm}} {v:g} is implausible (expected {lo:g}–{hi:g} cm); "
+            f"did you mean {v:g} in ({v * 2.54:.1f} cm)? Give the height in cm.", field="height_cm"
         )
-    hint = "omit height_cm for a patient outside this range (total body weight is then used)"
+    hint = "omit {height_cm} for a patient outside this range (total body weight is then used)"
     return _in_range("height_cm", v, lo, hi, "cm", hint)
 
 
@@ -305,19 +379,19 @@ class HDSchedule:
 
 def _check_days(days):
     """Return days as a week-ordered tuple of 'Mon'..'Sun', or raise InputError."""
-    accepted = f"use 1–7 unique names from {WEEKDAYS}, e.g. ('Mon', 'Wed', 'Fri')"
+    accepted = f"use 1–7 unique names from {', '.join(WEEKDAYS)}, e.g. Mon, Wed, Fri"
     if isinstance(days, str) or not hasattr(days, "__iter__"):
-        raise InputError(f"days {days!r} is not accepted; {accepted}")
-    names = [d.strip().title() if isinstance(d, str) else d for d in days]
+        raise InputError(f"{{days}} {_shown(days)} is not accepted; {accepted}", field="days")
+    names = [d.strip().title() if isinstance(d, str) else d for d in list(days)[:8]]
     unknown = [d for d in names if d not in WEEKDAYS]
     if unknown or not 1 <= len(names) <= 7 or len(set(names)) != len(names):
-        raise InputError(f"days {tuple(days)!r} is not accepted; {accepted}")
+        raise InputError(f"{{days}} {_shown(tuple(days))} is not accepted; {accepted}", field="days")
     return tuple(sorted(names, key=WEEKDAYS.index))
 
 
 def _residual(value):
     """Validate a residual CrCL on renal replacement therapy."""
-    hint = "a patient with more native clearance is not expected to need maintenance RRT; use Native()?"
+    hint = "a patient with more native clearance is not expected to need maintenance RRT"
     return _in_range("residual_crcl_ml_per_min", value, *RESIDUAL_CRCL_RANGE_ML_PER_MIN, "mL/min", hint)
 
 
@@ -363,7 +437,7 @@ class Haemodialysis:
 
     def __post_init__(self):
         if not isinstance(self.schedule, HDSchedule):
-            raise InputError(f"schedule must be an HDSchedule, got {self.schedule!r}")
+            raise InputError(f"{{schedule}} must be an HDSchedule, got {_shown(self.schedule)}", field="schedule")
         _set(self, "residual_crcl_ml_per_min", _residual(self.residual_crcl_ml_per_min))
 
 
@@ -419,7 +493,8 @@ class CRRT:
                                                  EFFLUENT_MAX_L_PER_H, "L/h", hint, lo_open=True))
         mod = self.modality.strip().upper() if isinstance(self.modality, str) else None
         if mod not in CRRT_MODALITIES:
-            raise InputError(f"modality {self.modality!r} is not accepted; use one of {CRRT_MODALITIES}")
+            raise InputError(f"{{modality}} {_shown(self.modality)} is not accepted; use one of "
+                             f"{', '.join(CRRT_MODALITIES)}", field="modality")
         _set(self, "modality", mod)
         _set(self, "residual_crcl_ml_per_min", _residual(self.residual_crcl_ml_per_min))
 
@@ -458,9 +533,14 @@ class RenalAssessment:
     crcl_bsa_normalised_ml_per_min_per_1_73m2 : float or None
         `crcl_ml_per_min` indexed to 1.73 m²; needs height [mL/min/1.73 m²]
     augmented : bool
-        Augmented renal clearance flag (native kidneys only) [-]
+        Augmented renal clearance flag (native kidneys only; the one
+        definition of ``models/clinical.toml``) [-]
     notes : tuple of str
         Caveats a pharmacist should read [-]
+    crcl_by_weight_ml_per_min : dict or None
+        Cockcroft–Gault with each body weight, ``{"total": …, "adjusted":
+        …, "ideal": …}``, when SCr and height are given: shows whether the
+        dose band depends on the weight chosen [mL/min]
 
     Notes
     -----
@@ -493,13 +573,19 @@ class RenalAssessment:
     crcl_bsa_normalised_ml_per_min_per_1_73m2: float | None = None
     augmented: bool = False
     notes: tuple = ()
+    crcl_by_weight_ml_per_min: dict | None = None
 
 
-def _scr_estimates(patient, weight_rule, bsa):
+def _scr_estimates(patient, weight_rule, bsa, used_for_dosing):
     """Cockcroft–Gault and CKD-EPI estimates from SCr (dict of RenalAssessment fields)."""
     if patient.scr_mg_per_dl is None:
         return {}
-    chosen = select_cg_weight(patient.weight_kg, patient.height_cm, patient.sex, rule=weight_rule)
+    try:
+        chosen = select_cg_weight(patient.weight_kg, patient.height_cm, patient.sex, rule=weight_rule)
+    except InputError:
+        if used_for_dosing:
+            raise
+        chosen = select_cg_weight(patient.weight_kg, patient.height_cm, patient.sex, rule="total")
     egfr = ckd_epi_2021(patient.scr_mg_per_dl, patient.age_y, patient.sex)
     return {
         "weight_kg": chosen.weight_kg,
@@ -508,23 +594,38 @@ def _scr_estimates(patient, weight_rule, bsa):
             patient.age_y, chosen.weight_kg, patient.scr_mg_per_dl, patient.sex),
         "egfr_ckd_epi_2021_ml_per_min_per_1_73m2": egfr,
         "egfr_ckd_epi_2021_ml_per_min": None if bsa is None else deindex_egfr(egfr, bsa),
+        "crcl_by_weight_ml_per_min": None if patient.height_cm is None else {
+            rule: cockcroft_gault(patient.age_y, select_cg_weight(patient.weight_kg, patient.height_cm,
+                                                                   patient.sex, rule=rule).weight_kg,
+                                  patient.scr_mg_per_dl, patient.sex)
+            for rule in ("total", "adjusted", "ideal")},
     }
 
 
-def _native_crcl(patient, est):
-    """(crcl, method) for native kidneys: measured if given, else Cockcroft–Gault."""
-    if patient.crcl_ml_per_min is not None:
-        return patient.crcl_ml_per_min, "measured"
-    crcl = est["crcl_cockcroft_gault_ml_per_min"]
-    method = f"Cockcroft–Gault with {est['weight_explanation']}"
+def _check_estimate(crcl, method, patient):
+    """Refuse an SCr-based estimate outside the accepted CrCL range."""
     lo, hi = CRCL_RANGE_ML_PER_MIN
     if not lo <= crcl <= hi:
         raise OutOfRangeError(
             f"estimated CrCL {crcl:.0f} mL/min ({method}, SCr {patient.scr_mg_per_dl:.2f} mg/dL) is "
-            f"outside the accepted range {lo:g}–{hi:g} mL/min; a very low SCr inflates "
-            "Cockcroft–Gault: measure CrCL and pass crcl_ml_per_min"
+            f"outside the accepted range {lo:g}–{hi:g} mL/min; a very low SCr inflates the estimate: "
+            "measure the CrCL and give it as {crcl_ml_per_min}", field="scr"
         )
-    return crcl, method
+    return crcl
+
+
+def _native_crcl(patient, est, bsa):
+    """(crcl, method) for native kidneys: measured, Cockcroft–Gault or de-indexed CKD-EPI 2021."""
+    method = patient.dosing_method
+    if method == "measured":
+        return patient.crcl_ml_per_min, "measured"
+    if method == "ckd-epi-2021":
+        egfr = est["egfr_ckd_epi_2021_ml_per_min_per_1_73m2"]
+        text = (f"CKD-EPI 2021 eGFR {egfr:.0f} mL/min/1.73 m², de-indexed with the Du Bois BSA "
+                f"{bsa:.2f} m²")
+        return _check_estimate(est["egfr_ckd_epi_2021_ml_per_min"], text, patient), text
+    text = f"Cockcroft–Gault with {est['weight_explanation']}"
+    return _check_estimate(est["crcl_cockcroft_gault_ml_per_min"], text, patient), text
 
 
 def _rrt_crcl(state):
@@ -539,6 +640,14 @@ def _rrt_crcl(state):
     return crcl, f"residual CrCL on {what}: {crcl:g} mL/min ({origin})"
 
 
+def _arc(crcl, crcl_norm, native):
+    """The augmented-renal-clearance flag of models/clinical.toml's one definition."""
+    if not native:
+        return False
+    indexed = _C.arc_crcl == "bsa-indexed" and crcl_norm is not None
+    return bool(is_augmented(crcl_norm if indexed else crcl))
+
+
 def _notes(patient, state, est, augmented):
     """Caveats for the pharmacist."""
     notes = []
@@ -546,18 +655,34 @@ def _notes(patient, state, est, augmented):
     if est and not native:
         notes.append("SCr-based estimates (Cockcroft–Gault, CKD-EPI) are not valid on renal "
                      "replacement therapy; shown for information only")
-    if est and native and patient.crcl_ml_per_min is None and not (
-            _CG_AGE_RANGE_Y[0] <= patient.age_y <= _CG_AGE_RANGE_Y[1]):
-        notes.append("age is outside the Cockcroft–Gault derivation range (18–92 years)")
+    lo, hi = _CG_AGE_RANGE_Y
+    if est and native and patient.dosing_method == "cg" and not lo <= patient.age_y <= hi:
+        notes.append(f"age is outside the Cockcroft–Gault derivation range ({lo:g}–{hi:g} years)")
     if patient.height_cm is None:
         notes.append("height not given: BSA, de-indexed eGFR and BSA-normalised CrCL not computed")
-    if augmented and patient.crcl_ml_per_min is None:
+    if augmented and patient.height_cm is None:
+        notes.append(f"augmented renal clearance: height unknown, so the CrCL is compared with the "
+                     f"threshold per 1.73 m² as if the BSA were {REFERENCE_BSA_M2:g} m²")
+    if augmented and patient.dosing_method != "measured":
         notes.append("augmented renal clearance flagged from an SCr estimate; Udy et al. defined "
                      "it on measured urinary CrCL (≥ 130 mL/min/1.73 m²): measure to confirm")
     return tuple(notes)
 
 
-def renal_assessment(patient, renal_state=Native(), weight_rule="auto"):
+def _rule(patient, weight_rule):
+    """The weight rule in force: the patient's, unless an argument overrides the default 'auto'."""
+    if weight_rule is None or weight_rule == "auto" or weight_rule == patient.weight_rule:
+        return patient.weight_rule
+    if weight_rule not in WEIGHT_RULES:
+        raise InputError(f"{{weight_rule}} {_shown(weight_rule)} is not accepted; use one of "
+                         f"{', '.join(WEIGHT_RULES)}", field="weight_rule")
+    if patient.weight_rule != "auto":
+        raise InputError(f"{{weight_rule}} {weight_rule!r} conflicts with the patient's rule "
+                         f"{patient.weight_rule!r}", field="weight_rule")
+    return weight_rule
+
+
+def renal_assessment(patient, renal_state=Native(), weight_rule=None):
     r"""Assess renal function for dosing: CrCL, how it was obtained, eGFR, BSA, ARC flag.
 
     Parameters
@@ -566,8 +691,10 @@ def renal_assessment(patient, renal_state=Native(), weight_rule="auto"):
         The patient [-]
     renal_state : Native or Haemodialysis or CRRT, optional
         Native kidneys (default) or a renal replacement therapy [-]
-    weight_rule : {"auto", "total", "ideal", "adjusted"}, optional
-        Weight for Cockcroft–Gault (:func:`pkdose.renal.select_cg_weight`) [-]
+    weight_rule : {None, "auto", "total", "ideal", "adjusted"}, optional
+        Weight for Cockcroft–Gault (:func:`pkdose.renal.select_cg_weight`);
+        None or "auto" keeps the patient's own ``weight_rule``, another rule
+        overrides the patient's default "auto" [-]
 
     Returns
     -------
@@ -577,18 +704,23 @@ def renal_assessment(patient, renal_state=Native(), weight_rule="auto"):
     Raises
     ------
     InputError
-        If `patient` or `renal_state` has the wrong type or `weight_rule` is unknown.
+        If `patient` or `renal_state` has the wrong type, `weight_rule` is
+        unknown or contradicts the patient's own rule.
     OutOfRangeError
-        If a Cockcroft–Gault estimate falls outside 0–400 mL/min.
+        If an SCr-based estimate used for dosing falls outside 0–400 mL/min.
 
     Notes
     -----
-    Native kidneys: a measured CrCL is used when given. Otherwise the
-    Cockcroft–Gault estimate [1]_ with the weight of `weight_rule`. On HD or
-    CRRT: the state's residual CrCL (default 5 mL/min, see the module
-    docstring); SCr estimates are still reported, with a note. BSA is Du Bois.
-    The ARC flag [2]_ uses the BSA-normalised CrCL when the height is known,
-    else the raw CrCL. It is never set on renal replacement therapy.
+    Native kidneys: the patient's ``renal_method`` — a measured CrCL (the
+    default when one is given), the Cockcroft–Gault estimate [1]_ with the
+    weight of the rule (the default with an SCr), or the CKD-EPI 2021 eGFR
+    [3]_ de-indexed to mL/min with the Du Bois BSA. On HD or CRRT: the
+    state's residual CrCL (default 5 mL/min, see the module docstring); SCr
+    estimates are still reported, with a note. The ARC flag [2]_ compares the
+    CrCL indexed to 1.73 m² (the reference BSA when the height is unknown)
+    with the threshold of ``models/clinical.toml``. It is never set on renal
+    replacement therapy. With SCr and height, Cockcroft–Gault with each body
+    weight is reported side by side.
 
     References
     ----------
@@ -599,6 +731,9 @@ def renal_assessment(patient, renal_state=Native(), weight_rule="auto"):
        in critically ill patients with normal plasma creatinine
        concentrations. Crit Care Med. 2014;42(3):520-527.
        doi:10.1097/CCM.0000000000000029
+    .. [3] Inker LA, Eneanya ND, Coresh J, et al. New creatinine- and cystatin
+       C-based equations to estimate GFR without race. N Engl J Med.
+       2021;385(19):1737-1749. doi:10.1056/NEJMoa2102953
 
     Examples
     --------
@@ -608,101 +743,74 @@ def renal_assessment(patient, renal_state=Native(), weight_rule="auto"):
     'Cockcroft–Gault with adjusted body weight 80.8 kg (TBW 110.0 kg, BMI 40.4 kg/m², IBW 61.4 kg; BMI ≥ 25: overweight or obese)'
     >>> round(a.crcl_ml_per_min, 1)
     74.9
+    >>> {k: round(v) for k, v in a.crcl_by_weight_ml_per_min.items()}
+    {'total': 102, 'adjusted': 75, 'ideal': 57}
     >>> renal_assessment(p, Haemodialysis()).crcl_ml_per_min
     5.0
     """
     if not isinstance(patient, Patient):
-        raise InputError(f"patient must be a Patient, got {patient!r}")
+        raise InputError(f"patient must be a Patient, got {_shown(patient)}")
     if not isinstance(renal_state, (Native, Haemodialysis, CRRT)):
-        raise InputError(f"renal_state must be Native(), Haemodialysis(...) or CRRT(...), got {renal_state!r}")
-    if weight_rule not in WEIGHT_RULES:
-        raise InputError(f"weight_rule {weight_rule!r} is not accepted; use one of {WEIGHT_RULES}")
-    bsa = None if patient.height_cm is None else bsa_du_bois(patient.weight_kg, patient.height_cm)
-    est = _scr_estimates(patient, weight_rule, bsa)
+        raise InputError(f"renal_state must be Native(), Haemodialysis(...) or CRRT(...), got {_shown(renal_state)}")
+    rule = _rule(patient, weight_rule)
     native = isinstance(renal_state, Native)
-    crcl, method = _native_crcl(patient, est) if native else _rrt_crcl(renal_state)
+    bsa = None if patient.height_cm is None else bsa_du_bois(patient.weight_kg, patient.height_cm)
+    est = _scr_estimates(patient, rule, bsa, used_for_dosing=native and patient.dosing_method == "cg")
+    crcl, method = _native_crcl(patient, est, bsa) if native else _rrt_crcl(renal_state)
     crcl_norm = None if bsa is None else bsa_normalised_crcl(crcl, bsa)
-    augmented = native and is_augmented(crcl if crcl_norm is None else crcl_norm)
+    augmented = _arc(crcl, crcl_norm, native)
     return RenalAssessment(
         crcl_ml_per_min=float(crcl), method=method, renal_state=renal_state, bsa_m2=bsa,
-        crcl_bsa_normalised_ml_per_min_per_1_73m2=crcl_norm, augmented=bool(augmented),
+        crcl_bsa_normalised_ml_per_min_per_1_73m2=crcl_norm, augmented=augmented,
         notes=_notes(patient, renal_state, est, augmented), **est,
     )
 
 
-def patient_from_inputs(*, age_y=None, sex=None, weight_kg=None, height_cm=None, scr=None, scr_unit=None,
-                        crcl_ml_per_min=None, renal_state=None):
-    r"""The patient an input form (or the command line) describes, or None when only a CrCL is known.
+def crcl_assessment(crcl_ml_per_min, renal_state=Native(), method="CrCL given"):
+    r"""The renal assessment of a creatinine clearance given without a patient.
 
     Parameters
     ----------
-    age_y : float, optional
-        Age [years].
-    sex : str, optional
-        ``"female"`` or ``"male"`` [-].
-    weight_kg : float, optional
-        Total body weight [kg].
-    height_cm : float, optional
-        Height [cm].
-    scr : float, optional
-        Serum creatinine, in ``scr_unit`` [mg/dL or µmol/L].
-    scr_unit : str, optional
-        ``"mg/dL"`` or ``"µmol/L"`` [-].
-    crcl_ml_per_min : float, optional
-        Measured or known creatinine clearance [mL/min].
-    renal_state : Native, Haemodialysis or CRRT, optional
-        On renal replacement the residual CrCL stands in for a measured one [-].
+    crcl_ml_per_min : float
+        Creatinine clearance, 0–400 (``models/clinical.toml``) [mL/min]
+    renal_state : Native or Haemodialysis or CRRT, optional
+        On renal replacement therapy the state's residual CrCL is used and
+        `crcl_ml_per_min` must be that value [-]
+    method : str, optional
+        How the CrCL was obtained, e.g. "CrCL given" or "measured" [-]
 
     Returns
     -------
-    Patient or None
-        None when the demographics are incomplete and no SCr was given: the
-        CrCL (or the renal-replacement state) is then used on its own.
+    RenalAssessment
+        Without demographics: no weight, eGFR or BSA; the ARC flag by the one
+        definition, with the BSA taken as 1.73 m² (said in a note).
 
     Raises
     ------
     InputError
-        SCr without the demographics Cockcroft–Gault needs, SCr together with a
-        CrCL, or a unit without a value; ``field`` names the input at fault.
+        If the CrCL is not a finite number.
     OutOfRangeError
-        An age or weight that is given but would otherwise go unused is out of
-        range: nothing given is silently ignored.
-
-    Notes
-    -----
-    Rules: an SCr needs age, sex and weight and excludes a CrCL; a CrCL (or a
-    renal-replacement state) with complete demographics gives a patient whose
-    weight and height the PK models use; otherwise no patient.
+        If it is outside the accepted range.
 
     References
     ----------
-    .. [1] Cockcroft DW, Gault MH. Prediction of creatinine clearance from serum
-       creatinine. Nephron. 1976;16(1):31-41. doi:10.1159/000180580
+    .. [1] Udy AA, Baptista JP, Lim NL, et al. Augmented renal clearance in
+       the ICU. Crit Care Med. 2014;42(3):520-527.
+       doi:10.1097/CCM.0000000000000029
 
     Examples
     --------
-    >>> patient_from_inputs(crcl_ml_per_min=45) is None
-    True
-    >>> patient_from_inputs(age_y=70, sex="male", weight_kg=80, scr=1.2, scr_unit="mg/dL").weight_kg
-    80.0
+    >>> a = crcl_assessment(200)
+    >>> a.augmented, a.notes[0][:40]
+    (True, 'augmented renal clearance: height unknow')
     """
-    demographics = {"age_y": age_y, "sex": sex, "weight_kg": weight_kg}
-    missing = [k for k, v in demographics.items() if v is None]
-    if scr is not None or scr_unit is not None:
-        if missing:
-            raise InputError("with a serum creatinine give age, sex and weight too (Cockcroft–Gault needs them)",
-                             field=missing[0])
-        if crcl_ml_per_min is not None:
-            raise InputError("give either a CrCL or a serum creatinine, not both", field="crcl_ml_per_min")
-        if scr is None:
-            raise InputError(f"a unit ({scr_unit}) was given without a serum creatinine value", field="scr")
-        return Patient(age_y=age_y, sex=sex, weight_kg=weight_kg, height_cm=height_cm, scr=scr, scr_unit=scr_unit)
-    on_rrt = isinstance(renal_state, (Haemodialysis, CRRT))
-    if not missing and (crcl_ml_per_min is not None or on_rrt):
-        crcl = renal_state.residual_crcl_ml_per_min if crcl_ml_per_min is None else crcl_ml_per_min
-        return Patient(age_y=age_y, sex=sex, weight_kg=weight_kg, height_cm=height_cm, crcl_ml_per_min=crcl)
-    if age_y is not None:
-        _in_range("age_y", age_y, *AGE_RANGE_Y, "years", "pkdose covers adult labels only")
-    if weight_kg is not None:
-        _in_range("weight_kg", weight_kg, WEIGHT_MIN_KG, WEIGHT_MAX_KG, "kg", "give the weight in kg")
-    return None
+    hint = "if it is indexed (mL/min/1.73 m²), de-index it first; check the value"
+    crcl = _in_range("crcl_ml_per_min", crcl_ml_per_min, *CRCL_RANGE_ML_PER_MIN, "mL/min", hint)
+    native = isinstance(renal_state, Native)
+    if not native:
+        crcl, method = _rrt_crcl(renal_state)
+    augmented = _arc(crcl, None, native)
+    notes = ((f"augmented renal clearance: height unknown, so the CrCL is compared with the threshold per "
+              f"1.73 m² as if the BSA were {REFERENCE_BSA_M2:g} m²",) if augmented else ())
+    return RenalAssessment(crcl_ml_per_min=crcl, method=method, renal_state=renal_state, augmented=augmented,
+                           notes=notes)

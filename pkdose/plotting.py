@@ -938,8 +938,6 @@ def plot_pk_check(check, axes=None):
     .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
        2007;9(3):90-95. doi:10.1109/MCSE.2007.55
     """
-    from .pk import simulate
-
     courses = check.courses
     if axes is None:
         import matplotlib.pyplot as plt
@@ -952,7 +950,7 @@ def plot_pk_check(check, axes=None):
         raise InputError(f"plot_pk_check needs one Axes per analyte ({len(courses)}), got {len(axes)}")
     targets = {row["analyte"]: row for row in check.targets.to_dict("records")}
     for ax, (analyte, c) in zip(axes, courses.items()):
-        profile = simulate(c.cl_l_per_h, c.v_l, c.dosing, c.extra, t_end_h=c.period_h, steady_state=True)
+        profile = c.typical_profile()
         target = targets.get(analyte)
         threshold = None if target is None else target["threshold_mg_per_l"]
         labels = {}

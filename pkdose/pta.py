@@ -32,16 +32,23 @@ from .pk.solution import profiles_in_chunks
 __all__ = [
     "omega_from_cv",
     "lognormal_etas",
+    "covariance_etas",
+    "sample_cohort",
+    "DISTRIBUTIONS",
     "ft_population",
     "attainment",
     "pta_table",
     "pta_interval",
     "cfr",
     "DEFAULT_CHUNK",
+    "DEFAULT_SEED",
 ]
 
 #: Patients simulated at once; bounds peak memory whatever the population size.
 DEFAULT_CHUNK = 16_384
+#: Seed of the virtual population when none is chosen (the command line's and the web page's
+#: default), so that the same question gives the same answer; a technical constant.
+DEFAULT_SEED = 2026
 
 
 def omega_from_cv(cv_percent):
@@ -116,6 +123,168 @@ def lognormal_etas(n, omegas, correlation=None, rng=None):
     cov = corr * np.outer(omegas, omegas)
     return np.random.default_rng(rng).multivariate_normal(np.zeros(omegas.size), cov, size=int(n),
                                                           method="eigh")
+
+
+def covariance_etas(n, covariance, rng=None):
+    r"""Draw random effects for ``n`` virtual patients from a full covariance matrix.
+
+    Parameters
+    ----------
+    n : int
+        Number of virtual patients [-].
+    covariance : array_like
+        Covariance matrix of the random effects on the variance scale (a
+        published OMEGA block, or several joined), shape (k, k) [-].
+    rng : None, int or numpy.random.Generator
+        Source of randomness (SPEC 7) [-].
+
+    Returns
+    -------
+    ndarray, shape (n, k)
+        :math:`\eta \sim N(0, \Omega)`; multiply the typical values by ``exp(eta)`` [-].
+
+    Raises
+    ------
+    InputError
+        Not a symmetric positive semi-definite matrix.
+
+    References
+    ----------
+    .. [1] Owen JS, Fiedler-Kelly J. Introduction to Population
+       Pharmacokinetic/Pharmacodynamic Analysis with Nonlinear Mixed Effects
+       Models. Hoboken: Wiley; 2014. Chapter 2 (OMEGA block).
+
+    Examples
+    --------
+    Kawaguchi 2021, Table 2: CL-V1 covariance 0.0886 with omegas 0.375 and 0.569:
+
+    >>> eta = covariance_etas(200_000, [[0.140625, 0.0886], [0.0886, 0.323761]], rng=1)
+    >>> round(float(np.corrcoef(eta.T)[0, 1]), 2)
+    0.42
+    """
+    cov = np.atleast_2d(np.asarray(covariance, dtype=float))
+    if cov.shape[0] != cov.shape[1] or not np.allclose(cov, cov.T):
+        raise InputError(f"covariance must be a symmetric square matrix, got shape {cov.shape}")
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.where(np.outer(sd, sd) > 0, cov / np.outer(sd, sd), np.eye(cov.shape[0]))
+    return lognormal_etas(n, sd, corr, rng=rng)
+
+
+#: Covariate distributions :func:`sample_cohort` understands -> their parameters.
+DISTRIBUTIONS = {
+    "lognormal_mean_cv": ("mean", "cv_percent"),     # arithmetic mean and CV
+    "lognormal_median_cv": ("median", "cv_percent"),
+    "normal": ("mean", "sd"),
+    "uniform": ("low", "high"),
+}
+
+
+def _draw(gen, n, spec, name):
+    kind = spec["distribution"]
+    if kind not in DISTRIBUTIONS:
+        raise InputError(f"{name}: unknown distribution {kind!r}; use one of {', '.join(DISTRIBUTIONS)}")
+    a, b = (float(spec[k]) for k in DISTRIBUTIONS[kind])
+    lo, hi = spec.get("range", (-np.inf, np.inf))
+    out = np.empty(0)
+    while out.size < n:  # truncation by redrawing outside the range
+        if kind == "uniform":
+            x = gen.uniform(a, b, n)
+        elif kind == "normal":
+            x = gen.normal(a, b, n)
+        else:
+            sd = np.sqrt(np.log1p((b / 100.0) ** 2))
+            mu = np.log(a) - (sd * sd / 2.0 if kind == "lognormal_mean_cv" else 0.0)
+            x = np.exp(gen.normal(mu, sd, n))
+        out = np.concatenate([out, x[(x >= lo) & (x <= hi)]])
+    return out[:n]
+
+
+def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
+    r"""Draw a virtual cohort: CrCL in a band (or given), covariates from a published design.
+
+    Parameters
+    ----------
+    n : int
+        Virtual patients [-].
+    crcl_ml_per_min : tuple of float or array_like
+        ``(lo, hi)``: CrCL uniform in the band; an array of length ``n``:
+        the patients' CrCL (any distribution the caller drew) [mL/min].
+    design : Mapping, optional
+        Covariate -> distribution, e.g. a design of
+        :func:`pkdose.library.load_population_design`: each entry a mapping
+        with ``distribution`` (a key of :data:`DISTRIBUTIONS`), its
+        parameters and an optional ``range`` (redrawn outside it); or, for a
+        categorical covariate, ``mix`` (level -> weight) [-].
+    rng : None, int or numpy.random.Generator
+        Random source (SPEC 7) [-].
+    **fixed
+        Covariates fixed for everyone, e.g. ``infection_site="pneumonia"``
+        (overrides the design) [-].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``crcl_ml_per_min`` and one column per covariate; ``bsa_m2`` (Du Bois)
+        when both ``weight_kg`` and ``height_cm`` are drawn.
+
+    Raises
+    ------
+    InputError
+        Bad band or CrCL array, unknown distribution.
+
+    Notes
+    -----
+    This is the design of the published PTA simulations by renal band, e.g.
+    CrCL uniform in each band, weight log-normal with mean 72.6 kg and CV
+    30 % and albumin log-normal with mean 2.8 g/dL and CV 30 % in Kawaguchi
+    2021 [1]_.
+
+    References
+    ----------
+    .. [1] Kawaguchi N, Katsube T, Echols R, Wajima T. Population
+       pharmacokinetic and pharmacokinetic/pharmacodynamic analyses of
+       cefiderocol, a parenteral siderophore cephalosporin, in patients with
+       pneumonia, bloodstream infection/sepsis, or complicated urinary tract
+       infection. Antimicrob Agents Chemother. 2021;65(3):e01437-20.
+       doi:10.1128/AAC.01437-20
+    .. [2] Du Bois D, Du Bois EF. A formula to estimate the approximate surface
+       area if height and weight be known. Arch Intern Med. 1916;17:863-871.
+
+    Examples
+    --------
+    >>> c = sample_cohort(4, (30, 60), {"weight_kg": {"distribution": "uniform", "low": 60, "high": 80}},
+    ...                   rng=1, infection_site="pneumonia")
+    >>> list(c.columns), bool(c.crcl_ml_per_min.between(30, 60).all())
+    (['crcl_ml_per_min', 'weight_kg', 'infection_site'], True)
+    """
+    gen = np.random.default_rng(rng)
+    n = int(n)
+    if isinstance(crcl_ml_per_min, tuple) and len(crcl_ml_per_min) == 2:
+        lo, hi = crcl_ml_per_min
+        if not 0 <= lo < hi <= 400:
+            raise InputError(f"CrCL band ({lo}, {hi}) must satisfy 0 <= lo < hi <= 400 mL/min")
+        crcl = gen.uniform(lo, hi, n)
+    else:
+        crcl = np.asarray(crcl_ml_per_min, dtype=float)
+        if crcl.shape != (n,) or np.any(~np.isfinite(crcl)) or np.any((crcl < 0) | (crcl > 400)):
+            raise InputError(f"crcl_ml_per_min must be a (lo, hi) band or {n} values in 0-400 mL/min")
+    cols = {"crcl_ml_per_min": crcl}
+    for name, spec in (design or {}).items():
+        if name in fixed:
+            continue
+        if "mix" in spec:
+            levels = list(spec["mix"])
+            w = np.asarray([spec["mix"][k] for k in levels], dtype=float)
+            cols[name] = np.asarray(levels, dtype=object)[gen.choice(len(levels), n, p=w / w.sum())]
+        else:
+            cols[name] = _draw(gen, n, spec, name)
+    if "weight_kg" in cols and "height_cm" in cols:
+        cols["bsa_m2"] = 0.007184 * cols["weight_kg"] ** 0.425 * cols["height_cm"] ** 0.725
+    frame = pd.DataFrame(cols)
+    for name, value in fixed.items():
+        frame[name] = value
+    return frame
 
 
 def ft_population(cl_l_per_h, v_l, dosing, fu_fraction, thresholds_mg_per_l, window_h, *,

@@ -93,7 +93,7 @@ __all__ = [
 ]
 
 #: PTA a regimen must reach to be called adequate [-].
-PTA_GOAL = 0.90
+from .library.clinical import PTA_GOAL  # noqa: E402 (models/clinical.toml: constants.pta_goal_fraction)
 
 #: Half-width of the band around the goal in which the verdict is "borderline" [-].
 #: A technical constant of the Monte Carlo decision, not a clinical one: true PTAs
@@ -553,8 +553,12 @@ def default_mic(product, jurisdiction="US", organism="Enterobacterales"):
     .. [1] EUCAST. Breakpoint tables for interpretation of MICs and zone diameters.
     .. [2] CLSI. Performance Standards for Antimicrobial Susceptibility Testing. M100.
     """
-    rows, _ = _breakpoint_rows(product, jurisdiction, _check_organism(organism))
-    rows = [b for b in rows if b.s_le_mg_per_l is not None]
+    _check_organism(organism)
+    bodies = JURISDICTION_BODIES.get(jurisdiction, ("EUCAST",))
+    # the jurisdiction's bodies first; where they have none (EUCAST "IE" for Acinetobacter), another body's
+    # breakpoint is the MIC checked, and the text names that body
+    rows = sorted((b for b in product.breakpoints if b.organism == organism and b.s_le_mg_per_l is not None),
+                  key=lambda b: bodies.index(b.body) if b.body in bodies else len(bodies))
     if not rows:
         raise InputError(f"no breakpoint for {product.name} in {organism} (EUCAST and CLSI): give the "
                          "isolate's measured MIC with --mic; its susceptibility cannot be interpreted",
@@ -631,11 +635,12 @@ def _reading(b, mic, borrowed=""):
     return cat, f"{words} by {what} (S ≤ {b.s_le_mg_per_l:g}, {limit} mg/L)"
 
 
-def _covariates(renal, patient, scenario="central"):
+def _covariates(renal, patient, scenario="central", pk_covariates=None):
     a = renal.assessment
     weight = None if patient is None or patient.weight_kg is None else patient.weight_kg
     bsa = None if a is None else a.bsa_m2
-    return Covariates(renal.crcl_ml_per_min, renal.state, weight, bsa, crrt_scenario=scenario)
+    return Covariates(renal.crcl_ml_per_min, renal.state, weight, bsa, crrt_scenario=scenario,
+                      **(pk_covariates or {}))
 
 
 def _axis(renal):
@@ -684,8 +689,11 @@ def _model_keys(prod, renal_state):
     keys = []
     for m in prod.pk_models.values():
         keys.append(m.source)
-        keys += [p.source for name, p in m.params.items()
-                 if not name.startswith("crrt_") and (renal_state == "ihd" or not name.startswith("hd_"))]
+        keys += [p.source for p in m.params.values()]
+        keys += [a["source"] if isinstance(a, dict) else a.source for name, a in m.assumptions.items()
+                 if name != "cl_floor_l_per_h" or renal_state != "native"]  # the floor: on dialysis
+        if renal_state == "ihd":
+            keys += [p.source for name, p in m.extracorporeal.items() if name.startswith("hd_")]
     return keys
 
 
@@ -739,7 +747,7 @@ def _classify(p, n):
     return "borderline", lo, hi, settled
 
 
-def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None):
+def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None, structure=None):
     r"""PK check of a regimen with a PTA verdict that does not flip with the random seed.
 
     Parameters
@@ -758,6 +766,8 @@ def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None)
         Random source (SPEC 7) [-].
     mics : sequence of float, optional
         MIC grid of the PTA table; default :data:`pkdose.exposure.MIC_GRID_MG_PER_L` [mg/L].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure (:data:`pkdose.exposure.DEFAULT_STRUCTURE`) [-].
 
     Returns
     -------
@@ -789,7 +799,7 @@ def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None)
     .. [1] Brown LD, Cai TT, DasGupta A. Interval estimation for a binomial
        proportion. Stat Sci. 2001;16(2):101-133. doi:10.1214/ss/1009213286
     """
-    kw = {} if mics is None else {"mics": mics}
+    kw = {"structure": structure} if mics is None else {"mics": mics, "structure": structure}
     n = int(n)
     while True:
         chk = pk_check(product, regimens, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, **kw)
@@ -805,18 +815,18 @@ def _first_day_ok(check):
     return bool((t["typical_first_24h_ft_percent"] >= t["required_ft_percent"] - 1e-9).all())
 
 
-def _crrt_range(prod, regimens, cov, mic, n, rng):
+def _crrt_range(prod, regimens, cov, mic, n, rng, structure=None):
     """PTA verdict and extracorporeal clearance at every end of the CRRT clearance range."""
     out = []
     for scenario in CRRT_SCENARIOS:
         chk, v = assess(prod, regimens, replace(cov, crrt_scenario=scenario), mic_mg_per_l=mic, n=n, rng=rng,
-                        mics=())
+                        mics=(), structure=structure)
         cls = dict(zip(chk.typical["analyte"], chk.typical["extracorporeal_cl_l_per_h"]))
         out.append((scenario, v, cls))
     return tuple(out)
 
 
-def _threshold_check(prod, regimens, cov, mic, n, rng):
+def _threshold_check(prod, regimens, cov, mic, n, rng, structure=None):
     """The regimen's verdict with the alternative of an unsettled threshold, if the target has one."""
     for i, comp in enumerate(prod.target.components):
         alt = comp.alternatives.get("threshold_mg_per_l")
@@ -825,7 +835,7 @@ def _threshold_check(prod, regimens, cov, mic, n, rng):
         comps = list(prod.target.components)
         comps[i] = replace(comp, threshold_mg_per_l=alt.value)
         other = replace(prod, target=replace(prod.target, components=tuple(comps)))
-        _, v = assess(other, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng, mics=())
+        _, v = assess(other, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng, mics=(), structure=structure)
         return comp, alt, v
     return None
 
@@ -835,7 +845,7 @@ def _threshold_check(prod, regimens, cov, mic, n, rng):
 
 def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None, mic_mg_per_l=None,
                 jurisdiction="US", weight_rule="auto", n=1000, rng=2026, search=True, pk_model_files=(),
-                organism="Enterobacterales", site=None):
+                organism="Enterobacterales", pk_covariates=None, structure=None, site=None):
     r"""Cited regimen for one patient, how it performs in the PK model, and a safer one if needed.
 
     Parameters
@@ -869,11 +879,19 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
         User PK model files replacing the defaults of their analytes [-].
     organism : str, optional
         One of :data:`ORGANISMS` (breakpoints) [-].
+    pk_covariates : dict, optional
+        Further covariates of the published PK models, passed to
+        :class:`pkdose.exposure.Covariates`: ``infection_site``,
+        ``albumin_g_per_dl``, ``race``, ``ventilated``, ``apache_ii``;
+        missing ones take the product's default population [-].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure (:data:`pkdose.exposure.DEFAULT_STRUCTURE`) [-].
     site : str, optional
         Infection site (``bloodstream``, ``urinary``, ``pneumonia``,
         ``intra-abdominal``, ``other``); it chooses between published CRRT
         regimens (ceftazidime-avibactam: 1.25 g q8h only at MIC < 4 mg/L in
-        bloodstream or urinary infection). Unknown: the higher regimen [-].
+        bloodstream or urinary infection; unknown: the higher regimen) and,
+        unless ``pk_covariates`` gives one, is the PK models' infection site [-].
 
     Returns
     -------
@@ -911,6 +929,8 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     table = load_regimen_table(product)
     organism = _check_organism(organism)
     site = _check_site(site)
+    if site is not None:  # the infection site is also the PK models' site unless given apart
+        pk_covariates = {"infection_site": site, **(pk_covariates or {})}
     renal = renal_summary(patient, renal_state, crcl_ml_per_min=crcl_ml_per_min, weight_rule=weight_rule)
     if mic_mg_per_l is None:
         mic, basis_mic = default_mic(prod, jurisdiction, organism)
@@ -922,17 +942,18 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     exposure = "high" if sus.category == "I" else "standard"
     regimens, basis, heading, label_note = _primary(table, renal, jurisdiction, exposure, mic, site)
     on_crrt = renal.renal_state == "crrt"
-    cov = _covariates(renal, patient, "high" if on_crrt else "central")
+    cov = _covariates(renal, patient, "high" if on_crrt else "central", pk_covariates)
     check = verdict = threshold = None
     crrt_range, ceilings, choice_note = (), (), ""
     if regimens:
-        check, verdict = assess(prod, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng)
+        check, verdict = assess(prod, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng, structure=structure)
         if basis == "published":
             regimens, check, verdict, choice_note = _published_choice(
-                prod, table, renal, jurisdiction, exposure, mic, site, (regimens, check, verdict), cov, n, rng)
-        crrt_range = _crrt_range(prod, regimens, cov, mic, verdict.n_patients, rng) if on_crrt else ()
-        threshold = _threshold_check(prod, regimens, cov, mic, verdict.n_patients, rng)
-        ceilings = ceiling_checks(prod, regimens, cov, n=n, rng=rng)
+                prod, table, renal, jurisdiction, exposure, mic, site, (regimens, check, verdict), cov, n, rng,
+                structure)
+        crrt_range = _crrt_range(prod, regimens, cov, mic, verdict.n_patients, rng, structure) if on_crrt else ()
+        threshold = _threshold_check(prod, regimens, cov, mic, verdict.n_patients, rng, structure)
+        ceilings = ceiling_checks(prod, regimens, cov, n=n, rng=rng, structure=structure)
     alt, alt_check, alt_verdict, alt_note, alt_reason, alt_ceilings = (), None, None, "", "", ()
     if sus.resistant_by_any:
         which = sus.text if sus.category == "R" else next(o[2] for o in sus.others if o[1] == "R")
@@ -946,12 +967,12 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     elif search and (verdict is None or not verdict.meets):
         floors = _floors(table, renal, jurisdiction, regimens)
         alt, alt_check, alt_verdict, alt_note = search_regimens(prod, table, cov, mic, floors, n=n, rng=rng,
-                                                                jurisdiction=jurisdiction)
+                                                                jurisdiction=jurisdiction, structure=structure)
         if alt:
             alt = _with_ceiling_caution(prod, alt)
             alt_reason = _reason(table, regimens, verdict, check, renal, cov, prod, threshold)
             alt_ceilings = ceiling_checks(prod, alt, cov, n=n, rng=rng)
-    high = (_increased_exposure(prod, table, renal, jurisdiction, organism, site, cov, n, rng)
+    high = (_increased_exposure(prod, table, renal, jurisdiction, organism, site, cov, n, rng, structure)
             if mic_mg_per_l is None else None)
     bands = _bands(table, renal, jurisdiction, exposure)
     weight_bands = _weight_bands(table, patient, renal, jurisdiction, exposure)
@@ -985,7 +1006,7 @@ def _texts(regimens):
     return tuple(format_regimen(r) for r in regimens)
 
 
-def _published_choice(prod, table, renal, jurisdiction, exposure, mic, site, chosen, cov, n, rng):
+def _published_choice(prod, table, renal, jurisdiction, exposure, mic, site, chosen, cov, n, rng, structure=None):
     """The published regimen chosen by MIC and site, falling back to the unconditional one when it misses.
 
     Returns (regimens, check, verdict, note). The note says why the regimen
@@ -1017,14 +1038,14 @@ def _published_choice(prod, table, renal, jurisdiction, exposure, mic, site, cho
         return regimens, check, verdict, (
             f"{row.component} {option} chosen: MIC {mic:g} mg/L below {row.mic_below_mg_per_l:g} mg/L and a "
             f"{site} infection ({cites}); it meets the goal at the high-clearance end of the CRRT range.")
-    check2, verdict2 = assess(prod, default, cov, mic_mg_per_l=mic, n=n, rng=rng)
+    check2, verdict2 = assess(prod, default, cov, mic_mg_per_l=mic, n=n, rng=rng, structure=structure)
     return default, check2, verdict2, (
         f"{row.component} {option} (MIC below {row.mic_below_mg_per_l:g} mg/L, {site} infection; {cites}) does "
         f"not meet the goal at the high-clearance end of the CRRT range ({verdict.text()}): pkdose gives the "
         "higher published regimen.")
 
 
-def ceiling_checks(product, regimens, cov, *, n=1000, rng=2026):
+def ceiling_checks(product, regimens, cov, *, n=1000, rng=2026, structure=None):
     r"""Each analyte's exposure against its published ceiling, or the statement that none exists.
 
     Parameters
@@ -1040,6 +1061,8 @@ def ceiling_checks(product, regimens, cov, *, n=1000, rng=2026):
         Virtual patients for the share above the ceiling [-].
     rng : None, int or numpy.random.Generator, optional
         Random source (SPEC 7) [-].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure (:data:`pkdose.exposure.DEFAULT_STRUCTURE`) [-].
 
     Returns
     -------
@@ -1071,7 +1094,7 @@ def ceiling_checks(product, regimens, cov, *, n=1000, rng=2026):
         comp = TargetComponent(analyte=c.analyte, metric="ft_above_threshold", ft_percent=100.0,
                                threshold_mg_per_l=c.cmin_mg_per_l * fu, source=c.source, locator=c.locator)
         variant = replace(product, target=replace(product.target, components=(comp,)))
-        chk = pk_check(variant, regimens, tox, mic_mg_per_l=1.0, n=n, rng=rng, mics=())
+        chk = pk_check(variant, regimens, tox, mic_mg_per_l=1.0, n=n, rng=rng, mics=(), structure=structure)
         cmin = float(chk.typical.set_index("analyte").loc[c.analyte, "cmin_mg_per_l"])
         out.append(CeilingCheck(c.analyte, c.cmin_mg_per_l, cmin, chk.pta_at_mic, n, where, c.source,
                                 c.locator, c.note))
@@ -1093,7 +1116,7 @@ def _with_ceiling_caution(product, regimens):
                  if capped & set(r.analyte_dose_mg) else r for r in regimens)
 
 
-def _increased_exposure(prod, table, renal, jurisdiction, organism, site, cov, n, rng):
+def _increased_exposure(prod, table, renal, jurisdiction, organism, site, cov, n, rng, structure=None):
     """The high dose an MIC in the I range needs, checked at the top of that range (no MIC given)."""
     rows, body = _breakpoint_rows(prod, jurisdiction, organism)
     first = [b for b in rows if b.body == body and b.status == "breakpoint"]
@@ -1106,7 +1129,7 @@ def _increased_exposure(prod, table, renal, jurisdiction, organism, site, cov, n
     regs, *_ = _primary(table, renal, jurisdiction, "high", top, site)
     if not regs or all(r.exposure == "standard" for r in regs):
         return None
-    _, verdict = assess(prod, regs, cov, mic_mg_per_l=top, n=n, rng=rng, mics=())
+    _, verdict = assess(prod, regs, cov, mic_mg_per_l=top, n=n, rng=rng, mics=(), structure=structure)
     words = "susceptible, increased exposure" if body == "EUCAST" else "intermediate"
     text = (f"No MIC given: checked at the {body} susceptible breakpoint {b.s_le_mg_per_l:g} mg/L. An isolate with "
             f"MIC above {b.s_le_mg_per_l:g} up to {top:g} mg/L is '{words}' by {body} and needs the high dose: "
@@ -1300,7 +1323,8 @@ def _ordered_combinations(grids):
     return [[grids[0][i], grids[1][j]] for *_, i, j in pairs]
 
 
-def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, rng=2026, jurisdiction="US"):
+def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, rng=2026, jurisdiction="US",
+                    structure=None):
     """Least intensification that reaches the PTA goal, under the hard safety constraints.
 
     Parameters
@@ -1322,6 +1346,8 @@ def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, r
         Random source (SPEC 7) [-].
     jurisdiction : str, optional
         Label whose post-dialysis supplements a candidate keeps [-].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure [-].
 
     Returns
     -------
@@ -1366,13 +1392,13 @@ def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, r
     tox = replace(cov, crrt_scenario="low") if isinstance(cov.renal_state, CRRT) else cov
     over_ceiling = 0
     for combo in _ordered_combinations(grids):
-        quick = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, mics=())
+        quick = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, mics=(), structure=structure)
         if quick.pta_at_mic < PTA_GOAL + BORDERLINE_BAND or not _first_day_ok(quick):
             continue
-        if capped and _above_ceiling(product, combo, tox, capped, mic_mg_per_l, rng):
+        if capped and _above_ceiling(product, combo, tox, capped, mic_mg_per_l, rng, structure):
             over_ceiling += 1
             continue
-        chk, verdict = assess(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng)
+        chk, verdict = assess(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, structure=structure)
         if verdict.meets and _first_day_ok(chk):
             note = (f"Least daily amount that meets the {100 * PTA_GOAL:g} % PTA goal at MIC {mic_mg_per_l:g} mg/L "
                     "within the hard constraints (exposure ceilings included). Model-informed, NOT labelled "
@@ -1386,9 +1412,9 @@ def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, r
                             f"model.{ceiling} Consider another agent, or TDM-guided dosing with a specialist.")
 
 
-def _above_ceiling(product, regimens, cov, capped, mic, rng):
+def _above_ceiling(product, regimens, cov, capped, mic, rng, structure=None):
     """True when the typical patient's trough of an analyte with a ceiling is above it."""
-    typical = pk_check(product, regimens, cov, mic_mg_per_l=mic, n=1, rng=rng, mics=()).typical
+    typical = pk_check(product, regimens, cov, mic_mg_per_l=mic, n=1, rng=rng, mics=(), structure=structure).typical
     cmin = dict(zip(typical["analyte"], typical["cmin_mg_per_l"]))
     return any(c.analyte in cmin and cmin[c.analyte] > c.cmin_mg_per_l for c in capped)
 
@@ -1473,7 +1499,7 @@ class Recommendation:
 
 def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None, site=None,
               severity=None, mic_mg_per_l=None, jurisdiction="US", n=1000, rng=2026, search=True,
-              organism="Enterobacterales"):
+              organism="Enterobacterales", pk_covariates=None, structure=None):
     """Guideline options for a resistance mechanism, with PK-checked doses for this patient.
 
     Parameters
@@ -1500,6 +1526,9 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
     organism : str, optional
         The guideline tables are for carbapenem-resistant Enterobacterales;
         ``"Pseudomonas aeruginosa"`` is refused with a message [-].
+    pk_covariates, structure
+        As for :func:`advise_dose`; ``site`` also reaches the PK models as
+        ``infection_site`` unless ``pk_covariates`` gives one [-].
 
     Returns
     -------
@@ -1531,8 +1560,12 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
         doses_note = ("No renal function given: the options and pitfalls are listed without doses. Give a CrCL, "
                       "or age, sex, weight and SCr with its unit, or a dialysis or CRRT state, for PK-checked doses.")
     else:
+        pk_cov = dict(pk_covariates or {})
+        if site is not None:
+            pk_cov.setdefault("infection_site", site)
         advice = tuple(advise_dose(p, patient, renal_state, crcl_ml_per_min=crcl_ml_per_min,
                                    mic_mg_per_l=mics.get(p), jurisdiction=jurisdiction, n=n, rng=rng,
-                                   search=search, organism=organism, site=site) for p in products)
+                                   search=search, organism=organism, pk_covariates=pk_cov, structure=structure,
+                                   site=site) for p in products)
     warns = tuple(dict.fromkeys(w for m in mech.split(" + ") for w in warnings_for(m)))
     return Recommendation(mech, options, products, advice, warns, MappingProxyType(reasons), note, doses_note)

@@ -18,9 +18,11 @@ from typing import NamedTuple
 import numpy as np
 
 from pkdose.errors import InputError
+from pkdose.library.clinical import clinical
 
 __all__ = [
     "SEXES",
+    "SEX_ABBREVIATIONS",
     "REFERENCE_BSA_M2",
     "ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2",
     "WEIGHT_RULES",
@@ -40,10 +42,13 @@ __all__ = [
 
 #: Accepted values of ``sex`` (case-insensitive).
 SEXES = ("female", "male")
+#: Accepted abbreviations of ``sex`` (case-insensitive) -> the value they stand for.
+SEX_ABBREVIATIONS = {"f": "female", "m": "male"}
 #: Reference body-surface area of indexed GFR/CrCL [m²].
 REFERENCE_BSA_M2 = 1.73
-#: Augmented renal clearance threshold of Udy et al. 2014 [mL/min/1.73 m²].
-ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2 = 130.0
+#: Augmented renal clearance threshold of Udy et al. 2014 [mL/min/1.73 m²], from
+#: ``models/clinical.toml`` (``constants.arc_threshold_ml_per_min_per_1_73m2``).
+ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2 = clinical().value("arc_threshold_ml_per_min_per_1_73m2")
 #: Rules accepted by :func:`select_cg_weight`.
 WEIGHT_RULES = ("auto", "total", "ideal", "adjusted")
 _CM_PER_INCH = 2.54
@@ -61,12 +66,13 @@ def _out(x):
 def _is_female(sex):
     """Boolean array: True where `sex` is 'female'; InputError for anything but female/male."""
     arr = _strings.lower(_strings.strip(np.asarray(sex).astype(str)))
+    arr = np.where(arr == "f", "female", np.where(arr == "m", "male", arr))
     bad = ~np.isin(arr, SEXES)
     if np.any(bad):
         raise InputError(
-            f"sex {np.asarray(sex, dtype=object)[bad].flat[0]!r} is not accepted; use 'female' or 'male' "
-            "(the Cockcroft–Gault, CKD-EPI and Devine equations are sex-specific: "
-            "choose the set of coefficients the estimate should use)"
+            f"{{sex}} {np.asarray(sex, dtype=object)[bad].flat[0]!r} is not accepted; use 'female' or 'male' "
+            "(or F / M; the Cockcroft–Gault, CKD-EPI and Devine equations are sex-specific: "
+            "choose the set of coefficients the estimate should use)", field="sex"
         )
     return arr == "female"
 
@@ -309,6 +315,17 @@ def _auto_weight(tbw, ibw, abw, bmi):
     return abw, f"adjusted body weight {abw:.1f} kg ({ctx}; BMI ≥ 25: overweight or obese)"
 
 
+def _screen_obesity_without_height(tbw):
+    """Refuse rule 'auto' without a height from the weight at which obesity cannot be ruled out."""
+    limit = clinical().value("no_height_weight_max_kg")
+    if tbw >= limit:
+        raise InputError(
+            f"{{weight_kg}} {tbw:g} kg without {{height_cm}}: the patient may be overweight or obese (from "
+            f"{limit:g} kg on, BMI ≥ 25 at any height up to 200 cm), where Cockcroft–Gault with total body weight "
+            "overestimates CrCL. Give the height (the ideal or adjusted weight is then used), or choose "
+            "{weight_rule} 'total' to use total body weight knowingly", field="height_cm")
+
+
 def select_cg_weight(weight_kg, height_cm, sex, rule="auto"):
     r"""Choose the body weight for Cockcroft–Gault and say which one and why.
 
@@ -333,8 +350,11 @@ def select_cg_weight(weight_kg, height_cm, sex, rule="auto"):
     Raises
     ------
     InputError
-        If `rule` is unknown, if `sex` is not "female" or "male", or if
-        `height_cm` is None for rule "ideal" or "adjusted".
+        If `rule` is unknown, if `sex` is not "female" or "male", if
+        `height_cm` is None for rule "ideal" or "adjusted", or if it is None
+        for rule "auto" at a weight from which obesity cannot be ruled out
+        (``limits.no_height_weight_max_kg`` in ``models/clinical.toml``,
+        100 kg): the height, or the rule "total" chosen explicitly, is needed.
 
     Notes
     -----
@@ -347,7 +367,8 @@ def select_cg_weight(weight_kg, height_cm, sex, rule="auto"):
     ===============================  ==========================================
     condition                        weight used
     ===============================  ==========================================
-    height unknown                   TBW (IBW and BMI cannot be computed)
+    height unknown, TBW < 100 kg     TBW (IBW and BMI cannot be computed)
+    height unknown, TBW ≥ 100 kg     refused: give the height, or rule "total"
     BMI < 18.5 kg/m²                 TBW
     TBW ≤ IBW (any BMI)              TBW (pkdose never uses more than TBW)
     18.5 ≤ BMI < 25 kg/m²            IBW (Devine, :func:`ideal_body_weight_devine`)
@@ -383,20 +404,24 @@ def select_cg_weight(weight_kg, height_cm, sex, rule="auto"):
     80.8
     >>> why
     'adjusted body weight 80.8 kg (TBW 110.0 kg, BMI 40.4 kg/m², IBW 61.4 kg; BMI ≥ 25: overweight or obese)'
-    >>> select_cg_weight(110.0, None, "male").explanation
-    'total body weight 110.0 kg (height not given, so IBW and BMI cannot be computed)'
+    >>> select_cg_weight(80.0, None, "male").explanation
+    'total body weight 80.0 kg (height not given, so IBW and BMI cannot be computed)'
+    >>> select_cg_weight(110.0, None, "male", rule="total").explanation
+    "total body weight 110.0 kg (rule 'total')"
     """
     if rule not in WEIGHT_RULES:
-        raise InputError(f"weight_rule {rule!r} is not accepted; use one of {WEIGHT_RULES}")
+        raise InputError(f"{{weight_rule}} {rule!r} is not accepted; use one of {WEIGHT_RULES}", field="weight_rule")
     _is_female(sex)
     tbw = float(weight_kg)
     if rule == "total":
         return CGWeight(tbw, f"total body weight {tbw:.1f} kg (rule 'total')")
     if height_cm is None:
         if rule == "auto":
+            _screen_obesity_without_height(tbw)
             why = "height not given, so IBW and BMI cannot be computed"
             return CGWeight(tbw, f"total body weight {tbw:.1f} kg ({why})")
-        raise InputError(f"height_cm is required for weight_rule {rule!r}; give it or use 'total'")
+        raise InputError(f"{{height_cm}} is required for {{weight_rule}} {rule!r} (ideal and adjusted weight "
+                         "need the height); give the height or use the rule 'total'", field="height_cm")
     ibw = float(ideal_body_weight_devine(height_cm, sex))
     abw = float(adjusted_body_weight(tbw, ibw))
     if rule == "ideal":
@@ -649,7 +674,10 @@ def is_augmented(crcl_ml_per_min, threshold=ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2)
     plasma creatinine < 120 µmol/L and no chronic kidney disease, in four
     ICUs (281 patients). A flag computed from a Cockcroft–Gault *estimate* is
     only a screen: SCr-based equations are imprecise in the ICU, and a
-    measured CrCL should confirm it.
+    measured CrCL should confirm it. The default threshold is read from
+    ``models/clinical.toml`` (``constants.arc_threshold_ml_per_min_per_1_73m2``),
+    which also fixes the definition pkdose uses: the CrCL indexed to 1.73 m²
+    (:func:`pkdose.patient.renal_assessment`).
 
     References
     ----------

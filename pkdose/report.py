@@ -268,6 +268,8 @@ def check_to_dict(check, regimens=(), verdict=None):
         "pta_by_mic": [{"mic_mg_per_l": _num(m), "pta": _num(p), "lower_95": _num(a), "upper_95": _num(b)}
                        for m, p, a, b in zip(check.pta["mic_mg_per_l"], check.pta["pta_fraction"], lo, hi)],
         "hd_week": hd_week_schedule(check, regimens),
+        "structure": check.structure,
+        "population": check.population,
     }
 
 
@@ -538,6 +540,7 @@ def _check_lines(check, verdict, indent=_IND):
         lines.append(f"{indent}{row['analyte']} typical: CL {row['cl_l_per_h']:.2f} L/h{extra}, "
                      f"V {row['v_l']:.1f} L, AUC24 {row['auc24_mg_h_per_l']:.0f} mg·h/L, "
                      f"Cmax {row['cmax_mg_per_l']:.1f} / Cmin {row['cmin_mg_per_l']:.1f} mg/L")
+    lines.append(f"{indent}PK model structure: {check.structure}; population: {check.population}")
     grid = check.pta[check.pta["mic_mg_per_l"] <= 64]
     lines.append(f"{indent}PTA by MIC (mg/L): " + "  ".join(
         f"{m:g}: {100 * p:.0f}%" for m, p in zip(grid["mic_mg_per_l"], grid["pta_fraction"])))

@@ -28,11 +28,9 @@ References
 import numpy as np
 
 from .errors import InputError
+from .extracorporeal import HOURS_PER_WEEK as WEEK_H  # the one week length (a technical constant)
 
 __all__ = ["WEEK_H", "hd_dose_times"]
-
-#: Hours in a week: the period of a dialysis schedule [h].
-WEEK_H = 168.0
 
 
 def hd_dose_times(interval_h, session_end_h):

@@ -10,7 +10,9 @@ refuses a value that only makes sense in the other unit.
 Plausible SCr range
 -------------------
 A SCr is accepted when it lies in 0.1–20 mg/dL (8.8–1768 µmol/L). These
-bounds are a design choice of pkdose; no source defines them:
+bounds are a design choice of pkdose, declared with their reasons in
+``models/clinical.toml`` (``limits.scr_min_mg_per_dl``,
+``limits.scr_max_mg_per_dl``); no source defines them:
 
 * lower bound 0.1 mg/dL: about a fifth of the lower adult reference limit
   (≈ 0.5 mg/dL in women, ≈ 0.6 mg/dL in men). A smaller value is far more
@@ -32,6 +34,7 @@ suggests the other unit. A value that is implausible in both units raises
 import numpy as np
 
 from pkdose.errors import InputError, OutOfRangeError, UnitError
+from pkdose.library.clinical import clinical
 
 __all__ = [
     "ML_PER_MIN_TO_L_PER_H",
@@ -56,8 +59,8 @@ L_PER_H_TO_ML_PER_MIN = 1.0 / ML_PER_MIN_TO_L_PER_H
 #: :func:`scr_umol_per_l_to_mg_per_dl`). pkdose fixes 88.42 (docs/design.md);
 #: the two differ by 0.02 %.
 SCR_UMOL_PER_L_PER_MG_PER_DL = 88.42
-#: Plausible serum creatinine [mg/dL], inclusive (see the module docstring).
-SCR_PLAUSIBLE_MG_PER_DL = (0.1, 20.0)
+#: Plausible serum creatinine [mg/dL], inclusive (``models/clinical.toml``; see the module docstring).
+SCR_PLAUSIBLE_MG_PER_DL = clinical().range("scr")
 #: The same range in µmol/L: (8.842, 1768.4).
 SCR_PLAUSIBLE_UMOL_PER_L = (
     SCR_PLAUSIBLE_MG_PER_DL[0] * SCR_UMOL_PER_L_PER_MG_PER_DL,
@@ -74,8 +77,8 @@ _SCR_UNITS = {
     "μmol/l": _UMOL_PER_L,  # Greek small mu U+03BC, looks identical
 }
 _RANGE_TEXT = {
-    _MG_PER_DL: "0.1–20 mg/dL",
-    _UMOL_PER_L: "8.8–1768 µmol/L",
+    _MG_PER_DL: f"{SCR_PLAUSIBLE_MG_PER_DL[0]:g}–{SCR_PLAUSIBLE_MG_PER_DL[1]:g} mg/dL",
+    _UMOL_PER_L: f"{SCR_PLAUSIBLE_UMOL_PER_L[0]:.1f}–{SCR_PLAUSIBLE_UMOL_PER_L[1]:.0f} µmol/L",
 }
 
 
@@ -248,22 +251,30 @@ def normalise_scr_unit(unit):
     """
     accepted = "'mg/dL' or 'µmol/L' (also written 'umol/L')"
     if unit is None:
-        raise UnitError(f"scr_unit is missing; serum creatinine needs an explicit unit: {accepted}")
+        raise UnitError(f"{{scr_unit}} is missing; serum creatinine needs an explicit unit: {accepted}",
+                        field="scr_unit")
     if not isinstance(unit, str) or unit.strip().lower() not in _SCR_UNITS:
-        raise UnitError(f"scr_unit {unit!r} is not accepted; use {accepted}")
+        raise UnitError(f"{{scr_unit}} {_shown(unit)} is not accepted; use {accepted}", field="scr_unit")
     return _SCR_UNITS[unit.strip().lower()]
+
+
+def _shown(value, width=40):
+    """``repr(value)``, cut to `width` characters: an error message stays one short line."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _as_float_array(value, name):
     """Convert `value` to a float array, refusing strings, booleans and NaN/inf."""
+    problem = InputError(f"{{{name}}} must be a finite number, got {_shown(value)}", field=name)
     if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
-        raise InputError(f"{name} must be a finite number, got {value!r}")
+        raise problem
     try:
         arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a finite number, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise problem from None
     if not np.all(np.isfinite(arr)):
-        raise InputError(f"{name} must be a finite number, got {value!r}")
+        raise problem
     return arr
 
 
@@ -271,16 +282,16 @@ def _scr_error(v, unit, name):
     """Build the error for one implausible serum creatinine `v` in canonical `unit`."""
     other = _UMOL_PER_L if unit == _MG_PER_DL else _MG_PER_DL
     lo, hi = SCR_PLAUSIBLE_MG_PER_DL if other == _MG_PER_DL else SCR_PLAUSIBLE_UMOL_PER_L
-    head = f"serum creatinine {name}={v:g} {unit} is implausible (expected {_RANGE_TEXT[unit]})"
+    head = f"{{{name}}} {v:g} {unit} is implausible (expected {_RANGE_TEXT[unit]})"
     if lo <= v <= hi:  # plausible in the other unit: the unit is probably wrong
         if other == _UMOL_PER_L:
             alt = f"{v:g} µmol/L ({v / SCR_UMOL_PER_L_PER_MG_PER_DL:.2f} mg/dL)"
         else:
             alt = f"{v:g} mg/dL ({v * SCR_UMOL_PER_L_PER_MG_PER_DL:.0f} µmol/L)"
-        return UnitError(f"{head}; did you mean {alt}? Check scr_unit.")
+        return UnitError(f"{head}; did you mean {alt}? Check {{scr_unit}}.", field=name)
     return OutOfRangeError(
         f"{head}, and also outside {_RANGE_TEXT[other]} in the other unit; "
-        "check the value (a SCr outside these ranges cannot be used for a dose estimate)"
+        "check the value (a SCr outside these ranges cannot be used for a dose estimate)", field=name
     )
 
 
@@ -334,7 +345,7 @@ def scr_to_mg_per_dl(value, unit, *, name="scr"):
     >>> scr_to_mg_per_dl(80, "mg/dL")
     Traceback (most recent call last):
     ...
-    pkdose.errors.UnitError: serum creatinine scr=80 mg/dL is implausible (expected 0.1–20 mg/dL); did you mean 80 µmol/L (0.90 mg/dL)? Check scr_unit.
+    pkdose.errors.UnitError: scr 80 mg/dL is implausible (expected 0.1–20 mg/dL); did you mean 80 µmol/L (0.90 mg/dL)? Check scr_unit.
     """
     unit = normalise_scr_unit(unit)
     arr = _as_float_array(value, name)

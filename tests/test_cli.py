@@ -102,7 +102,7 @@ def test_simulate_and_pta_with_plots(tmp_path):
     png = tmp_path / "pta.png"
     proc = run("pta", "--drug", "cefiderocol", "--crcl", "100", "--plot", str(png), "--n", "300")
     assert proc.returncode == 0 and png.stat().st_size > 10_000
-    assert "joint PTA" in proc.stdout
+    assert "MIC [mg/L]   PTA" in proc.stdout and "joint PTA" not in proc.stdout  # one analyte: one column
 
 
 def test_models_list_and_check():
@@ -110,45 +110,134 @@ def test_models_list_and_check():
     assert proc.returncode == 0 and "cefiderocol_kawaguchi2021" in proc.stdout
 
 
-BAD = {
-    "unknown drug": (["dose", "--drug", "meropenem", "--crcl", "45"], "unknown product"),
-    "negative weight": (["dose", "--drug", "cefiderocol", "--age", "70", "--sex", "male", "--weight", "-80",
-                         "--scr", "1", "--scr-unit", "mg/dL"], "weight_kg -80"),
-    "absurd weight": (["dose", "--drug", "cefiderocol", "--age", "70", "--sex", "male", "--weight", "900",
-                       "--scr", "1", "--scr-unit", "mg/dL"], "350 kg"),
-    "weight of a child": (["dose", "--drug", "cefiderocol", "--age", "40", "--sex", "male", "--weight", "5",
-                           "--scr", "1", "--scr-unit", "mg/dL"], "weight_kg 5"),
-    "SCr without unit": (["dose", "--drug", "cefiderocol", "--age", "70", "--sex", "male", "--weight", "80",
-                          "--scr", "1.2"], "explicit unit"),
-    "SCr in the wrong unit": (["dose", "--drug", "cefiderocol", "--age", "70", "--sex", "male", "--weight", "80",
-                               "--scr", "106", "--scr-unit", "mg/dL"], "did you mean 106 µmol/L"),
-    "age below 18": (["dose", "--drug", "cefiderocol", "--age", "15", "--sex", "male", "--weight", "60",
-                      "--scr", "0.8", "--scr-unit", "mg/dL"], "adult"),
-    "CrCL out of range": (["dose", "--drug", "cefiderocol", "--crcl", "900"], "0-400"),
-    "negative CrCL": (["dose", "--drug", "cefiderocol", "--crcl", "-5"], "0-400"),
-    "HD and CRRT together": (["dose", "--drug", "cefiderocol", "--hd", "--crrt-effluent", "2"], "not allowed"),
-    "no renal input": (["dose", "--drug", "cefiderocol"], "no renal function"),
-    "not a number": (["dose", "--drug", "cefiderocol", "--crcl", "abc"], "invalid float"),
-    "nan": (["dose", "--drug", "cefiderocol", "--crcl", "nan"], "finite"),
-    "MIC zero": (["dose", "--drug", "cefiderocol", "--crcl", "40", "--mic", "0"], "MIC"),
-    "unknown mechanism": (["recommend", "--mechanism", "FOO", "--crcl", "40"], "not known"),
-    "malformed model file": (["models", "check", "pyproject.toml"], "pyproject.toml"),
-    "missing model file": (["dose", "--drug", "cefiderocol", "--crcl", "40", "--pk-model", "nope.toml"],
-                           "file not found"),
-    "effluent in mL/h": (["dose", "--drug", "cefiderocol", "--crrt-effluent", "2000"], "mL/h"),
-}
+# --- in-process: a CLI that explains itself (issue 13, item 2) --------------------------------------
+
+from pkdose import cli  # noqa: E402
+
+SUBCOMMANDS = ["crcl", "dose", "recommend", "simulate", "pta", "models", "serve"]
 
 
-@pytest.mark.parametrize("case", BAD, ids=list(BAD))
-def test_bad_input_one_line_exit_2(case):
-    args, fragment = BAD[case]
-    proc = run(*args)
-    assert proc.returncode == 2
-    assert proc.stdout == ""
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pkdose: error:"), proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert fragment in lines[0]
+def main_out(capsys, *argv):
+    status = cli.main(list(argv))
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    return out.out
+
+
+def main_json(capsys, *argv):
+    return json.loads(main_out(capsys, *argv, "--json"))
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_help_has_a_description_and_examples(capsys, command):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert "examples:" in text and f"pkdose {command}" in text.split("examples:", 1)[1]
+    assert len(text.split("\n\n")[1]) > 60  # a description after the usage, not just the usage
+
+
+def test_top_level_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = capsys.readouterr().out
+    assert all(c in text for c in SUBCOMMANDS) and "COMMAND --help" in text
+
+
+@pytest.mark.parametrize("alias, product", [
+    ("fetroja", "cefiderocol"), ("Fetcroja", "cefiderocol"), ("AVYCAZ", "ceftazidime-avibactam"),
+    ("zavicefta", "ceftazidime-avibactam"), ("CZA", "ceftazidime-avibactam"), ("CAZ-AVI", "ceftazidime-avibactam"),
+    ("caz/avi", "ceftazidime-avibactam"), ("azactam", "aztreonam"), ("ATM", "aztreonam"),
+    ("emblaveo", "aztreonam-avibactam"), ("ATM-AVI", "aztreonam-avibactam"),
+    ("CZA+ATM", "ceftazidime-avibactam+aztreonam"), ("CZA + ATM", "ceftazidime-avibactam+aztreonam"),
+    ("Ceftazidime-Avibactam+Aztreonam", "ceftazidime-avibactam+aztreonam"),
+])
+def test_brand_names_and_abbreviations_are_product_aliases(capsys, alias, product):
+    d = main_json(capsys, "dose", "--drug", alias, "--crcl", "45", "--n", "100", "--no-search")
+    assert d["product"] == product
+
+
+def test_sex_m_and_f(capsys):
+    full = main_json(capsys, "crcl", "--age", "70", "--sex", "female", "--weight", "60", "--scr", "1", "--scr-unit",
+                     "mg/dL")
+    short = main_json(capsys, "crcl", "--age", "70", "--sex", "F", "--weight", "60", "--scr", "1", "--scr-unit",
+                      "mg/dL")
+    assert short["crcl_ml_per_min"] == full["crcl_ml_per_min"]
+    assert main_json(capsys, "crcl", "--age", "70", "--sex", "m", "--weight", "60", "--scr", "1", "--scr-unit",
+                     "mg/dL")["crcl_ml_per_min"] > full["crcl_ml_per_min"]
+
+
+def test_crcl_accepts_a_crcl_alone_and_flags_arc(capsys):
+    """Issue 13: crcl --crcl 200 was refused."""
+    d = main_json(capsys, "crcl", "--crcl", "200")
+    assert d["crcl_ml_per_min"] == 200 and d["augmented"] is True
+    assert any("1.73" in n for n in d["notes"])
+
+
+def test_crcl_by_each_body_weight_side_by_side(capsys):
+    args = ["--age", "70", "--sex", "male", "--weight", "110", "--height", "175", "--scr", "1.4", "--scr-unit",
+            "mg/dL"]
+    line = next(x for x in main_out(capsys, "crcl", *args).splitlines() if "by body weight" in x)
+    assert "TBW" in line and "AdjBW" in line and "IBW" in line
+    d = main_json(capsys, "crcl", *args)
+    by = d["crcl_by_weight_ml_per_min"]
+    assert by["total"] > by["adjusted"] > by["ideal"] and by["adjusted"] == pytest.approx(d["crcl_ml_per_min"])
+
+
+def test_renal_method_ckd_epi_for_crcl_and_refused_where_labels_use_cockcroft_gault(capsys):
+    args = ["--age", "60", "--sex", "F", "--weight", "70", "--height", "165", "--scr", "1.1", "--scr-unit", "mg/dL",
+            "--renal-method", "ckd-epi-2021"]
+    d = main_json(capsys, "crcl", *args)
+    assert d["method"].startswith("CKD-EPI 2021")
+    assert d["crcl_ml_per_min"] == pytest.approx(d["egfr_ckd_epi_2021_ml_per_min"])
+    assert cli.main(["dose", "--drug", "cefiderocol", *args]) == 2
+    err = capsys.readouterr().err
+    assert "--renal-method" in err and "Cockcroft–Gault" in err and "fetroja-uspi" in err
+    measured = main_json(capsys, "dose", "--drug", "cefiderocol", "--age", "60", "--sex", "F", "--weight", "70",
+                         "--crcl", "50", "--renal-method", "measured", "--n", "100")
+    assert measured["renal"]["method"] == "measured"
+
+
+# 70-year-old 110-kg woman (issue 8): every command uses the CrCL that crcl shows for the chosen rule
+WOMAN = ["--age", "70", "--sex", "female", "--weight", "110", "--height", "160", "--scr", "1.2", "--scr-unit", "mg/dL"]
+
+
+@pytest.mark.parametrize("rule", ["total", "ideal", "adjusted"])
+def test_weight_rule_is_honoured_by_every_command(capsys, rule):
+    crcl = main_json(capsys, "crcl", *WOMAN, "--weight-rule", rule)["crcl_ml_per_min"]
+    dose = main_json(capsys, "dose", "--drug", "cefiderocol", *WOMAN, "--weight-rule", rule, "--n", "100",
+                     "--no-search")
+    assert dose["renal"]["crcl_ml_per_min"] == pytest.approx(crcl, abs=0.01)  # JSON rounds to 0.01
+    rec = main_json(capsys, "recommend", "--mechanism", "KPC", *WOMAN, "--weight-rule", rule, "--n", "100",
+                    "--no-search")
+    assert rec["advice"] and all(a["renal"]["crcl_ml_per_min"] == pytest.approx(crcl, abs=0.01) for a in rec["advice"])
+    for command in ("simulate", "pta"):
+        text = main_out(capsys, command, "--drug", "cefiderocol", *WOMAN, "--weight-rule", rule, "--n", "100")
+        assert f"CrCL {crcl:.0f} mL/min" in text
+
+
+def test_simulate_states_its_time_origin_and_clock(capsys):
+    text = main_out(capsys, "simulate", "--drug", "cefiderocol", "--crcl", "45", "--n", "100")
+    assert "time origin: t = 0 h is the start of a dose at steady state" in text
+    assert "+00:15" in text and "+08:00" in text  # quarter-hour steps over the 8-h period
+    week = main_out(capsys, "simulate", "--example", "hd", "--n", "100")
+    assert "Monday 00:00 of a dialysis week" in week and " Wed 06:00 " in week
+    d = main_json(capsys, "simulate", "--example", "hd", "--n", "100")
+    course = next(iter(d["analytes"].values()))
+    assert d["time_origin"].startswith("t = 0 h is Monday") and course["clock"][0] == "Mon 00:00"
+
+
+def test_pta_of_a_combination_keeps_the_joint_column(capsys):
+    text = main_out(capsys, "pta", "--drug", "aztreonam-avibactam", "--crcl", "45", "--n", "100")
+    assert "joint PTA" in text and "avibactam" in text
+
+
+def test_model_informed_without_a_search_says_why(capsys):
+    """Issue 10: simulate --model-informed ended with an empty reason when the label regimen was enough."""
+    assert cli.main(["simulate", "--drug", "cefiderocol", "--crcl", "130", "--model-informed", "--n", "100"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "already reaches the PTA goal" in err and "--model-informed" in err and len(err.splitlines()) == 1
 
 
 def test_recommend_with_no_matching_option_says_so():

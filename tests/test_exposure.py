@@ -57,11 +57,14 @@ def test_hd_week_doses_sessions_and_supplements(product, schedule, residual):
         model = prod.pk_models[analyte]
         if model.hd_cl_l_per_h is not None:  # measured dialyser clearance (aztreonam, Gerig 1984)
             cl_hd = model.hd_cl_l_per_h
-        else:  # calibrated on the uninfected reference subject with kidney failure
-            ref = model.with_alternative("cl_site_ratio", "cl_site_reference_ratio").with_alternative(
-                "v_weight_scaled_l", "v_weight_scaled_reference_l")
+        elif c.structure == "one_compartment":  # calibrated on the uninfected reference subject with kidney failure
+            ref = {k: v for k, v in model.reference_covariates().items() if k != "dialysis"}
+            p = model.typical_parameters(5.0, dialysis=True, **ref)
             cl_hd = calibrate_hd_clearance(model.hd_fraction_removed, model.hd_session_h,
-                                           float(ref.volume_l()), float(ref.clearance_l_per_h(5.0, esrd=True)))
+                                           float(sum(p[v] for v in ("v1", "v2", "v3") if v in p)),
+                                           float(p["cl"]))
+        else:
+            cl_hd = exposure._hd_clearance(model, "published")  # checked in test_hd_calibration_*
         assert_allclose(c.extra.cl_l_per_h, cl_hd, rtol=1e-12)
         assert c.extracorporeal_cl_l_per_h == pytest.approx(cl_hd, rel=1e-12)
         # maintenance doses where schedule.hd_dose_times puts them: a dose starts at every session end
@@ -139,7 +142,7 @@ def test_crrt_label_regimen_clearance_lowers_exposure():
     reg = label("cefiderocol", state="crrt", effluent=2.0)
     low = pk_check(prod, reg, Covariates(5.0, CRRT(1.0)), mic_mg_per_l=4, n=10, rng=1, mics=())
     high = pk_check(prod, reg, Covariates(5.0, CRRT(2.0)), mic_mg_per_l=4, n=10, rng=1, mics=())
-    cl_own = float(prod.pk_models["cefiderocol"].clearance_l_per_h(5.0))
+    cl_own = float(prod.pk_models["cefiderocol"].value("cl_floor_l_per_h"))  # on CRRT: the declared floor
     coefficient, delivered = load_crrt_assumptions().values("cefiderocol", "central")
     for chk, eff in [(low, 1.0), (high, 2.0)]:
         row = chk.typical.iloc[0]
@@ -252,14 +255,14 @@ def test_same_rng_same_numbers():
 def _drawn_cls(monkeypatch, product, regs, cov, n):
     """Run pk_check and capture the per-patient CL arrays it simulates, per analyte."""
     drawn = {}
-    original = exposure._simulate
+    original = exposure._run
 
-    def spy(course, cl, v):
-        if np.ndim(cl) and np.size(cl) == n:
-            drawn[course.analyte] = np.array(cl)
-        return original(course, cl, v)
+    def spy(course, p, *args, **kwargs):
+        if np.ndim(p["cl"]) and np.size(p["cl"]) == n:
+            drawn[course.analyte] = np.array(p["cl"])
+        return original(course, p, *args, **kwargs)
 
-    monkeypatch.setattr(exposure, "_simulate", spy)
+    monkeypatch.setattr(exposure, "_run", spy)
     pk_check(load_product(product), regs, cov, mic_mg_per_l=4, n=n, rng=5, mics=())
     return drawn
 
@@ -273,7 +276,7 @@ def test_aztreonam_avibactam_clearances_are_correlated(monkeypatch):
     # SE of r near 0.976 is (1 - r^2)/sqrt(n) = 0.0007; 4 SE
     assert r == pytest.approx(0.976, abs=0.003)
     model = load_product("aztreonam-avibactam").pk_models["aztreonam"]
-    assert np.std(np.log(drawn["aztreonam"])) == pytest.approx(model.cl_omega, rel=0.05)
+    assert np.std(np.log(drawn["aztreonam"])) == pytest.approx(model.omega_sd("cl"), rel=0.05)
 
 
 def test_combination_keeps_atm_avi_correlation_and_ceftazidime_independent(monkeypatch):
@@ -320,3 +323,105 @@ def test_covariates_on_hd_flag():
     assert Covariates(5.0, Haemodialysis()).on_hd
     assert not Covariates(5.0, CRRT(2.0)).on_hd
     assert not Covariates(50.0, Native()).on_hd
+
+
+# --- covariates, structure, population -----------------------------------------------
+
+
+def test_covariates_refuse_unknown_values():
+    with pytest.raises(InputError, match="infection_site"):
+        Covariates(50.0, Native(), infection_site="lung")
+    with pytest.raises(InputError, match="race"):
+        Covariates(50.0, Native(), race="martian")
+    with pytest.raises(InputError, match="g/dL"):
+        Covariates(50.0, Native(), albumin_g_per_dl=35.0)  # g/L given as g/dL
+    with pytest.raises(InputError, match="APACHE"):
+        Covariates(50.0, Native(), apache_ii=90)
+    with pytest.raises(InputError, match="structure"):
+        analyte_courses(load_product("cefiderocol"), label("cefiderocol", 50.0), Covariates(50.0, Native()),
+                        structure="three")
+
+
+def test_site_and_covariates_reach_the_models():
+    """The patient's site, albumin, race, ventilation and APACHE II change the typical parameters."""
+    prod = load_product("ceftazidime-avibactam")
+    regs = label("ceftazidime-avibactam", 60.0)
+    base = analyte_courses(prod, regs, Covariates(60.0, Native()))
+    assert base["ceftazidime"].params["cl"] == pytest.approx(6.95 * 0.0103036 * 60 * 1.16)  # default cIAI
+    np_ = analyte_courses(prod, regs, Covariates(60.0, Native(), infection_site="pneumonia", ventilated=True,
+                                                 apache_ii=15, race="asian"))
+    assert np_["ceftazidime"].params["cl"] == pytest.approx(6.95 * 0.0103036 * 60 * 0.999 * (1 - 0.161))
+    assert np_["avibactam"].params["cl"] == pytest.approx(10.2 * (60 / 80) ** 1.05 * 0.803 * (1 - 0.0865))
+    assert np_["avibactam"].params["v1"] == pytest.approx(11.1 * 1.329 * 1.175)
+    cef = load_product("cefiderocol")
+    lo, hi = (analyte_courses(cef, label("cefiderocol", 60.0), Covariates(60.0, Native(), albumin_g_per_dl=a))
+              ["cefiderocol"].params["v1"] for a in (2.0, 4.0))
+    assert lo / hi == pytest.approx((2.0 / 4.0) ** -0.617)
+
+
+def test_pk_check_states_structure_and_default_population():
+    prod = load_product("aztreonam-avibactam")
+    regs = label("aztreonam-avibactam", 60.0)
+    chk = pk_check(prod, regs, Covariates(60.0, Native()), mic_mg_per_l=8, n=50, structure="one_compartment")
+    assert chk.structure == "one_compartment" and set(chk.typical["structure"]) == {"one_compartment"}
+    assert "intra-abdominal" in chk.population and "default population" in chk.population
+    given = pk_check(prod, regs, Covariates(60.0, Native(), infection_site="pneumonia"), mic_mg_per_l=8, n=50,
+                     structure="one_compartment")
+    assert given.population.startswith("infection site pneumonia") and "default" not in given.population
+
+
+def test_one_compartment_volume_is_the_sum_of_individual_volumes(monkeypatch):
+    """The reduction keeps the published covariances: Vss_i = V1_i + V2_i (+ V3_i) of the same patient."""
+    n = 3000
+    seen = {}
+    original = exposure.simulate
+
+    def spy(cl, v, *args, **kwargs):
+        if np.size(cl) == n:
+            seen["cl"], seen["v"] = np.array(cl), np.array(v)
+        return original(cl, v, *args, **kwargs)
+
+    monkeypatch.setattr(exposure, "simulate", spy)
+    prod = load_product("cefiderocol")
+    pk_check(prod, label("cefiderocol", 100.0), Covariates(100.0, Native()), mic_mg_per_l=4, n=n, rng=9,
+             mics=(), structure="one_compartment")
+    r = np.corrcoef(np.log(seen["cl"]), np.log(seen["v"]))[0, 1]
+    om = prod.pk_models["cefiderocol"].one_compartment_omega(100.0, infection_site="bloodstream",
+                                                              albumin_g_per_dl=2.8)
+    assert r == pytest.approx(om[0, 1] / math.sqrt(om[0, 0] * om[1, 1]), abs=0.05)  # ~0.48, not 0
+
+
+@pytest.mark.parametrize("key", ["cefiderocol", "ceftazidime-avibactam"])
+def test_hd_calibration_removes_the_published_fraction_in_both_structures(key):
+    """Published structure: the calibrated session clearance removes the published fraction of the body
+    amount from the reference ESRD subject, session starting in the terminal phase (scipy expm cross-check)."""
+    from scipy.linalg import expm
+
+    for model in load_product(key).pk_models.values():
+        ref = {k: v for k, v in model.reference_covariates().items() if k != "dialysis"}
+        p = {k: float(v) for k, v in model.typical_parameters(5.0, dialysis=True, **ref).items()}
+        cl_hd = exposure._hd_clearance(model, "published")
+        a0, a1 = exposure._rate_matrix(p), exposure._rate_matrix(dict(p, cl=p["cl"] + cl_hd))
+        w, vec = np.linalg.eig(a0)
+        x0 = np.real(vec[:, np.argmax(np.real(w))])
+        x1 = expm(a1 * model.hd_session_h) @ x0
+        assert 1 - x1.sum() / x0.sum() == pytest.approx(model.hd_fraction_removed, abs=1e-9)
+        one = exposure._hd_clearance(model, "one_compartment")
+        assert cl_hd > one  # the peripheral amount returns slowly: more clearance is needed
+
+
+def test_published_structure_is_the_default():
+    prod = load_product("cefiderocol")
+    chk = pk_check(prod, label("cefiderocol", 60.0), Covariates(60.0, Native()), mic_mg_per_l=4, n=20)
+    assert exposure.DEFAULT_STRUCTURE == "published" and chk.structure == "published"
+
+
+@pytest.mark.parametrize("product", ["cefiderocol", "ceftazidime-avibactam", "aztreonam-avibactam"])
+def test_structures_share_the_auc_and_differ_in_shape(product):
+    """AUC = dose / CL in both structures (elimination from the central compartment); peaks differ."""
+    prod = load_product(product)
+    regs = label(product, 60.0)
+    rows = {s: pk_check(prod, regs, Covariates(60.0, Native()), mic_mg_per_l=4, n=20, structure=s)
+            .typical.set_index("analyte") for s in exposure.STRUCTURES}
+    assert_allclose(rows["published"]["auc24_mg_h_per_l"], rows["one_compartment"]["auc24_mg_h_per_l"], rtol=1e-9)
+    assert (rows["published"]["cmax_mg_per_l"] != rows["one_compartment"]["cmax_mg_per_l"]).all()

@@ -157,9 +157,10 @@ def test_cefiderocol_clearance_is_flat_above_150():
                     model.clearance_l_per_h(150.0), rtol=1e-12)
 
 
-def test_esrd_rule_by_threshold_and_by_flag():
+def test_esrd_rule_by_threshold_and_by_dialysis():
     model = load_pk_model("avibactam", source="li2019")
-    cl = model.clearance_l_per_h([3.0, 5.0, 5.01, 40.0], esrd=[False, False, False, True])
+    cl = model.clearance_l_per_h([3.0, 5.0, 5.01, 40.0], dialysis=[False, False, False, True],
+                                 infection_site="none")
     assert_allclose(cl[[0, 1, 3]], 10.2 * 0.0678, rtol=1e-12)
     assert_allclose(cl[2], 10.2 * (5.01 / 80) ** 1.05, rtol=1e-12)
 
@@ -167,13 +168,14 @@ def test_esrd_rule_by_threshold_and_by_flag():
 def test_esrd_threshold_uses_raw_crcl_in_normalised_model():
     model = load_pk_model("avibactam", source="xie2025")
     # raw CrCL 14 is ESRD whatever the BSA; raw 16 with a small BSA is not
-    assert_allclose(model.clearance_l_per_h(14.0, bsa_m2=1.2), 10.3 * 0.077, rtol=1e-12)
-    assert model.clearance_l_per_h(16.0, bsa_m2=1.2) > 10.3 * 0.077
+    assert_allclose(model.clearance_l_per_h(14.0, bsa_m2=1.2, infection_site="none"), 10.3 * 0.077,
+                    rtol=1e-12)
+    assert model.clearance_l_per_h(16.0, bsa_m2=1.2, infection_site="none") > 10.3 * 0.077
 
 
 def test_bsa_normalisation():
     model = load_pk_model("aztreonam")
-    at_ref = model.clearance_l_per_h(80.0 * 2.0 / 1.73, bsa_m2=2.0)
+    at_ref = model.clearance_l_per_h(80.0 * 2.0 / 1.73, bsa_m2=2.0, infection_site="none")
     assert_allclose(at_ref, 5.00, rtol=1e-12)
 
 
@@ -194,15 +196,19 @@ def test_clearance_rejects_bad_inputs():
         model.clearance_l_per_h(float("nan"))
     with pytest.raises(InputError, match="broadcast"):
         model.clearance_l_per_h([1.0, 2.0], weight_kg=[60.0, 70.0, 80.0])
+    with pytest.raises(InputError, match="infection_site 'lung'"):
+        model.clearance_l_per_h(50.0, infection_site="lung")
+    with pytest.raises(InputError, match="unknown covariate"):
+        model.clearance_l_per_h(50.0, height_cm=170.0)
 
 
 def test_variability_and_extracorporeal_attributes():
     model = load_pk_model("cefiderocol")
     assert model.fu_fraction == 0.422
-    assert_allclose(model.cl_omega, 0.375, rtol=2e-3)  # published omega
+    assert_allclose(model.omega_sd("cl"), 0.375, rtol=1e-12)  # published 'CV %' = omega x 100
+    assert model.omega_sd("q2") == 0.0  # no IIV on Q2
     assert (model.hd_fraction_removed, model.hd_session_h) == (0.60, 3.5)
-    assert model.crrt_sieving_fraction == 0.63
-    assert model.alternatives["crrt_sieving_fu_based_fraction"].value == 0.422
+    assert "crrt_sieving_fraction" not in model.extracorporeal  # CRRT assumptions live in models/crrt.toml
 
 
 def test_aztreonam_fu_conflict_is_visible():
@@ -215,21 +221,24 @@ def test_aztreonam_fu_conflict_is_visible():
     assert model.fu_fraction == 0.616  # original unchanged
 
 
-def test_partner_correlation_of_xie_avibactam():
+def test_partner_covariance_of_xie_avibactam():
     model = load_pk_model("avibactam", source="xie2025")
     assert model.correlated_with == "aztreonam_xie2025"
-    assert model.value("partner_cl_correlation") == 0.976
-    assert model.value("partner_v_correlation") == 0.986
+    assert model.partner_covariance[("cl", "cl")].value == 0.171
+    assert model.partner_covariance[("v1", "v1")].value == 0.391
 
 
 def test_with_alternative_rejects_unknown_names():
     model = load_pk_model("ceftazidime")
     with pytest.raises(InputError, match="no alternative"):
-        model.with_alternative("cl_site_ratio", "nope_ratio")
-    with pytest.raises(InputError, match="no parameter"):
-        model.with_alternative("nope_ratio", "cl_site_ciai_ratio")
-    with pytest.raises(InputError, match="in L"):
-        model.with_alternative("cl_site_ratio", "v_weight_scaled_reference_l")
+        model.with_alternative("fu_fraction", "nope_fraction")
+    with pytest.raises(InputError, match="no number"):
+        model.with_alternative("nope_ratio", "fu_label_fraction")
+    azt = load_pk_model("aztreonam")
+    with pytest.raises(InputError, match="no number"):
+        azt.with_alternative("cl_site_ratio", "fu_label_fraction")
+    with pytest.raises(InputError, match="declares no assumption"):
+        model.without_assumption("esrd_crcl_max_ml_per_min")
 
 
 def test_unknown_and_ambiguous_analytes():
@@ -298,43 +307,65 @@ doi = "10.0000/test"
     model = load_pk_model(path)
     assert model.key == "cefiderocol_mine2026" and model.source == "mine2026"
     assert model.cite()[0].title == "My model"
-    assert_allclose(model.clearance_l_per_h(83.0), 4.04 * 0.981)
+    assert_allclose(model.clearance_l_per_h(83.0, infection_site="pneumonia"), 4.04 * 0.981)
 
 
 def bad_file_cases():
+    cl = '[parameters.cl_l_per_h]\nvalue = 4.04\nlocator = "Table 2, CL (RSE 1.8 %); footnote b"'
     return {
-        "unknown_top_key": ([("schema_version = 1", 'schema_version = 1\ncolour = "red"')], "",
+        "unknown_top_key": ([("schema_version = 2", 'schema_version = 2\ncolour = "red"')], "",
                             "'colour'", "unknown key"),
         "unknown_param_field": ([("value = 4.04\n", "value = 4.04\nvalu = 1\n")], "",
-                                "parameters.cl_ref_l_per_h.valu", "unknown key"),
+                                "parameters.cl_l_per_h.valu", "unknown key"),
         "unknown_param_name": ([], '\n[parameters.cl_extra_ratio]\nvalue = 1.0\nlocator = "x"\n',
                                "parameters.cl_extra_ratio", "unknown key"),
+        "missing_param": ([(cl, "")], "", "parameters.cl_l_per_h", "required key is missing"),
         "missing_header_source": ([('source = "kawaguchi2021"\n', "")], "", "'source'",
                                   "required key is missing"),
+        "missing_verification": ([("verification = ", "verificatio = ")], "", "verificatio", "unknown key"),
         "unresolved_source": ([('source = "katsube2017jcp"', 'source = "nosuch2099"')], "",
-                              "parameters.hd_removed_fraction.source", "not in the bibliography"),
-        "missing_locator": ([('locator = "Table 2, CL (RSE 1.8 %); footnote b equation"\n', "")],
-                            "", "parameters.cl_ref_l_per_h.locator", "required key is missing"),
-        "nan_value": ([("value = 4.04", "value = nan")], "", "parameters.cl_ref_l_per_h.value",
-                      "finite"),
-        "inf_value": ([("value = 0.682", "value = inf")], "", "parameters.crcl_exponent.value",
-                      "finite"),
-        "wrong_suffix": ([("[parameters.cl_ref_l_per_h]", "[parameters.cl_ref_l_per_hour]")], "",
-                         "parameters.cl_ref_l_per_hour", "no known unit suffix"),
+                              "assumptions.cl_floor_l_per_h.source", "not in the bibliography"),
+        "missing_locator": ([('locator = "Table 2, CL (RSE 1.8 %); footnote b"\n', "")],
+                            "", "parameters.cl_l_per_h.locator", "required key is missing"),
+        "nan_value": ([("value = 4.04", "value = nan")], "", "parameters.cl_l_per_h.value", "finite"),
+        "inf_exponent": ([("value = 0.682", "value = inf")], "", "covariates.cl_crcl.power_exponent.value",
+                         "finite"),
+        "wrong_suffix": ([("[parameters.cl_l_per_h]", "[parameters.cl_l_per_hour]")], "",
+                         "parameters.cl_l_per_hour", "unknown key"),
         "wrong_suffix_alternative": ([], '\n[alternatives.v_big_litres]\nvalue = 1.0\nlocator = "x"\n',
                                      "alternatives.v_big_litres", "no known unit suffix"),
-        "renamed_param_unit": ([("[parameters.cl_ref_l_per_h]", "[parameters.cl_ref_ml_per_h]")],
-                               "", "parameters.cl_ref_ml_per_h", "unknown key"),
         "fraction_above_one": ([("value = 0.422", "value = 1.422")], "",
                                "parameters.fu_fraction.value", "fraction"),
-        "negative_volume": ([("value = 0.798", "value = -0.798")], "",
-                            "parameters.v_fixed_l.value", ">= 0"),
-        "bad_schema_version": ([("schema_version = 1", "schema_version = 2")], "",
+        "negative_volume": ([("value = 0.798", "value = -0.798")], "", "parameters.v3_l.value", ">= 0"),
+        "bad_schema_version": ([("schema_version = 2", "schema_version = 1")], "",
                                "schema_version", "unknown version"),
-        "bad_renal_covariate": ([('renal_covariate = "crcl_raw"', 'renal_covariate = "egfr"')],
-                                "", "renal_covariate", "unknown value"),
-        "esrd_pair_incomplete": ([], '\n[parameters.esrd_cl_ratio]\nvalue = 0.1\nlocator = "x"\n',
-                                 "parameters.esrd_crcl_max_ml_per_min", "go together"),
+        "bad_structure": ([('structure = "three_compartment"', 'structure = "one_compartment_iv_infusion"')],
+                          "", "structure", "unknown structure"),
+        "param_of_another_structure": ([('structure = "three_compartment"', 'structure = "two_compartment"')],
+                                       "", "parameters.q3_l_per_h", "unknown key"),
+        "unknown_form": ([('form = "capped_power"', 'form = "sigmoid"')], "", "covariates.cl_crcl.form",
+                         "unknown form"),
+        "unknown_covariate": ([('covariate = "albumin"', 'covariate = "bilirubin"')], "",
+                              "covariates.v1_albumin.covariate", "unknown covariate"),
+        "form_does_not_fit": ([('form = "capped_power"', 'form = "categorical_ratio"')], "",
+                              "covariates.cl_crcl.form", "does not fit"),
+        "wrong_form_argument": ([("cap_ml_per_min = ", "hinge_ml_per_min = ")], "", "covariates.cl_crcl",
+                                "takes exactly"),
+        "unknown_level": ([("levels.bloodstream = ", "levels.blood = ")], "", "covariates.cl_site.levels.blood",
+                          "unknown level"),
+        "non_positive_ratio": ([("value = 0.981", "value = -0.981")], "",
+                               "covariates.cl_site.levels.pneumonia.value", "positive factor"),
+        "omega_scale": ([('scale = "cv_percent"', 'scale = "cv"')], "", "omega.scale", "unknown scale"),
+        "omega_not_positive_definite": ([("covariance.v1__v2 = { value = 0.150", "covariance.v1__v2 = { value = 0.30")],
+                                        "", "'omega'", "not positive definite"),
+        "omega_pair": ([("covariance.cl__v1 =", "covariance.cl__q2 =")], "", "omega.covariance.cl__q2",
+                       "name two different parameters"),
+        "floor_without_domain": ([('applies = "dialysis_or_below_fitted_range"\n', "")], "",
+                                 "assumptions.cl_floor_l_per_h.applies", "say where the floor applies"),
+        "not_applied_without_reason": ([('note = "Study-specific cUTI factor', 'locator2 = "Study-specific cUTI factor')],
+                                       "", "not_applied.cl_cuti_apeks_ratio.locator2", "unknown key"),
+        "default_site": ([('infection_site = "bloodstream"', 'infection_site = "lung"')], "",
+                         "default_population.infection_site", "use one of"),
     }
 
 

@@ -45,6 +45,10 @@ def test_patient_normalises_and_converts():
     assert make(height_cm=None).height_cm is None
 
 
+def test_sex_f_and_m_are_female_and_male():
+    assert make(sex="F").sex == "female" and make(sex=" m ").sex == "male"
+
+
 def test_patient_with_measured_crcl_only():
     p = Patient(age_y=45, sex="male", weight_kg=90, crcl_ml_per_min=120)
     assert p.crcl_ml_per_min == 120.0 and p.scr is None and p.scr_mg_per_dl is None
@@ -74,7 +78,7 @@ def test_boundaries_accepted(changes):
         (dict(age_y="40"), InputError, r"age_y must be a finite number, got '40'"),
         (dict(age_y=math.nan), InputError, r"age_y must be a finite number"),
         (dict(age_y=None), InputError, r"age_y must be a finite number, got None"),
-        (dict(sex="M"), InputError, r"sex 'M' is not accepted; use 'female' or 'male'"),
+        (dict(sex="X"), InputError, r"sex 'X' is not accepted; use 'female' or 'male'"),
         (dict(sex="other"), InputError, r"sex 'other' is not accepted"),
         (dict(sex=None), InputError, r"sex None is not accepted"),
         (dict(weight_kg=0), OutOfRangeError, r"weight_kg 0 is outside the accepted range \(≥ 20 and ≤ 350 kg\)"),
@@ -87,9 +91,9 @@ def test_boundaries_accepted(changes):
         (dict(height_cm=70), UnitError, r"height_cm 70 is implausible .*did you mean 70 in \(177\.8 cm\)"),
         (dict(scr_unit=None), UnitError, r"scr_unit is missing"),
         (dict(scr_unit="mmol/L"), UnitError, r"scr_unit 'mmol/L' is not accepted"),
-        (dict(scr=80), UnitError, r"scr=80 mg/dL is implausible .*did you mean 80 µmol/L \(0\.90 mg/dL\)"),
-        (dict(scr=1.1, scr_unit="µmol/L"), UnitError, r"scr=1\.1 µmol/L is implausible .*did you mean 1\.1 mg/dL"),
-        (dict(scr=5000, scr_unit="µmol/L"), OutOfRangeError, r"scr=5000 µmol/L is implausible"),
+        (dict(scr=80), UnitError, r"scr 80 mg/dL is implausible .*did you mean 80 µmol/L \(0\.90 mg/dL\)"),
+        (dict(scr=1.1, scr_unit="µmol/L"), UnitError, r"scr 1\.1 µmol/L is implausible .*did you mean 1\.1 mg/dL"),
+        (dict(scr=5000, scr_unit="µmol/L"), OutOfRangeError, r"scr 5000 µmol/L is implausible"),
         (dict(scr="1.0"), InputError, r"scr must be a finite number"),
         (dict(scr=None), InputError, r"scr_unit 'mg/dL' was given without scr"),
         (dict(scr=None, scr_unit=None), InputError, r"give scr with scr_unit .* or crcl_ml_per_min"),
@@ -283,7 +287,11 @@ def test_renal_assessment_is_frozen():
     scr=st.floats(min_value=0.1, max_value=20),
 )
 def test_any_valid_patient_is_assessed_or_refused_with_range(age, sex, weight, height, scr):
-    p = Patient(age_y=age, sex=sex, weight_kg=weight, height_cm=height, scr=scr, scr_unit="mg/dL")
+    try:
+        p = Patient(age_y=age, sex=sex, weight_kg=weight, height_cm=height, scr=scr, scr_unit="mg/dL")
+    except InputError as err:  # obesity cannot be ruled out without a height: refused at the boundary
+        assert height is None and weight >= 100 and err.field == "height_cm"
+        return
     try:
         a = renal_assessment(p)
     except OutOfRangeError as err:
@@ -294,27 +302,78 @@ def test_any_valid_patient_is_assessed_or_refused_with_range(age, sex, weight, h
     assert a.method.startswith("Cockcroft–Gault with ")
 
 
-# --- patient_from_inputs: the one set of rules the CLI and the web page share ---------------------
+# --- weight rule, renal method, ARC definition, CrCL by weight ----------------------------------
 
-def test_patient_from_inputs_rules_and_fields():
-    from pkdose.errors import InputError, OutOfRangeError
-    from pkdose.patient import patient_from_inputs
+def test_the_weight_rule_travels_with_the_patient():
+    """Issue 8: --weight-rule reached crcl only; now it is part of the patient every answer uses."""
+    p = Patient(age_y=70, sex="female", weight_kg=110, height_cm=160, scr=1.4, scr_unit="mg/dL", weight_rule="ideal")
+    a = renal_assessment(p)
+    assert "rule 'ideal'" in a.method
+    assert a.crcl_ml_per_min == pytest.approx(a.crcl_by_weight_ml_per_min["ideal"])
+    assert renal_assessment(p, weight_rule="auto").crcl_ml_per_min == a.crcl_ml_per_min  # 'auto': keep the patient's
+    with pytest.raises(InputError, match="conflicts with the patient's rule 'ideal'") as err:
+        renal_assessment(p, weight_rule="total")
+    assert err.value.field == "weight_rule"
+    default = make(weight_kg=110.0, height_cm=165.0)
+    assert "rule 'total'" in renal_assessment(default, weight_rule="total").method  # the argument overrides 'auto'
 
-    assert patient_from_inputs(crcl_ml_per_min=45) is None
-    p = patient_from_inputs(age_y=70, sex="male", weight_kg=80, crcl_ml_per_min=45)
-    assert p.crcl_ml_per_min == 45 and p.weight_kg == 80
-    hd = Haemodialysis(residual_crcl_ml_per_min=3.0)
-    assert patient_from_inputs(age_y=70, sex="male", weight_kg=80, renal_state=hd).crcl_ml_per_min == 3.0
-    with pytest.raises(InputError, match="give age, sex and weight") as info:
-        patient_from_inputs(age_y=70, scr=1.2, scr_unit="mg/dL")
-    assert info.value.field == "sex"
-    with pytest.raises(InputError, match="not both") as info:
-        patient_from_inputs(age_y=70, sex="male", weight_kg=80, scr=1.2, scr_unit="mg/dL", crcl_ml_per_min=40)
-    assert info.value.field == "crcl_ml_per_min"
-    with pytest.raises(InputError, match="without a serum creatinine value") as info:
-        patient_from_inputs(age_y=70, sex="male", weight_kg=80, scr_unit="mg/dL")
-    assert info.value.field == "scr"
-    with pytest.raises(OutOfRangeError, match="age_y 15"):  # given but otherwise unused: still checked
-        patient_from_inputs(age_y=15, crcl_ml_per_min=45)
-    with pytest.raises(OutOfRangeError, match="weight_kg 900"):
-        patient_from_inputs(weight_kg=900, crcl_ml_per_min=45)
+
+def test_crcl_by_each_weight_side_by_side_needs_height():
+    a = renal_assessment(make(weight_kg=110.0, height_cm=165.0, scr=1.2))
+    by = a.crcl_by_weight_ml_per_min
+    assert list(by) == ["total", "adjusted", "ideal"] and by["total"] > by["adjusted"] > by["ideal"]
+    assert by["adjusted"] == pytest.approx(a.crcl_ml_per_min)  # 'auto' chose the adjusted weight (BMI 40)
+    assert renal_assessment(make(height_cm=None)).crcl_by_weight_ml_per_min is None
+
+
+def test_obese_patient_without_height_is_refused_unless_total_weight_is_chosen():
+    with pytest.raises(InputError, match="without height_cm") as err:
+        make(weight_kg=140.0, height_cm=None)
+    assert err.value.field == "height_cm"
+    p = make(weight_kg=140.0, height_cm=None, weight_rule="total")
+    assert renal_assessment(p).weight_kg == 140.0
+    # with a measured CrCL the weight only scales the PK model: nothing to refuse
+    assert Patient(age_y=60, sex="male", weight_kg=140, crcl_ml_per_min=60).weight_kg == 140.0
+
+
+def test_renal_method_ckd_epi_2021_and_measured():
+    p = make(weight_kg=90.0, height_cm=180.0, scr=1.1, renal_method="ckd-epi-2021")
+    a = renal_assessment(p)
+    assert a.method.startswith("CKD-EPI 2021 eGFR") and "de-indexed" in a.method
+    assert a.crcl_ml_per_min == pytest.approx(a.egfr_ckd_epi_2021_ml_per_min)
+    m = Patient(age_y=50, sex="male", weight_kg=80, crcl_ml_per_min=70, renal_method="measured")
+    assert renal_assessment(m).method == "measured"
+
+
+@pytest.mark.parametrize("changes, field, words", [
+    (dict(renal_method="measured"), "renal_method", "needs the measured crcl_ml_per_min"),
+    (dict(renal_method="ckd-epi-2021", height_cm=None), "height_cm", "de-indexed"),
+    (dict(renal_method="mdrd"), "renal_method", "not accepted"),
+    (dict(renal_method="cg", scr=None, scr_unit=None, crcl_ml_per_min=50), "renal_method", "serum creatinine"),
+    (dict(weight_rule="lean"), "weight_rule", "not accepted"),
+    (dict(weight_rule="ideal", height_cm=None), "height_cm", "is required for weight_rule 'ideal'"),
+])
+def test_renal_method_and_weight_rule_need_their_inputs(changes, field, words):
+    with pytest.raises(InputError, match=words) as err:
+        make(**changes)
+    assert err.value.field == field
+
+
+def test_arc_has_one_definition_indexed_with_the_reference_bsa_when_height_is_unknown():
+    from pkdose.library.clinical import clinical
+
+    assert clinical().arc_crcl == "bsa-indexed"
+    tall = renal_assessment(Patient(age_y=30, sex="male", weight_kg=100, height_cm=200, crcl_ml_per_min=140))
+    assert tall.crcl_bsa_normalised_ml_per_min_per_1_73m2 < 130 and tall.augmented is False  # BSA 2.3 m²
+    no_height = renal_assessment(Patient(age_y=30, sex="male", weight_kg=70, crcl_ml_per_min=140))
+    assert no_height.augmented is True and any("as if the BSA were 1.73" in n for n in no_height.notes)
+
+
+def test_every_patient_error_names_its_field():
+    cases = [dict(age_y=10), dict(sex="x"), dict(weight_kg=900), dict(height_cm=300), dict(scr=-1),
+             dict(scr_unit="mmol/L"), dict(scr=None), dict(crcl_ml_per_min=500)]
+    for changes in cases:
+        with pytest.raises(InputError) as err:
+            make(**changes)
+        assert err.value.field, changes
+        assert err.value.field in err.value.fields

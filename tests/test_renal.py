@@ -105,7 +105,7 @@ def test_crcl_decreases_with_age(a1, a2, weight, scr, sex):
     assert cockcroft_gault(a1, weight, scr, sex) > cockcroft_gault(a2, weight, scr, sex)
 
 
-@pytest.mark.parametrize("bad", ["F", "M", "other", "", None, 1, ["female", "unknown"]])
+@pytest.mark.parametrize("bad", ["X", "other", "", None, 1, ["female", "unknown"]])
 def test_sex_other_than_female_male_is_refused(bad):
     with pytest.raises(InputError, match=r"sex .* is not accepted; use 'female' or 'male'"):
         cockcroft_gault(60, 70.0, 1.0, bad)
@@ -113,6 +113,12 @@ def test_sex_other_than_female_male_is_refused(bad):
         ckd_epi_2021(1.0, 60, bad)
     with pytest.raises(InputError, match="'female' or 'male'"):
         ideal_body_weight_devine(170, bad)
+
+
+def test_sex_abbreviations_f_and_m_mean_female_and_male():
+    assert cockcroft_gault(60, 70.0, 1.0, "F") == cockcroft_gault(60, 70.0, 1.0, "female")
+    assert cockcroft_gault(60, 70.0, 1.0, " m") == cockcroft_gault(60, 70.0, 1.0, "male")
+    assert_allclose(ideal_body_weight_devine(170, ["M", "f"]), ideal_body_weight_devine(170, ["male", "female"]))
 
 
 # --- body size ---------------------------------------------------------------------------------
@@ -226,10 +232,19 @@ def test_explicit_rules_and_missing_height():
     ibw = ideal_body_weight_devine(165.0, "male")
     assert select_cg_weight(110.0, 165.0, "male", rule="ideal").weight_kg == pytest.approx(ibw)
     assert select_cg_weight(110.0, 165.0, "male", rule="adjusted").weight_kg == pytest.approx(ibw + 0.4 * (110 - ibw))
-    auto = select_cg_weight(110.0, None, "male")
-    assert auto.weight_kg == 110.0 and "height not given" in auto.explanation
+    auto = select_cg_weight(99.0, None, "male")
+    assert auto.weight_kg == 99.0 and "height not given" in auto.explanation
     weight, why = select_cg_weight(70.0, 175.0, "female")  # unpacks as a pair
     assert isinstance(weight, float) and isinstance(why, str)
+
+
+@pytest.mark.parametrize("weight", [100.0, 140.0, 350.0])
+def test_auto_rule_without_height_refuses_a_weight_where_obesity_cannot_be_ruled_out(weight):
+    """Issue 8: a 140-kg patient without a height was dosed on total body weight with only a note."""
+    with pytest.raises(InputError, match=r"without height_cm: the patient may be overweight or obese") as err:
+        select_cg_weight(weight, None, "female")
+    assert err.value.field == "height_cm" and "weight_rule" in err.value.fields
+    assert select_cg_weight(weight, None, "female", rule="total").weight_kg == weight  # the explicit choice
 
 
 @pytest.mark.parametrize("rule", ["ideal", "adjusted"])

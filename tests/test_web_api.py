@@ -91,9 +91,9 @@ BAD = [
     ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 700, "scr": 1, "scr_unit": "mg/dL"},
      "weight_kg", "lb"),
     ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 2e-313, "scr": 1, "scr_unit": "mg/dL"},
-     "weight_kg", "≥ 1 kg"),
+     "weight_kg", "≥ 20"),
     ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 70, "height_cm": 70, "crcl_ml_per_min": 50},
-     "height_cm", "inches"),
+     "height_cm", "did you mean 70 in (177.8 cm)"),
     ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 70, "scr": 106, "scr_unit": "mg/dL"},
      "scr", "µmol/L"),
     ({"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 70, "scr": 1.1}, "scr_unit", "unit"),
@@ -105,19 +105,30 @@ BAD = [
     ({"drug": "cefiderocol"}, "crcl_ml_per_min", "no renal function"),
     ({"drug": "cefiderocol", "crcl_ml_per_min": 401}, "crcl_ml_per_min", "≤ 400"),
     ({"drug": "cefiderocol", "crcl_ml_per_min": -1}, "crcl_ml_per_min", "≥ 0"),
-    ({"drug": "cefiderocol", "hd": {}, "crrt": {"effluent_l_per_h": 2}}, "crrt", "not both"),
+    ({"drug": "cefiderocol", "hd": {}, "crrt": {"effluent_l_per_h": 2}}, "hd", "not both"),
     ({"drug": "cefiderocol", "hd": {"days": ["Mon", "Mon"]}}, "hd.days", "unique"),
     ({"drug": "cefiderocol", "hd": {"days": ["Funday"]}}, "hd.days", ""),
     ({"drug": "cefiderocol", "hd": {"start_h": 24}}, "hd.start_h", "< 24"),
     ({"drug": "cefiderocol", "crrt": {"effluent_l_per_h": 12}}, "crrt.effluent_l_per_h", "≤ 10"),
     ({"drug": "cefiderocol", "crrt": {"effluent_l_per_h": 0}}, "crrt.effluent_l_per_h", "> 0"),
     ({"drug": "cefiderocol", "hd": {}, "residual_crcl_ml_per_min": 31}, "residual_crcl_ml_per_min", "≤ 30"),
-    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "mic_mg_per_l": 0}, "mic_mg_per_l", "≥ 0.001"),
-    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "mic_mg_per_l": 5e-324}, "mic_mg_per_l", "≥ 0.001"),
-    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "mic_mg_per_l": 1024}, "mic_mg_per_l", "≤ 512"),
-    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "n": 50}, "n", "≥ 100"),
-    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "n": 200_000}, "n", "≤ 5000"),
-    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "weight": 70}, "weight", "unknown field"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "mic_mg_per_l": 0}, "mic_mg_per_l", "0.001–512 mg/L"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "mic_mg_per_l": 5e-324}, "mic_mg_per_l", "0.001–512"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "mic_mg_per_l": 1024}, "mic_mg_per_l", "0.001–512"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "n": 50}, "n", "100–100,000"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "n": 200_000}, "n", "100–100,000"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "n": 10**400}, "n", "100–100,000"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "seed": -(10**400)}, "seed", "4,294,967,295"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "weight": 70}, "weight", "unknown input"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "hd": {}}, "crcl_ml_per_min", "Haemodialysis conflict"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "residual_crcl_ml_per_min": 3}, "residual_crcl_ml_per_min",
+     "only with"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "weight_rule": "ideal"}, "weight_rule", "needs"),
+    ({"drug": "cefiderocol", "age_y": 60, "sex": "female", "weight_kg": 140, "scr": 1, "scr_unit": "mg/dL"},
+     "height_cm", "overweight or obese"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": 45, "renal_method": "ckd-epi-2021"}, "renal_method", "needs"),
+    ({"drug": "cefiderocol", "crcl_ml_per_min": None}, "crcl_ml_per_min", "number"),
+    ({"drug": "Fetroja", "crcl_ml_per_min": 45}, "drug", "not a product"),
     ({"drug": "meropenem", "crcl_ml_per_min": 45}, "drug", "cefiderocol"),
     ({"crcl_ml_per_min": 45}, "drug", "required"),
     ({"drug": "cefiderocol", "crcl_ml_per_min": "forty"}, "crcl_ml_per_min", ""),
@@ -145,16 +156,15 @@ def test_recommend_errors_name_mechanism_and_mic():
     assert (r.status_code, r.json()["field"]) == (422, "site")
 
 
-def test_core_messages_are_said_in_the_page_words_and_find_their_field():
-    msg = web_app._web_wording("no susceptible breakpoint for x in Enterobacterales; give --mic")
-    assert "--mic" not in msg and "enter the MIC" in msg
-    assert web_app._guess_field(msg) == "mic_mg_per_l"
-    msg = web_app._web_wording("serum creatinine scr=106 mg/dL is implausible; did you mean 106 µmol/L? "
-                               "Check scr_unit.")
-    assert msg.startswith("serum creatinine 106 mg/dL") and msg.endswith("Check the unit.")
-    assert web_app._guess_field(msg) == "scr"
-    assert web_app._guess_field("scr_unit 'mmol/L' is not accepted") == "scr_unit"
-    assert web_app._guess_field("something else entirely") is None
+def test_errors_carry_their_field_and_name_inputs_in_the_page_words():
+    """No regex on messages: the field comes with the error; inputs are named as the form labels them."""
+    assert not hasattr(web_app, "_guess_field")
+    body = {"drug": "cefiderocol", "age_y": 60, "sex": "male", "weight_kg": 70, "scr": 106, "scr_unit": "mg/dL"}
+    d = call("POST", "/api/dose", json=body).json()
+    assert d["field"] == "scr" and d["detail"].startswith("Serum creatinine 106 mg/dL is implausible")
+    assert d["detail"].endswith("Check the creatinine unit.") and "scr_unit" not in d["detail"]
+    d = call("POST", "/api/dose", json={"drug": "cefiderocol", "crcl_ml_per_min": 45, "hd": {}}).json()
+    assert "residual_crcl" not in d["detail"] and "Residual CrCL" in d["detail"]
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"[]", b"null", b"42", b'"text"', b"",
@@ -180,7 +190,7 @@ def test_oversized_body_413_wrong_method_405_unknown_path_404():
 def test_non_loopback_host_header_is_refused():
     r = call("GET", "/api/products", headers={"host": "evil.example:8765"})
     assert r.status_code == 400
-    assert "loopback" in r.json()["detail"]
+    assert "is not accepted" in r.json()["detail"] and "localhost" in r.json()["detail"]
     for host in ("localhost:8765", "127.0.0.1", "[::1]:8765"):
         assert call("GET", "/api/products", headers={"host": host}).status_code == 200
 
@@ -262,10 +272,19 @@ def test_openapi_document_describes_the_api_and_its_limits():
     assert doc["openapi"].startswith("3.")
     assert {"/api/dose", "/api/recommend", "/api/dose/plot", "/api/products"} <= set(doc["paths"])
     dose = doc["components"]["schemas"]["DoseRequest"]["properties"]
-    age = dose["age_y"]["anyOf"][0]
+    age = dose["age_y"]
     assert (age["minimum"], age["maximum"]) == (18, 120)
-    assert dose["n"]["minimum"] == 100 and dose["n"]["maximum"] == 5000
-    assert dose["mic_mg_per_l"]["anyOf"][0]["minimum"] == 0.001
+    assert dose["n"]["minimum"] == 100 and dose["n"]["maximum"] == 100_000
+    assert dose["mic_mg_per_l"]["minimum"] == 0.001
+    # the cross-field rules are stated (issue 10): exactly one renal input, what each input needs, conflicts
+    rules = doc["components"]["schemas"]["DoseRequest"]["allOf"]
+    one_of = next(r["oneOf"] for r in rules if "oneOf" in r)
+    assert [b["required"] for b in one_of] == [["crcl_ml_per_min"], ["scr"], ["hd"], ["crrt"]]
+    assert {"dependentRequired": {"scr": ["age_y", "sex", "weight_kg"]}}.items() <= next(
+        r for r in rules if r.get("dependentRequired", {}).get("scr") == ["age_y", "sex", "weight_kg"]).items()
+    assert any(r.get("allOf", [{}])[0].get("not", {}).get("required") == ["crcl_ml_per_min", "hd"] for r in rules)
+    assert doc["paths"]["/api/dose"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DoseRequest"}
     assert "422" in doc["paths"]["/api/dose"]["post"]["responses"]
     assert call("GET", "/docs").status_code == 404  # Swagger UI would load a CDN
 
@@ -288,17 +307,39 @@ def test_plot_of_a_combination_on_haemodialysis_draws_one_panel_per_analyte():
     assert r.text.count('id="axes_') >= 3
 
 
-def test_plot_without_any_regimen_is_a_422():
-    body = {"drug": "aztreonam", "crrt": {"effluent_l_per_h": 2}, "search": False, "n": 100}
-    d = call("POST", "/api/dose", json=body).json()
-    if d["regimens"]:
-        pytest.skip("the aztreonam label now has a CRRT row")
-    r = call("POST", "/api/dose/plot", json=body)
-    assert r.status_code == 422
-    assert "no label or model-informed regimen" in r.json()["detail"]
+def test_plot_without_any_regimen_says_so_in_the_figure():
+    """No label, published or model-informed regimen: an answer (a figure saying so), not an error."""
+    import dataclasses
+
+    from pkdose.recommend import advise_dose
+
+    advice = advise_dose("cefiderocol", crcl_ml_per_min=45, n=100)
+    none = dataclasses.replace(advice, check=None, alternative_check=None)
+    svg = web_app.concentration_svg(none, 6.0)
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and 'id="axes_' not in svg
 
 
 # --- serve() -------------------------------------------------------------------------------
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _FakeServer:
+    """Stands in for uvicorn.Server: records the config and the sockets instead of serving."""
+
+    seen = {}
+
+    def __init__(self, config):
+        _FakeServer.seen["config"] = config
+
+    def run(self, sockets=None):
+        _FakeServer.seen["sockets"] = sockets
 
 
 def test_serve_binds_loopback_without_access_log(monkeypatch, capsys):
@@ -306,20 +347,110 @@ def test_serve_binds_loopback_without_access_log(monkeypatch, capsys):
 
     import pkdose.web
 
-    seen = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
-    pkdose.web.serve()
-    assert seen["host"] == "127.0.0.1" and seen["port"] == 8765
-    assert seen["access_log"] is False
-    assert all("redact" in h["filters"] for h in seen["log_config"]["handlers"].values())
-    assert "http://127.0.0.1:8765/" in capsys.readouterr().out
-    pkdose.web.serve(host="0.0.0.0", port=9000)
-    assert "WARNING" in capsys.readouterr().err
+    monkeypatch.setattr(uvicorn, "Server", _FakeServer)
+    port = _free_port()
+    pkdose.web.serve(port=port)
+    config, (sock,) = _FakeServer.seen["config"], _FakeServer.seen["sockets"]
+    assert sock.fileno() == -1  # bound by pkdose, handed to uvicorn, closed when it stopped
+    assert config.access_log is False
+    assert all("redact" in h["filters"] for h in config.log_config["handlers"].values())
+    out = capsys.readouterr()
+    assert f"http://127.0.0.1:{port}/" in out.out and "WARNING" not in out.err
+
+
+def test_serving_other_computers_is_an_explicit_choice_with_a_warning_and_a_real_host_list(monkeypatch, capsys):
+    import socket
+
+    import uvicorn
+
+    import pkdose.web
+
+    monkeypatch.setattr(uvicorn, "Server", _FakeServer)
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", str(_free_port())]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "--allow-remote" in out.err and len(out.err.strip().splitlines()) == 1
+    pkdose.web.serve(host="0.0.0.0", port=_free_port(), allow_remote=True, extra_hosts=("pkdose.ward.example",))
+    out = capsys.readouterr()
+    assert "WARNING" in out.err and "no login and no encryption" in out.err
+    hosts = pkdose.web.allowed_hosts("0.0.0.0", "0.0.0.0", ("pkdose.ward.example",))
+    assert socket.gethostname().lower() in hosts and "pkdose.ward.example" in hosts and "localhost" in hosts
+    assert "0.0.0.0" not in hosts
+    app = create_app(allowed_hosts=hosts)
+    r = call("GET", "/api/products", app=app, headers={"host": f"{socket.gethostname()}:8765"})
+    assert r.status_code == 200
+    assert call("GET", "/api/products", app=app, headers={"host": "evil.example"}).status_code == 400
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["serve", "--host", ""], "--host '' is not an address"),
+    (["serve", "--host", "no-such-host.invalid"], "is not an address of this computer"),
+    (["serve", "--port", "0"], "--port 0 is outside 1–65535"),
+    (["serve", "--port", "80x"], "--port must be a whole number"),
+    (["serve", "--allowed-host", "ward"], "--allowed-host is used only with --allow-remote"),
+])
+def test_serve_refuses_bad_hosts_and_ports_in_one_line_without_a_banner(capsys, argv, words):
+    assert cli.main(argv) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and len(out.err.strip().splitlines()) == 1 and words in out.err
+
+
+def test_a_port_in_use_is_one_clear_line_without_a_banner(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and f"--port {port} is in use" in out.err and len(out.err.strip().splitlines()) == 1
 
 
 def test_cli_serve_rejects_a_bad_port(capsys):
     assert cli.main(["serve", "--port", "70000"]) == 2
     assert "port" in capsys.readouterr().err
+
+
+def test_a_body_slower_than_the_timeout_or_shorter_than_its_length_is_a_408():
+    app = create_app(body_timeout_s=0.2)
+    sent = []
+
+    async def go():
+        first = True
+
+        async def receive():
+            nonlocal first
+            if first:  # part of the body, then nothing more: the client holds the connection open
+                first = False
+                return {"type": "http.request", "body": b'{"drug": ', "more_body": True}
+            await asyncio.sleep(3600)
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": "/api/dose", "raw_path": b"/api/dose", "query_string": b"",
+                 "root_path": "", "server": ("127.0.0.1", 8765), "client": ("127.0.0.1", 5000),
+                 "headers": [(b"host", b"127.0.0.1:8765"), (b"content-type", b"application/json"),
+                             (b"content-length", b"100")]}
+        await asyncio.wait_for(app(scope, receive, send), timeout=10)
+
+    asyncio.run(go())
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+    assert start["status"] == 408 and (b"connection", b"close") in start["headers"]
+    assert "did not arrive" in body["detail"] and body["field"] is None
+
+
+def test_duplicate_keys_and_every_4xx_has_detail_and_field():
+    r = call("POST", "/api/dose", content=b'{"drug": "cefiderocol", "crcl_ml_per_min": 45, "crcl_ml_per_min": 50}',
+             headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "crcl_ml_per_min" and "twice" in r.json()["detail"]
+    for method, url, kw in [("GET", "/api/dose", {}), ("GET", "/nothing", {}),
+                            ("POST", "/api/dose", {"content": b"x" * 20_000}),
+                            ("GET", "/api/products", {"headers": {"host": "evil.example"}})]:
+        r = call(method, url, **kw)
+        assert 400 <= r.status_code < 500 and {"detail", "field"} <= set(r.json()), (url, r.text)
 
 
 def test_server_log_keeps_where_a_bug_happened_but_not_its_message():
@@ -344,3 +475,37 @@ def test_a_mechanism_with_no_option_at_this_site_and_severity_is_an_empty_answer
                                              "crcl_ml_per_min": 75, "n": 100})
     assert r.status_code == 200
     assert r.json()["options"] == [] and r.json()["advice"] == []
+
+
+def test_a_connection_that_sends_no_request_head_is_closed(monkeypatch):
+    """Slow or absent headers would hold a connection for ever; the head has its own deadline."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    import pkdose.web
+
+    monkeypatch.setattr(pkdose.web, "HEADER_TIMEOUT_S", 0.5)
+    sock, _ = pkdose.web.bind("127.0.0.1", _free_port())
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(), log_level="warning", http=pkdose.web.head_timeout_protocol())
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for payload in (b"", b"POST /api/dose HTTP/1.1\r\nHost: 127.0.0.1"):
+            with socket.create_connection(("127.0.0.1", port)) as client:
+                client.settimeout(10)
+                client.sendall(payload)
+                start = time.monotonic()
+                assert client.recv(100) == b""  # closed by the server
+                assert time.monotonic() - start < 5
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

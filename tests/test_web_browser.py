@@ -164,14 +164,19 @@ def test_cefiderocol_at_crcl_45(page, server, tmp_path):
     assert not page.problems, page.problems
 
 
-def test_scr_in_the_wrong_unit_is_flagged_next_to_the_scr_field(page, server):
-    page.fill("#age_y", "61.5")
-    page.select_option("#sex", "male")
-    page.fill("#weight_kg", "70")
-    page.fill("#scr", "106")
-    page.select_option("#scr_unit", "mg/dL")
-    page.select_option("#drug", "cefiderocol")
+def _ask_with_scr(page, age, sex, weight, scr, unit, drug="cefiderocol"):
+    """Fill the patient with a serum creatinine, choose the drug and calculate."""
+    page.fill("#age_y", age)
+    page.select_option("#sex", sex)
+    page.fill("#weight_kg", weight)
+    page.fill("#scr", scr)
+    page.select_option("#scr_unit", unit)
+    page.select_option("#drug", drug)
     page.click("#submit")
+
+
+def test_scr_in_the_wrong_unit_is_flagged_next_to_the_scr_field(page, server):
+    _ask_with_scr(page, "61.5", "male", "70", "106", "mg/dL")
     error = page.wait_for_selector("#scr-error:not(:empty)")
     text = error.inner_text()
     assert "implausible" in text and "µmol/L" in text
@@ -207,6 +212,27 @@ def test_mechanism_shows_the_guideline_comparison(page, server, tmp_path):
     _wait_for_plot(page, details)
     page.screenshot(path=str(tmp_path / "web_mechanism.png"), full_page=True)
     assert not page.problems, page.problems
+
+
+def test_form_takes_its_limits_from_the_server_and_errors_land_under_their_field(page, server):
+    # the page restates no range: min/max and defaults come from /api/products (models/clinical.toml)
+    assert page.get_attribute("#age_y", "min") == "18" and page.get_attribute("#weight_kg", "min") == "20"
+    assert page.input_value("#residual_crcl_ml_per_min") == "5" and page.input_value("#n") == "1000"
+    _ask_with_scr(page, "70", "female", "140", "1.0", "mg/dL")
+    error = page.wait_for_selector("#height_cm-error:not(:empty)")  # obesity without a height: refused
+    assert "overweight or obese" in error.inner_text() and "Weight for Cockcroft–Gault" in error.inner_text()
+    page.select_option("#weight_rule", "total")  # the explicit choice
+    page.click("#submit")
+    page.wait_for_selector(".advice .regimen")
+    assert "total body weight 140.0 kg" in page.inner_text("#results")
+    # on haemodialysis the SCr inputs step aside: the residual CrCL is the renal input
+    page.check("input[name=rrt][value=hd]")
+    assert page.is_hidden("#scr-block") and page.is_visible("#rrt-hint")
+    page.evaluate("document.querySelector('#results').replaceChildren()")
+    page.click("#submit")
+    page.wait_for_selector(".advice .regimen")
+    assert "intermittent haemodialysis" in page.inner_text("#results")
+    assert all("status of 422" in p for p in page.problems), page.problems
 
 
 def test_crrt_shows_the_published_regimen_its_evidence_and_the_clearance_range(page, server):

@@ -30,6 +30,7 @@ Modules of this package, one per kind of file:
 * :mod:`~pkdose.library.reading`: TOML reading and the rules every file obeys;
 * :mod:`~pkdose.library.bibliography`: ``models/sources/*.toml``;
 * :mod:`~pkdose.library.pkmodels`: ``models/pk/*.toml``;
+* :mod:`~pkdose.library.populations`: ``models/populations.toml``;
 * :mod:`~pkdose.library.targets`: PD targets and MIC breakpoints;
 * :mod:`~pkdose.library.products`: a product's target, PK models and breakpoints;
 * :mod:`~pkdose.library.regimen_tables`: ``models/regimens/*.toml``;
@@ -49,6 +50,7 @@ References
 from .bibliography import load_sources
 from .crrt import CRRT_SCENARIOS, CRRTAssumptions, load_crrt_assumptions
 from .pkmodels import PKModel, available_pk_models, load_pk_model
+from .populations import available_population_designs, load_population_design
 from .products import Product, available_products, load_product
 from .reading import (
     BSA_REF_M2,
@@ -106,6 +108,8 @@ __all__ = [
     "load_sources",
     "load_pk_model",
     "available_pk_models",
+    "load_population_design",
+    "available_population_designs",
     "load_targets",
     "load_breakpoints",
     "load_ceilings",

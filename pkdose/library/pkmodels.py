@@ -1,6 +1,8 @@
 r"""Population-PK model files: ``models/pk/<analyte>_<sourcekey>.toml`` -> :class:`PKModel`.
 
-Part of :mod:`pkdose.library`; the file formats are documented in ``models/README.md``.
+Part of :mod:`pkdose.library`; the file format (schema 2: the published
+structure, covariate effects in their published form, the full OMEGA matrix,
+residual error, declared assumptions) is documented in ``models/README.md``.
 """
 
 import dataclasses
@@ -11,11 +13,13 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .. import covariates as cov_forms
 from ..errors import InputError, UnknownDrugError
 from .bibliography import _read_source_tables, load_sources
 from .reading import (
-    _RENAL_COVARIATES,
     BSA_REF_M2,
+    Param,
+    _check_number,
     _fail,
     _join,
     _text,
@@ -28,42 +32,113 @@ from .reading import (
 )
 
 __all__ = [
+    "PK_SCHEMA_VERSIONS",
+    "STRUCTURES",
+    "CovariateEffect",
     "PKModel",
     "available_pk_models",
     "load_pk_model",
 ]
 
-# Population-PK models
-# ---------------------------------------------------------------------------
+#: Schema versions of PK model files this loader reads.
+PK_SCHEMA_VERSIONS = (2,)
 
-_PK_HEADER_REQUIRED = (
-    "schema_version", "analyte", "structure", "source", "population",
-    "renal_covariate", "reduction", "typical_patient", "parameters",
+#: Published structures: structure name -> structural parameters, in order.
+STRUCTURES = MappingProxyType({
+    "two_compartment": ("cl", "v1", "q2", "v2"),
+    "three_compartment": ("cl", "v1", "q2", "v2", "q3", "v3"),
+})
+
+_PARAM_KEYS = {"cl": "cl_l_per_h", "v1": "v1_l", "q2": "q2_l_per_h", "v2": "v2_l",
+               "q3": "q3_l_per_h", "v3": "v3_l"}
+_VOLUMES = ("v1", "v2", "v3")
+
+_HEADER_REQUIRED = (
+    "schema_version", "analyte", "structure", "source", "verification", "population",
+    "parameters", "covariates", "omega", "default_population",
 )
-_PK_HEADER_OPTIONAL = ("note", "correlated_with", "alternatives", "sources")
-_PK_STRUCTURES = ("one_compartment_iv_infusion",)
-_PK_PARAMS_REQUIRED = (
-    "cl_ref_l_per_h", "crcl_ref_ml_per_min", "crcl_breakpoint_ml_per_min",
-    "crcl_exponent", "crcl_slope_above_breakpoint_per_ml_per_min",
-    "cl_site_ratio", "wt_ref_kg", "cl_wt_exponent",
-    "v_weight_scaled_l", "v_fixed_l", "v_wt_exponent",
-    "fu_fraction", "cl_cv_percent", "v_cv_percent",
-    "hd_removed_fraction", "hd_session_h", "crrt_sieving_fraction",
-)
-_PK_PARAMS_OPTIONAL = (
-    "esrd_cl_ratio", "esrd_crcl_max_ml_per_min", "cl_floor_l_per_h", "hd_cl_l_per_h",
-    "partner_cl_correlation", "partner_v_correlation",
-    "crcl_min_observed_ml_per_min", "crcl_max_observed_ml_per_min",
-)
-_PK_PARAM_PAIRS = (
-    ("esrd_cl_ratio", "esrd_crcl_max_ml_per_min"),
-    ("partner_cl_correlation", "partner_v_correlation"),
-)
+_HEADER_OPTIONAL = ("note", "correlated_with", "residual", "fitted_range", "assumptions",
+                    "extracorporeal", "alternatives", "not_applied", "sources")
+_EXTRACORPOREAL_REQUIRED = ("hd_removed_fraction", "hd_session_h")
+_EXTRACORPOREAL_OPTIONAL = ("hd_cl_l_per_h",)  # CRRT assumptions: models/crrt.toml
+_ASSUMPTIONS = ("cl_floor_l_per_h", "esrd_crcl_max_ml_per_min", "unstudied_site")
+_FLOOR_DOMAINS = ("dialysis_or_below_fitted_range", "everywhere")
+_OMEGA_SCALES = ("variance", "sd", "cv_percent")
+_RESIDUAL_SCALES = ("variance", "sd")
+
+#: Covariate -> (argument of :meth:`PKModel.typical_parameters`, unit suffix of its numbers).
+_CONTINUOUS = {"crcl": "ml_per_min", "ncrcl": "ml_per_min", "weight": "kg",
+               "albumin": "g_per_dl"}
+
+#: Keys of every patient covariate a model can be given (see :meth:`PKModel.typical_parameters`).
+_COVARIATE_ARGS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl",
+                   "infection_site", "race", "ventilated", "apache_ii_above_10", "dialysis")
+
+
+@dataclass(frozen=True)
+class CovariateEffect:
+    """One covariate effect on one structural parameter, as published.
+
+    Parameters
+    ----------
+    name : str
+        Key of the effect in the file, e.g. ``"cl_crcl"`` [-].
+    parameter : str
+        Structural parameter it scales (``"cl"``, ``"v1"``, ...) [-].
+    covariate : str
+        Patient covariate, a key of :data:`pkdose.covariates.COVARIATES` [-].
+    form : str
+        Functional form, a key of :data:`pkdose.covariates.FORMS` [-].
+    args : Mapping[str, Param]
+        Numeric arguments of the form (``reference``, ``exponent``, ...) [-].
+    levels : Mapping[str, Param]
+        Categorical forms: the published value of each non-reference level [-].
+    replaces : str
+        Name of the effect this one replaces for the patients it applies to,
+        or ``""`` [-].
+    """
+
+    name: str
+    parameter: str
+    covariate: str
+    form: str
+    args: object = field(default_factory=lambda: MappingProxyType({}))
+    levels: object = field(default_factory=lambda: MappingProxyType({}))
+    replaces: str = ""
+
+    def factor(self, x):
+        r"""Covariate factor for covariate values ``x``.
+
+        Parameters
+        ----------
+        x : array_like
+            Covariate values (numbers, or level names for categorical forms)
+            [unit of the covariate].
+
+        Returns
+        -------
+        numpy.ndarray
+            Multiplicative factor [-].
+
+        References
+        ----------
+        .. [1] ``models/README.md``, "Covariate effects"; :mod:`pkdose.covariates`.
+        """
+        func, names = cov_forms.FORMS[self.form]
+        if names:
+            return func(x, *(self.args[n].value for n in names))
+        return func(x, {k: p.value for k, p in self.levels.items()})
+
+    def applies(self, x):
+        """Boolean mask of the patients a categorical effect applies to [-]."""
+        lv = np.asarray(x, dtype=object)
+        lv = np.vectorize(lambda v: str(v).lower(), otypes=[object])(lv) if lv.size else lv
+        return np.isin(lv, list(self.levels))
 
 
 @dataclass(frozen=True)
 class PKModel:
-    r"""A published population-PK model reduced to one compartment.
+    r"""A published population-PK model: structure, covariates, variability, assumptions.
 
     Parameters
     ----------
@@ -75,103 +150,132 @@ class PKModel:
         Bibliography key of the publication [-].
     path : pathlib.Path
         File the model was read from [-].
+    structure : str
+        ``"two_compartment"`` or ``"three_compartment"`` [-].
     params : Mapping[str, Param]
-        Parameters used by :meth:`clearance_l_per_h` and :meth:`volume_l` [-].
-    alternatives : Mapping[str, Param]
-        Published or assumed values *not* used by default, kept visible [-].
-    renal_covariate : str
-        ``"crcl_raw"`` (Cockcroft-Gault mL/min) or ``"crcl_bsa_normalised"``
-        (mL/min/1.73 m2) [-].
-    population, reduction, typical_patient, note : str
-        Free-text documentation from the file header [-].
-    correlated_with : str
-        Key of the model whose between-subject CL and V this model's are
-        correlated with (``partner_*_correlation``), or ``""`` [-].
+        Typical structural parameters (``cl_l_per_h``, ``v1_l``, ...) and
+        ``fu_fraction`` [-].
+    effects : tuple of CovariateEffect
+        Covariate effects, in file order [-].
+    omega_names : tuple of str
+        Structural parameters with between-subject variability [-].
+    omega : numpy.ndarray
+        Covariance matrix of the log-normal random effects (variance scale),
+        shape (k, k) with k = ``len(omega_names)`` [-].
+    partner_covariance : Mapping[tuple, Param]
+        ``(own, partner)`` parameter names -> covariance with the random
+        effects of the model ``correlated_with`` [-].
+    residual : Mapping[str, tuple]
+        Stratum -> (proportional SD [-], additive SD [mg/L]) [-].
+    fitted_range : Mapping[str, Param]
+        ``crcl_min_ml_per_min`` / ``crcl_max_ml_per_min`` of the fitted data [-].
+    default_population : Mapping[str, object]
+        ``infection_site`` and other covariate defaults, with the reason [-].
+    assumptions : Mapping[str, object]
+        Declared assumptions not in the paper (``cl_floor_l_per_h``,
+        ``esrd_crcl_max_ml_per_min``, ``unstudied_site``) [-].
+    extracorporeal : Mapping[str, Param]
+        Dialysis and CRRT data (not part of the popPK model) [-].
+    alternatives, not_applied : Mapping[str, Param]
+        Values not used by default; published effects pkdose does not apply [-].
+    verification, population, note, correlated_with : str
+        Free-text header [-].
+    floor_applies : str
+        Domain of the declared clearance floor, e.g.
+        ``"dialysis_or_below_fitted_range"`` [-].
+    disabled : frozenset of str
+        Assumptions switched off with :meth:`without_assumption` [-].
     bibliography : Mapping[str, Source]
         Sources the file was validated against [-].
 
     Notes
     -----
-    Typical clearance (every model, see ``models/README.md``):
+    Each typical structural parameter is its published value times the
+    factors of its covariate effects (:mod:`pkdose.covariates`); an effect
+    with ``replaces`` (the ESRD terms) sets the replaced factor to 1 for the
+    patients it applies to. Individual parameters are
+    :math:`\theta_i = \theta_{typ} e^{\eta_i}`, :math:`\eta \sim N(0, \Omega)`
+    with the published :math:`\Omega`.
 
-    .. math::
-
-        CL = CL_{ref}\, f_{site} \left(\frac{WT}{WT_{ref}}\right)^{e_{WT}}
-             \left(\frac{\min(x, x_{bp})}{x_{ref}}\right)^{e}
-             \bigl(1 + s \max(x - x_{bp}, 0)\bigr)
-
-    with :math:`x` the raw Cockcroft-Gault CrCL or
-    :math:`x = CrCL \cdot 1.73 / BSA`.  Where the file has an ESRD rule the
-    renal factor is replaced by ``esrd_cl_ratio`` at raw
-    :math:`CrCL \le` ``esrd_crcl_max_ml_per_min`` or when ``esrd=True``;
-    a declared ``cl_floor_l_per_h`` bounds CL from below.  Volume:
-    :math:`V = V_{scaled} (WT/WT_{ref})^{e_V} + V_{fixed}`, the published
-    steady-state volume (sum of compartments) at the typical patient.
+    The one-compartment reduction (:meth:`volume_l`) uses :math:`V = V_{ss}`,
+    the sum of the compartment volumes at the patient's covariates (and, in a
+    population, of the patient's individual volumes, which carries the
+    published CL-volume covariances into the reduction).
 
     References
     ----------
     .. [1] Kawaguchi N, Katsube T, Echols R, Wajima T. Antimicrob Agents
        Chemother. 2021;65(3):e01437-20. doi:10.1128/AAC.01437-20
-       (the general form covers its capped power model, Table 2 footnote b).
+    .. [2] Li J, Lovern M, Green ML, et al. Clin Transl Sci. 2019;12(2):151-163.
+       doi:10.1111/cts.12585
+    .. [3] Xie R, Rogers H, Chow JW, Soto E, Raber SR. Antimicrob Agents
+       Chemother. 2025;69(8):e01950-24. doi:10.1128/aac.01950-24
     """
 
     analyte: str
     key: str
     source: str
     path: Path
+    structure: str
     params: object
+    effects: tuple
+    omega_names: tuple
+    omega: object
+    partner_covariance: object
+    residual: object
+    fitted_range: object
+    default_population: object
+    assumptions: object
+    extracorporeal: object
     alternatives: object
-    renal_covariate: str
+    not_applied: object
+    verification: str = ""
     population: str = ""
-    reduction: str = ""
-    typical_patient: str = ""
     note: str = ""
     correlated_with: str = ""
+    floor_applies: str = ""
+    disabled: frozenset = frozenset()
     bibliography: object = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
+    # --- numbers -----------------------------------------------------------------
+
     def value(self, name):
-        r"""Return the value of one parameter.
+        r"""Return the value of a parameter, extracorporeal datum or numeric assumption.
 
         Parameters
         ----------
         name : str
-            Parameter key, e.g. ``"fu_fraction"`` [-].
+            Key, e.g. ``"fu_fraction"``, ``"hd_session_h"`` or
+            ``"cl_floor_l_per_h"`` [-].
 
         Returns
         -------
         value : float
-            Parameter value in the unit of its suffix.
+            Value in the unit of its suffix.
+
+        Raises
+        ------
+        InputError
+            Unknown key.
 
         References
         ----------
         .. [1] ``models/README.md``, "PK model files".
         """
-        return self.params[name].value
+        for table in (self.params, self.extracorporeal, self.assumptions):
+            if name in table and isinstance(table[name], Param):
+                return table[name].value
+        raise InputError(f"{self.key} has no number {name!r}")
+
+    @property
+    def parameter_names(self):
+        """Structural parameters of the published structure, in order [-]."""
+        return STRUCTURES[self.structure]
 
     @property
     def fu_fraction(self):
         """Unbound fraction in plasma used for fT>MIC [-]."""
         return self.value("fu_fraction")
-
-    @property
-    def cl_cv_percent(self):
-        """Between-subject CV of CL, log-normal, sqrt(exp(omega^2)-1) [%]."""
-        return self.value("cl_cv_percent")
-
-    @property
-    def v_cv_percent(self):
-        """Between-subject CV of V, log-normal [%]."""
-        return self.value("v_cv_percent")
-
-    @property
-    def cl_omega(self):
-        """Standard deviation of log CL, sqrt(ln(1 + CV^2)) [-]."""
-        return math.sqrt(math.log1p((self.cl_cv_percent / 100.0) ** 2))
-
-    @property
-    def v_omega(self):
-        """Standard deviation of log V, sqrt(ln(1 + CV^2)) [-]."""
-        return math.sqrt(math.log1p((self.v_cv_percent / 100.0) ** 2))
 
     @property
     def hd_fraction_removed(self):
@@ -186,45 +290,159 @@ class PKModel:
     @property
     def hd_cl_l_per_h(self):
         """Measured dialyser clearance when the file gives one, else None [L/h]."""
-        return self.value("hd_cl_l_per_h") if "hd_cl_l_per_h" in self.params else None
+        p = self.extracorporeal.get("hd_cl_l_per_h")
+        return None if p is None else p.value
 
     @property
-    def crrt_sieving_fraction(self):
-        """Sieving/saturation coefficient: CL_CRRT = coefficient x effluent [-]."""
-        return self.value("crrt_sieving_fraction")
+    def default_site(self):
+        """Infection site of the model's default population [-]."""
+        return self.default_population["infection_site"]
 
-    def clearance_l_per_h(self, crcl_ml_per_min, *, weight_kg=None, bsa_m2=None,
-                          esrd=False):
-        r"""Typical total clearance for a creatinine clearance; broadcasts.
+    def omega_sd(self, name):
+        r"""Standard deviation of one log-normal random effect.
+
+        Parameters
+        ----------
+        name : str
+            Structural parameter, e.g. ``"cl"`` [-].
+
+        Returns
+        -------
+        float
+            :math:`\omega`, 0 when the parameter has no IIV [-].
+
+        References
+        ----------
+        .. [1] ``models/README.md``, "Variability".
+        """
+        if name not in self.omega_names:
+            return 0.0
+        i = self.omega_names.index(name)
+        return math.sqrt(self.omega[i, i])
+
+    # --- covariates --------------------------------------------------------------
+
+    def default_covariates(self):
+        r"""Covariate values used where the caller gives none.
+
+        Returns
+        -------
+        dict
+            ``infection_site`` (the default population's), ``race`` "other",
+            ``ventilated`` and ``apache_ii_above_10`` False, ``dialysis``
+            False, ``albumin_g_per_dl`` where the default population gives one.
+
+        References
+        ----------
+        .. [1] ``models/README.md``, "Default population".
+        """
+        out = {"infection_site": self.default_site, "race": "other", "ventilated": False,
+               "apache_ii_above_10": False, "dialysis": False}
+        if "albumin_g_per_dl" in self.default_population:
+            out["albumin_g_per_dl"] = self.default_population["albumin_g_per_dl"].value
+        return out
+
+    def reference_covariates(self):
+        r"""Covariates of the published reference subject (uninfected, every factor 1).
+
+        Returns
+        -------
+        dict
+            ``infection_site`` "none", race "other", not ventilated, APACHE II
+            not above 10, albumin at the reference of its effect.
+
+        References
+        ----------
+        .. [1] ``models/README.md``, "Default population".
+        """
+        out = {"infection_site": "none", "race": "other", "ventilated": False,
+               "apache_ii_above_10": False, "dialysis": False}
+        for e in self.effects:
+            if e.covariate == "albumin":
+                out["albumin_g_per_dl"] = e.args["reference"].value
+        return out
+
+    def typical_parameters(self, crcl_ml_per_min, **covariates):
+        r"""Typical structural parameters for patients' covariates; broadcasts.
 
         Parameters
         ----------
         crcl_ml_per_min : array_like
-            Cockcroft-Gault creatinine clearance, raw (not indexed) [mL/min].
-        weight_kg : array_like, optional
-            Body weight; default the model's reference weight [kg].
-        bsa_m2 : array_like, optional
-            Body-surface area, used only by BSA-normalised models; default
-            1.73 (CrCL used as if already indexed) [m2].
-        esrd : bool or array_like of bool, optional
-            Apply the model's ESRD rule regardless of CrCL (e.g. patients on
-            dialysis between sessions); no effect for models without one [-].
+            Cockcroft-Gault creatinine clearance, raw (not BSA-indexed) [mL/min].
+        **covariates
+            ``weight_kg`` [kg] (default: each effect's reference weight),
+            ``bsa_m2`` [m2] (default 1.73: CrCL read as already indexed),
+            ``albumin_g_per_dl`` [g/dL], ``infection_site`` (one of
+            :data:`pkdose.covariates.INFECTION_SITES`), ``race``,
+            ``ventilated``, ``apache_ii_above_10`` and ``dialysis`` (on
+            intermittent haemodialysis or CRRT: the model's ESRD rule and the
+            domain of its clearance floor); missing ones take
+            :meth:`default_covariates` [-].
 
         Returns
         -------
-        cl_l_per_h : numpy.ndarray
-            Typical clearance, broadcast shape of the inputs [L/h].
+        dict
+            Structural parameter name -> typical value, broadcast shape of the
+            inputs [L/h or L].
 
         Raises
         ------
         InputError
-            Negative or non-finite CrCL, non-positive weight or BSA, or
-            shapes that do not broadcast.
+            Unknown covariate, negative or non-finite CrCL, non-positive
+            weight, BSA or albumin, unknown site or race, shapes that do not
+            broadcast.
 
         Notes
         -----
-        See the class Notes for the equation.  ESRD thresholds always refer
-        to raw CrCL, also in BSA-normalised models.
+        ``ncrcl`` (models on BSA-normalised CrCL) is
+        :math:`CrCL \cdot 1.73 / BSA`. The ESRD rule (where the model has one)
+        applies at raw CrCL at or below ``esrd_crcl_max_ml_per_min`` and on
+        dialysis. A declared clearance floor applies only in its domain
+        (``applies``): on dialysis or below the fitted CrCL range.
+
+        References
+        ----------
+        .. [1] Kawaguchi N, Katsube T, Echols R, Wajima T. Antimicrob Agents
+           Chemother. 2021;65(3):e01437-20. doi:10.1128/AAC.01437-20 (Table 2
+           footnote b).
+
+        Examples
+        --------
+        From Kawaguchi 2021, Table 2: an uninfected subject at CrCL 83 mL/min,
+        72.6 kg and albumin 3.9 g/dL has the published typical values:
+
+        >>> m = load_pk_model("cefiderocol")
+        >>> p = m.typical_parameters(83.0, weight_kg=72.6, **m.reference_covariates())
+        >>> [round(float(p[k]), 3) for k in ("cl", "v1", "q2", "v2", "q3", "v3")]
+        [4.04, 7.78, 6.19, 5.77, 0.127, 0.798]
+        """
+        x = self._covariate_values(crcl_ml_per_min, covariates)
+        out = {}
+        for name in self.parameter_names:
+            effects = [e for e in self.effects if e.parameter == name]
+            factors = {e.name: np.broadcast_to(e.factor(x[e.covariate]), x["shape"]) for e in effects}
+            for e in effects:  # e.g. the ESRD rule replaces the renal-function factor
+                if e.replaces:
+                    factors[e.replaces] = np.where(e.applies(x[e.covariate]), 1.0, factors[e.replaces])
+            out[name] = self.params[_PARAM_KEYS[name]].value * np.prod(
+                [np.ones(x["shape"]), *factors.values()], axis=0)
+        out["cl"] = self._floored(out["cl"], x)
+        return out
+
+    def clearance_l_per_h(self, crcl_ml_per_min, **covariates):
+        r"""Typical total clearance for patients' covariates; broadcasts.
+
+        Parameters
+        ----------
+        crcl_ml_per_min : array_like
+            Cockcroft-Gault creatinine clearance, raw [mL/min].
+        **covariates
+            As in :meth:`typical_parameters` [-].
+
+        Returns
+        -------
+        numpy.ndarray
+            Typical clearance [L/h].
 
         References
         ----------
@@ -233,80 +451,62 @@ class PKModel:
 
         Examples
         --------
-        From Li 2019, Table 1: ceftazidime CL is 6.95 L/h at CrCL 97.1 mL/min
-        (the typical nosocomial-pneumonia factor 0.999 applies):
+        From Li 2019, Table 1: ceftazidime CL is 6.95 L/h at CrCL 97.05 mL/min
+        in the healthy reference and x 1.16 in cIAI (the default population):
 
         >>> m = load_pk_model("ceftazidime")
+        >>> round(float(m.clearance_l_per_h(97.0535, infection_site="none")), 2)
+        6.95
         >>> round(float(m.clearance_l_per_h(97.0535)), 2)
-        6.94
-        >>> m.clearance_l_per_h([30.0, 60.0]).shape
-        (2,)
+        8.06
         """
-        crcl, wt, bsa, esrd = self._inputs(crcl_ml_per_min, weight_kg, bsa_m2, esrd)
-        marker = crcl * (BSA_REF_M2 / bsa) if self._normalised else crcl
-        scale = (self.value("cl_ref_l_per_h") * self.value("cl_site_ratio")
-                 * (wt / self.value("wt_ref_kg")) ** self.value("cl_wt_exponent"))
-        cl = scale * self._renal_factor(marker)
-        if "esrd_cl_ratio" in self.params:
-            is_esrd = esrd | (crcl <= self.value("esrd_crcl_max_ml_per_min"))
-            cl = np.where(is_esrd, scale * self.value("esrd_cl_ratio"), cl)
-        if "cl_floor_l_per_h" in self.params:
-            cl = np.maximum(cl, self.value("cl_floor_l_per_h"))
-        return np.asarray(cl, dtype=float)
+        return self.typical_parameters(crcl_ml_per_min, **covariates)["cl"]
 
-    def volume_l(self, *, weight_kg=None):
-        r"""Typical one-compartment volume (published Vss); broadcasts.
+    def volume_l(self, crcl_ml_per_min=80.0, **covariates):
+        r"""Steady-state volume (sum of the compartment volumes), the one-compartment V; broadcasts.
 
         Parameters
         ----------
-        weight_kg : array_like, optional
-            Body weight; default the model's reference weight [kg].
+        crcl_ml_per_min : array_like, optional
+            Raw CrCL (no shipped model has a renal effect on a volume) [mL/min].
+        **covariates
+            As in :meth:`typical_parameters` [-].
 
         Returns
         -------
-        v_l : numpy.ndarray
-            Typical volume of distribution [L].
-
-        Raises
-        ------
-        InputError
-            Non-positive or non-finite weight.
+        numpy.ndarray
+            :math:`V_{ss} = V_1 + V_2 (+ V_3)` [L].
 
         References
         ----------
-        .. [1] Li J, Lovern M, Green ML, et al. Clin Transl Sci.
-           2019;12(2):151-163. doi:10.1111/cts.12585 (Table 1: Vc, Vp).
+        .. [1] Rowland M, Tozer TN. Clinical Pharmacokinetics and
+           Pharmacodynamics. 4th ed. Lippincott Williams & Wilkins; 2011.
+           Chapter 19 (distribution kinetics, Vss).
 
         Examples
         --------
-        From Li 2019, Table 1 (Vc 10.5 L x 1.14 for pneumonia, plus Vp 7.57 L):
+        Li 2019, Table 1: Vc 10.5 L x 1.14 (cIAI) plus Vp 7.57 L:
 
         >>> round(float(load_pk_model("ceftazidime").volume_l()), 2)
         19.54
         """
-        wt = self._weight(weight_kg)
-        scaled = self.value("v_weight_scaled_l") * (
-            wt / self.value("wt_ref_kg")) ** self.value("v_wt_exponent")
-        return np.asarray(scaled + self.value("v_fixed_l"), dtype=float)
+        p = self.typical_parameters(crcl_ml_per_min, **covariates)
+        return sum(p[v] for v in _VOLUMES if v in p)
 
-    def half_life_h(self, crcl_ml_per_min, *, weight_kg=None, bsa_m2=None, esrd=False):
-        r"""Typical elimination half-life, ln 2 x V / CL; broadcasts.
+    def half_life_h(self, crcl_ml_per_min, **covariates):
+        r"""Half-life of the one-compartment reduction, ln 2 x Vss / CL; broadcasts.
 
         Parameters
         ----------
         crcl_ml_per_min : array_like
-            Cockcroft-Gault creatinine clearance, raw [mL/min].
-        weight_kg : array_like, optional
-            Body weight [kg].
-        bsa_m2 : array_like, optional
-            Body-surface area (BSA-normalised models only) [m2].
-        esrd : bool or array_like of bool, optional
-            Force the ESRD rule [-].
+            Raw CrCL [mL/min].
+        **covariates
+            As in :meth:`typical_parameters` [-].
 
         Returns
         -------
-        t_half_h : numpy.ndarray
-            Half-life of the one-compartment reduction [h].
+        numpy.ndarray
+            Half-life [h].
 
         References
         ----------
@@ -314,17 +514,68 @@ class PKModel:
            Pharmacodynamics. 4th ed. Lippincott Williams & Wilkins; 2011.
            Chapter 3.
         """
-        cl = self.clearance_l_per_h(crcl_ml_per_min, weight_kg=weight_kg,
-                                    bsa_m2=bsa_m2, esrd=esrd)
-        return math.log(2.0) * self.volume_l(weight_kg=weight_kg) / cl
+        p = self.typical_parameters(crcl_ml_per_min, **covariates)
+        return math.log(2.0) * sum(p[v] for v in _VOLUMES if v in p) / p["cl"]
+
+    def one_compartment_omega(self, crcl_ml_per_min=80.0, **covariates):
+        r"""Covariance of (ln CL, ln Vss) mapped from the published OMEGA (first order).
+
+        Parameters
+        ----------
+        crcl_ml_per_min : array_like, optional
+            Raw CrCL of the typical patient (scalar) [mL/min].
+        **covariates
+            As in :meth:`typical_parameters` [-].
+
+        Returns
+        -------
+        numpy.ndarray
+            2 x 2 covariance matrix of the log-normal random effects of the
+            one-compartment reduction (CL, Vss), variance scale [-].
+
+        Notes
+        -----
+        With :math:`V_{ss} = \sum_k V_k e^{\eta_k}`, to first order in
+        :math:`\eta`: :math:`\ln V_{ss} \approx \ln V_{ss,typ} + \sum_k w_k \eta_k`,
+        :math:`w_k = V_k / V_{ss}` at the typical patient (delta method). Hence
+        :math:`\mathrm{var}(\eta_V) = w^T \Omega_{VV} w` and
+        :math:`\mathrm{cov}(\eta_{CL}, \eta_V) = \sum_k w_k \Omega_{CL,V_k}`.
+        pkdose's populations do not use this approximation (each virtual
+        patient's Vss is the exact sum of his individual volumes); it states
+        the covariance a one-compartment model would need.
+
+        References
+        ----------
+        .. [1] Oehlert GW. A note on the delta method. Am Stat. 1992;46(1):27-29.
+           doi:10.1080/00031305.1992.10475842
+
+        Examples
+        --------
+        Li 2019, avibactam: the published CL-volume covariances give a
+        CL-Vss correlation of about 0.67:
+
+        >>> om = load_pk_model("avibactam", source="li2019").one_compartment_omega()
+        >>> round(float(om[0, 1] / (om[0, 0] * om[1, 1]) ** 0.5), 2)
+        0.67
+        """
+        p = {k: float(np.asarray(v).ravel()[0])
+             for k, v in self.typical_parameters(crcl_ml_per_min, **covariates).items()}
+        vss = sum(p[v] for v in _VOLUMES if v in p)
+        g = np.zeros((2, len(self.omega_names)))
+        for i, name in enumerate(self.omega_names):
+            g[0, i] = name == "cl"
+            g[1, i] = p[name] / vss if name in _VOLUMES else 0.0
+        return g @ self.omega @ g.T
+
+    # --- variants ----------------------------------------------------------------
 
     def with_alternative(self, name, alternative):
-        r"""Return a copy in which one parameter takes an alternative's value.
+        r"""Return a copy in which one number takes an alternative's value.
 
         Parameters
         ----------
         name : str
-            Parameter to replace, e.g. ``"fu_fraction"`` [-].
+            Parameter or extracorporeal key to replace, e.g. ``"fu_fraction"`` [-].
         alternative : str
             Key in :attr:`alternatives`, e.g. ``"fu_label_fraction"`` [-].
 
@@ -336,7 +587,7 @@ class PKModel:
         Raises
         ------
         InputError
-            Unknown parameter or alternative, or units that differ.
+            Unknown key or alternative, or units that differ.
 
         References
         ----------
@@ -344,25 +595,66 @@ class PKModel:
 
         Examples
         --------
-        >>> m = load_pk_model("ceftazidime")
-        >>> m.with_alternative("cl_site_ratio", "cl_site_ciai_ratio").value("cl_site_ratio")
-        1.16
+        >>> m = load_pk_model("aztreonam")
+        >>> m.with_alternative("fu_fraction", "fu_label_fraction").fu_fraction
+        0.44
         """
-        if name not in self.params:
-            raise InputError(f"{self.key} has no parameter {name!r}; parameters: "
-                             f"{', '.join(sorted(self.params))}")
+        tables = {"params": self.params, "extracorporeal": self.extracorporeal,
+                  "assumptions": self.assumptions}
+        where = next((t for t, tab in tables.items() if isinstance(tab.get(name), Param)), None)
+        if where is None:
+            raise InputError(f"{self.key} has no number {name!r}")
         if alternative not in self.alternatives:
             raise InputError(f"{self.key} has no alternative {alternative!r}; "
                              f"alternatives: {', '.join(sorted(self.alternatives))}")
         alt = self.alternatives[alternative]
-        if alt.unit != self.params[name].unit:
+        if alt.unit != tables[where][name].unit:
             raise InputError(f"alternative {alternative!r} is in {alt.unit}, "
-                             f"parameter {name!r} in {self.params[name].unit}")
-        params = dict(self.params, **{name: alt})
-        return dataclasses.replace(self, params=MappingProxyType(params))
+                             f"{name!r} in {tables[where][name].unit}")
+        table = MappingProxyType(dict(tables[where], **{name: alt}))
+        return dataclasses.replace(self, **{where: table})
+
+    def without_assumption(self, name):
+        r"""Return a copy with one declared assumption switched off.
+
+        Parameters
+        ----------
+        name : str
+            Key in :attr:`assumptions`, e.g. ``"cl_floor_l_per_h"`` [-].
+
+        Returns
+        -------
+        model : PKModel
+            New model that applies the published model without it.
+
+        Raises
+        ------
+        InputError
+            The model declares no such assumption.
+
+        References
+        ----------
+        .. [1] ``models/README.md``, "Declared assumptions".
+
+        Examples
+        --------
+        >>> m = load_pk_model("cefiderocol")
+        >>> round(float(m.clearance_l_per_h(2.0, dialysis=True)), 2)
+        1.1
+        >>> round(float(m.without_assumption("cl_floor_l_per_h").clearance_l_per_h(2.0, dialysis=True)), 2)
+        0.34
+        """
+        if name not in self.assumptions:
+            raise InputError(f"{self.key} declares no assumption {name!r}; "
+                             f"assumptions: {', '.join(sorted(self.assumptions)) or 'none'}")
+        return dataclasses.replace(self, disabled=self.disabled | {name})
+
+    def assumption_on(self, name):
+        """Whether a declared assumption exists and is switched on [-]."""
+        return name in self.assumptions and name not in self.disabled
 
     def cite(self):
-        r"""Return every source the model's parameters cite, the model's own first.
+        r"""Return every source the model's numbers cite, the model's own first.
 
         Returns
         -------
@@ -373,40 +665,83 @@ class PKModel:
         ----------
         .. [1] pkdose style guide, STYLE B1 ("every number has a source").
         """
-        keys = [self.source] + [p.source for p in self.params.values()]
-        keys += [p.source for p in self.alternatives.values()]
-        unique = list(dict.fromkeys(keys))
-        return [self.bibliography[k] for k in unique if k in self.bibliography]
+        keys = [self.source]
+        for table in (self.params, self.extracorporeal, self.alternatives, self.not_applied):
+            keys += [p.source for p in table.values()]
+        keys += [a["source"] if isinstance(a, dict) else a.source for a in self.assumptions.values()]
+        keys += [self.default_population["source"]]
+        return [self.bibliography[k] for k in dict.fromkeys(keys) if k in self.bibliography]
 
-    @property
-    def _normalised(self):
-        return self.renal_covariate == "crcl_bsa_normalised"
+    # --- internals ---------------------------------------------------------------
 
-    def _renal_factor(self, marker):
-        """Capped power below the breakpoint times a linear rise above it."""
-        bp = self.value("crcl_breakpoint_ml_per_min")
-        below = (np.minimum(marker, bp) / self.value("crcl_ref_ml_per_min")) ** self.value(
-            "crcl_exponent")
-        slope = self.value("crcl_slope_above_breakpoint_per_ml_per_min")
-        return below * (1.0 + slope * np.maximum(marker - bp, 0.0))
-
-    def _weight(self, weight_kg):
-        if weight_kg is None:
-            return np.asarray(self.value("wt_ref_kg"))
-        return _positive_array("weight_kg", weight_kg, "kg")
-
-    def _inputs(self, crcl_ml_per_min, weight_kg, bsa_m2, esrd):
+    def _covariate_values(self, crcl_ml_per_min, given):
+        unknown = set(given) - set(_COVARIATE_ARGS)
+        if unknown:
+            raise InputError(f"unknown covariate(s) {sorted(unknown)}; known: "
+                             f"{', '.join(_COVARIATE_ARGS)}", field=sorted(unknown)[0])
+        merged = dict(self.default_covariates())
+        merged.update({k: v for k, v in given.items() if v is not None})
         crcl = _array("crcl_ml_per_min", crcl_ml_per_min, "mL/min")
         if np.any(crcl < 0):
-            raise InputError(f"crcl_ml_per_min must be >= 0 [mL/min], got {crcl_ml_per_min!r}")
-        wt = self._weight(weight_kg)
-        bsa = (np.asarray(BSA_REF_M2) if bsa_m2 is None
-               else _positive_array("bsa_m2", bsa_m2, "m2"))
+            raise InputError(f"crcl_ml_per_min must be >= 0 [mL/min], got {crcl_ml_per_min!r}",
+                             field="crcl_ml_per_min")
+        arrays = {"crcl": crcl,
+                  "bsa": _positive("bsa_m2", merged.get("bsa_m2", BSA_REF_M2), "m2"),
+                  "weight": _positive("weight_kg", merged["weight_kg"], "kg")
+                  if "weight_kg" in merged else None,
+                  "albumin": _positive("albumin_g_per_dl", merged["albumin_g_per_dl"], "g/dL")
+                  if "albumin_g_per_dl" in merged else None,
+                  "infection_site": _levels("infection_site", merged["infection_site"],
+                                            cov_forms.INFECTION_SITES),
+                  "race": _levels("race", merged["race"], cov_forms.RACES),
+                  "ventilated": np.asarray(merged["ventilated"], dtype=bool),
+                  "apache_ii_above_10": np.asarray(merged["apache_ii_above_10"], dtype=bool),
+                  "dialysis": np.asarray(merged["dialysis"], dtype=bool)}
+        present = {k: v for k, v in arrays.items() if v is not None}
         try:
-            return np.broadcast_arrays(crcl, wt, bsa, np.asarray(esrd, dtype=bool))
+            shape = np.broadcast_shapes(*(v.shape for v in present.values()))
         except ValueError:
-            raise InputError("crcl_ml_per_min, weight_kg, bsa_m2 and esrd must "
-                             "broadcast to one shape") from None
+            raise InputError("covariates must broadcast to one shape, got shapes "
+                             f"{ {k: v.shape for k, v in present.items()} }") from None
+        x = {"shape": shape, **arrays}
+        x["ncrcl"] = crcl * (BSA_REF_M2 / arrays["bsa"])
+        x["esrd"] = np.where(self._esrd(crcl, arrays["dialysis"]), "true", "false")
+        x["infection_site"] = self._site_as_modelled(arrays["infection_site"])
+        for name in ("ventilated", "apache_ii_above_10"):
+            x[name] = np.where(arrays[name], "true", "false")
+        for name in ("weight", "albumin"):
+            if x[name] is None:  # missing: every effect of it at its reference (factor 1)
+                x[name] = self._reference_of(name)
+        return x
+
+    def _reference_of(self, covariate):
+        refs = {e.args["reference"].value for e in self.effects
+                if e.covariate == covariate and "reference" in e.args}
+        if len(refs) > 1:
+            raise InputError(f"{self.key}: give {covariate} (its effects have different references)")
+        return np.asarray(refs.pop() if refs else 1.0)
+
+    def _esrd(self, crcl, dialysis):
+        if not self.assumption_on("esrd_crcl_max_ml_per_min"):
+            return np.asarray(dialysis, dtype=bool)
+        return np.asarray(dialysis, dtype=bool) | (crcl <= self.value("esrd_crcl_max_ml_per_min"))
+
+    def _site_as_modelled(self, site):
+        if not self.assumption_on("unstudied_site"):
+            return site
+        a = self.assumptions["unstudied_site"]
+        return np.where(np.isin(site, a["sites"]), a["level"], site)
+
+    def _floored(self, cl, x):
+        if not self.assumption_on("cl_floor_l_per_h"):
+            return cl
+        floor = self.value("cl_floor_l_per_h")
+        domain = np.ones(x["shape"], dtype=bool)
+        if self.floor_applies == "dialysis_or_below_fitted_range":
+            below = (x["crcl"] < self.fitted_range["crcl_min_ml_per_min"].value
+                     if "crcl_min_ml_per_min" in self.fitted_range else False)
+            domain = np.broadcast_to(x["dialysis"] | below, x["shape"])
+        return np.where(domain, np.maximum(cl, floor), cl)
 
 
 def _array(name, value, unit):
@@ -414,18 +749,32 @@ def _array(name, value, unit):
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise InputError(f"{name} must be numeric [{unit}], got {value!r}") from None
+        raise InputError(f"{name} must be numeric [{unit}], got {value!r}", field=name) from None
     if not np.all(np.isfinite(arr)):
-        raise InputError(f"{name} must be finite [{unit}], got {value!r}")
+        raise InputError(f"{name} must be finite [{unit}], got {value!r}", field=name)
     return arr
 
 
-def _positive_array(name, value, unit):
+def _positive(name, value, unit):
     arr = _array(name, value, unit)
     if np.any(arr <= 0):
-        raise InputError(f"{name} must be > 0 [{unit}], got {value!r}")
+        raise InputError(f"{name} must be > 0 [{unit}], got {value!r}", field=name)
     return arr
 
+
+def _levels(name, value, allowed):
+    arr = np.asarray(value, dtype=object)
+    lower = np.vectorize(lambda v: str(v).lower(), otypes=[object])(arr) if arr.size else arr
+    bad = sorted(set(np.asarray(lower).ravel()) - set(allowed))
+    if bad:
+        raise InputError(f"{name} {bad[0]!r} is not known; use one of {', '.join(allowed)}",
+                         field=name)
+    return np.asarray(lower, dtype=object)
+
+
+# ---------------------------------------------------------------------------
+# Finding and loading files
+# ---------------------------------------------------------------------------
 
 def _pk_candidates(root):
     return sorted((Path(root or models_dir()) / "pk").glob("*_*.toml"))
@@ -507,7 +856,8 @@ def load_pk_model(analyte_or_path, *, source=None, root=None):
     ModelFileError
         The file breaks a rule (unknown key, missing or unresolved source,
         missing locator, non-finite value, wrong unit suffix, unknown
-        ``schema_version``).
+        ``schema_version``, unknown form or covariate, OMEGA not positive
+        definite).
 
     Notes
     -----
@@ -530,21 +880,42 @@ def load_pk_model(analyte_or_path, *, source=None, root=None):
     return _read_pk_file(path, load_sources(root))
 
 
+# ---------------------------------------------------------------------------
+# Reading a file
+# ---------------------------------------------------------------------------
+
 def _read_pk_file(path, sources):
     """Parse and validate a PK model file."""
     data = read_toml(path)
-    check_schema_version(data, path)
-    check_keys(data, _PK_HEADER_OPTIONAL, path, "", required=_PK_HEADER_REQUIRED)
+    check_schema_version(data, path, versions=PK_SCHEMA_VERSIONS)
+    check_keys(data, _HEADER_OPTIONAL, path, "", required=_HEADER_REQUIRED)
     sources = _with_inline_sources(data, sources, path)
-    header = _pk_header(data, sources, path)
-    params = _read_param_tables(data["parameters"], header["source"], sources, path,
-                                "parameters")
-    _check_pk_param_names(params, data, path)
-    alternatives = _read_param_tables(data.get("alternatives", {}), header["source"],
-                                      sources, path, "alternatives")
-    return PKModel(key=path.stem, path=path, params=MappingProxyType(params),
-                   alternatives=MappingProxyType(alternatives),
-                   bibliography=sources, **header)
+    header = _header(data, sources, path)
+    src = header["source"]
+    names = STRUCTURES[header["structure"]]
+    wanted = tuple(_PARAM_KEYS[n] for n in names) + ("fu_fraction",)
+    params = _param_tables(data["parameters"], src, sources, path, "parameters", required=wanted,
+                           allowed=wanted)
+    effects = tuple(_effect(k, t, names, src, sources, path) for k, t in data["covariates"].items())
+    _check_replaces(effects, path)
+    omega_names, omega, partner = _omega(data["omega"], names, src, sources, path, header)
+    fitted = _inline_params(data.get("fitted_range", {}), src, sources, path, "fitted_range",
+                            ("crcl_min_ml_per_min", "crcl_max_ml_per_min"))
+    extracorporeal = _param_tables(data.get("extracorporeal", {}), src, sources, path, "extracorporeal",
+                                   required=_EXTRACORPOREAL_REQUIRED,
+                                   allowed=_EXTRACORPOREAL_REQUIRED + _EXTRACORPOREAL_OPTIONAL)
+    return PKModel(
+        key=path.stem, path=path, params=params, effects=effects, omega_names=omega_names,
+        omega=omega, partner_covariance=partner,
+        residual=_residual(data.get("residual", {}), src, sources, path),
+        fitted_range=fitted,
+        default_population=_default_population(data["default_population"], src, sources, path),
+        **_assumptions(data.get("assumptions", {}), src, sources, path),
+        extracorporeal=extracorporeal,
+        alternatives=_param_tables(data.get("alternatives", {}), src, sources, path, "alternatives"),
+        not_applied=_param_tables(data.get("not_applied", {}), src, sources, path, "not_applied",
+                                  note_required=True),
+        bibliography=sources, **header)
 
 
 def _with_inline_sources(data, sources, path):
@@ -556,42 +927,243 @@ def _with_inline_sources(data, sources, path):
     return MappingProxyType(merged)
 
 
-def _pk_header(data, sources, path):
+def _header(data, sources, path):
     """Validate the text header of a PK file."""
-    if data["structure"] not in _PK_STRUCTURES:
+    if data["structure"] not in STRUCTURES:
         _fail(path, "structure", f"unknown structure {data['structure']!r}; "
-              f"supported: {_PK_STRUCTURES}")
-    if data["renal_covariate"] not in _RENAL_COVARIATES:
-        _fail(path, "renal_covariate", f"unknown value {data['renal_covariate']!r}; "
-              f"use one of {_RENAL_COVARIATES}")
-    text_keys = ("analyte", "population", "reduction", "typical_patient")
-    header = {k: _text(data[k], path, k) for k in text_keys}
-    header["note"] = _text(data.get("note", ""), path, "note", allow_empty=True)
-    header["correlated_with"] = _text(data.get("correlated_with", ""), path,
-                                      "correlated_with", allow_empty=True)
+              f"supported: {', '.join(STRUCTURES)}")
+    header = {k: _text(data[k], path, k) for k in ("analyte", "verification", "population")}
+    for k in ("note", "correlated_with"):
+        header[k] = _text(data.get(k, ""), path, k, allow_empty=True)
     header["source"] = check_source(data["source"], sources, path, "source")
-    header["renal_covariate"] = data["renal_covariate"]
+    header["structure"] = data["structure"]
     return header
 
 
 def _read_param_tables(tables, default_source, sources, path, key_path):
-    """Read every ``[<key_path>.<name>]`` parameter table."""
+    """Read every ``[<key_path>.<name>]`` parameter table (also used by the targets loader)."""
     check_keys(tables, tables.keys() if isinstance(tables, dict) else (), path, key_path)
     return {name: read_param(table, name=name, default_source=default_source,
                              sources=sources, file=path, key_path=_join(key_path, name))
             for name, table in tables.items()}
 
 
-def _check_pk_param_names(params, data, path):
-    """Required, optional and paired parameters of a PK file."""
-    allowed = set(_PK_PARAMS_REQUIRED) | set(_PK_PARAMS_OPTIONAL)
-    check_keys(params, allowed, path, "parameters", required=_PK_PARAMS_REQUIRED)
-    for first, second in _PK_PARAM_PAIRS:
-        if (first in params) != (second in params):
-            missing = second if first in params else first
-            _fail(path, f"parameters.{missing}", f"'{first}' and '{second}' go together")
-    if "partner_cl_correlation" in params and not data.get("correlated_with"):
-        _fail(path, "correlated_with", "partner correlations need the partner model key")
+def _param_tables(tables, default_source, sources, path, key_path, required=(), allowed=None,
+                  note_required=False):
+    """Read every ``[<key_path>.<name>]`` parameter table."""
+    keys = tables.keys() if allowed is None and isinstance(tables, dict) else (allowed or ())
+    check_keys(tables, keys, path, key_path, required=required)
+    out = {}
+    for name, table in tables.items():
+        out[name] = read_param(table, name=name, default_source=default_source, sources=sources,
+                               file=path, key_path=_join(key_path, name))
+        if note_required and not out[name].note.strip():
+            _fail(path, _join(key_path, f"{name}.note"), "say why it is not applied")
+    return MappingProxyType(out)
 
 
-# ---------------------------------------------------------------------------
+def _inline_params(table, default_source, sources, path, key_path, allowed):
+    """Read a table of ``name = {value, locator, ...}`` entries."""
+    check_keys(table, allowed, path, key_path)
+    return MappingProxyType({k: read_param(v, name=k, default_source=default_source, sources=sources,
+                                           file=path, key_path=_join(key_path, k))
+                             for k, v in table.items()})
+
+
+def _effect(name, table, structural, src, sources, path):
+    """One ``[covariates.<name>]`` table -> CovariateEffect."""
+    kp = f"covariates.{name}"
+    check_keys(table, ("parameter", "covariate", "form", "replaces", "levels",
+                       "reference_ml_per_min", "reference_kg", "reference_g_per_dl",
+                       "cap_ml_per_min", "hinge_ml_per_min", "power_exponent",
+                       "slope_per_ml_per_min", "slope_below_per_ml_per_min",
+                       "slope_above_per_ml_per_min"),
+               path, kp, required=("parameter", "covariate", "form"))
+    if table["parameter"] not in structural:
+        _fail(path, f"{kp}.parameter", f"{table['parameter']!r} is not a parameter of this "
+              f"structure ({', '.join(structural)})")
+    covariate, form = table["covariate"], table["form"]
+    if covariate not in cov_forms.COVARIATES:
+        _fail(path, f"{kp}.covariate", f"unknown covariate {covariate!r}; known: "
+              f"{', '.join(cov_forms.COVARIATES)}")
+    if form not in cov_forms.FORMS:
+        _fail(path, f"{kp}.form", f"unknown form {form!r}; known: {', '.join(cov_forms.FORMS)}")
+    categorical = form.startswith("categorical")
+    if categorical == (covariate in _CONTINUOUS):
+        _fail(path, f"{kp}.form", f"form {form!r} does not fit the "
+              f"{'continuous' if covariate in _CONTINUOUS else 'categorical'} covariate {covariate!r}")
+    if categorical:
+        return CovariateEffect(name, table["parameter"], covariate, form,
+                               levels=_levels_of(table, covariate, form, src, sources, path, kp),
+                               replaces=_text(table.get("replaces", ""), path, f"{kp}.replaces",
+                                              allow_empty=True))
+    return CovariateEffect(name, table["parameter"], covariate, form,
+                           args=_form_args(table, covariate, form, src, sources, path, kp))
+
+
+def _form_args(table, covariate, form, src, sources, path, kp):
+    """Numeric arguments of a continuous form, each with the covariate's unit suffix."""
+    suffix = _CONTINUOUS[covariate]
+    keys = {"reference": f"reference_{suffix}", "cap": f"cap_{suffix}", "hinge": f"hinge_{suffix}",
+            "exponent": "power_exponent", "slope": f"slope_per_{suffix}",
+            "slope_below": f"slope_below_per_{suffix}", "slope_above": f"slope_above_per_{suffix}"}
+    names = cov_forms.FORMS[form][1]
+    wanted = {keys[n] for n in names}
+    given = {k for k in table if k not in ("parameter", "covariate", "form")}
+    if given != wanted:
+        _fail(path, kp, f"form {form!r} on {covariate!r} takes exactly "
+              f"{', '.join(sorted(wanted))}; got {', '.join(sorted(given))}")
+    return MappingProxyType({n: read_param(table[keys[n]], name=keys[n], default_source=src,
+                                           sources=sources, file=path, key_path=f"{kp}.{keys[n]}")
+                             for n in names})
+
+
+def _levels_of(table, covariate, form, src, sources, path, kp):
+    """Published value of each level of a categorical effect."""
+    if "levels" not in table or not table["levels"]:
+        _fail(path, f"{kp}.levels", "a categorical effect needs at least one level")
+    allowed = cov_forms.COVARIATES[covariate]
+    out = {}
+    for level, entry in table["levels"].items():
+        lp = f"{kp}.levels.{level}"
+        if level not in allowed:
+            _fail(path, lp, f"unknown level of {covariate!r}; use one of {', '.join(allowed)}")
+        check_keys(entry, ("value", "source", "locator", "note"), path, lp, required=("value", "locator"))
+        value = _check_number(entry["value"], path, f"{lp}.value")
+        if (form == "categorical_ratio" and value <= 0) or (form == "categorical_shift" and value <= -1):
+            _fail(path, f"{lp}.value", f"a {form} value must make a positive factor, got {value!r}")
+        out[level] = Param(value, "1", check_source(entry.get("source", src), sources, path, f"{lp}.source"),
+                           _text(entry["locator"], path, f"{lp}.locator"),
+                           _text(entry.get("note", ""), path, f"{lp}.note", allow_empty=True))
+    return MappingProxyType(out)
+
+
+def _check_replaces(effects, path):
+    by_name = {e.name: e for e in effects}
+    for e in effects:
+        if e.replaces and (e.replaces not in by_name or by_name[e.replaces].parameter != e.parameter):
+            _fail(path, f"covariates.{e.name}.replaces",
+                  f"{e.replaces!r} is not an effect on the same parameter ({e.parameter})")
+
+
+def _omega(table, structural, src, sources, path, header):
+    """OMEGA: diagonal and covariances on the printed scale -> variance-scale matrix."""
+    check_keys(table, ("scale", "source", "locator", "note", "diagonal", "covariance",
+                       "partner_covariance"), path, "omega", required=("scale", "locator", "diagonal"))
+    scale = table["scale"]
+    if scale not in _OMEGA_SCALES:
+        _fail(path, "omega.scale", f"unknown scale {scale!r}; use one of {', '.join(_OMEGA_SCALES)} "
+              "('cv_percent' = the printed 'CV %' meaning omega x 100)")
+    diag = _omega_entries(table["diagonal"], src, sources, path, "omega.diagonal")
+    names = tuple(n for n in structural if n in diag)
+    if set(diag) - set(names):
+        _fail(path, "omega.diagonal", f"{sorted(set(diag) - set(names))} are not parameters of "
+              f"this structure ({', '.join(structural)})")
+    to_var = {"variance": lambda v: v, "sd": lambda v: v * v, "cv_percent": lambda v: (v / 100.0) ** 2}
+    mat = np.diag([to_var[scale](diag[n].value) for n in names])
+    for pair, p in _omega_entries(table.get("covariance", {}), src, sources, path, "omega.covariance").items():
+        a, _, b = pair.partition("__")
+        if a not in names or b not in names or a == b:
+            _fail(path, f"omega.covariance.{pair}", f"name two different parameters of the diagonal "
+                  f"({', '.join(names)}) as <a>__<b>")
+        i, j = names.index(a), names.index(b)
+        mat[i, j] = mat[j, i] = p.value
+    if np.any(np.linalg.eigvalsh(mat) <= 0):
+        _fail(path, "omega", "the OMEGA matrix is not positive definite")
+    partner = {}
+    for pair, p in _omega_entries(table.get("partner_covariance", {}), src, sources, path,
+                                  "omega.partner_covariance").items():
+        a, _, b = pair.partition("__")
+        if a not in names or not b:
+            _fail(path, f"omega.partner_covariance.{pair}", "name <own parameter>__<partner parameter>")
+        partner[(a, b)] = p
+    if partner and not header["correlated_with"]:
+        _fail(path, "correlated_with", "partner covariances need the partner model key")
+    mat.flags.writeable = False
+    return names, mat, MappingProxyType(partner)
+
+
+def _omega_entries(table, src, sources, path, key_path):
+    check_keys(table, table.keys() if isinstance(table, dict) else (), path, key_path)
+    out = {}
+    for name, entry in table.items():
+        kp = _join(key_path, name)
+        check_keys(entry, ("value", "source", "locator", "note"), path, kp, required=("value", "locator"))
+        out[name] = Param(_check_number(entry["value"], path, f"{kp}.value"), "1",
+                          check_source(entry.get("source", src), sources, path, f"{kp}.source"),
+                          _text(entry["locator"], path, f"{kp}.locator"),
+                          _text(entry.get("note", ""), path, f"{kp}.note", allow_empty=True))
+    return out
+
+
+def _residual(tables, src, sources, path):
+    """Residual error strata -> (proportional SD, additive SD in mg/L)."""
+    out = {}
+    for stratum, t in tables.items():
+        kp = f"residual.{stratum}"
+        check_keys(t, ("scale", "source", "locator", "note", "proportional_fraction",
+                       "additive_mg_per_l", "additive_ng_per_ml"), path, kp, required=("scale", "locator"))
+        if t["scale"] not in _RESIDUAL_SCALES:
+            _fail(path, f"{kp}.scale", f"use one of {', '.join(_RESIDUAL_SCALES)}")
+        root = (lambda v: v) if t["scale"] == "sd" else math.sqrt
+        prop = add = 0.0
+        for key in ("proportional_fraction", "additive_mg_per_l", "additive_ng_per_ml"):
+            if key in t:
+                v = read_param(t[key], name=key, default_source=src, sources=sources, file=path,
+                               key_path=f"{kp}.{key}").value
+                if key == "proportional_fraction":
+                    prop = root(v)
+                else:
+                    add = root(v) * (1e-3 if key.endswith("ng_per_ml") else 1.0)
+        out[stratum] = (prop, add)
+    return MappingProxyType(out)
+
+
+def _default_population(table, src, sources, path):
+    kp = "default_population"
+    check_keys(table, ("infection_site", "source", "locator", "note", "albumin_g_per_dl"), path, kp,
+               required=("infection_site", "locator", "note"))
+    if table["infection_site"] not in cov_forms.INFECTION_SITES:
+        _fail(path, f"{kp}.infection_site", f"use one of {', '.join(cov_forms.INFECTION_SITES)}")
+    out = {"infection_site": table["infection_site"],
+           "source": check_source(table.get("source", src), sources, path, f"{kp}.source"),
+           "locator": _text(table["locator"], path, f"{kp}.locator"),
+           "note": _text(table["note"], path, f"{kp}.note")}
+    if "albumin_g_per_dl" in table:
+        out["albumin_g_per_dl"] = read_param(table["albumin_g_per_dl"], name="albumin_g_per_dl",
+                                             default_source=src, sources=sources, file=path,
+                                             key_path=f"{kp}.albumin_g_per_dl")
+    return MappingProxyType(out)
+
+
+def _assumptions(tables, src, sources, path):
+    """Declared assumptions: numbers (with ``applies`` for the floor) and the unstudied-site rule."""
+    check_keys(tables, _ASSUMPTIONS, path, "assumptions")
+    out = {}
+    for name, t in tables.items():
+        kp = f"assumptions.{name}"
+        if name == "unstudied_site":
+            check_keys(t, ("level", "sites", "source", "locator", "note"), path, kp,
+                       required=("level", "sites", "locator", "note"))
+            bad = [s for s in [t["level"], *t["sites"]] if s not in cov_forms.INFECTION_SITES]
+            if bad:
+                _fail(path, kp, f"unknown site {bad[0]!r}; use {', '.join(cov_forms.INFECTION_SITES)}")
+            out[name] = {"level": t["level"], "sites": tuple(t["sites"]),
+                         "source": check_source(t.get("source", src), sources, path, f"{kp}.source"),
+                         "locator": _text(t["locator"], path, f"{kp}.locator"),
+                         "note": _text(t["note"], path, f"{kp}.note")}
+            continue
+        entry = dict(t)
+        applies = entry.pop("applies", None)
+        if name == "cl_floor_l_per_h":
+            if applies not in _FLOOR_DOMAINS:
+                _fail(path, f"{kp}.applies", f"say where the floor applies: {', '.join(_FLOOR_DOMAINS)}")
+            out["_floor_applies"] = applies
+        elif applies is not None:
+            _fail(path, f"{kp}.applies", "only cl_floor_l_per_h takes 'applies'")
+        out[name] = read_param(entry, name=name, default_source=src, sources=sources, file=path,
+                               key_path=kp)
+        if not out[name].note.strip():
+            _fail(path, f"{kp}.note", "a declared assumption says what it is and its evidence")
+    applies = out.pop("_floor_applies", "")
+    return {"assumptions": MappingProxyType(out), "floor_applies": applies}

@@ -6,15 +6,19 @@ Part of :mod:`pkdose.library`; the file formats are documented in ``models/READM
 import copy
 import functools
 import math
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from types import MappingProxyType
 
 from ..errors import ModelFileError
 
 __all__ = [
     "BSA_REF_M2",
+    "MAX_FILE_BYTES",
+    "MAX_NESTING",
     "SCHEMA_VERSIONS",
     "UNIT_SUFFIXES",
     "Param",
@@ -34,8 +38,8 @@ SCHEMA_VERSIONS = (1,)
 #: Unit suffix of a quantity key -> unit.  The longest matching suffix wins,
 #: so ``_per_ml_per_min`` is read before ``_ml_per_min`` and ``_l_per_h``
 #: before ``_h``.  Dimensionless quantities: ``_fraction`` (0-1),
-#: ``_percent``, ``_ratio`` (a multiplier), ``_exponent`` (a power),
-#: ``_correlation`` (-1 to 1).
+#: ``_percent``, ``_ratio`` (a multiplier), ``_shift`` (a proportional shift:
+#: factor 1 + shift), ``_exponent`` (a power), ``_correlation`` (-1 to 1).
 UNIT_SUFFIXES = MappingProxyType({
     "_mg": "mg",
     "_h": "h",
@@ -50,13 +54,21 @@ UNIT_SUFFIXES = MappingProxyType({
     "_ratio": "1",
     "_per_ml_per_min": "1/(mL/min)",
     "_correlation": "1",
+    "_shift": "1",
+    "_g_per_dl": "g/dL",
+    "_ng_per_ml": "ng/mL",
+    "_y": "years",
+    "_cm": "cm",
+    "_mg_per_dl": "mg/dL",
+    "_ml_per_min_per_1_73m2": "mL/min/1.73 m²",
 })
 
 #: Body-surface area to which creatinine clearance is normalised [m2]
 #: (Du Bois adult reference; the convention of Xie 2025 nCrCL).
 BSA_REF_M2 = 1.73
 
-_NONNEGATIVE_UNITS = {"mg", "h", "L", "L/h", "mL/min", "mg/L", "kg", "%"}
+_NONNEGATIVE_UNITS = {"mg", "h", "L", "L/h", "mL/min", "mg/L", "kg", "%", "g/dL", "ng/mL", "years", "cm", "mg/dL",
+                      "mL/min/1.73 m²"}
 _PARAM_FIELDS = ("value", "source", "locator", "note")
 _SOURCE_FIELDS = (
     "kind", "evidence", "authors", "title", "container", "year", "volume",
@@ -120,7 +132,17 @@ def read_toml(path):
     Raises
     ------
     ModelFileError
-        If the file is missing or is not valid TOML.
+        If the file is missing, is not a regular file (a directory, a device
+        such as ``/dev/zero``, a pipe), is larger than :data:`MAX_FILE_BYTES`,
+        nests tables or arrays deeper than :data:`MAX_NESTING`, or is not valid
+        TOML.
+
+    Notes
+    -----
+    This is the one reader of model files, shipped or the user's own: a file
+    named on the command line or in a notebook is untrusted input, so it is
+    opened without following it into a device, read to a bounded size and
+    refused before a deep structure can exhaust the interpreter's stack.
 
     References
     ----------
@@ -137,23 +159,79 @@ def read_toml(path):
         stat = path.stat()
     except FileNotFoundError:
         raise ModelFileError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    _check_regular(path, stat)
     # Parsed once per file version (path, mtime, size); callers get their own copy.
     return copy.deepcopy(_parse_toml(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+#: Largest model file read [bytes]; the largest shipped file is about 30 kB.
+MAX_FILE_BYTES = 1 << 20
+#: Deepest nesting of tables and arrays accepted in a model file (the shipped files use 4).
+MAX_NESTING = 12
+#: Largest magnitude of a number in a model file: larger ones only overflow the engine.
+MAX_MAGNITUDE = 1e6
+#: Largest magnitude of a covariate exponent (published ones lie within ±2).
+MAX_EXPONENT = 10.0
+
+
+def _check_regular(path, stat):
+    """Refuse anything but a regular file of at most MAX_FILE_BYTES."""
+    if not S_ISREG(stat.st_mode):
+        what = "a directory" if S_ISDIR(stat.st_mode) else "not a regular file (a device, pipe or socket)"
+        raise ModelFileError(f"{path}: is {what}; give a .toml model file")
+    if stat.st_size > MAX_FILE_BYTES:
+        raise ModelFileError(f"{path}: {stat.st_size} bytes is larger than a model file can be "
+                             f"({MAX_FILE_BYTES} bytes)")
+
+
+def _read_bounded(path):
+    """The bytes of a regular file, opened without blocking and read to at most MAX_FILE_BYTES."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    with os.fdopen(fd, "rb") as fh:
+        _check_regular(path, os.fstat(fh.fileno()))  # the file opened, not the name checked earlier
+        raw = fh.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ModelFileError(f"{path}: larger than a model file can be ({MAX_FILE_BYTES} bytes)")
+    return raw
+
+
+def _nesting(data):
+    """Depth of nested tables and arrays, counted without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((v, depth + 1) for v in children if isinstance(v, (dict, list)))
+    return deepest
 
 
 @functools.lru_cache(maxsize=256)
 def _parse_toml(path, mtime_ns, size):
     """Parse a TOML file; cached by :func:`read_toml` on the file's version."""
+    raw = _read_bounded(path)
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: file not found") from None
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: tables or arrays nested too deeply (more than {MAX_NESTING} "
+                             "levels)") from None
+    if _nesting(data) > MAX_NESTING:
+        raise ModelFileError(f"{path}: tables or arrays nested too deeply (more than {MAX_NESTING} levels)")
+    return data
 
 
-def check_schema_version(data, file, required=True):
+def check_schema_version(data, file, required=True, versions=SCHEMA_VERSIONS):
     r"""Check the top-level ``schema_version`` of a parsed file.
 
     Parameters
@@ -164,12 +242,14 @@ def check_schema_version(data, file, required=True):
         File name, for the error message [-].
     required : bool, optional
         Whether a missing ``schema_version`` is an error [-].
+    versions : tuple of int, optional
+        Versions this kind of file accepts; default :data:`SCHEMA_VERSIONS`
+        (PK model files are at version 2) [-].
 
     Raises
     ------
     ModelFileError
-        If the version is missing (when required) or not in
-        :data:`SCHEMA_VERSIONS`.
+        If the version is missing (when required) or not in ``versions``.
 
     References
     ----------
@@ -177,11 +257,11 @@ def check_schema_version(data, file, required=True):
     """
     if "schema_version" not in data:
         if required:
-            _fail(file, "schema_version", f"missing; use one of {SCHEMA_VERSIONS}")
+            _fail(file, "schema_version", f"missing; use one of {versions}")
         return
-    if data["schema_version"] not in SCHEMA_VERSIONS:
+    if data["schema_version"] not in versions:
         _fail(file, "schema_version",
-              f"unknown version {data['schema_version']!r}; known: {SCHEMA_VERSIONS}")
+              f"unknown version {data['schema_version']!r}; known: {versions}")
 
 
 def check_keys(table, allowed, file, key_path, required=()):
@@ -280,6 +360,9 @@ def _check_number(value, file, key_path):
         _fail(file, key_path, f"expected a number, got {value!r}")
     if not math.isfinite(value):
         _fail(file, key_path, f"value must be finite, got {value!r}")
+    if abs(value) > MAX_MAGNITUDE:
+        _fail(file, key_path, f"{value:.3g} is not a plausible model number (at most {MAX_MAGNITUDE:g} in "
+                              "magnitude; the shipped files stay below 1e5)")
     return float(value)
 
 
@@ -289,6 +372,11 @@ def _check_value_range(value, unit, key, file, key_path):
         _fail(file, key_path, f"must be >= 0 [{unit}], got {value!r}")
     if key.endswith("_fraction") and not 0 <= value <= 1:
         _fail(file, key_path, f"a fraction must lie in [0, 1], got {value!r}")
+    if key.endswith("_exponent") and not -MAX_EXPONENT <= value <= MAX_EXPONENT:
+        _fail(file, key_path, f"a covariate exponent must lie in [-{MAX_EXPONENT:g}, {MAX_EXPONENT:g}], "
+                              f"got {value!r}")
+    if key.endswith("_shift") and not value > -1:
+        _fail(file, key_path, f"a proportional shift (factor 1 + shift) must be > -1, got {value!r}")
     if key.endswith("_correlation") and not -1 <= value <= 1:
         _fail(file, key_path, f"a correlation must lie in [-1, 1], got {value!r}")
 

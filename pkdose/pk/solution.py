@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from .dosing import BOLUS_MAX_H, ClearanceSteps, Dosing, _as_1d, combine_dosing
+from .dosing import ClearanceSteps, Dosing, combine_dosing
 from .modes import disposition_modes
 
 __all__ = ["Profile", "simulate"]

@@ -8,24 +8,30 @@ One page (``/``, files in ``static/``) and a JSON API behind it:
 ``POST /api/recommend``    :func:`pkdose.report.recommendation_to_dict` — as
                            ``pkdose recommend --json``
 ``POST /api/dose/plot``    typical concentration–time course at steady state
-                           as SVG (:func:`pkdose.plotting.plot_concentration`)
+                           as SVG (:func:`pkdose.plotting.plot_pk_check`)
 ``GET /api/products``      products, mechanisms, sites, severities, limits
 ``GET /api/openapi.json``  the OpenAPI document of all of the above
 =========================  ==================================================
 
-Request bodies are pydantic models that enforce the input limits of
-:mod:`pkdose.patient` on the server; the renal input is turned into a
-:class:`~pkdose.patient.Patient` and a renal state exactly as the command line
-does it (``pkdose.cli._patient``). Every input error — a pydantic validation
-error or a :class:`~pkdose.errors.PkdoseError` — is answered with status 422
-and ``{"detail": message, "field": name or null, "errors": [...]}``; anything
-else is a bug and is answered with a 500 that carries no traceback.
+A request body is read by the one input adapter (:func:`pkdose.inputs.parse_inputs`,
+``strict=True``) that the command line and the Python API use: the same
+fields, limits and cross-field rules, and every refusal names its field.
+The request schemas of the OpenAPI document are written from the adapter's
+:data:`~pkdose.inputs.FIELDS` and :data:`~pkdose.inputs.RULES` (with
+``dependentRequired``, ``not``/``required`` for conflicts and ``if``/``then``
+for value-dependent rules), so that a client generated from the document builds
+only requests the server accepts. Every input error is answered with status
+422 and ``{"detail": message, "field": name or null, "errors": [...]}``; any
+other refusal (a body too large or too slow, a Host not allowed, a wrong
+method) is a 4xx of the same shape; anything else is a bug and is answered with
+a 500 that carries no traceback.
 
 Safety: nothing is stored; uvicorn's access log is off and the application
 logs no request bodies; responses are ``Cache-Control: no-store``; the page
 loads nothing from outside the machine (``Content-Security-Policy:
-default-src 'self'``); only loopback host names are accepted in the ``Host``
-header (against DNS rebinding); request bodies are limited to 16 KiB.
+default-src 'self'``); only the allowed host names are accepted in the
+``Host`` header (loopback names by default, against DNS rebinding); request
+bodies are limited to 16 KiB and must arrive within :data:`BODY_TIMEOUT_S`.
 
 References
 ----------
@@ -34,31 +40,36 @@ References
    https://spec.openapis.org/oas/v3.1.0
 """
 
+import asyncio
 import json
 import logging
-import re
 import threading
 import traceback
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import InputError, ModelFileError, PkdoseError, UnknownDrugError
+from ..errors import InputError, ModelFileError, PkdoseError
 from ..guidelines import SEVERITIES, SITES, load_guidelines
+from ..inputs import (FIELDS, RECOMMEND_ORGANISMS, RULES, dosing_renal_methods, mechanism_spellings, parse_inputs,
+                      products_needing_mic)
 from ..library import available_products, load_regimen_table
-from ..patient import CRRT, HDSchedule, Haemodialysis, Native, patient_from_inputs
+from ..library.clinical import clinical
+from ..patient import WEIGHT_RANGE_KG
 from ..recommend import advise_dose, recommend
 from ..report import DISCLAIMER, advice_to_dict, recommendation_to_dict
+from ..units import SCR_PLAUSIBLE_MG_PER_DL, SCR_PLAUSIBLE_UMOL_PER_L
 
-__all__ = ["create_app", "concentration_svg", "uvicorn_log_config", "LOOPBACK_HOSTS", "MAX_BODY_BYTES"]
+__all__ = ["create_app", "concentration_svg", "uvicorn_log_config", "request_schema", "LOOPBACK_HOSTS",
+           "MAX_BODY_BYTES", "BODY_TIMEOUT_S", "LABELS"]
 
 log = logging.getLogger("pkdose.web")
 
@@ -67,85 +78,24 @@ STATIC_DIR = Path(__file__).parent / "static"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 #: Largest request body accepted [bytes].
 MAX_BODY_BYTES = 16 * 1024
+#: Time a request body may take to arrive, from the first read [s]: a slow body, or one shorter
+#: than its Content-Length, is answered 408 and the connection closed.
+BODY_TIMEOUT_S = 10.0
 
 _PRODUCTS = tuple(available_products())
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-# --- request models ------------------------------------------------------------------------
-
-# strict: a JSON boolean or string is not a number, 1000.0 is not an integer
-_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
-
-
-class HDInput(BaseModel):
-    """Intermittent haemodialysis schedule (as ``--hd DAYS --hd-start --hd-hours``)."""
-
-    model_config = _STRICT
-    days: list[Literal[_WEEKDAYS]] = Field(default=["Mon", "Wed", "Fri"], min_length=1, max_length=7,
-                                           description="dialysis days, unique")
-    start_h: float = Field(8.0, ge=0, lt=24, description="clock hour each session starts [h]")
-    session_h: float = Field(4.0, ge=1, le=12, description="session length [h]")
-
-
-class CRRTInput(BaseModel):
-    """Continuous renal replacement therapy (as ``--crrt-effluent --crrt-modality``)."""
-
-    model_config = _STRICT
-    effluent_l_per_h: float = Field(gt=0, le=10, description="effluent rate [L/h]")
-    modality: Literal["CVVH", "CVVHD", "CVVHDF"] = "CVVHDF"
-
-
-class _PatientInput(BaseModel):
-    model_config = _STRICT
-    crcl_ml_per_min: float | None = Field(None, ge=0, le=400,
-                                          description="measured or known creatinine clearance [mL/min]")
-    age_y: float | None = Field(None, ge=18, le=120, description="age [years], adults only")
-    sex: Literal["female", "male"] | None = None
-    # ≥ 1 kg: no adult weighs less; a weight-scaled volume of ~1e-313 L overflows the engine's
-    # elimination rate (found by tests/test_web_fuzz.py)
-    weight_kg: float | None = Field(None, ge=1, le=350, description="total body weight [kg], 1–350")
-    height_cm: float | None = Field(None, ge=130, le=250, description="height [cm]")
-    scr: float | None = Field(None, gt=0, le=2000,
-                              description="serum creatinine in scr_unit (plausibility checked per unit)")
-    scr_unit: Literal["mg/dL", "µmol/L", "umol/L"] | None = Field(None, description="required with scr")
-    hd: HDInput | None = Field(None, description="intermittent haemodialysis; not with crrt")
-    crrt: CRRTInput | None = Field(None, description="continuous renal replacement; not with hd")
-    residual_crcl_ml_per_min: float = Field(5.0, ge=0, le=30,
-                                            description="residual CrCL on HD or CRRT [mL/min] (an assumption)")
-    # 0.001 mg/L: below the lowest dilution any panel reports; smaller numbers are typing errors
-    # (and below ~1e-306 the engine's crossing-time ratio overflows: found by tests/test_web_fuzz.py)
-    mic_mg_per_l: float | None = Field(None, ge=0.001, le=512,
-                                       description="MIC of the isolate [mg/L], 0.001–512; default the breakpoint")
-    jurisdiction: Literal["US", "EU"] = "US"
-    organism: Literal["Enterobacterales", "Pseudomonas aeruginosa"] = Field(
-        "Enterobacterales", description="organism group: which breakpoints apply")
-    n: int = Field(1000, ge=100, le=5000, description="virtual patients for the PTA")
-    seed: int = Field(2026, ge=0, le=2**32 - 1, description="random seed")
-    search: bool = Field(True, description="search a model-informed regimen when PTA < 90 %")
-
-
-class DoseRequest(_PatientInput):
-    """Body of ``POST /api/dose`` and ``POST /api/dose/plot`` (as ``pkdose dose``)."""
-
-    drug: Literal[_PRODUCTS] = Field(description="product")
-
-    model_config = ConfigDict(**_STRICT, json_schema_extra={"examples": [
-        {"drug": "cefiderocol", "crcl_ml_per_min": 45},
-        {"drug": "cefiderocol", "age_y": 72, "sex": "female", "weight_kg": 58, "height_cm": 160,
-         "scr": 1.6, "scr_unit": "mg/dL", "mic_mg_per_l": 2}]})
-
-
-class RecommendRequest(_PatientInput):
-    """Body of ``POST /api/recommend`` (as ``pkdose recommend``)."""
-
-    mechanism: str = Field(min_length=1, max_length=64,
-                           description="KPC, OXA-48, MBL (NDM, VIM, IMP), carbapenemase-negative or untyped; "
-                                       "aliases and mixtures (NDM+OXA-48) accepted")
-    site: Literal[SITES] | None = Field(None, description="infection site filter")
-    severity: Literal[SEVERITIES] | None = Field(None, description="severity filter")
-
-    model_config = ConfigDict(**_STRICT, json_schema_extra={"examples": [
-        {"mechanism": "NDM", "crcl_ml_per_min": 45, "mic_mg_per_l": 2}]})
+#: Field -> the label of its form field: error messages name inputs as the page does.
+LABELS = {
+    "drug": "Drug", "mechanism": "Resistance mechanism", "site": "Infection site", "severity": "Severity",
+    "age_y": "Age", "sex": "Sex", "weight_kg": "Weight", "height_cm": "Height", "scr": "Serum creatinine",
+    "scr_unit": "the creatinine unit", "crcl_ml_per_min": "Creatinine clearance",
+    "weight_rule": "Weight for Cockcroft–Gault", "renal_method": "Renal function from",
+    "hd": "Haemodialysis", "hd.days": "Dialysis days", "hd.start_h": "Session start",
+    "hd.session_h": "Session length", "crrt": "CRRT", "crrt.effluent_l_per_h": "Effluent rate",
+    "crrt.modality": "Modality", "residual_crcl_ml_per_min": "Residual CrCL", "mic_mg_per_l": "MIC",
+    "jurisdiction": "Label", "organism": "Organism", "n": "Virtual patients", "seed": "Random seed",
+    "search": "Search a model-informed regimen",
+}
 
 
 class FieldError(BaseModel):
@@ -161,135 +111,208 @@ class ErrorResponse(BaseModel):
     errors: list[FieldError] = Field(default_factory=list, description="every problem found")
 
 
-# --- request -> domain objects (mirrors pkdose.cli) ------------------------------------------
+# --- request bodies: the adapter's fields and rules as JSON Schema ----------------------------------
 
 
-def _renal_state(req):
-    if req.hd is not None and req.crrt is not None:
-        raise InputError("choose intermittent haemodialysis or CRRT, not both", field="crrt")
-    if req.hd is not None:
-        try:
-            schedule = HDSchedule(days=tuple(req.hd.days), start_h=req.hd.start_h, session_h=req.hd.session_h)
-        except InputError as exc:
-            raise InputError(str(exc), field=_guess_field(str(exc), prefix="hd.") or "hd.days") from None
-        return Haemodialysis(schedule=schedule, residual_crcl_ml_per_min=req.residual_crcl_ml_per_min)
-    if req.crrt is not None:
-        return CRRT(effluent_l_per_h=req.crrt.effluent_l_per_h, modality=req.crrt.modality,
-                    residual_crcl_ml_per_min=req.residual_crcl_ml_per_min)
-    return Native()
+def _property(f, command):
+    """The JSON Schema of one (top-level or nested) field."""
+    desc = f.text
+    if f.name == "drug":
+        return {"type": "string", "enum": list(f.choices), "description": desc}
+    if f.name == "mechanism":
+        return {"type": "string", "pattern": mechanism_spellings()[1], "description": desc}
+    if f.name == "renal_method":  # what every label pkdose ships doses by
+        methods = [m for m in f.choices if all(m in dosing_renal_methods(p, j)[0]
+                                               for p in _PRODUCTS for j in ("US", "EU"))]
+        return {"type": "string", "enum": methods, "description": desc}
+    if f.name == "organism" and command == "recommend":
+        return {"type": "string", "enum": list(RECOMMEND_ORGANISMS), "description": desc}
+    if f.kind == "choice":
+        return {"type": "string", "enum": list(f.choices), "description": desc}
+    if f.kind == "flag":
+        return {"type": "boolean", "description": desc}
+    if f.kind == "days":
+        return {"type": "array", "items": {"type": "string", "enum": list(f.choices)}, "minItems": 1,
+                "maxItems": 7, "uniqueItems": True, "description": desc}
+    out = {"type": "integer" if f.kind == "integer" else "number", "description": desc}
+    lo, hi = f.bounds
+    out["exclusiveMinimum" if f.exclusive[0] else "minimum"] = lo
+    if hi != float("inf"):
+        out["exclusiveMaximum" if f.exclusive[1] else "maximum"] = hi
+    return out
 
 
-def _patient(req, state):
-    return patient_from_inputs(age_y=req.age_y, sex=req.sex, weight_kg=req.weight_kg, height_cm=req.height_cm,
-                               scr=req.scr, scr_unit=req.scr_unit, crcl_ml_per_min=req.crcl_ml_per_min,
-                               renal_state=state)
+def _nested(prefix, command, required=()):
+    props = {n.split(".", 1)[1]: _property(f, command) for n, f in FIELDS.items()
+             if n.startswith(prefix + ".") and command in f.commands}
+    out = {"type": "object", "additionalProperties": False, "properties": props,
+           "description": FIELDS[prefix].text}
+    if required:
+        out["required"] = list(required)
+    return out
 
 
-def _dose_kwargs(req):
-    state = _renal_state(req)
-    if req.crcl_ml_per_min is None and req.scr is None and isinstance(state, Native):
-        raise InputError("no renal function given: enter a serum creatinine (with unit, age, sex and "
-                         "weight), or a CrCL, or choose haemodialysis or CRRT", field="crcl_ml_per_min")
-    patient = _patient(req, state)
-    return dict(patient=patient, renal_state=state,
-                crcl_ml_per_min=None if patient else req.crcl_ml_per_min,
-                mic_mg_per_l=req.mic_mg_per_l, jurisdiction=req.jurisdiction, n=req.n, rng=req.seed,
-                search=req.search, organism=req.organism)
+def _rule_schema(rule):
+    """One adapter rule as a JSON Schema assertion (None for rules about nested fields)."""
+    if "." in rule.field or any("." in o for o in rule.others):
+        return None
+    when = {"required": [rule.field]}
+    if rule.value is not None:
+        when["properties"] = {rule.field: {"const": rule.value}}
+    if rule.kind == "conflict":
+        return {"allOf": [{"not": {**when, "required": [rule.field, o]}} for o in rule.others],
+                "description": f"{rule.field} and {'/'.join(rule.others)} conflict: {rule.why}"}
+    if rule.kind == "requires" and rule.value is None:
+        return {"dependentRequired": {rule.field: list(rule.others)}, "description": rule.why}
+    if rule.kind == "requires":
+        return {"if": when, "then": {"required": list(rule.others)}, "description": rule.why}
+    if rule.kind == "requires_any":
+        return {"if": when, "then": {"anyOf": [{"required": [o]} for o in rule.others]}, "description": rule.why}
+    fields = (rule.field, *rule.others)
+    conflicts = {frozenset((r.field, o)) for r in RULES if r.kind == "conflict" and r.value is None for o in r.others}
+    exclusive = all(frozenset((a, b)) in conflicts for i, a in enumerate(fields) for b in fields[i + 1:])
+    key = "oneOf" if exclusive else "anyOf"  # every pair conflicts: exactly one of them
+    return {key: [{"required": [f]} for f in fields], "description": rule.why}
 
 
-def _advice(req):
-    return advise_dose(req.drug, **_dose_kwargs(req))
+def _patient_rules():
+    """Rules the patient dataclasses apply, stated for the schema (values from models/clinical.toml)."""
+    scr = []
+    for unit, (lo, hi) in (("mg/dL", SCR_PLAUSIBLE_MG_PER_DL), ("µmol/L", SCR_PLAUSIBLE_UMOL_PER_L),
+                           ("umol/L", SCR_PLAUSIBLE_UMOL_PER_L), ("μmol/L", SCR_PLAUSIBLE_UMOL_PER_L)):
+        scr.append({"if": {"required": ["scr_unit"], "properties": {"scr_unit": {"const": unit}}},
+                    "then": {"properties": {"scr": {"minimum": lo, "maximum": hi}}}})
+    heavy = clinical().value("no_height_weight_max_kg")
+    mic = []
+    for organism in FIELDS["organism"].choices:
+        needing = products_needing_mic(organism)
+        names = [n for n in FIELDS["drug"].choices if n in needing or clinical().aliases.get(n.lower()) in needing]
+        if names:
+            mic.append({"if": {"required": ["drug", "organism"],
+                               "properties": {"drug": {"enum": names}, "organism": {"const": organism}}},
+                        "then": {"required": ["mic_mg_per_l"]},
+                        "description": f"no breakpoint for these products in {organism}: give the MIC"})
+    return mic + [
+        {"allOf": scr, "description": "serum creatinine plausible in its unit (0.1–20 mg/dL, 8.8–1768 µmol/L)"},
+        {"if": {"required": ["weight_rule"], "properties": {"weight_rule": {"enum": ["ideal", "adjusted"]}}},
+         "then": {"required": ["height_cm"]}, "description": "ideal and adjusted weight need the height"},
+        {"not": {"required": ["scr", "weight_kg"],
+                 "properties": {"weight_kg": {"minimum": heavy}, "weight_rule": {"not": {"const": "total"}}},
+                 "not": {"required": ["height_cm"]}},
+         "description": f"from {heavy:g} kg, Cockcroft–Gault needs the height or weight_rule 'total'"},
+    ]
+
+
+def request_schema(command):
+    r"""The JSON Schema of a request body, written from the input adapter's fields and rules.
+
+    Parameters
+    ----------
+    command : {"dose", "recommend"}
+        Which request [-].
+
+    Returns
+    -------
+    dict
+        A JSON Schema (2020-12, as OpenAPI 3.1 uses) [-].
+
+    Notes
+    -----
+    One rule cannot be written in JSON Schema: a Cockcroft–Gault estimate
+    (from age, weight and SCr) must fall within the accepted CrCL range; such
+    a request is answered 422 naming ``scr``.
+
+    References
+    ----------
+    .. [1] JSON Schema 2020-12. https://json-schema.org/draft/2020-12
+    """
+    fields = [f for n, f in FIELDS.items() if command in f.commands and "." not in n
+              and f.kind not in ("path", "paths")]
+    props = {}
+    for f in fields:
+        if f.name in ("hd", "crrt"):
+            props[f.name] = _nested(f.name, command, required=("effluent_l_per_h",) if f.name == "crrt" else ())
+        elif f.kind == "mic":
+            props[f.name] = {**_property(f, command), "type": "number"}
+        else:
+            props[f.name] = _property(f, command)
+    rules = [r for r in (_rule_schema(x) for x in RULES if not x.commands or command in x.commands)
+             if r is not None]
+    lo, hi = FIELDS["crcl_ml_per_min"].bounds
+    return {
+        "title": "DoseRequest" if command == "dose" else "RecommendRequest",
+        "type": "object", "additionalProperties": False, "properties": props,
+        "required": ["drug" if command == "dose" else "mechanism"],
+        "allOf": rules + _patient_rules(),
+        "description": (f"As `pkdose {command}`: the same fields, limits and rules. Give one renal input: "
+                        "crcl_ml_per_min; or scr with scr_unit, age_y, sex and weight_kg; or hd; or crrt. Not "
+                        "expressible here: a Cockcroft–Gault estimate must lie within "
+                        f"{lo:g}–{hi:g} mL/min (else 422, field scr)."),
+    }
+
+
+# --- request -> the adapter ---------------------------------------------------------------------
+
+
+def _reject_constant(name):
+    raise InputError(f"the request body holds {name}, which is not a JSON number; send finite numbers")
+
+
+def _pairs(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise InputError(f"{{{key}}} is given twice in the request body; give it once", field=key)
+        seen[key] = value
+    return seen
+
+
+async def _body(request):
+    """The request body as a JSON object (refusing duplicate keys, NaN and Infinity)."""
+    raw = await request.body()
+    if not raw.strip():
+        raise InputError("the request body is empty: send a JSON object with Content-Type: application/json")
+    try:
+        data = json.loads(raw, object_pairs_hook=_pairs, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError("the request body is not valid JSON: send a JSON object with Content-Type: "
+                         "application/json") from None
+    if not isinstance(data, dict):
+        raise InputError("the request body must be a JSON object (Content-Type: application/json)")
+    return data
+
+
+async def _inputs(request, command):
+    return parse_inputs(await _body(request), command, strict=True)
+
+
+def _advice(inp):
+    return advise_dose(inp.product, **inp.advise_kwargs())
 
 
 # --- errors ----------------------------------------------------------------------------------
 
-#: Message beginnings of pkdose's own errors -> request field.
-_MESSAGE_FIELDS = (
-    (r"^(serum creatinine )?scr_unit\b", "scr_unit"),
-    (r"^(serum creatinine )?scr\b|^serum creatinine\b", "scr"),
-    (r"^age(_y)?\b", "age_y"),
-    (r"^weight(_kg)?\b", "weight_kg"),
-    (r"^height(_cm)?\b", "height_cm"),
-    (r"^residual_crcl", "residual_crcl_ml_per_min"),
-    (r"^(crcl_ml_per_min|CrCL)\b", "crcl_ml_per_min"),
-    (r"^sex\b", "sex"),
-    (r"^effluent", "crrt.effluent_l_per_h"),
-    (r"^modality", "crrt.modality"),
-    (r"^(days)\b", "hd.days"),
-    (r"^start_h\b", "hd.start_h"),
-    (r"^session_h\b", "hd.session_h"),
-    (r"^MIC\b|^no susceptible breakpoint", "mic_mg_per_l"),
-    (r"^(mechanism|unknown mechanism)", "mechanism"),
-    (r"^site\b", "site"),
-    (r"^severity\b", "severity"),
-)
-
-
-def _guess_field(message, prefix=""):
-    for pattern, field in _MESSAGE_FIELDS:
-        if re.search(pattern, message, flags=re.IGNORECASE):
-            if prefix and not field.startswith(prefix):
-                continue
-            return field
-    return None
-
-
-_WORDING = (
-    ("give --mic", "enter the MIC of the isolate"),
-    ("serum creatinine scr=", "serum creatinine "),
-    ("Check scr_unit.", "Check the unit."),
-)
-
-
-def _web_wording(message):
-    """Core messages name CLI flags and argument names; say them in the page's words."""
-    for old, new in _WORDING:
-        message = message.replace(old, new)
-    return message
-
-
-_LABELS = {
-    "age_y": ("Age", "years", "pkdose covers adult labels only"),
-    "weight_kg": ("Weight", "kg", "give the weight in kg, not lb"),
-    "height_cm": ("Height", "cm", "give the height in cm, not inches; or leave it empty"),
-    "crcl_ml_per_min": ("CrCL", "mL/min", "de-index an indexed value (mL/min/1.73 m²) first"),
-    "scr": ("Serum creatinine", "", "check the value and its unit"),
-    "residual_crcl_ml_per_min": ("Residual CrCL", "mL/min", "maintenance RRT is not expected above 30 mL/min"),
-    "mic_mg_per_l": ("MIC", "mg/L", "enter the MIC in mg/L, 0.001–512"),
-    "n": ("Virtual patients", "", "the web calculator runs 100–5000"),
-    "seed": ("Seed", "", ""),
-    "hd.start_h": ("Session start", "h", "use the 24-h clock, e.g. 13.5 for 13:30"),
-    "hd.session_h": ("Session length", "h", ""),
-    "crrt.effluent_l_per_h": ("Effluent rate", "L/h", "give the total effluent in L/h"),
-}
-
-_BOUND_WORDS = {"greater_than_equal": ("ge", "≥"), "greater_than": ("gt", ">"),
-                "less_than_equal": ("le", "≤"), "less_than": ("lt", "<")}
+def _shown(value):
+    """A short, safe rendering of a value for a message (a huge integer must not overflow a format)."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _pydantic_message(err):
-    loc = [str(x) for x in err.get("loc", ()) if x != "body"]
-    # drop list indices and the Literal[...] wrapper names pydantic puts in loc
-    field = ".".join(x for x in loc if not x.isdigit() and not x.startswith(("literal[", "function-")))
+    """A query-parameter problem (the only inputs FastAPI itself validates) in the page's words."""
+    loc = [str(x) for x in err.get("loc", ()) if x not in ("body", "query")]
+    field = ".".join(loc) or None
+    bounds = {"greater_than_equal": ("ge", "≥"), "greater_than": ("gt", ">"), "less_than_equal": ("le", "≤"),
+              "less_than": ("lt", "<")}
     kind = err.get("type", "")
-    value = err.get("input")
-    label, unit, hint = _LABELS.get(field, (field or "request body", "", ""))
-    if kind in _BOUND_WORDS:
-        key, sign = _BOUND_WORDS[kind]
-        limit = err.get("ctx", {}).get(key)
-        limit = f"{limit:g}" if isinstance(limit, (int, float)) else limit
-        shown = f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else repr(value)
-        text = f"{label} {shown} must be {sign} {limit}{' ' + unit if unit else ''}"
-        return field, text + (f"; {hint}" if hint else "")
-    if kind == "missing":
-        return field, f"{label} is required"
-    if kind == "extra_forbidden":
-        return field, f"unknown field '{field}'; see /api/openapi.json for the accepted fields"
-    if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type") and not field:
-        return None, "the request body must be a JSON object (Content-Type: application/json)"
-    if kind == "finite_number":
-        return field, f"{label} must be a finite number"
-    return field or None, f"{label}: {err.get('msg', 'invalid value')}"
+    if kind in bounds:
+        key, sign = bounds[kind]
+        return field, f"{field} {_shown(err.get('input'))} must be {sign} {_shown(err.get('ctx', {}).get(key))}"
+    return field, f"{field or 'request'}: {err.get('msg', 'invalid value')}"
 
 
 def _error(status, detail, field=None, errors=None, headers=None):
@@ -312,17 +335,13 @@ async def _on_pkdose_error(request, exc):
     if isinstance(exc, ModelFileError):  # not the user's fault: a broken installation
         log.error("model file error: %s", exc)
         return _error(500, f"pkdose's model files are invalid (reinstall pkdose): {exc}")
-    message = _web_wording(str(exc))
-    field = getattr(exc, "field", None) or _guess_field(message)
-    if isinstance(exc, UnknownDrugError) and field is None:
-        field = "drug"
-    return _error(422, message, field)
+    if isinstance(exc, InputError):
+        return _error(422, exc.render(LABELS.get), exc.field)
+    return _error(422, str(exc), "drug" if "product" in str(exc) else None)
 
 
 async def _on_http_error(request, exc):
     detail = str(exc.detail)
-    if detail == "There was an error parsing the body":  # FastAPI's words for a body it cannot read
-        detail = "the request body could not be read: send a JSON object with Content-Type: application/json"
     return _error(exc.status_code, detail, headers=getattr(exc, "headers", None))  # keeps 405's Allow
 
 
@@ -384,11 +403,12 @@ _SECURITY_HEADERS = [
 
 
 class _Guard:
-    """ASGI middleware: loopback Host names only, bounded bodies, security headers, no caching."""
+    """ASGI middleware: allowed Host names only, bounded and timely bodies, security headers, no caching."""
 
-    def __init__(self, app, hosts=LOOPBACK_HOSTS):
+    def __init__(self, app, hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         self.app = app
         self.hosts = {h.lower() for h in hosts}
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -397,20 +417,25 @@ class _Guard:
         host = headers.get(b"host", b"").decode("latin-1").lower()
         name = host if host.endswith("]") else host.rsplit(":", 1)[0]
         if self.hosts and name not in self.hosts:
-            return await _send_json(send, 400, f"host {host!r} is not accepted: the calculator answers on "
-                                               "loopback names only")
+            return await _send_json(send, 400, f"host {host[:80]!r} is not accepted: the calculator answers on "
+                                               f"{', '.join(sorted(self.hosts))} only")
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             return await _send_json(send, 413, _TOO_LARGE)
-        received = 0
+        received, deadline = 0, None
+        loop = asyncio.get_running_loop()
 
         async def bounded_receive():
-            nonlocal received
-            message = await receive()
+            nonlocal received, deadline
+            deadline = deadline or loop.time() + self.body_timeout_s
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.001))
+            except asyncio.TimeoutError:
+                raise StarletteHTTPException(408, _TOO_SLOW, headers={"Connection": "close"}) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > MAX_BODY_BYTES:
-                    raise StarletteHTTPException(413, _TOO_LARGE)
+                    raise StarletteHTTPException(413, _TOO_LARGE, headers={"Connection": "close"})
             return message
 
         no_store = scope["path"].startswith("/api/")
@@ -424,6 +449,8 @@ class _Guard:
         await self.app(scope, bounded_receive, send_with_headers)
 
 
+_TOO_SLOW = (f"the request body did not arrive within {BODY_TIMEOUT_S:g} s (or was shorter than its "
+             "Content-Length); send the whole body at once")
 _TOO_LARGE = f"request body larger than {MAX_BODY_BYTES} bytes"
 
 
@@ -457,10 +484,10 @@ def concentration_svg(advice, width_in=7.6):
     str
         An SVG document, one panel per analyte, x in h and y in mg/L [-].
 
-    Raises
-    ------
-    InputError
-        There is neither a label nor a model-informed regimen to draw.
+    Notes
+    -----
+    When there is neither a label nor a model-informed regimen, the figure
+    says so in words (the dose answer explains why).
 
     References
     ----------
@@ -479,9 +506,16 @@ def concentration_svg(advice, width_in=7.6):
     elif advice.alternative_check is not None:
         check, which = advice.alternative_check, "model-informed regimen (not labelled dosing)"
     else:
-        raise InputError("no label or model-informed regimen to plot for this patient: "
-                         f"{advice.label_note or advice.alternative_note}")
+        check, which = None, None
     with _PLOT_LOCK, rc_context({"svg.hashsalt": "pkdose", "svg.fonttype": "path", "font.size": 10}):
+        if check is None:  # an answer, not an error: the dose itself says there is no regimen
+            fig = Figure(figsize=(width_in, 1.2), layout="constrained")
+            fig.text(0.5, 0.5, f"{advice.display_name}: no label or model-informed regimen to draw for this "
+                               f"patient.\n{advice.label_note or advice.alternative_note}"[:300],
+                     ha="center", va="center", wrap=True)
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+            return buf.getvalue()
         n = len(check.courses)
         narrow = width_in < 6
         fig = Figure(figsize=(width_in, (3.6 if narrow else 3.3) * n + 0.4), layout="constrained")
@@ -510,8 +544,14 @@ _RECOMMEND_SCHEMA = {
     "properties": {"schema": {"const": "pkdose.recommend/1"}},
 }
 _ERRORS = {422: {"model": ErrorResponse, "description": "input error: what is wrong and which field"},
-           400: {"model": ErrorResponse, "description": "Host header not loopback"},
+           400: {"model": ErrorResponse, "description": "Host header not allowed"},
+           408: {"model": ErrorResponse, "description": f"body not received within {BODY_TIMEOUT_S:g} s"},
            413: {"model": ErrorResponse, "description": "body larger than 16 KiB"}}
+
+
+def _body_spec(name):
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{name}"}}}}}
 
 
 @lru_cache(maxsize=1)
@@ -529,16 +569,19 @@ def _catalogue():
                        for m in g.mechanisms],
         "sites": list(SITES),
         "severities": list(SEVERITIES),
-        "jurisdictions": ["US", "EU"],
-        "organisms": ["Enterobacterales", "Pseudomonas aeruginosa"],
-        "limits": {"age_y": [18, 120], "weight_kg": [1, 350], "height_cm": [130, 250],
-                   "scr_mg_per_dl": [0.1, 20], "scr_umol_per_l": [8.8, 1768], "crcl_ml_per_min": [0, 400],
-                   "residual_crcl_ml_per_min": [0, 30], "crrt_effluent_l_per_h": [0, 10],
-                   "mic_mg_per_l": [0.001, 512], "n": [100, 5000]},
+        "jurisdictions": list(FIELDS["jurisdiction"].choices),
+        "organisms": list(FIELDS["organism"].choices),
+        "limits": {**{name.replace(".", "_"): list(f.bounds) for name, f in FIELDS.items()
+                      if f.bounds and f.bounds[1] != float("inf")},
+                   "scr_mg_per_dl": list(SCR_PLAUSIBLE_MG_PER_DL), "scr_umol_per_l": list(SCR_PLAUSIBLE_UMOL_PER_L)},
+        "defaults": {name.replace(".", "_"): f.default for name, f in FIELDS.items()
+                     if isinstance(f.default, (int, float)) and not isinstance(f.default, bool)},
+        "pta_goal_fraction": clinical().value("pta_goal_fraction"),
+        "aliases": dict(clinical().aliases),
     }
 
 
-def create_app(*, allowed_hosts=LOOPBACK_HOSTS):
+def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
     """Build the web calculator's ASGI application.
 
     Parameters
@@ -546,6 +589,8 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS):
     allowed_hosts : sequence of str, optional
         Host names accepted in the ``Host`` header; default loopback names
         only (a guard against DNS rebinding). Empty accepts any [-].
+    body_timeout_s : float, optional
+        Time a request body may take to arrive [s].
 
     Returns
     -------
@@ -571,30 +616,33 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS):
 
     @app.post("/api/dose", tags=["dose"], summary="Adjusted regimen, sources and PK check for one drug",
               responses={200: {"content": {"application/json": {"schema": _DOSE_SCHEMA}}}, **_ERRORS},
-              response_class=JSONResponse)
-    def dose(req: DoseRequest):
+              response_class=JSONResponse, openapi_extra=_body_spec("DoseRequest"))
+    async def dose(request: Request):
         """The same answer as ``pkdose dose --json`` (schema ``pkdose.dose/1``)."""
-        return JSONResponse(advice_to_dict(_advice(req)))
+        inp = await _inputs(request, "dose")
+        return JSONResponse(await run_in_threadpool(lambda: advice_to_dict(_advice(inp))))
 
     @app.post("/api/recommend", tags=["recommend"],
               summary="Guideline options for a resistance mechanism, with PK-checked doses",
               responses={200: {"content": {"application/json": {"schema": _RECOMMEND_SCHEMA}}}, **_ERRORS},
-              response_class=JSONResponse)
-    def recommend_(req: RecommendRequest):
+              response_class=JSONResponse, openapi_extra=_body_spec("RecommendRequest"))
+    async def recommend_(request: Request):
         """The same answer as ``pkdose recommend --json`` (schema ``pkdose.recommend/1``)."""
-        kw = _dose_kwargs(req)
-        rec = recommend(req.mechanism, **kw, site=req.site, severity=req.severity)
+        inp = await _inputs(request, "recommend")
+        rec = await run_in_threadpool(lambda: recommend(inp.mechanism, **inp.recommend_kwargs()))
         return JSONResponse(recommendation_to_dict(rec))
 
     @app.post("/api/dose/plot", tags=["dose"],
               summary="Typical concentration–time course at steady state (SVG)",
               responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}, **_ERRORS},
-              response_class=Response)
-    def dose_plot(req: DoseRequest,
-                  width_in: float = Query(7.6, ge=4, le=12, allow_inf_nan=False,
-                                          description="figure width [in]")):
+              response_class=Response, openapi_extra=_body_spec("DoseRequest"))
+    async def dose_plot(request: Request,
+                        width_in: float = Query(7.6, ge=4, le=12, allow_inf_nan=False,
+                                                description="figure width [in]")):
         """Concentration–time curve of the regimen of ``POST /api/dose`` with the MIC and fT>MIC."""
-        return Response(concentration_svg(_advice(req), width_in), media_type="image/svg+xml")
+        inp = await _inputs(request, "dose")
+        svg = await run_in_threadpool(lambda: concentration_svg(_advice(inp), width_in))
+        return Response(svg, media_type="image/svg+xml")
 
     @app.get("/api/products", tags=["catalogue"], summary="Products, mechanisms and input limits")
     def products() -> dict:
@@ -606,5 +654,19 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS):
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(_Guard, hosts=tuple(allowed_hosts))
+    app.add_middleware(_Guard, hosts=tuple(allowed_hosts), body_timeout_s=body_timeout_s)
+    app.openapi = lambda: _openapi(app)
     return app
+
+
+def _openapi(app):
+    """FastAPI's document with the request schemas written from the input adapter."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        schemas["DoseRequest"] = request_schema("dose")
+        schemas["RecommendRequest"] = request_schema("recommend")
+        app.openapi_schema = doc
+    return app.openapi_schema

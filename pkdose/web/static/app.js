@@ -46,15 +46,29 @@ async function loadCatalogue() {
   for (const m of catalogue.mechanisms) mech.append(h("option", { value: m.name }, names[m.name] || m.name));
   for (const s of catalogue.sites) $("#site").append(h("option", { value: s }, s));
   for (const s of catalogue.severities) $("#severity").append(h("option", { value: s }, s));
+  // the server's limits and defaults, so the page never restates them
+  for (const el of $$("[data-limit]")) {
+    const lim = catalogue.limits[el.dataset.limit];
+    if (lim) { el.min = lim[0]; el.max = lim[1]; }
+  }
+  for (const el of $$("[data-default]")) {
+    if (el.value === "" && catalogue.defaults[el.dataset.default] !== undefined) el.value = catalogue.defaults[el.dataset.default];
+  }
+  const texts = { ...catalogue.defaults, pta_goal_percent: `${Math.round(100 * catalogue.pta_goal_fraction)} %` };
+  for (const el of $$("[data-text]")) if (texts[el.dataset.text] !== undefined) el.textContent = String(texts[el.dataset.text]);
 }
 
 // --- form ----------------------------------------------------------------------------------
 
 function showModes() {
-  const mode = $("input[name=renal_mode]:checked").value;
-  $("#scr-block").hidden = mode !== "scr";
-  $("#crcl-block").hidden = mode !== "crcl";
   const rrt = $("input[name=rrt]:checked").value;
+  // on renal replacement therapy the residual CrCL is the renal input: SCr or a CrCL would conflict
+  const native = rrt === "none";
+  $("#renal-mode").hidden = !native;
+  $("#rrt-hint").hidden = native;
+  const mode = $("input[name=renal_mode]:checked").value;
+  $("#scr-block").hidden = !native || mode !== "scr";
+  $("#crcl-block").hidden = !native || mode !== "crcl";
   $("#hd-block").hidden = rrt !== "hd";
   $("#crrt-block").hidden = rrt !== "crrt";
   $("#residual-block").hidden = rrt === "none";
@@ -84,13 +98,14 @@ function commonBody() {
     seed: numberOf("seed", "seed"),
     search: $("#search").checked,
   };
-  if ($("input[name=renal_mode]:checked").value === "scr") {
+  const rrt = $("input[name=rrt]:checked").value;
+  if (rrt === "none" && $("input[name=renal_mode]:checked").value === "scr") {
     body.scr = numberOf("scr", "scr");
     body.scr_unit = $("#scr_unit").value || null;
-  } else {
+    if ($("#weight_rule").value !== "auto") body.weight_rule = $("#weight_rule").value;
+  } else if (rrt === "none") {
     body.crcl_ml_per_min = numberOf("crcl_ml_per_min", "crcl_ml_per_min");
   }
-  const rrt = $("input[name=rrt]:checked").value;
   if (rrt === "hd") {
     body.hd = {
       days: $$("input[name=hd_day]:checked").map((x) => x.value),
@@ -114,7 +129,8 @@ function clearErrors() {
   $("#form-error").textContent = "";
 }
 
-const FIELD_ALIAS = { scr_unit: "scr", "hd": "hd.days", "crrt": "crrt" };
+// fields without a slot of their own -> the slot the message is shown in
+const FIELD_ALIAS = { scr_unit: "scr", hd: "hd.days", renal_method: "scr" };
 
 // Put a message next to the field at fault, or at the top of the form.
 function showError(field, message) {

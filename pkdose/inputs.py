@@ -1,0 +1,1192 @@
+r"""The one input adapter: patient, renal state and regimen options from a plain mapping.
+
+The command line (:mod:`pkdose.cli`), the web calculator (:mod:`pkdose.web`)
+and the Python API turn what a user typed into pkdose's objects here, and
+only here:
+
+>>> inp = parse_inputs({"drug": "Fetroja", "crcl_ml_per_min": 45})
+>>> inp.product, inp.renal_state, inp.crcl_ml_per_min
+('cefiderocol', Native(), 45.0)
+
+The mapping uses the field names of :data:`FIELDS` (those of the web API);
+nested inputs are a mapping (``{"hd": {"start_h": 9}}``) or a dotted key
+(``{"hd": True, "hd.start_h": 9}``). What the adapter guarantees:
+
+* **Every input error names its field.** It is a
+  :class:`~pkdose.errors.InputError` whose ``field`` is the input at fault
+  and whose message names inputs as ``{field}`` placeholders, so the command
+  line says ``--scr-unit`` and the web page shows the message under its form
+  field (:meth:`~pkdose.errors.InputError.render`).
+* **Every limit is defined once**: the clinical ones in
+  ``models/clinical.toml`` (read by :mod:`pkdose.patient`), the technical ones
+  (virtual patients, seed, MIC entry guard) below. :data:`FIELDS` carries each
+  field's bounds for the OpenAPI document.
+* **Conflicts and unused inputs are refused**, naming both inputs
+  (:data:`RULES`): a CrCL with haemodialysis, a residual CrCL without renal
+  replacement, a session start without a session, a weight rule without a
+  serum creatinine…
+* **Types are strict.** A number is an ``int`` or ``float`` (never a ``bool``
+  or a string: the command line converts its text with :func:`number_from_text`,
+  which takes ASCII decimals only); a choice is one of its spellings (any case
+  unless ``strict=True``, as the web API is); a name given twice is refused.
+* ``--weight-rule`` and ``--renal-method`` travel with the
+  :class:`~pkdose.patient.Patient`, so that ``dose``, ``recommend``,
+  ``simulate``, ``pta`` and the web page use the CrCL ``crcl`` shows.
+
+References
+----------
+.. [1] pkdose style guide, STYLE B6 (errors) and B10 ("every front end goes
+   through the same input adapter; a range is never restated").
+"""
+
+import math
+import numbers
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from .errors import InputError, OutOfRangeError
+from .extracorporeal import CRRT_MODALITIES, WEEKDAYS
+from .guidelines import SEVERITIES, SITES, load_guidelines, parse_mechanisms
+from .library import available_products, load_regimen_table, load_sources
+from .library.clinical import clinical, normalise_product_name
+from .patient import (
+    AGE_RANGE_Y,
+    CRCL_RANGE_ML_PER_MIN,
+    CRRT,
+    DEFAULT_RESIDUAL_CRCL_ML_PER_MIN,
+    EFFLUENT_MAX_L_PER_H,
+    HEIGHT_RANGE_CM,
+    RENAL_METHODS,
+    RESIDUAL_CRCL_RANGE_ML_PER_MIN,
+    SESSION_RANGE_H,
+    WEIGHT_RANGE_KG,
+    HDSchedule,
+    Haemodialysis,
+    Native,
+    Patient,
+    crcl_assessment,
+    renal_assessment,
+)
+from .pta import DEFAULT_SEED
+from .recommend import ORGANISMS
+from .renal import SEX_ABBREVIATIONS, SEXES, WEIGHT_RULES
+
+__all__ = [
+    "FIELDS",
+    "COMMANDS",
+    "RULES",
+    "Field",
+    "Rule",
+    "Inputs",
+    "parse_inputs",
+    "resolve_product",
+    "resolve_mechanism",
+    "mechanism_spellings",
+    "number_from_text",
+    "integer_from_text",
+    "mic_from_text",
+    "days_from_text",
+    "check_plot_path",
+    "dosing_renal_methods",
+    "products_needing_mic",
+    "N_RANGE",
+    "SEED_RANGE",
+    "MIC_RANGE_MG_PER_L",
+    "DEFAULT_N",
+    "PLOT_FORMATS",
+]
+
+#: Virtual patients per PTA: 100 keeps the Monte Carlo error of a 90 % PTA under ±6 points (3 SD);
+#: 100,000 takes seconds per regimen and bounds a model-informed search to minutes (technical).
+N_RANGE = (100, 100_000)
+#: Virtual patients when none is chosen.
+DEFAULT_N = 1000
+#: Seeds accepted: what every numpy generator takes, and what fits in 32 bits for the web page.
+SEED_RANGE = (0, 2**32 - 1)
+#: MIC entry guard [mg/L]: from below the lowest dilution any panel reports (0.002) to 512; a smaller
+#: number is a typing error, and below ~1e-306 the engine's crossing-time ratio would overflow.
+MIC_RANGE_MG_PER_L = (0.001, 512.0)
+#: Figure formats the plot commands write.
+PLOT_FORMATS = ("png", "pdf", "svg")
+#: Accepted spellings of a serum-creatinine unit (strict mode: exactly these).
+SCR_UNITS = ("mg/dL", "µmol/L", "umol/L", "μmol/L")
+JURISDICTIONS = ("US", "EU")
+#: Organisms ``recommend`` covers: its mechanism tables are those of carbapenem-resistant Enterobacterales
+#: (ESCMID 2022 CRE section; IDSA 2026 Section 3), as :func:`pkdose.recommend.recommend` says.
+RECOMMEND_ORGANISMS = ("Enterobacterales",)
+#: How organisms are typed on the command line -> the organism group.
+_ORGANISM_SPELLINGS = {"entero": "Enterobacterales", "enterobacterales": "Enterobacterales",
+                       "enterobacteriaceae": "Enterobacterales", "p aeruginosa": "Pseudomonas aeruginosa",
+                       "pseudomonas": "Pseudomonas aeruginosa", "pa": "Pseudomonas aeruginosa",
+                       "pseudomonas aeruginosa": "Pseudomonas aeruginosa"}
+#: Mechanisms that stand alone: a mixture with a carbapenemase contradicts them
+#: (:func:`pkdose.guidelines.parse_mechanisms`).
+_ALONE = ("carbapenemase-negative", "not yet typed")
+
+
+@dataclass(frozen=True)
+class Field:
+    r"""One input: its kind, what it means, its bounds and which commands take it.
+
+    Parameters
+    ----------
+    name : str
+        Field name, dotted when nested (``"hd.start_h"``) [-]
+    kind : str
+        ``"number"``, ``"integer"``, ``"choice"``, ``"flag"``, ``"days"``,
+        ``"mic"``, ``"object"``, ``"path"`` or ``"paths"`` [-]
+    text : str
+        What it is, one line, with its unit [-]
+    bounds : tuple, optional
+        ``(lo, hi)`` inclusive unless `exclusive` says otherwise [unit of the field]
+    exclusive : tuple of bool, optional
+        Whether ``lo`` and ``hi`` are excluded [-]
+    choices : tuple of str, optional
+        Accepted spellings (a choice) [-]
+    default : object, optional
+        What is used when the field is not given [-]
+    commands : tuple of str, optional
+        Commands that take the field [-]
+
+    References
+    ----------
+    .. [1] OpenAPI Initiative. OpenAPI Specification 3.1.0 (Schema Object).
+       https://spec.openapis.org/oas/v3.1.0
+
+    Examples
+    --------
+    >>> FIELDS["crcl_ml_per_min"].bounds
+    (0.0, 400.0)
+    """
+
+    name: str
+    kind: str
+    text: str
+    bounds: tuple = ()
+    exclusive: tuple = (False, False)
+    choices: tuple = ()
+    default: object = None
+    commands: tuple = ()
+
+
+_C = clinical()
+_DRUG = ("dose", "simulate", "pta")
+_DOSING = ("dose", "recommend", "simulate", "pta")
+_ALL = ("crcl", *_DOSING)
+_PRODUCTS = tuple(available_products())
+
+
+def _fields():
+    f = [
+        Field("drug", "choice", "product (or a brand name or abbreviation: fetroja, avycaz, CZA, ATM-AVI …)",
+              choices=_PRODUCTS + tuple(_C.aliases) + tuple(a.upper() for a in _C.aliases), commands=_DRUG),
+        Field("mechanism", "choice", "resistance mechanism: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped",
+              commands=("recommend",)),
+        Field("site", "choice", "infection site filter", choices=SITES, commands=("recommend",)),
+        Field("severity", "choice", "severity filter", choices=SEVERITIES, commands=("recommend",)),
+        Field("age_y", "number", "age [years], adults only", AGE_RANGE_Y, commands=_ALL),
+        Field("sex", "choice", "female or male (F / M)", choices=("female", "male", "F", "M"), commands=_ALL),
+        Field("weight_kg", "number", "total body weight [kg]", WEIGHT_RANGE_KG, commands=_ALL),
+        Field("height_cm", "number", "height [cm]; gives ideal and adjusted weight, BSA", HEIGHT_RANGE_CM,
+              commands=_ALL),
+        Field("scr", "number", "serum creatinine, in scr_unit (0.1–20 mg/dL = 8.8–1768 µmol/L)",
+              (0.0, math.inf), (True, False), commands=_ALL),
+        Field("scr_unit", "choice", "unit of scr: mg/dL or µmol/L", choices=SCR_UNITS, commands=_ALL),
+        Field("crcl_ml_per_min", "number", "measured or known creatinine clearance [mL/min], not indexed",
+              CRCL_RANGE_ML_PER_MIN, commands=_ALL),
+        Field("weight_rule", "choice", "body weight in Cockcroft–Gault (auto: by BMI, see docs)",
+              choices=WEIGHT_RULES, default="auto", commands=_ALL),
+        Field("renal_method", "choice", "how the CrCL for dosing is obtained: cg (Cockcroft–Gault, the labels' "
+              "method), ckd-epi-2021 (de-indexed eGFR; crcl only, no label doses by it) or measured",
+              choices=RENAL_METHODS, commands=_ALL),
+        Field("hd", "object", "intermittent haemodialysis on a weekly schedule", commands=_ALL),
+        Field("hd.days", "days", "dialysis days, e.g. Mon, Wed, Fri", choices=WEEKDAYS,
+              default=("Mon", "Wed", "Fri"), commands=_ALL),
+        Field("hd.start_h", "number", "clock hour each session starts [h], 13.5 = 13:30", (0.0, 24.0),
+              (False, True), default=8.0, commands=_ALL),
+        Field("hd.session_h", "number", "session length [h]", SESSION_RANGE_H, default=4.0, commands=_ALL),
+        Field("crrt", "object", "continuous renal replacement therapy", commands=_ALL),
+        Field("crrt.effluent_l_per_h", "number", "CRRT effluent rate [L/h]", (0.0, EFFLUENT_MAX_L_PER_H),
+              (True, False), commands=_ALL),
+        Field("crrt.modality", "choice", "CRRT modality", choices=CRRT_MODALITIES, default="CVVHDF",
+              commands=_ALL),
+        Field("residual_crcl_ml_per_min", "number", "residual native CrCL on HD or CRRT [mL/min] (default "
+              f"{DEFAULT_RESIDUAL_CRCL_ML_PER_MIN:g}, an assumption)", RESIDUAL_CRCL_RANGE_ML_PER_MIN,
+              default=DEFAULT_RESIDUAL_CRCL_ML_PER_MIN, commands=_ALL),
+        Field("mic_mg_per_l", "mic", "MIC of the isolate [mg/L] (default: the susceptible breakpoint)",
+              MIC_RANGE_MG_PER_L, commands=_DOSING),
+        Field("jurisdiction", "choice", "label: US (FDA) or EU (EMA)", choices=JURISDICTIONS, default="US",
+              commands=_DOSING),
+        Field("organism", "choice", "organism group: which breakpoints apply (recommend covers "
+              "Enterobacterales)", choices=ORGANISMS, default=ORGANISMS[0], commands=_DOSING),
+        Field("n", "integer", "virtual patients for the PTA", N_RANGE, default=DEFAULT_N, commands=_DOSING),
+        Field("seed", "integer", "random seed of the virtual population", SEED_RANGE, default=DEFAULT_SEED,
+              commands=_DOSING),
+        Field("search", "flag", f"search a model-informed regimen when the PTA is below "
+              f"{_C.value('pta_goal_fraction'):.0%}", default=True, commands=("dose", "recommend")),
+        Field("model_informed", "flag", "use the model-informed regimen instead of the label regimen",
+              default=False, commands=("simulate", "pta")),
+        Field("plot", "path", f"figure file ({', '.join(PLOT_FORMATS)})", commands=("simulate", "pta")),
+        Field("pk_model", "paths", "your own PK model files replacing the defaults of their analytes",
+              default=(), commands=_DRUG),
+    ]
+    return MappingProxyType({x.name: x for x in f})
+
+
+#: Every input pkdose accepts, by field name.
+FIELDS = _fields()
+#: Fields each command takes.
+COMMANDS = MappingProxyType({c: tuple(n for n, f in FIELDS.items() if c in f.commands) for c in _ALL})
+
+
+@dataclass(frozen=True)
+class Rule:
+    r"""A cross-field rule: a conflict, a requirement, or "at least one of".
+
+    Parameters
+    ----------
+    kind : str
+        ``"conflict"`` (`field` and every one of `others` not together),
+        ``"requires"`` (`field` needs all of `others`), ``"requires_any"``
+        (`field` needs one of `others`) or ``"one_of"`` (at least one of
+        `field` and `others`) [-]
+    field : str
+        The input the rule is about (named first in the message) [-]
+    others : tuple of str
+        The other inputs [-]
+    why : str
+        The reason, with ``{field}`` placeholders [-]
+    value : str, optional
+        The rule applies only when `field` has this value [-]
+    commands : tuple of str, optional
+        The commands the rule applies to; empty: all [-]
+    blame : {"self", "missing"}, optional
+        Which input the error is shown at: `field` (an input that is unused
+        or conflicts), or the first missing one of `others` (an input that
+        still has to be filled in) [-]
+
+    References
+    ----------
+    .. [1] JSON Schema 2020-12 Validation, sections 6.5.4 (dependentRequired)
+       and 10.2 (applicators). https://json-schema.org/draft/2020-12
+
+    Examples
+    --------
+    >>> RULES[0].kind, RULES[0].field, RULES[0].others
+    ('conflict', 'crcl_ml_per_min', ('scr',))
+    """
+
+    kind: str
+    field: str
+    others: tuple
+    why: str
+    value: str | None = None
+    commands: tuple = ()
+    blame: str = "self"
+
+
+_RRT = "on renal replacement therapy the native clearance is the residual CrCL: give it as " \
+       "{residual_crcl_ml_per_min} (default 5 mL/min, an assumption)"
+_RENAL = ("crcl_ml_per_min", "scr", "hd", "crrt")
+
+#: The cross-field rules, in the order they are checked; the web page states them in its OpenAPI document.
+RULES = (
+    Rule("conflict", "crcl_ml_per_min", ("scr",), "give either a measured CrCL or a serum creatinine, not both"),
+    Rule("conflict", "crcl_ml_per_min", ("hd",), _RRT),
+    Rule("conflict", "crcl_ml_per_min", ("crrt",), _RRT),
+    Rule("conflict", "hd", ("crrt",), "choose intermittent haemodialysis or CRRT, not both"),
+    Rule("conflict", "scr", ("hd",), "SCr-based estimates are not valid on dialysis; " + _RRT),
+    Rule("conflict", "scr", ("crrt",), "SCr-based estimates are not valid on CRRT; " + _RRT),
+    Rule("requires", "scr_unit", ("scr",), "a unit was given without a serum creatinine value"),
+    Rule("requires", "scr", ("scr_unit",), "a serum creatinine needs its explicit unit (mg/dL or µmol/L)",
+         blame="missing"),
+    Rule("requires", "scr", ("age_y", "sex", "weight_kg"), "Cockcroft–Gault needs age, sex and weight",
+         blame="missing"),
+    Rule("requires", "age_y", ("sex", "weight_kg"), "age, sex and weight describe the patient together: "
+                                                    "give all three or none", blame="missing"),
+    Rule("requires", "sex", ("age_y", "weight_kg"), "age, sex and weight describe the patient together: "
+                                                    "give all three or none", blame="missing"),
+    Rule("requires", "weight_kg", ("age_y", "sex"), "age, sex and weight describe the patient together: "
+                                                    "give all three or none", blame="missing"),
+    Rule("requires", "height_cm", ("age_y", "sex", "weight_kg"), "a height belongs to a patient: give age, "
+                                                                 "sex and weight too", blame="missing"),
+    Rule("requires_any", "residual_crcl_ml_per_min", ("hd", "crrt"),
+         "the residual CrCL is used only on renal replacement therapy"),
+    Rule("requires", "hd.days", ("hd",), "dialysis days are used only with haemodialysis"),
+    Rule("requires", "hd.start_h", ("hd",), "the session start is used only with haemodialysis"),
+    Rule("requires", "hd.session_h", ("hd",), "the session length is used only with haemodialysis"),
+    Rule("requires", "crrt.modality", ("crrt",), "the modality is used only with CRRT"),
+    Rule("requires", "crrt", ("crrt.effluent_l_per_h",), "CRRT needs its effluent rate", blame="missing"),
+    Rule("requires", "weight_rule", ("scr",), "the weight rule chooses the weight in Cockcroft–Gault, which "
+                                              "needs a serum creatinine"),
+    Rule("requires", "renal_method", ("crcl_ml_per_min",), "a measured CrCL is needed", value="measured"),
+    Rule("requires", "renal_method", ("scr",), "Cockcroft–Gault estimates CrCL from a serum creatinine",
+         value="cg"),
+    Rule("requires", "renal_method", ("scr", "height_cm"), "CKD-EPI 2021 needs a serum creatinine, and a "
+         "height to de-index the eGFR to mL/min", value="ckd-epi-2021"),
+    Rule("conflict", "renal_method", ("weight_rule",), "CKD-EPI 2021 uses no body weight",
+         value="ckd-epi-2021"),
+    Rule("one_of", "crcl_ml_per_min", _RENAL[1:], "no renal function given: give a CrCL, or a serum creatinine "
+         "with its unit, age, sex and weight, or haemodialysis, or CRRT", commands=("crcl", *_DRUG)),
+    Rule("requires_any", "age_y", _RENAL, "without renal function recommend lists the options without doses, "
+         "for which the patient is not used", commands=("recommend",)),
+    Rule("requires_any", "mic_mg_per_l", _RENAL, "without renal function recommend lists the options without "
+         "doses, which the MIC does not change", commands=("recommend",)),
+)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    r"""What a user asked, as pkdose's objects (built by :func:`parse_inputs`).
+
+    Parameters
+    ----------
+    command : str
+        ``"crcl"``, ``"dose"``, ``"recommend"``, ``"simulate"`` or ``"pta"`` [-]
+    renal_state : Native or Haemodialysis or CRRT or None
+        The renal state; None for ``recommend`` without renal function (the
+        options without doses) [-]
+    patient : Patient or None
+        The patient, when age, sex and weight were given; it carries the
+        weight rule and the renal method [-]
+    crcl_ml_per_min : float or None
+        A CrCL given without a patient [mL/min]
+    product : str or None
+        Product CLI name (aliases resolved) [-]
+    mechanism : str or None
+        Canonical mechanism [-]
+    site, severity : str or None
+        Guideline filters [-]
+    mic_mg_per_l : float or dict or None
+        One MIC, or ``{product: MIC}`` for ``recommend`` [mg/L]
+    jurisdiction : str
+        ``"US"`` or ``"EU"`` [-]
+    organism : str
+        ``"Enterobacterales"`` or ``"Pseudomonas aeruginosa"``: which breakpoints apply [-]
+    n : int
+        Virtual patients [-]
+    seed : int
+        Random seed [-]
+    search : bool
+        Search a model-informed regimen when needed [-]
+    model_informed : bool
+        Simulate the model-informed regimen [-]
+    plot : pathlib.Path or None
+        Figure to write, already checked [-]
+    pk_model_files : tuple of str
+        User PK model files [-]
+    given : frozenset of str
+        The fields the user gave [-]
+
+    References
+    ----------
+    .. [1] pkdose style guide, STYLE B10.
+
+    Examples
+    --------
+    >>> parse_inputs({"drug": "cza", "hd": {}}).advise_kwargs()["renal_state"]
+    Haemodialysis(schedule=HDSchedule(days=('Mon', 'Wed', 'Fri'), start_h=8.0, session_h=4.0), residual_crcl_ml_per_min=5.0)
+    """
+
+    command: str
+    renal_state: object
+    patient: Patient | None = None
+    crcl_ml_per_min: float | None = None
+    product: str | None = None
+    mechanism: str | None = None
+    site: str | None = None
+    severity: str | None = None
+    mic_mg_per_l: object = None
+    jurisdiction: str = "US"
+    organism: str = "Enterobacterales"
+    n: int = DEFAULT_N
+    seed: int = DEFAULT_SEED
+    search: bool = True
+    model_informed: bool = False
+    plot: Path | None = None
+    pk_model_files: tuple = ()
+    given: frozenset = field(default_factory=frozenset)
+
+    def advise_kwargs(self):
+        """Keyword arguments of :func:`pkdose.recommend.advise_dose` (after the product) [-]."""
+        out = self._common()
+        out["pk_model_files"] = self.pk_model_files
+        return out
+
+    def recommend_kwargs(self):
+        """Keyword arguments of :func:`pkdose.recommend.recommend` (after the mechanism) [-]."""
+        return {**self._common(), "site": self.site, "severity": self.severity}
+
+    def _common(self):
+        return dict(patient=self.patient, renal_state=self.renal_state, crcl_ml_per_min=self.crcl_ml_per_min,
+                    mic_mg_per_l=self.mic_mg_per_l, jurisdiction=self.jurisdiction, n=self.n, rng=self.seed,
+                    search=self.search, organism=self.organism)
+
+    def assessment(self):
+        """The :class:`~pkdose.patient.RenalAssessment` of the renal input (what ``crcl`` shows) [-]."""
+        if self.patient is not None:
+            return renal_assessment(self.patient, self.renal_state)
+        crcl = self.crcl_ml_per_min
+        return crcl_assessment(self.renal_state.residual_crcl_ml_per_min if crcl is None else crcl,
+                               self.renal_state)
+
+
+# --- reading values ----------------------------------------------------------------------------
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _shown(value, width=40):
+    """``repr(value)`` cut to `width` characters."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def number_from_text(text, name):
+    r"""A number typed as text: ASCII decimal digits, an optional sign and point, nothing else.
+
+    Parameters
+    ----------
+    text : str
+        What was typed, e.g. ``"45"`` or ``"0.5"`` [-]
+    name : str
+        The field, for the error [-]
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        Anything else: other digits (``"٤٥"``), separators (``"4_5"``,
+        ``"4,5"``), exponents, ``nan``, ``inf``, blanks inside.
+
+    Notes
+    -----
+    Python's ``float()`` reads Arabic-Indic digits and underscores; a dose
+    calculator must not guess what ``4_5`` meant.
+
+    References
+    ----------
+    .. [1] ISO/IEC 646 (US-ASCII) digits 0-9.
+
+    Examples
+    --------
+    >>> number_from_text(" 4.5 ", "crcl_ml_per_min")
+    4.5
+    """
+    stripped = text.strip() if isinstance(text, str) else None
+    if stripped is None or not _DECIMAL.fullmatch(stripped):
+        raise InputError(f"{{{name}}} must be a plain decimal number written with the digits 0-9 and a "
+                         f"point (e.g. 45 or 0.5), got {_shown(text)}", field=name)
+    return float(stripped)
+
+
+def integer_from_text(text, name):
+    r"""A whole number typed as text: ASCII digits and an optional sign only.
+
+    Parameters
+    ----------
+    text : str
+        What was typed [-]
+    name : str
+        The field, for the error [-]
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        Anything but ASCII digits with an optional sign.
+
+    References
+    ----------
+    .. [1] ISO/IEC 646 (US-ASCII) digits 0-9.
+
+    Examples
+    --------
+    >>> integer_from_text("1000", "n")
+    1000
+    """
+    stripped = text.strip() if isinstance(text, str) else None
+    if stripped is None or not _INTEGER.fullmatch(stripped) or len(stripped) > 30:
+        raise InputError(f"{{{name}}} must be a whole number written with the digits 0-9, got {_shown(text)}",
+                         field=name)
+    return int(stripped)
+
+
+def mic_from_text(text):
+    r"""An MIC as typed on the command line: ``4``, or ``PRODUCT=MIC,PRODUCT=MIC`` for ``recommend``.
+
+    Parameters
+    ----------
+    text : str
+        ``"4"`` or ``"cefiderocol=2,atm-avi=0.5"`` [-]
+
+    Returns
+    -------
+    float or dict
+        One MIC, or ``{product name as typed: MIC}`` (resolved by :func:`parse_inputs`) [mg/L]
+
+    Raises
+    ------
+    InputError
+        A malformed pair, a number that is not a plain decimal, or a product named twice.
+
+    References
+    ----------
+    .. [1] CLSI. M100, Performance Standards for Antimicrobial Susceptibility Testing (MIC in mg/L).
+
+    Examples
+    --------
+    >>> mic_from_text("cefiderocol=2, ATM-AVI=0.5")
+    {'cefiderocol': 2.0, 'ATM-AVI': 0.5}
+    """
+    if "=" not in text:
+        return number_from_text(text, "mic_mg_per_l")
+    out = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"{{mic_mg_per_l}} {_shown(part)} is not PRODUCT=MIC (e.g. cefiderocol=2)",
+                             field="mic_mg_per_l")
+        if name.strip() in out:
+            raise InputError(f"{{mic_mg_per_l}} names {name.strip()!r} twice; give each product's MIC once",
+                             field="mic_mg_per_l")
+        out[name.strip()] = number_from_text(value, "mic_mg_per_l")
+    return out
+
+
+def days_from_text(text):
+    r"""Dialysis days as typed: ``"Mon,Wed,Fri"`` (case-insensitive; full names accepted).
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated day names [-]
+
+    Returns
+    -------
+    list of str
+        The names as typed, cut to three letters (checked by :class:`~pkdose.patient.HDSchedule`) [-]
+
+    References
+    ----------
+    .. [1] ISO 8601 day names (Monday … Sunday).
+
+    Examples
+    --------
+    >>> days_from_text("monday, Wed,FRI")
+    ['Mon', 'Wed', 'Fri']
+    """
+    full = {name.lower(): name[:3] for name in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                                 "Saturday", "Sunday")}
+    return [full.get(d.strip().lower(), d.strip().title()) for d in text.split(",") if d.strip()]
+
+
+def _choice(f, value, strict):
+    """One of the field's spellings (exactly, when strict), returned as given."""
+    if not isinstance(value, str):
+        raise InputError(f"{{{f.name}}} must be text, one of {', '.join(f.choices)}; got {_shown(value)}",
+                         field=f.name)
+    if strict:
+        if value in f.choices:
+            return value
+    else:
+        low = {c.lower(): c for c in f.choices}
+        if value.strip().lower() in low:
+            return low[value.strip().lower()]
+    raise InputError(f"{{{f.name}}} {_shown(value)} is not accepted; use one of {', '.join(f.choices)}",
+                     field=f.name)
+
+
+def _real(f, value):
+    """A finite int or float (never a bool or text), within the field's bounds if the adapter owns them."""
+    problem = InputError(f"{{{f.name}}} must be a number, got {_shown(value)}", field=f.name)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise problem
+    if f.kind == "integer":
+        whole = isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer())
+        if not whole:  # 1000.0 is a whole number (JSON Schema's "integer"), 1000.5 is not
+            raise InputError(f"{{{f.name}}} must be a whole number, got {_shown(value)}", field=f.name)
+        return _bounded(f, int(value))
+    try:
+        number = float(value)
+    except OverflowError:
+        raise problem from None
+    if not math.isfinite(number):
+        raise InputError(f"{{{f.name}}} must be a finite number, got {_shown(value)}", field=f.name)
+    return number
+
+
+def _bounded(f, value):
+    """Check the bounds of a field the adapter owns (n, seed, MIC); others are checked by their dataclass."""
+    lo, hi = f.bounds
+    if not lo <= value <= hi:
+        shown = f"{value:g}" if isinstance(value, float) else _shown(value, 24)
+        span = f"{lo:g}–{hi:g}" if f.kind == "mic" else f"{lo:,}–{hi:,}"
+        raise OutOfRangeError(f"{{{f.name}}} {shown} is outside the accepted range {span}"
+                              + (" mg/L" if f.kind == "mic" else ""), field=f.name)
+    return value
+
+
+def _value(f, raw, strict):
+    """Read one raw value according to its field's kind."""
+    if f.kind in ("number", "integer"):
+        return _real(f, raw)
+    if f.name == "drug":
+        if not isinstance(raw, str):
+            raise InputError(f"{{drug}} must be text, got {_shown(raw)}", field="drug")
+        return resolve_product(raw, strict=strict)
+    if f.kind == "choice" and f.name == "mechanism":
+        return _mechanism(raw, strict)
+    if f.name == "organism" and not strict and isinstance(raw, str):
+        raw = _ORGANISM_SPELLINGS.get(re.sub(r"[\s.]+", " ", raw.strip().lower()), raw)
+    if f.kind == "choice":
+        return _choice(f, raw, strict)
+    if f.kind == "flag":
+        if not isinstance(raw, bool):
+            raise InputError(f"{{{f.name}}} must be true or false, got {_shown(raw)}", field=f.name)
+        return raw
+    if f.kind == "days":
+        if isinstance(raw, str) or not isinstance(raw, (list, tuple)) or not all(isinstance(d, str) for d in raw):
+            raise InputError(f"{{{f.name}}} must be a list of day names, got {_shown(raw)}", field=f.name)
+        if strict and any(d not in WEEKDAYS for d in raw):
+            raise InputError(f"{{{f.name}}} {_shown(raw)} is not accepted; use names from "
+                             f"{', '.join(WEEKDAYS)}", field=f.name)
+        return list(raw)
+    if f.kind == "mic":
+        if strict and isinstance(raw, dict):
+            raise InputError("{mic_mg_per_l} must be one number here", field=f.name)
+        return _mic(f, raw)
+    if f.kind == "path":
+        if not isinstance(raw, (str, Path)) or not str(raw).strip():
+            raise InputError(f"{{{f.name}}} must be a file name, got {_shown(raw)}", field=f.name)
+        return raw
+    if f.kind == "paths":
+        if isinstance(raw, (str, Path)):
+            raw = [raw]
+        return tuple(str(p) for p in raw)
+    return raw
+
+
+def _mechanism(raw, strict):
+    """A mechanism: any text (resolved later), or in strict mode one of the listed spellings."""
+    if not isinstance(raw, str):
+        raise InputError(f"{{mechanism}} must be text, got {_shown(raw)}", field="mechanism")
+    if strict:
+        names, pattern = mechanism_spellings()
+        if not re.fullmatch(pattern, raw):
+            raise InputError(f"{{mechanism}} {_shown(raw)} is not known; use one of {', '.join(names[:4])} "
+                             "or an alias (NDM, VIM, IMP, OXA-48, KPC, untyped…)", field="mechanism")
+    return raw
+
+
+def _mic(f, raw):
+    """One MIC, or {product as given: MIC}."""
+    if isinstance(raw, dict):
+        if not raw:
+            raise InputError("{mic_mg_per_l} names no product", field=f.name)
+        return {k: _bounded(f, _real(f, v)) for k, v in raw.items()}
+    return _bounded(f, _real(f, raw))
+
+
+def _flatten(values, strict):
+    """A flat {field: value}: nested hd/crrt mappings become dotted keys; None is 'not given' unless strict."""
+    if not isinstance(values, dict):
+        raise InputError(f"the inputs must be a mapping of field names to values, got {_shown(values)}")
+    flat = {}
+    for key, value in values.items():
+        if not isinstance(key, str):
+            raise InputError(f"input names must be text, got {_shown(key)}")
+        if value is None and not strict:
+            continue
+        if key in ("hd", "crrt"):
+            if isinstance(value, dict):
+                flat[key] = True
+                for sub, v in value.items():
+                    if v is None and not strict:
+                        continue
+                    flat[f"{key}.{sub}" if isinstance(sub, str) else sub] = v
+                continue
+            if strict or not isinstance(value, bool):
+                raise InputError(f"{{{key}}} must be an object (its settings), got {_shown(value)}", field=key)
+            if not value:
+                continue
+        flat[key] = value
+    if "crrt.effluent_l_per_h" in flat:
+        flat.setdefault("crrt", True)
+    return flat
+
+
+def _check_known(given, command):
+    """Refuse a field pkdose does not know, or one this command does not use."""
+    for name in given:
+        if name not in FIELDS:
+            raise InputError(f"unknown input {_shown(name)}; accepted: {', '.join(COMMANDS[command])}",
+                             field=name)
+        if command not in FIELDS[name].commands:
+            raise InputError(f"{{{name}}} is not used by {command}", field=name)
+
+
+def _applies(rule, v):
+    return rule.field in v and (rule.value is None or v[rule.field] == rule.value)
+
+
+def _check_rules(v, command):
+    """Apply :data:`RULES` in order; the first that fails is the error, naming both inputs."""
+    for rule in RULES:
+        if rule.commands and command not in rule.commands:
+            continue
+        if rule.kind == "one_of":
+            if not any(x in v for x in (rule.field, *rule.others)):
+                raise InputError(rule.why.replace("give a CrCL", "give a CrCL ({crcl_ml_per_min})"),
+                                 field=rule.field)
+            continue
+        if not _applies(rule, v):
+            continue
+        what = f"{{{rule.field}}}" + (f" {rule.value!r}" if rule.value else "")
+        if rule.kind == "conflict":
+            other = next((x for x in rule.others if x in v), None)
+            if other is not None:
+                raise InputError(f"{what} and {{{other}}} conflict: {rule.why}", field=rule.field)
+        elif rule.kind == "requires":
+            missing = [x for x in rule.others if x not in v]
+            if missing:
+                names = " and ".join(f"{{{x}}}" for x in missing)
+                raise InputError(f"{what} needs {names}: {rule.why}",
+                                 field=missing[0] if rule.blame == "missing" else rule.field)
+        elif rule.kind == "requires_any" and not any(x in v for x in rule.others):
+            names = " or ".join(f"{{{x}}}" for x in rule.others)
+            raise InputError(f"{what} is used only with {names}: {rule.why}", field=rule.field)
+
+
+# --- resolving names ---------------------------------------------------------------------------
+
+def resolve_product(name, *, strict=False):
+    r"""The product a name, brand name or abbreviation stands for.
+
+    Parameters
+    ----------
+    name : str
+        ``"cefiderocol"``, ``"Fetroja"``, ``"CZA + ATM"``, … (any case unless
+        `strict`) [-]
+    strict : bool, optional
+        Accept only the product names and the aliases of
+        ``models/clinical.toml``, in lower case or in capitals, exactly (the
+        web API) [-]
+
+    Returns
+    -------
+    str
+        The product's CLI name.
+
+    Raises
+    ------
+    InputError
+        Unknown name (``field="drug"``); the message lists the products and their aliases.
+
+    References
+    ----------
+    .. [1] ``models/clinical.toml``, ``[aliases]`` (brand names cite their label).
+
+    Examples
+    --------
+    >>> resolve_product("Zavicefta"), resolve_product("cza+atm")
+    ('ceftazidime-avibactam', 'ceftazidime-avibactam+aztreonam')
+    """
+    key = name if strict else normalise_product_name(name) if isinstance(name, str) else None
+    if strict and key not in FIELDS["drug"].choices:  # the spellings the web API lists, exactly
+        key = None
+    elif strict:
+        key = key.lower()
+    if key in _PRODUCTS:
+        return key
+    if key in _C.aliases:
+        return _C.aliases[key]
+    by_product = {}
+    for alias, product in _C.aliases.items():
+        by_product.setdefault(product, []).append(alias)
+    listed = "; ".join(f"{p} ({', '.join(by_product.get(p, []))})" if by_product.get(p) else p for p in _PRODUCTS)
+    raise InputError(f"{{drug}} {_shown(name)} is not a product pkdose knows; products (and aliases): {listed}",
+                     field="drug")
+
+
+def resolve_mechanism(name):
+    r"""The canonical resistance mechanism(s) for a name, an alias or a mixture (``NDM-5`` -> ``MBL``).
+
+    Parameters
+    ----------
+    name : str
+        Mechanism, any case, allele numbers ignored; a mixture joined by
+        ``+`` (``NDM + OXA-48``) [-]
+
+    Returns
+    -------
+    str
+        Canonical names joined by " + ".
+
+    Raises
+    ------
+    InputError
+        Unknown mechanism, or a contradictory mixture (``field="mechanism"``).
+
+    References
+    ----------
+    .. [1] ``models/guidelines.toml``, ``[[mechanism]]`` names and aliases.
+
+    Examples
+    --------
+    >>> resolve_mechanism("ndm-5")
+    'MBL'
+    """
+    try:
+        return " + ".join(parse_mechanisms(name))
+    except InputError as exc:
+        text = str(exc)
+        if "is not known; " in text:
+            text = f"{{mechanism}} {_shown(name)} is not known; " + text.split("is not known; ", 1)[1]
+        else:
+            text = f"{{mechanism}} {_shown(name)}: " + text.split(": ", 1)[-1]
+        raise InputError(text, field="mechanism") from None
+
+
+def _escaped(text):
+    """`text` as a regular expression that both Python and ECMA-262 read literally."""
+    return re.sub(r"([\\.^$*+?()\[\]{}|])", r"\\\1", text)
+
+
+def mechanism_spellings():
+    r"""The exact spellings of a resistance mechanism the web API accepts: one mechanism or a mixture.
+
+    Returns
+    -------
+    tuple
+        ``(names, pattern)``: the canonical names and aliases (also in
+        capitals), and an ECMA-262 pattern that also takes allele numbers
+        (``NDM-5``, ``kpc3``) and mixtures of carbapenemases joined by ``+``
+        (``NDM-1 + OXA-48``); "carbapenemase-negative" and "not yet typed"
+        stand alone [-]
+
+    References
+    ----------
+    .. [1] ``models/guidelines.toml``, ``[[mechanism]]`` names and aliases.
+
+    Examples
+    --------
+    >>> names, pattern = mechanism_spellings()
+    >>> "NDM" in names and "MBL" in names and re.fullmatch(pattern, "NDM-1 + OXA-48") is not None
+    True
+    """
+    g = load_guidelines()
+    names, carb, alone = [], [], []
+    for m in g.mechanisms:
+        spellings = list(dict.fromkeys([m.name, *m.aliases, *(a.upper() for a in m.aliases)]))
+        names += spellings
+        alts = [_escaped(x) for x in spellings]
+        alts += [f"{_escaped(x)}-?[0-9]{{1,4}}" for x in spellings if re.fullmatch(r"[a-zA-Z]+", x)]
+        (alone if m.name in _ALONE else carb).extend(alts)
+    one = f"(?:{'|'.join(carb)})"
+    return tuple(dict.fromkeys(names)), f"^(?:{'|'.join(alone)}|{one}(?: ?\\+ ?{one})*)$"
+
+
+def products_needing_mic(organism):
+    r"""The products with no breakpoint for an organism: a dose for them needs the isolate's measured MIC.
+
+    Parameters
+    ----------
+    organism : str
+        ``"Enterobacterales"`` or ``"Pseudomonas aeruginosa"`` [-]
+
+    Returns
+    -------
+    tuple of str
+        Product CLI names [-]
+
+    Notes
+    -----
+    Read from :func:`pkdose.recommend.default_mic`, which uses the breakpoint
+    as the MIC when none is given and refuses when there is none (EUCAST and
+    CLSI).
+
+    References
+    ----------
+    .. [1] ``models/targets.toml``, ``[[breakpoint]]`` rows.
+
+    Examples
+    --------
+    >>> products_needing_mic("Enterobacterales")
+    ()
+    """
+    from .library import load_product
+    from .recommend import default_mic
+
+    out = []
+    for product in _PRODUCTS:
+        try:
+            default_mic(load_product(product), "US", organism)
+        except InputError:
+            out.append(product)
+    return tuple(out)
+
+
+def dosing_renal_methods(product, jurisdiction="US"):
+    r"""The renal methods the product's labels allow for dosing, and the labels that decide.
+
+    Parameters
+    ----------
+    product : str
+        Product CLI name [-]
+    jurisdiction : str, optional
+        ``"US"`` or ``"EU"`` [-]
+
+    Returns
+    -------
+    tuple
+        ``(methods, labels)``: the ``renal_method`` values allowed, and
+        ``{label: (method, locator, note)}`` of the labels the product's
+        regimen table cites in that jurisdiction [-]
+
+    Notes
+    -----
+    A label that estimates CrCL by Cockcroft–Gault allows ``cg`` and a
+    measured CrCL (the quantity Cockcroft–Gault estimates); one that doses by
+    eGFR allows ``ckd-epi-2021``. Every label pkdose ships uses
+    Cockcroft–Gault (``models/clinical.toml``), so CKD-EPI 2021 is shown by
+    ``pkdose crcl`` but not used for a dose.
+
+    References
+    ----------
+    .. [1] ``models/clinical.toml``, ``[label_renal_function]``.
+
+    Examples
+    --------
+    >>> dosing_renal_methods("cefiderocol")[0]
+    ('cg', 'measured')
+    """
+    sources = load_sources()
+    table = load_regimen_table(product)
+    labels = {r.source for r in table.rows
+              if jurisdiction in r.jurisdiction and sources[r.source].kind == "label"}
+    known = {k: _C.label_renal_function[k] for k in sorted(labels) if k in _C.label_renal_function}
+    kinds = {m for m, _, _ in known.values()}
+    methods = []
+    if kinds <= {"cockcroft-gault"}:
+        methods += ["cg", "measured"]
+    if kinds == {"egfr"}:
+        methods += ["ckd-epi-2021", "measured"]
+    return tuple(methods), known
+
+
+def _check_label_method(method, products, jurisdiction):
+    """Refuse a renal method a product's label does not dose by."""
+    for product in products:
+        allowed, labels = dosing_renal_methods(product, jurisdiction)
+        if method not in allowed:
+            said = "; ".join(f"{k}: {'Cockcroft–Gault' if m == 'cockcroft-gault' else m} ({loc})"
+                             for k, (m, loc, _) in labels.items())
+            raise InputError(f"{{renal_method}} {method!r} is not how the {product} label doses ({said}); use "
+                             f"{' or '.join(allowed)}. pkdose crcl shows the CKD-EPI 2021 eGFR for comparison",
+                             field="renal_method")
+
+
+# --- building the objects ----------------------------------------------------------------------
+
+#: A field the renal-state dataclasses check -> its name here.
+_STATE_FIELDS = {"days": "hd.days", "start_h": "hd.start_h", "session_h": "hd.session_h",
+                 "effluent_l_per_h": "crrt.effluent_l_per_h", "modality": "crrt.modality"}
+
+
+def _renamed(exc, names):
+    """The same error with its field and placeholders renamed."""
+    template = re.sub(r"\{([a-z_]+)\}", lambda m: "{" + names.get(m.group(1), m.group(1)) + "}", exc.template)
+    return type(exc)(template, field=names.get(exc.field, exc.field))
+
+
+def _renal_state(v):
+    """Native, Haemodialysis or CRRT from the validated values."""
+    residual = v.get("residual_crcl_ml_per_min", DEFAULT_RESIDUAL_CRCL_ML_PER_MIN)
+    try:
+        if "hd" in v:
+            schedule = HDSchedule(days=tuple(v.get("hd.days", FIELDS["hd.days"].default)),
+                                  start_h=v.get("hd.start_h", FIELDS["hd.start_h"].default),
+                                  session_h=v.get("hd.session_h", FIELDS["hd.session_h"].default))
+            return Haemodialysis(schedule=schedule, residual_crcl_ml_per_min=residual)
+        if "crrt" in v:
+            return CRRT(effluent_l_per_h=v["crrt.effluent_l_per_h"],
+                        modality=v.get("crrt.modality", FIELDS["crrt.modality"].default),
+                        residual_crcl_ml_per_min=residual)
+    except InputError as exc:
+        raise _renamed(exc, _STATE_FIELDS) from None
+    return Native()
+
+
+def _patient(v, state):
+    """The Patient (with weight rule and renal method), or None when no demographics were given."""
+    if "age_y" not in v or state is None:
+        return None
+    kw = dict(age_y=v["age_y"], sex=v["sex"], weight_kg=v["weight_kg"], height_cm=v.get("height_cm"),
+              weight_rule=v.get("weight_rule", "auto"), renal_method=v.get("renal_method"))
+    if "scr" in v:
+        return Patient(**kw, scr=v["scr"], scr_unit=v["scr_unit"])
+    crcl = v.get("crcl_ml_per_min", getattr(state, "residual_crcl_ml_per_min", None))
+    return Patient(**kw, crcl_ml_per_min=crcl)
+
+
+def _mic_by_product(mic, command):
+    """Resolve the product names of a per-product MIC (recommend only)."""
+    if not isinstance(mic, dict):
+        return mic
+    if command != "recommend":
+        raise InputError("{mic_mg_per_l} PRODUCT=MIC is for recommend; give one number for one drug",
+                         field="mic_mg_per_l")
+    out = {}
+    for name, value in mic.items():
+        product = resolve_product(name)
+        if product in out:
+            raise InputError(f"{{mic_mg_per_l}} gives {product}'s MIC twice ({name!r})", field="mic_mg_per_l")
+        out[product] = value
+    return out
+
+
+def check_plot_path(path):
+    r"""Check a figure path before any work: supported extension, existing writable directory, not a directory.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Where the figure will be written [-]
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputError
+        The extension is not one of :data:`PLOT_FORMATS`, the path is a
+        directory, its directory does not exist or is not a directory, or it
+        cannot be written (``field="plot"``).
+
+    References
+    ----------
+    .. [1] Python Software Foundation. os.access.
+       https://docs.python.org/3/library/os.html#os.access
+
+    Examples
+    --------
+    >>> check_plot_path("week.png").name
+    'week.png'
+    """
+    import os
+
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{{plot}} {str(p)!r} is a directory; give a file name such as {str(p / 'figure.png')!r}",
+                         field="plot")
+    suffix = p.suffix.lower().lstrip(".")
+    if suffix not in PLOT_FORMATS:
+        raise InputError(f"{{plot}} {str(p)!r}: the figure format is chosen by the extension; use "
+                         f"{', '.join('.' + f for f in PLOT_FORMATS)}", field="plot")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.exists():
+        raise InputError(f"{{plot}} {str(p)!r}: the directory {str(parent)!r} does not exist", field="plot")
+    if not parent.is_dir():
+        raise InputError(f"{{plot}} {str(p)!r}: {str(parent)!r} is not a directory", field="plot")
+    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise InputError(f"{{plot}} {str(p)!r} cannot be written (permission denied)", field="plot")
+    return p
+
+
+def parse_inputs(values, command="dose", *, strict=False):
+    r"""Turn a mapping of inputs into pkdose's objects, refusing anything invalid, unused or conflicting.
+
+    Parameters
+    ----------
+    values : Mapping
+        Field name -> value (see :data:`FIELDS`); ``hd`` and ``crrt`` may be
+        nested mappings [-]
+    command : {"crcl", "dose", "recommend", "simulate", "pta"}, optional
+        What the inputs are for: which fields are taken and which are
+        required [-]
+    strict : bool, optional
+        The web API's rules: choices spelled exactly, ``None`` is a value
+        (refused), days exactly as listed [-]
+
+    Returns
+    -------
+    Inputs
+
+    Raises
+    ------
+    InputError, UnitError, OutOfRangeError
+        The first problem found; ``field`` names the input at fault and the
+        message names every input involved as a ``{field}`` placeholder.
+
+    Notes
+    -----
+    Order: unknown or unused fields; each value's type and, for the adapter's
+    own fields, range; the cross-field :data:`RULES`; names (product,
+    mechanism, site, severity); the renal state and the patient (their
+    dataclasses check the clinical ranges of ``models/clinical.toml``); the
+    labels' renal method.
+
+    References
+    ----------
+    .. [1] pkdose style guide, STYLE B6 and B10.
+
+    Examples
+    --------
+    >>> parse_inputs({"drug": "cefiderocol", "crcl_ml_per_min": 45, "hd": {}})
+    Traceback (most recent call last):
+    ...
+    pkdose.errors.InputError: crcl_ml_per_min and hd conflict: on renal replacement therapy the native clearance is the residual CrCL: give it as residual_crcl_ml_per_min (default 5 mL/min, an assumption)
+    """
+    if command not in COMMANDS:
+        raise InputError(f"unknown command {command!r}; use one of {', '.join(COMMANDS)}")
+    given = _flatten(values, strict)
+    _check_known(given, command)
+    v = {name: _value(FIELDS[name], raw, strict) for name, raw in given.items()}
+    _check_rules(v, command)
+    if command in _DRUG and "drug" not in v:
+        raise InputError(f"{{drug}} is required; choose one of: {', '.join(_PRODUCTS)}", field="drug")
+    if command == "recommend" and "mechanism" not in v:
+        raise InputError("{mechanism} is required: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped", field="mechanism")
+    product = v.get("drug")
+    mechanism = v.get("mechanism")
+    if mechanism is not None:
+        resolve_mechanism(mechanism)  # known, and not a contradictory mixture; recommend reads it itself
+    organism = v.get("organism", FIELDS["organism"].default)
+    if command == "recommend" and organism not in RECOMMEND_ORGANISMS:
+        raise InputError(f"{{organism}} {organism!r}: the mechanism tables cover carbapenem-resistant "
+                         "Enterobacterales (ESCMID 2022 CRE section; IDSA 2026 Section 3); for Pseudomonas "
+                         "aeruginosa with difficult-to-treat resistance see IDSA 2026 Section 4 and dose a chosen "
+                         "product with dose", field="organism")
+    site, severity = v.get("site"), v.get("severity")
+    state = _renal_state(v) if any(x in v for x in _RENAL) or command != "recommend" else None
+    patient = _patient(v, state)
+    jurisdiction = v.get("jurisdiction", "US")
+    if product in products_needing_mic(organism) and "mic_mg_per_l" not in v:
+        raise InputError(f"{{mic_mg_per_l}} is needed: there is no breakpoint for {product} in {organism} (EUCAST "
+                         "and CLSI) to stand in for it; give the isolate's measured MIC", field="mic_mg_per_l")
+    if "renal_method" in v and command != "crcl":
+        products = [product] if product else _PRODUCTS
+        _check_label_method(v["renal_method"], products, jurisdiction)
+    if patient is None and "crcl_ml_per_min" in v:
+        crcl_assessment(v["crcl_ml_per_min"])  # the range check, naming the field
+    return Inputs(
+        command=command, renal_state=state, patient=patient,
+        crcl_ml_per_min=v.get("crcl_ml_per_min") if patient is None else None,
+        product=product, mechanism=mechanism, site=site, severity=severity,
+        mic_mg_per_l=_mic_by_product(v.get("mic_mg_per_l"), command), jurisdiction=jurisdiction, organism=organism,
+        n=v.get("n", DEFAULT_N), seed=v.get("seed", DEFAULT_SEED), search=v.get("search", True),
+        model_informed=v.get("model_informed", False),
+        plot=check_plot_path(v["plot"]) if "plot" in v else None,
+        pk_model_files=v.get("pk_model", ()), given=frozenset(given),
+    )

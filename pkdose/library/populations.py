@@ -1,0 +1,122 @@
+r"""Virtual-cohort designs of the published PTA simulations: ``models/populations.toml``.
+
+Part of :mod:`pkdose.library`; the format is documented in ``models/README.md``.
+"""
+
+from pathlib import Path
+from types import MappingProxyType
+
+from .bibliography import load_sources
+from .reading import (
+    _check_number,
+    _fail,
+    _text,
+    check_keys,
+    check_schema_version,
+    check_source,
+    models_dir,
+    read_toml,
+)
+
+__all__ = ["available_population_designs", "load_population_design"]
+
+_DISTRIBUTIONS = {"lognormal_mean_cv": ("mean", "cv_percent"), "lognormal_median_cv": ("median", "cv_percent"),
+                  "normal": ("mean", "sd"), "uniform": ("low", "high")}
+
+
+def _file(root):
+    return Path(root or models_dir()) / "populations.toml"
+
+
+def available_population_designs(root=None):
+    r"""Names of the shipped virtual-cohort designs.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path, optional
+        Models directory; defaults to :func:`pkdose.library.models_dir` [-].
+
+    Returns
+    -------
+    list of str
+        Design names, the bibliography keys of the papers.
+
+    References
+    ----------
+    .. [1] ``models/README.md``, "Population designs".
+
+    Examples
+    --------
+    >>> available_population_designs()
+    ['kawaguchi2021', 'li2019', 'xie2025']
+    """
+    return sorted(read_toml(_file(root))["designs"])
+
+
+def load_population_design(name, root=None):
+    r"""Load one virtual-cohort design: covariate -> distribution, validated and cited.
+
+    Parameters
+    ----------
+    name : str
+        Design name, e.g. ``"kawaguchi2021"`` [-].
+    root : str or pathlib.Path, optional
+        Models directory [-].
+
+    Returns
+    -------
+    Mapping
+        Covariate column (``weight_kg``, ``albumin_g_per_dl``, ``height_cm``,
+        ``race``...) -> ``{"distribution", parameters, "range", "source",
+        "locator"}`` or ``{"mix": {level: weight}, ...}``; pass it to
+        :func:`pkdose.pta.sample_cohort` [-].
+
+    Raises
+    ------
+    ModelFileError
+        Unknown design, unknown distribution, missing parameter or locator,
+        unresolved source.
+
+    References
+    ----------
+    .. [1] Kawaguchi N, Katsube T, Echols R, Wajima T. Antimicrob Agents
+       Chemother. 2021;65(3):e01437-20. doi:10.1128/AAC.01437-20 (Materials
+       and Methods, Monte Carlo simulation).
+
+    Examples
+    --------
+    >>> d = load_population_design("kawaguchi2021")
+    >>> d["weight_kg"]["distribution"], d["weight_kg"]["mean"]
+    ('lognormal_mean_cv', 72.6)
+    """
+    path = _file(root)
+    data = read_toml(path)
+    check_schema_version(data, path)
+    check_keys(data, ("designs",), path, "", required=("schema_version", "designs"))
+    if name not in data["designs"]:
+        _fail(path, f"designs.{name}", f"unknown design; known: {', '.join(sorted(data['designs']))}")
+    sources = load_sources(root)
+    out = {}
+    for cov, spec in data["designs"][name].items():
+        kp = f"designs.{name}.{cov}"
+        if cov == "note":
+            continue
+        base = ("source", "locator", "note")
+        if "mix" in spec:
+            check_keys(spec, base + ("mix",), path, kp, required=("mix", "source", "locator"))
+            mix = {k: _check_number(v, path, f"{kp}.mix.{k}") for k, v in spec["mix"].items()}
+            entry = {"mix": MappingProxyType(mix)}
+        else:
+            kind = spec.get("distribution")
+            if kind not in _DISTRIBUTIONS:
+                _fail(path, f"{kp}.distribution", f"use one of {', '.join(_DISTRIBUTIONS)}")
+            params = _DISTRIBUTIONS[kind]
+            check_keys(spec, base + ("distribution", "range") + params, path, kp,
+                       required=("distribution", "source", "locator") + params)
+            entry = {"distribution": kind, **{p: _check_number(spec[p], path, f"{kp}.{p}") for p in params}}
+            if "range" in spec:
+                entry["range"] = tuple(_check_number(v, path, f"{kp}.range") for v in spec["range"])
+        entry["source"] = check_source(spec["source"], sources, path, f"{kp}.source")
+        entry["locator"] = _text(spec["locator"], path, f"{kp}.locator")
+        out[cov] = MappingProxyType(entry)
+    return MappingProxyType(out)
