@@ -57,6 +57,7 @@ from .exposure import Covariates, pk_check
 from .guidelines import guideline_reasons, mechanism_options, warnings_for
 from .library import (
     CRRT_SCENARIOS,
+    as_product,
     load_crrt_assumptions,
     load_pk_model,
     load_product,
@@ -850,10 +851,11 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
 
     Parameters
     ----------
-    product : str
+    product : str or Product
         Product CLI name (``"cefiderocol"``, ``"ceftazidime-avibactam"``,
         ``"aztreonam"``, ``"ceftazidime-avibactam+aztreonam"``,
-        ``"aztreonam-avibactam"``) [-].
+        ``"aztreonam-avibactam"``), a brand name or abbreviation
+        (``"Fetroja"``, ``"CZA+ATM"``), or a Product [-].
     patient : Patient, optional
         Patient (SCr and demographics, or measured CrCL) [-].
     renal_state : Native, Haemodialysis or CRRT, optional
@@ -925,7 +927,8 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     >>> a.verdict.verdict
     'meets'
     """
-    prod = with_pk_models(load_product(product), pk_model_files)
+    prod = with_pk_models(as_product(product), pk_model_files)
+    product = prod.name
     table = load_regimen_table(product)
     organism = _check_organism(organism)
     site = _check_site(site)
