@@ -64,7 +64,7 @@ def _compact_rows(advice, regimens):
     rows = []
     for p in administration_plan(advice, regimens):
         rows.append(f'<tr><th scope="row">{_e(p["component"])}</th><td><p class="rx2">{_e(p["text"])}</p>'
-                    + "".join(f'<p class="caution">! {_e(c)}</p>' for c in p["cautions"]) + "</td></tr>")
+                    + "".join(f'<p class="flag">! {_e(c)}</p>' for c in p["cautions"]) + "</td></tr>")
     return rows
 
 
@@ -87,12 +87,12 @@ def _regimen_block(advice, regimens, check, verdict, title, kind, times=True):
             + f'<p>{_e(p["daily"])}</p>'
             + f'<p><b>Vials</b> per {_e(p["per"])}: {_e(p["vials"])}. <b>Infusion</b>: {_e(p["rate_text"])}</p>'
             + "".join(f"<p><b>{k}</b>: {_e(v)}</p>" for k, v in extra if v)
-            + "".join(f'<p class="caution">! {_e(c)}</p>' for c in p["cautions"])
+            + "".join(f'<p class="flag">! {_e(c)}</p>' for c in p["cautions"])
             + f'<p class="cite">{_e(p["evidence"])}: '
             + "; ".join(f"[{_e(k)}] {_e(loc)}" for k, loc in p["citations"]) + "</p></td></tr>")
     together = give_together(advice, regimens)
     pk = _pk_summary(check, verdict)
-    verdict_class = "" if verdict is None else (" ok" if verdict.verdict == "meets" else " bad")
+    verdict_class = "" if verdict is None else (" meets" if verdict.verdict == "meets" else " below")
     return (f'<section class="block {kind}"><h2>{_e(title)}</h2>'
             + (f'<p class="together">{_e(together)}</p>' if together else "")
             + f'<table class="regimens">{"".join(rows)}</table>'
@@ -207,7 +207,7 @@ def card_html(advice, *, patient=None, seed=None, when=None, standalone=True):
              f'{_e(stamp)}</p><h1>{_e(_heading(advice))}</h1></header>',
              f'<p class="disclaimer">{_e(DISCLAIMER)}</p>',
              '<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts) + "</dl>"]
-    parts += [f'<p class="alarm">{_e(w)}</p>' for w in alarms]
+    parts += [f'<p class="flag-box">{_e(w)}</p>' for w in alarms]
     if advice.regimens:
         parts.append(_regimen_block(advice, advice.regimens, advice.check, advice.verdict,
                                     f"Regimen: {advice.basis_text}", "label"))
@@ -224,7 +224,7 @@ def card_html(advice, *, patient=None, seed=None, when=None, standalone=True):
     shown = ("!!", "Dialysis days:")  # the alarms above; the dose times say when 'after HD' starts
     rest = [w for w in advice.warnings if not w.startswith(shown)]
     if rest:
-        parts.append('<ul class="warnings">' + "".join(f"<li>{_e(w)}</li>" for w in rest) + "</ul>")
+        parts.append('<ul class="card-warnings">' + "".join(f"<li>{_e(w)}</li>" for w in rest) + "</ul>")
     parts.append("<footer>" + _sources_html(advice)
                  + '<p class="sign">Checked by (pharmacist): ____________________ Date: __________</p></footer>'
                  + "</article>")

@@ -559,7 +559,7 @@ def _cmd_pta(args):
     inp, header, advice = _advise(args, lambda inp: inp.model_informed)
     regs, check = _regimens_for(advice, inp.model_informed)
     if inp.plot:
-        _plot_pta(inp.plot, check, advice)
+        _plot_pta(inp.plot, check, advice, regs)
     table = check.pta
     if args.json:
         return {"schema": "pkdose.pta/1", "disclaimer": DISCLAIMER, "product": advice.product,
@@ -583,18 +583,27 @@ def _cmd_pta(args):
     return "\n".join(lines)
 
 
-def _plot_pta(path, check, advice):
+def _plot_pta(path, check, advice, regimens=()):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from .plotting import plot_pta
+    from .regimens import format_regimen
 
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7, 4.6), layout="constrained")
+    r = advice.renal
+    fig.suptitle("\n".join([f"{advice.display_name}: probability of target attainment over MICs"]
+                           + [f"{x.component}: {format_regimen(x)}" for x in regimens]
+                           + [f"CrCL {r.crcl_ml_per_min:.0f} mL/min ({r.renal_state}); {check.structure} PK "
+                              f"structure; n = {check.n_patients} virtual patients"]), fontsize=8.5)
     df = check.pta.assign(regimen=advice.display_name)
-    bps = {f"{b.body} S≤{b.s_le_mg_per_l:g}": b.s_le_mg_per_l
-           for b in _breakpoints(advice) if b.s_le_mg_per_l is not None}
+    by_value = {}  # bodies that agree share one line (CLSI and FDA often do)
+    for b in _breakpoints(advice):
+        if b.s_le_mg_per_l is not None:
+            by_value.setdefault(b.s_le_mg_per_l, []).append(b.body)
+    bps = {f"{'/'.join(dict.fromkeys(bodies))} S≤{v:g}": v for v, bodies in by_value.items()}
     plot_pta(df, breakpoints=bps, target_label=advice.target_text, ax=ax)
     fig.savefig(path, dpi=110)
     plt.close(fig)
