@@ -139,7 +139,8 @@ def _times_block(advice, check, regimens):
             if row is None:
                 tds.append("<td></td>")
                 continue
-            text = " + ".join(f"{n} {t}" for n, t in row["doses"])
+            # a dose never breaks inside ("aztreonam 0.5 g"); a cell wraps only between doses
+            text = " + ".join(f"{n} {t}".replace(" ", "\u00a0") for n, t in row["doses"])
             tds.append(f'<td class="hd">after HD: {_e(text)}</td>' if row["after_hd"] else f"<td>{_e(text)}</td>")
         body.append(f'<tr><th scope="row">{_e(label)}</th>{"".join(tds)}</tr>')
     return (f'<div class="times">{head}<table class="times"><thead><tr><th scope="col"></th>{cols}</tr></thead>'
@@ -155,7 +156,7 @@ def _sources_html(advice):
     cited |= {k for p in administration_plan(advice) for k, _ in p["citations"]}
     first = [s for s in advice.sources if s.key in cited]
     others = [s.key for s in advice.sources if s.key not in cited]
-    return ('<ol class="sources">' + "".join(f"<li><b>[{_e(s.key)}]</b> {_e(_short_citation(s))}</li>"
+    return (f'<ol class="sources{" many" if len(first) > 2 else ""}">' + "".join(f"<li><b>[{_e(s.key)}]</b> {_e(_short_citation(s))}</li>"
                                              for s in first) + "</ol>"
             + '<p class="sources">PK models: ' + _e(", ".join(advice.pk_models))
             + (f'. Also used (PK check, breakpoints, model-informed search; full references and why a model-informed '

@@ -720,6 +720,16 @@ class PKCheck:
     structure: str = ""
     population: str = ""
 
+    def __repr__(self):
+        from .report import summary_line
+
+        return summary_line(self)
+
+    def _repr_html_(self):
+        from .report import summary_html
+
+        return summary_html(self)
+
 
 def _typical_rows(courses, profiles):
     rows = []

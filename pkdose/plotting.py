@@ -924,6 +924,8 @@ def plot_pk_check(check, ax=None, **kwargs):
         One Axes per analyte, in the order of ``check.courses`` (one Axes
         alone for a one-analyte product); a new figure when omitted. The
         former name ``axes=`` still works, with a DeprecationWarning [-].
+    **kwargs
+        Only ``axes``, the deprecated name of ``ax`` [-].
 
     Returns
     -------

@@ -40,6 +40,13 @@ __all__ = [
     "hd_week_schedule",
     "regimen_to_dict",
     "check_to_dict",
+    "note_text",
+    "inputs_lines",
+    "administration_plan",
+    "give_together",
+    "dose_times",
+    "summary_line",
+    "summary_html",
 ]
 
 #: Shown once in every output.
@@ -1199,3 +1206,120 @@ def _note_regimens(advice, regimens, check, verdict, title):
                                for row in times["rows"]))
     out += [f"  PK check: {x}" for x in _pk_summary(check, verdict)]
     return out
+
+
+# --- compact reprs for notebooks (DoseAdvice, Recommendation, PKCheck) ---------------------------------
+
+
+def _regimen_short(regimens, hd_days=None):
+    """``cefiderocol 1.5 g q8h over 3 h``: a regimen in a few words (the repr)."""
+    out = []
+    for r in regimens:
+        if after_each_session(r, hd_days):
+            how = f"{_g(r.dose_mg)} after each HD"
+        elif r.continuous:
+            how = f"{_g(r.daily_dose_mg)}/24 h continuous"
+        else:
+            how = f"{_g(r.dose_mg)} q{r.interval_h:g}h over {r.infusion_h:g} h"
+        how += f" (load {_g(r.loading_dose_mg)})" if r.loading_dose_mg else ""
+        how += f" + {_g(r.post_hd_supplement_mg)} post-HD" if r.post_hd_supplement_mg else ""
+        out.append(f"{r.component} {how}")
+    return "; ".join(out) or "no regimen"
+
+
+def _verdict_short(verdict, check):
+    if verdict is not None:
+        return f"PTA {100 * verdict.pta:.1f} % at MIC {check.mic_mg_per_l:g} mg/L ({verdict.verdict})"
+    return "" if check is None else f"PTA {100 * check.pta_at_mic:.1f} % at MIC {check.mic_mg_per_l:g} mg/L"
+
+
+def summary_line(result):
+    r"""One line that says what a result is: the ``repr`` of DoseAdvice, Recommendation and PKCheck.
+
+    Parameters
+    ----------
+    result : DoseAdvice, Recommendation or PKCheck
+        A pkdose result [-].
+
+    Returns
+    -------
+    str
+
+    References
+    ----------
+    .. [1] Python Software Foundation. Data model, ``object.__repr__``.
+       https://docs.python.org/3/reference/datamodel.html#object.__repr__
+    """
+    kind = type(result).__name__
+    if kind == "DoseAdvice":
+        r = result.renal
+        alt = (f"; model-informed: {_regimen_short(result.alternative, _hd_days(result))}"
+               if result.alternative else "")
+        return (f"<DoseAdvice {result.product} ({result.jurisdiction} {result.basis}), {r.renal_state}, CrCL "
+                f"{r.crcl_ml_per_min:.3g} mL/min: {_regimen_short(result.regimens, _hd_days(result))}; "
+                f"{_verdict_short(result.verdict, result.check)}{alt}>")
+    if kind == "Recommendation":
+        doses = "; ".join(f"{a.display_name}: {_verdict_short(a.verdict, a.check) or 'no regimen'}"
+                          for a in result.advice)
+        return (f"<Recommendation {result.mechanism}: {len(result.options)} guideline options, products "
+                f"{', '.join(result.products) or 'none'}" + (f"; {doses}" if doses else "; no doses (no renal "
+                                                                                       "function given)") + ">")
+    if kind == "PKCheck":
+        targets = ", ".join(f"{row['analyte']} {row['typical_ft_percent']:.0f} % fT (needs "
+                            f"{row['required_ft_percent']:g} %)" for row in result.targets.to_dict("records"))
+        return (f"<PKCheck at MIC {result.mic_mg_per_l:g} mg/L: typical {targets}; PTA "
+                f"{100 * result.pta_at_mic:.1f} % (n = {result.n_patients}); {result.structure} structure>")
+    return object.__repr__(result)
+
+
+def summary_html(result):
+    r"""A small HTML table of a result for notebooks: the ``_repr_html_`` of DoseAdvice, Recommendation and PKCheck.
+
+    Parameters
+    ----------
+    result : DoseAdvice, Recommendation or PKCheck
+        A pkdose result [-].
+
+    Returns
+    -------
+    str
+        An HTML ``<table>`` of a few rows; the full answer is one call away
+        (``print(pkdose.advice_text(advice))``, ``pkdose.note_text``) [-].
+
+    References
+    ----------
+    .. [1] IPython. Rich display: ``_repr_html_``.
+       https://ipython.readthedocs.io/en/stable/config/integrating.html
+    """
+    import html as _html
+
+    def row(k, v):
+        return f"<tr><th style='text-align:left'>{_html.escape(k)}</th><td style='text-align:left'>" \
+               f"{_html.escape(str(v))}</td></tr>"
+
+    kind = type(result).__name__
+    rows = []
+    if kind == "DoseAdvice":
+        r = result.renal
+        rows.append(row("Drug", _heading(result)))
+        rows.append(row("CrCL", f"{crcl_text(r.crcl_ml_per_min, result.bands)} mL/min, {r.method}"))
+        rows += [row(x.component, format_regimen(x, _hd_days(result))) for x in result.regimens]
+        rows += [row("", result.label_note)] if not result.regimens and result.label_note else []
+        rows.append(row("PK check", _verdict_short(result.verdict, result.check) or "none"))
+        rows += [row(f"model-informed: {x.component}", format_regimen(x, _hd_days(result)))
+                 for x in result.alternative]
+        rows += [row("warnings", f"{len(result.warnings)}: print(pkdose.advice_text(advice)) shows them")]
+    elif kind == "Recommendation":
+        rows.append(row("Mechanism", result.mechanism))
+        rows += [row(a.display_name, f"{_regimen_short(a.regimens, _hd_days(a))} — "
+                                     f"{_verdict_short(a.verdict, a.check) or 'no regimen'}") for a in result.advice]
+        rows.append(row("Guideline options", f"{len(result.options)} rows in .options"))
+    elif kind == "PKCheck":
+        rows += [row(t["analyte"], f"typical {t['typical_ft_percent']:.0f} % fT>{t['threshold_mg_per_l']:g} mg/L "
+                                   f"(needs {t['required_ft_percent']:g} %), population PTA "
+                                   f"{100 * t['pta_fraction']:.1f} %") for t in result.targets.to_dict("records")]
+        rows.append(row("joint PTA", f"{100 * result.pta_at_mic:.1f} % at MIC {result.mic_mg_per_l:g} mg/L, "
+                                     f"n = {result.n_patients}; PTA by MIC in .pta"))
+    else:
+        return _html.escape(repr(result))
+    return f"<table><caption style='text-align:left'>{kind}</caption>{''.join(rows)}</table>"
