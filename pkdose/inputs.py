@@ -347,12 +347,14 @@ RULES = (
          "height to de-index the eGFR to mL/min", value="ckd-epi-2021"),
     Rule("conflict", "renal_method", ("weight_rule",), "CKD-EPI 2021 uses no body weight",
          value="ckd-epi-2021"),
-    Rule("requires", "hd_sessions", ("hd",), "dialysis sessions are used only with haemodialysis"),
+    Rule("requires", "hd_sessions", ("hd",), "dialysis sessions are used only with haemodialysis",
+         commands=("tdm",)),
     Rule("requires", "hd", ("hd_sessions",), "a fit on haemodialysis needs the actual start and end of each session "
          "(hours on the dose record's clock)", commands=("tdm",), blame="missing"),
-    Rule("requires", "crrt_periods", ("crrt",), "CRRT periods are used only with CRRT"),
+    Rule("requires", "crrt_periods", ("crrt",), "CRRT periods are used only with CRRT", commands=("tdm",)),
     Rule("requires", "scr_series", ("scr",), "a creatinine series needs the patient's baseline (steady-state) "
-         "creatinine as the serum creatinine, with its unit, age, sex and weight", blame="missing"),
+         "creatinine as the serum creatinine, with its unit, age, sex and weight", blame="missing",
+         commands=("tdm",)),
     Rule("one_of", "crcl_ml_per_min", _RENAL[1:], "no renal function given: give a CrCL, or a serum creatinine "
          "with its unit, age, sex and weight, or haemodialysis, or CRRT", commands=("crcl", *_DRUG)),
     Rule("requires_any", "age_y", _RENAL, "without renal function recommend lists the options without doses, "

@@ -47,6 +47,7 @@ from .advice import (
     current_regimens,
     forecast,
     individual_models,
+    individual_product,
     tdm_advice,
 )
 from .data import DoseHistory, Levels, dose_history, levels, read_doses_csv, read_levels_csv
@@ -81,6 +82,7 @@ __all__ = [
     "current_regimens",
     "forecast",
     "individual_models",
+    "individual_product",
     "tdm_advice",
     "SCHEMA_TDM",
     "tdm_to_dict",

@@ -2,10 +2,10 @@ r"""From a patient's posterior to the next regimen: individual %fT, ceilings, mo
 
 The posterior of a fit becomes an *individual model* per analyte
 (:func:`individual_models`): the published file with every structural
-parameter set to the patient's MAP value at the current renal function and
-its OMEGA replaced by the Laplace posterior covariance (cross-analyte
+parameter set to the patient's posterior-mean value at the current renal
+function and its OMEGA replaced by the posterior covariance (cross-analyte
 covariances kept). Handed to the dose advice (:func:`pkdose.recommend.advise_dose`
-through ``pk_model_files``), the machinery that checks a regimen in a virtual
+takes the product with these models, :func:`individual_product`), the machinery that checks a regimen in a virtual
 population, searches a safer one and enforces the label floors, maxima,
 infusion times and stability then works on the patient's posterior instead
 of the population: its "PTA" is the posterior probability that this patient
@@ -29,18 +29,16 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..exposure import Covariates, pk_check, simulate_structure
+from ..exposure import Covariates, pk_check
 from ..library import Param, load_regimen_table
 from ..patient import CRRT, Haemodialysis
-from ..pk import trough
-from ..recommend import PTA_GOAL, advise_dose, with_pk_models
+from ..recommend import PTA_GOAL, advise_dose, assess, ceiling_checks
 from ..regimens import Regimen, format_regimen
 from .data import dose_history
 from .model import build_problem
-from .settings import load_tdm_settings
 
-__all__ = ["TDMAdvice", "Forecast", "individual_models", "current_regimens", "forecast", "tdm_advice",
-           "ceiling_rows", "MODEL_INFORMED"]
+__all__ = ["TDMAdvice", "Forecast", "individual_models", "individual_product", "current_regimens", "forecast",
+           "tdm_advice", "ceiling_rows", "MODEL_INFORMED"]
 
 #: How every TDM regimen is labelled.
 MODEL_INFORMED = ("Model-informed from this patient's levels (Bayesian estimation with the published model as "
@@ -113,6 +111,29 @@ def individual_models(fit):
             population="one patient: posterior of the published model given the patient's levels",
             note=f"Individual model from pkdose.tdm ({MODEL_INFORMED}).")
     return out
+
+
+def individual_product(fit):
+    r"""The product with the patient's individual models in place of the population's.
+
+    Parameters
+    ----------
+    fit : TDMFit
+        From :func:`pkdose.tdm.fit` [-].
+
+    Returns
+    -------
+    Product
+        Target, breakpoints and ceilings of the product; PK models from
+        :func:`individual_models` [-].
+
+    References
+    ----------
+    .. [1] Sheiner LB, Beal S, Rosenberg B, Marathe VV. Clin Pharmacol Ther.
+       1979;26(3):294-305. doi:10.1002/cpt1979263294
+    """
+    prod = fit.problem.product
+    return dataclasses.replace(prod, pk_models=MappingProxyType({**prod.pk_models, **individual_models(fit)}))
 
 
 def current_regimens(doses):
@@ -251,64 +272,51 @@ def forecast(fit, hours_ahead=24.0, n_points=400, n_draws=400):
                     np.array(sorted(set(future))), pop.reshape(shape))
 
 
-def ceiling_rows(fit, regimens, check, *, n_draws=1000):
-    r"""Predicted Cmin/Css of a regimen against the published exposure ceilings, analyte by analyte.
+def ceiling_rows(checks, regimen):
+    r"""The dose advice's ceiling checks on the individual models, as rows a pharmacist reads.
 
     Parameters
     ----------
-    fit : TDMFit
-        The patient's fit [-].
-    regimens : sequence of Regimen
-        The regimen, one per component [-].
-    check : PKCheck
-        Its PK check with the individual models (its courses give the dosing
-        over one period at steady state) [-].
-    n_draws : int, optional
-        Posterior draws for the probability above the ceiling [-].
+    checks : sequence of CeilingCheck
+        From :func:`pkdose.recommend.ceiling_checks` run on the individual
+        models: ``cmin_mg_per_l`` is this patient's predicted steady-state
+        Cmin/Css (posterior mean), ``share_above`` the posterior probability
+        above the ceiling [-].
+    regimen : str
+        ``"current"``, ``"label"`` or ``"recommended"`` [-].
 
     Returns
     -------
     list of dict
-        ``analyte``, ``cmin_mg_per_l`` (MAP, total, steady state),
-        ``cmin_90_mg_per_l``, ``ceiling_mg_per_l`` (None: none published),
-        ``p_above_ceiling``, ``above`` and ``text`` [mg/L, -].
+        ``regimen``, ``analyte``, ``cmin_mg_per_l``, ``ceiling_mg_per_l``
+        (None: none published), ``p_above_ceiling``, ``above``, ``where``,
+        ``source``, ``locator``, ``text`` [mg/L, -].
 
     Notes
     -----
     Ceftazidime: Cmin (intermittent) or Css (continuous) < 80 mg/L, total
-    [1]_. No ceiling is published for cefiderocol, aztreonam or avibactam;
-    the row says so.
+    [1]_, from ``models/targets.toml``. No ceiling is published for
+    cefiderocol, aztreonam or avibactam; the row says so.
 
     References
     ----------
     .. [1] Guilhaumou R, Benaboud S, Bennis Y, et al. Crit Care. 2019;23:104.
        doi:10.1186/s13054-019-2378-9 (Table 2).
     """
-    ceilings = load_tdm_settings().ceilings
-    draws = fit.individual_parameters(fit.draws()[:n_draws])
-    best = fit.individual_parameters()
     rows = []
-    for a, c in check.courses.items():
-        kw = dict(structure=c.structure, t_end_h=c.period_h, steady_state=True)
-        cmin = float(trough(simulate_structure(best[a], c.dosing, c.extra, **kw), 0, c.period_h)[0])
-        sample = trough(simulate_structure(draws[a], c.dosing, c.extra, **kw), 0, c.period_h)
-        ceiling = ceilings.get(a)
-        row = {"analyte": a, "cmin_mg_per_l": cmin,
-               "cmin_90_mg_per_l": [float(x) for x in np.quantile(sample, [0.05, 0.95])],
-               "ceiling_mg_per_l": None if ceiling is None else ceiling.value}
-        if ceiling is None:
-            row.update(p_above_ceiling=None, above=False,
-                       text=f"{a}: predicted Cmin/Css {cmin:.1f} mg/L; no exposure ceiling is published for {a} "
-                            "(none in the SFPT/SFAR guidance, guilhaumou2019 Table 2): pkdose flags none")
+    for c in checks:
+        row = {"regimen": regimen, "analyte": c.analyte, "cmin_mg_per_l": c.cmin_mg_per_l,
+               "ceiling_mg_per_l": c.ceiling_mg_per_l, "p_above_ceiling": c.share_above, "above": c.exceeded,
+               "where": c.where, "source": c.source, "locator": c.locator}
+        if c.ceiling_mg_per_l is None:
+            row["text"] = (f"{c.analyte}: no exposure ceiling is published ({c.source}: {c.locator}); pkdose flags "
+                           "none")
         else:
-            p = float(np.mean(sample > ceiling.value))
-            above = cmin > ceiling.value
-            flag = "ABOVE" if above else "below"
-            row.update(p_above_ceiling=p, above=above,
-                       text=f"{'!!! ' if above else ''}{a}: predicted Cmin/Css {cmin:.1f} mg/L (90 % credible "
-                            f"{row['cmin_90_mg_per_l'][0]:.1f}-{row['cmin_90_mg_per_l'][1]:.1f}), {flag} the ceiling "
-                            f"{ceiling.value:g} mg/L ({ceiling.source}: {ceiling.locator}); posterior probability "
-                            f"above it {100 * p:.0f} %")
+            where = "" if c.where == "patient" else f" at the {c.where}"
+            row["text"] = (f"{'!!! ' if c.exceeded else ''}{c.analyte}: predicted Cmin/Css{where} {c.cmin_mg_per_l:.1f} "
+                           f"mg/L in this patient, {'ABOVE' if c.exceeded else 'below'} the ceiling "
+                           f"{c.ceiling_mg_per_l:g} mg/L ({c.source}: {c.locator}); posterior probability above it "
+                           f"{100 * c.share_above:.0f} %")
         rows.append(row)
     return rows
 
@@ -395,14 +403,67 @@ def _recommendation(advice, goal_text):
     if advice.regimens and advice.verdict is not None and advice.verdict.meets:
         what = "label" if advice.basis == "label" else advice.basis_text
         return (advice.regimens, advice.check,
-                f"The {what} regimen reaches the target in this patient: posterior probability "
-                f"{advice.verdict.text()} ({goal_text}). {MODEL_INFORMED}.")
+                f"Regimen of the dose advice ({what}): it reaches the target in this patient, posterior probability "
+                f"{advice.verdict.text()} ({goal_text}). Only this probability is model-informed (from this "
+                "patient's levels, Bayesian estimation with the published model as prior); the regimen is not.")
     if advice.alternative:
         return (advice.alternative, advice.alternative_check,
                 f"Model-informed regimen: {advice.alternative_verdict.text()} ({goal_text}). {advice.alternative_reason} "
                 f"{MODEL_INFORMED}.")
     return ((), None, f"No regimen within the labelled maxima and allowed infusion times reaches the target with "
                       f"{100 * PTA_GOAL:g} % posterior probability in this patient. {advice.alternative_note}")
+
+
+def _daily(regimens):
+    return {r.component: r.daily_dose_mg for r in regimens}
+
+
+def _continue_current(advice, current, current_check, current_ceilings, prod, cov, goal_text, n, rng):
+    """((regimens, check, line) or None, why not): whether the current regimen may simply continue.
+
+    It continues when it reaches the goal in this patient (the dose advice's verdict, on CRRT at the
+    high-clearance end as the advice judges), is not below the dose advice's regimen for this renal
+    state (the label floor) nor above its cited daily maximum, and its predicted Cmin/Css stays below
+    every published ceiling with a posterior probability above it below 1 - PTA_GOAL.
+    """
+    if current_check is None or not advice.regimens or (
+            advice.susceptibility is not None and advice.susceptibility.category == "R"):
+        return None, ""
+    what = "label" if advice.basis == "label" else advice.basis_text
+    floor, now = _daily(advice.regimens), _daily(current)
+    if set(floor) != set(now):
+        return None, ""
+    if any(now[c] < floor[c] - 1e-9 for c in floor):
+        return None, f"The current regimen gives less per day than the {what} regimen for this renal function."
+    if any(r.max_daily_dose_mg is not None and now[r.component] > r.max_daily_dose_mg + 1e-9
+           for r in advice.regimens):
+        return None, "The current regimen is above the cited daily maximum."
+    high = [r for r in current_ceilings if r["above"] or (r["p_above_ceiling"] or 0.0) >= 1 - PTA_GOAL]
+    if high:
+        return None, (f"The current regimen's predicted {high[0]['analyte']} Cmin/Css "
+                      f"({high[0]['cmin_mg_per_l']:.0f} mg/L; posterior probability above "
+                      f"{high[0]['ceiling_mg_per_l']:g} mg/L {100 * high[0]['p_above_ceiling']:.0f} %) is too close "
+                      "to the published ceiling to continue it.")
+    judged = dataclasses.replace(cov, crrt_scenario="high") if isinstance(cov.renal_state, CRRT) else cov
+    check, verdict = assess(prod, current, judged, mic_mg_per_l=advice.mic_mg_per_l, n=n, rng=rng, mics=())
+    if not verdict.meets:
+        return None, f"The current regimen does not reach the goal in this patient: {verdict.text()}."
+    if all(abs(now[c] - floor[c]) < 1e-9 for c in floor):
+        other = f"It gives the same daily amount as the {what} regimen for this renal function."
+    elif advice.verdict is not None and advice.verdict.meets:
+        other = (f"The {what} regimen for this renal function ({regimen_text(advice.regimens)}) gives less per day "
+                 f"and also reaches the target (posterior probability {100 * advice.verdict.pta:.1f} %): an option "
+                 "if exposure is a concern.")
+    else:
+        other = (f"The {what} regimen for this renal function ({regimen_text(advice.regimens)}) gives less per day "
+                 "and would not reach the target in this patient"
+                 + (f" (posterior probability {100 * advice.verdict.pta:.1f} %)" if advice.verdict is not None
+                    else "") + ".")
+    line = (f"Continue the current regimen: it reaches the target in this patient, posterior probability "
+            f"{verdict.text()} ({goal_text}); it is not below the {what} regimen, within the cited daily maximum, "
+            f"and below every published exposure ceiling. {other} The probability is model-informed from this "
+            "patient's levels (Bayesian estimation with the published model as prior).")
+    return (tuple(current), check, line), ""
 
 
 def tdm_advice(fit, *, mic_mg_per_l=None, jurisdiction="US", organism="Enterobacterales", n=1000, rng=2026,
@@ -461,22 +522,28 @@ def tdm_advice(fit, *, mic_mg_per_l=None, jurisdiction="US", organism="Enterobac
        doi:10.1186/s13054-019-2378-9 (Table 2).
     """
     case = fit.case
-    indiv = individual_models(fit)
-    advice = advise_dose(case.product, jurisdiction=jurisdiction, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng,
-                         search=search, organism=organism, pk_model_files=tuple(indiv.values()), **_renal_kwargs(case))
-    prod = with_pk_models(fit.problem.product, tuple(indiv.values()))
+    prod = individual_product(fit)
+    advice = advise_dose(prod, jurisdiction=jurisdiction, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, search=search,
+                         organism=organism, **_renal_kwargs(case))
     cov = Covariates(case.latest_crcl_ml_per_min, case.covariates.renal_state)
     current = current_regimens(case.doses)
     current_check = None
+    ceilings = []
     if current and not isinstance(case.covariates.renal_state, Haemodialysis) \
             and {r.component for r in current} == set(load_regimen_table(case.product).components):
         current_check = pk_check(prod, current, cov, mic_mg_per_l=advice.mic_mg_per_l, n=n, rng=rng, mics=())
+        ceilings += ceiling_rows(ceiling_checks(prod, current, cov, n=n, rng=rng), "current")
     goal = f"target {advice.target_text} at MIC {advice.mic_mg_per_l:g} mg/L"
-    recommended, rec_check, line = _recommendation(advice, goal)
-    ceilings = []
-    for label, regs, chk in (("current", current, current_check), ("recommended", recommended, rec_check)):
-        if chk is not None:
-            ceilings += [dict(r, regimen=label) for r in ceiling_rows(fit, regs, chk)]
+    kept, why_not = _continue_current(advice, current, current_check, ceilings, prod, cov, goal, n, rng)
+    if kept is not None:
+        recommended, rec_check, line = kept
+        ceilings += [dict(r, regimen="recommended") for r in ceilings]
+    else:
+        recommended, rec_check, line = _recommendation(advice, goal)
+        line = " ".join(x for x in (why_not, line) if x)
+        if recommended:
+            chosen = advice.ceilings if tuple(recommended) == tuple(advice.regimens) else advice.alternative_ceilings
+            ceilings += ceiling_rows(chosen, "recommended")
     changing = None
     if trajectory is not None:
         from ..changing_renal import changing_renal_advice

@@ -52,6 +52,8 @@ __all__ = ["TDMCase", "Problem", "build_problem", "UNIT_RATIO", "PRIOR_PREDICTIV
 #: A level this many times the prior-predictive median (or this fraction of it), beyond the whole
 #: prior-predictive range, is read as a unit error: mg/L entered as µg/L or ng/mL, or as g/L (technical).
 UNIT_RATIO = 100.0
+#: µg/L (ng/mL) per mg/L, and mg/L per g/L: the unit slips a level is checked for.
+_PER_MG = 1000.0
 #: Virtual patients of the prior-predictive plausibility check (technical; seed fixed, repeatable).
 PRIOR_PREDICTIVE_N = 2000
 #: Tails of the prior-predictive range a level is compared with [-].
@@ -488,8 +490,11 @@ def prior_predictive_check(problem, rng=2026):
     ------
     UnitError
         A level at least :data:`UNIT_RATIO` times the prior-predictive median
-        and above the whole range (entered in µg/L or ng/mL), or at most its
-        reciprocal and below the range (entered in g/L) (``field="levels"``).
+        and above the whole range (entered in µg/L or ng/mL, when the level
+        divided by 1000 lies in the range), or at most its reciprocal and
+        below the range (entered in g/L, when times 1000 it lies in the
+        range); otherwise such a level is refused as incompatible with the
+        record (sampling time, doses, unit) (``field="levels"``).
 
     Notes
     -----
@@ -512,14 +517,21 @@ def prior_predictive_check(problem, rng=2026):
     warnings = []
     for j, y in enumerate(problem.y[0]):
         what = f"row {j + 1}: {problem.obs_analyte[j]} {y:g} mg/L at {problem.obs_time_h[j]:g} h"
+        predicted = f"({med[j]:.3g} mg/L; 99.8 % range {lo[j]:.3g}-{hi[j]:.3g})"
         if y >= UNIT_RATIO * med[j] and y > hi[j]:
-            raise UnitError(f"{{levels}} {what} is {y / med[j]:.0f} times what the model predicts ({med[j]:.3g} "
-                            f"mg/L; 99.8 % range {lo[j]:.3g}-{hi[j]:.3g}): is it in µg/L or ng/mL? Enter mg/L "
-                            f"(divide by 1000)", field="levels")
+            if not lo[j] <= y / _PER_MG <= hi[j]:  # not explained by a unit slip either
+                raise UnitError(f"{{levels}} {what} is far above what the model predicts then {predicted}, and "
+                                "not in range read as µg/L either: check the sampling time against the dose record "
+                                "(hours on one clock), the doses before it and the unit", field="levels")
+            raise UnitError(f"{{levels}} {what} is {y / med[j]:.0f} times what the model predicts {predicted}: is "
+                            "it in µg/L or ng/mL? Enter mg/L (divide by 1000)", field="levels")
         if y * UNIT_RATIO <= med[j] and y < lo[j]:
-            raise UnitError(f"{{levels}} {what} is 1/{med[j] / y:.0f} of what the model predicts ({med[j]:.3g} "
-                            f"mg/L; 99.8 % range {lo[j]:.3g}-{hi[j]:.3g}): is it in g/L? Enter mg/L (multiply by "
-                            "1000)", field="levels")
+            if not lo[j] <= y * _PER_MG <= hi[j]:
+                raise UnitError(f"{{levels}} {what} is far below what the model predicts then {predicted}, and "
+                                "not in range read as g/L either: check the sampling time against the dose record "
+                                "(hours on one clock) and the unit", field="levels")
+            raise UnitError(f"{{levels}} {what} is 1/{med[j] / y:.0f} of what the model predicts {predicted}: is "
+                            "it in g/L? Enter mg/L (multiply by 1000)", field="levels")
         if not lo[j] <= y <= hi[j]:
             warnings.append(f"level {what} lies outside the model's 99.8 % prior-predictive range "
                             f"({lo[j]:.3g}-{hi[j]:.3g} mg/L): check the sampling time, the dose record and "

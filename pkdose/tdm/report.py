@@ -18,7 +18,6 @@ from ..regimens import format_regimen
 from ..report import DISCLAIMER, _num, advice_to_dict
 from ..sources import format_citation
 from .advice import MODEL_INFORMED
-from .settings import load_tdm_settings
 
 __all__ = ["SCHEMA_TDM", "TDM_SOURCES", "tdm_to_dict", "tdm_text", "plot_tdm"]
 
@@ -33,6 +32,17 @@ def _state(case):
     if isinstance(s, Haemodialysis):
         return "ihd"
     return "crrt" if isinstance(s, CRRT) else "native"
+
+
+def _renal_text(case):
+    s, crcl = case.covariates.renal_state, case.latest_crcl_ml_per_min
+    if isinstance(s, Haemodialysis):
+        n = 0 if case.hd_sessions_h is None else len(case.hd_sessions_h)
+        return (f"intermittent haemodialysis, {n} session(s) at their actual times; residual CrCL {crcl:.0f} "
+                "mL/min")
+    if isinstance(s, CRRT):
+        return f"CRRT ({s.modality}, effluent {s.effluent_l_per_h:g} L/h); residual CrCL {crcl:.0f} mL/min"
+    return f"CrCL {crcl:.0f} mL/min, native kidneys"
 
 
 def _regimen_lines(regimens):
@@ -50,17 +60,11 @@ def _targets(check):
 
 
 def _sources(a):
-    keys = list(TDM_SOURCES) + [r["ceiling_source"] for r in _ceilings(a) if r.get("ceiling_source")]
+    keys = list(TDM_SOURCES) + [r["source"] for r in a.ceilings if r.get("source")]
     bib = load_sources()
     out = list(a.advice.sources)
     out += [bib[k] for k in dict.fromkeys(keys) if k in bib and bib[k] not in out]
     return out
-
-
-def _ceilings(a):
-    ceilings = load_tdm_settings().ceilings
-    return [dict(r, ceiling_source=ceilings[r["analyte"]].source if r["analyte"] in ceilings else None)
-            for r in a.ceilings]
 
 
 def tdm_to_dict(a):
@@ -113,7 +117,7 @@ def tdm_to_dict(a):
                             {"regimens": _regimen_lines(a.current), **(_targets(a.current_check) or {})}),
         "recommendation": a.recommendation,
         "recommended": {"regimens": _regimen_lines(a.recommended), **(_targets(a.recommended_check) or {})},
-        "ceilings": [{k: (_num(v) if isinstance(v, float) else v) for k, v in r.items()} for r in _ceilings(a)],
+        "ceilings": [{k: (_num(v) if isinstance(v, float) else v) for k, v in r.items()} for r in a.ceilings],
         "warnings": list(f.warnings),
         "notes": list(a.notes),
         "forecast": {"t_h": [_num(t) for t in fc.t_h],
@@ -161,10 +165,10 @@ def tdm_text(a, *, disclaimer=True):
     f, case = a.fit, a.fit.case
     ind = " " * 11
     out = [DISCLAIMER, ""] if disclaimer else []
-    out.append(f"{a.advice.display_name}: Bayesian TDM ({MODEL_INFORMED})")
-    state = {"native": "native kidneys", "ihd": "intermittent haemodialysis (actual sessions)",
-             "crrt": "CRRT"}[_state(case)]
-    out.append(f"Renal      CrCL {case.latest_crcl_ml_per_min:.0f} mL/min, {state}")
+    out.append(f"{a.advice.display_name}: Bayesian TDM. Model-informed from this patient's levels (Bayesian "
+               "estimation with the published model as prior).")
+    out += [f"!!! WARNING: {w}" for w in f.warnings]
+    out.append(f"Renal      {_renal_text(case)}")
     out.append(f"Levels     {'t [h]':>7}  {'analyte':<12} {'measured':>9} {'individual':>11} {'population':>11}  [mg/L]")
     for t, an, fr, y, ip, pp in zip(case.levels.time_h, case.levels.analyte, case.levels.free,
                                     case.levels.conc_mg_per_l, f.ipred(), f.pred()):
@@ -193,8 +197,11 @@ def tdm_text(a, *, disclaimer=True):
         out += _target_lines(a.recommended_check, ind)
     if a.ceilings:
         out.append("Ceilings")
-        out += [f"{ind}{r['regimen']}: {r['text']}" for r in a.ceilings]
-    out += ["Notes"] + [f"{ind}{n}" for n in a.notes]
+        none = {r["analyte"]: r["text"] for r in a.ceilings if r["ceiling_mg_per_l"] is None}
+        out += [f"{ind}{r['regimen']}: {r['text']}" for r in a.ceilings if r["ceiling_mg_per_l"] is not None]
+        out += [f"{ind}{text}" for text in none.values()]
+    if a.notes:
+        out += ["Notes"] + [f"{ind}{n}" for n in a.notes]
     out.append("PK models  " + ", ".join(f"{m.analyte}: {m.key}" for m in f.problem.product.pk_models.values()
                                          if m.analyte in f.analytes))
     out.append("References")
@@ -229,7 +236,7 @@ def plot_tdm(a, ax=None, analyte=None):
     analyte = analyte or f.measured[0]
     i = fc.analytes.index(analyte)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+        _, ax = plt.subplots(figsize=(9.5, 3.8), layout="constrained")
     ax.fill_between(fc.t_h, fc.lower_mg_per_l[i], fc.upper_mg_per_l[i], color="C0", alpha=0.2,
                     label="90 % credible band (parameters)")
     ax.plot(fc.t_h, fc.map_mg_per_l[i], color="C0", label="individual (MAP)")
@@ -238,11 +245,24 @@ def plot_tdm(a, ax=None, analyte=None):
     sel = np.array(lv.analyte) == analyte
     fu = f.problem.fu[analyte]
     total = np.where(lv.free[sel], lv.conc_mg_per_l[sel] / fu, lv.conc_mg_per_l[sel])
-    ax.plot(lv.time_h[sel], total, "o", color="C3", label="measured (total)")
-    for t in fc.future_doses_h:
-        ax.axvline(t, color="0.8", lw=0.8)
+    ax.plot(lv.time_h[sel], total, "o", color="C3", label="measured (total)", zorder=5)
+    for comp in f.problem.product.target.components:
+        if comp.analyte == analyte:
+            free = a.advice.mic_mg_per_l if comp.metric == "ft_above_mic" else comp.threshold_mg_per_l
+            name = "MIC" if comp.metric == "ft_above_mic" else "threshold"
+            ax.axhline(free / fu, color="C2", lw=1, ls=":",
+                       label=f"{name} {free:g} mg/L free = {free / fu:.3g} mg/L total (fu {fu:g})")
+    for c in f.problem.product.ceilings:
+        if c.analyte == analyte and c.cmin_mg_per_l is not None:
+            ax.axhline(c.cmin_mg_per_l, color="C3", lw=1, ls="--",
+                       label=f"ceiling: Cmin/Css < {c.cmin_mg_per_l:g} mg/L total ({c.source})")
+    if len(fc.future_doses_h):
+        for t in fc.future_doses_h:
+            ax.axvline(t, color="0.8", lw=0.8)
+        ax.axvspan(fc.future_doses_h[0], fc.t_h[-1], color="0.95", zorder=0,
+                   label="forecast: current regimen continued (grey lines: its doses)")
     ax.set_xlabel("time [h]")
     ax.set_ylabel(f"{analyte} total [mg/L]")
     ax.set_title(f"{a.advice.display_name}: Bayesian TDM (model-informed)", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax

@@ -1,8 +1,9 @@
 r"""The cited settings of Bayesian TDM: ``models/tdm.toml``.
 
 Which residual-error stratum of a published model applies to a patient's
-levels, the shortest plausible infusion of each component, and the exposure
-ceilings of the predicted trough.  Format: ``models/README.md``, "TDM settings".
+levels, and the shortest plausible infusion of each component.  Format:
+``models/README.md``, "TDM settings".  (Exposure ceilings are in
+``models/targets.toml``, shared with the dose advice.)
 """
 
 import functools
@@ -49,19 +50,14 @@ class TDMSettings:
         Model key -> the stratum used for patients [-].
     shortest_infusion : Mapping[str, Param]
         Component -> shortest plausible infusion of a dose record [h].
-    ceilings : Mapping[str, Param]
-        Analyte -> exposure ceiling of the total Cmin/Css [mg/L].
 
     References
     ----------
-    .. [1] Guilhaumou R, Benaboud S, Bennis Y, et al. Optimization of the
-       treatment with beta-lactam antibiotics in critically ill patients.
-       Crit Care. 2019;23:104. doi:10.1186/s13054-019-2378-9 (Table 2).
+    .. [1] ``models/tdm.toml``; ``models/README.md``, "TDM settings".
     """
 
     residual: object
     shortest_infusion: object
-    ceilings: object
 
     def residual_sd(self, model):
         r"""Proportional SD [-] and additive SD [mg/L] of a model's residual error for patients.
@@ -113,7 +109,7 @@ def _load(root, mtime_ns):
     path = Path(root) / "tdm.toml"
     data, sources = read_toml(path), load_sources(root)
     check_schema_version(data, path)
-    check_keys(data, ("schema_version", "ceiling"), path, "", required=("residual", "infusion"))
+    check_keys(data, ("schema_version",), path, "", required=("residual", "infusion"))
     residual = {}
     for key, t in data["residual"].items():
         kp = f"residual.{key}"
@@ -131,8 +127,7 @@ def _load(root, mtime_ns):
                                   key_path=f"{section}.{key}.{name}")
         return MappingProxyType(out)
 
-    return TDMSettings(MappingProxyType(residual), params("infusion", "shortest_plausible_infusion_h"),
-                       params("ceiling", "cmin_mg_per_l"))
+    return TDMSettings(MappingProxyType(residual), params("infusion", "shortest_plausible_infusion_h"))
 
 
 def load_tdm_settings(root=None):
@@ -160,8 +155,8 @@ def load_tdm_settings(root=None):
     Examples
     --------
     >>> s = load_tdm_settings()
-    >>> s.shortest_infusion["cefiderocol"].value, s.ceilings["ceftazidime"].value
-    (0.25, 80.0)
+    >>> s.shortest_infusion["cefiderocol"].value, s.shortest_infusion["aztreonam"].value
+    (0.25, 0.05)
     """
     root = Path(root or models_dir()).resolve()
     path = root / "tdm.toml"

@@ -9,6 +9,8 @@ One page (``/``, files in ``static/``) and a JSON API behind it:
                            ``pkdose recommend --json``
 ``POST /api/dose/plot``    typical concentration–time course at steady state
                            as SVG (:func:`pkdose.plotting.plot_pk_check`)
+``POST /api/dose/print``   the note (:func:`pkdose.report.note_text`) and the
+                           dosing card (:func:`pkdose.card.card_html`)
 ``POST /api/tdm``          :func:`pkdose.tdm.tdm_to_dict` — as ``pkdose tdm
                            --json`` (dose record and levels as rows)
 ``POST /api/tdm/plot``     the fit and forecast as SVG (:func:`pkdose.tdm.plot_tdm`)
@@ -158,12 +160,15 @@ def _property(f, command):
 
 
 def _tdm_columns():
-    from ..tdm.data import DOSE_COLUMNS, LEVEL_COLUMNS
-    return {"doses": DOSE_COLUMNS, "levels": LEVEL_COLUMNS}
+    from ..tdm.data import DOSE_COLUMNS, LEVEL_COLUMNS, MAX_ROW_INFUSION_H
+    types = {"component": {"type": "string"}, "analyte": {"type": "string"}, "free": {"type": "boolean"},
+             "time_h": {"type": "number", "minimum": 0}, "amount_mg": {"type": "number", "exclusiveMinimum": 0},
+             "infusion_h": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_ROW_INFUSION_H},
+             "conc_mg_per_l": {"type": "number", "exclusiveMinimum": 0}}
+    return {"doses": DOSE_COLUMNS, "levels": LEVEL_COLUMNS}, types
 
 
-_RECORD_COLUMNS = _tdm_columns()
-_RECORD_TYPES = {"component": {"type": "string"}, "analyte": {"type": "string"}, "free": {"type": "boolean"}}
+_RECORD_COLUMNS, _RECORD_TYPES = _tdm_columns()
 
 
 def _nested(prefix, command, required=()):
@@ -273,7 +278,11 @@ def request_schema(command):
         "description": (f"As `pkdose {command}`: the same fields, limits and rules. Give one renal input: "
                         "crcl_ml_per_min; or scr with scr_unit, age_y, sex and weight_kg; or hd; or crrt. Not "
                         "expressible here: a Cockcroft–Gault estimate must lie within "
-                        f"{lo:g}–{hi:g} mL/min (else 422, field scr)."),
+                        f"{lo:g}–{hi:g} mL/min (else 422, field scr)"
+                        + ("; nor the rules on the records' contents: a level before the first dose, a dose above "
+                           "the daily maximum, an infusion implausibly short for the product, a concentration "
+                           "plausible only in another unit (422, field doses or levels)." if command == "tdm"
+                           else ".")),
     }
 
 
@@ -616,6 +625,28 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "input error: what is wr
            413: {"model": ErrorResponse, "description": "body larger than 16 KiB"}}
 
 
+_PRINT_SCHEMA = {
+    "type": "object", "required": ["note", "card_html"],
+    "properties": {"note": {"type": "string", "description": "as `pkdose dose --format note`"},
+                   "card_html": {"type": "string", "description": "the card of `pkdose dose --format card`, as an "
+                                                                  "<article class=pk-card> element (style: "
+                                                                  "/static/card.css)"}},
+}
+
+
+def _print_outputs(inp):
+    """The note and the card of one dose answer, computed once."""
+    import datetime
+
+    from ..card import card_html
+    from ..report import note_text
+
+    advice = _advice(inp)
+    when = datetime.datetime.now()
+    return {"note": note_text(advice, patient=inp.patient, seed=inp.seed, when=when),
+            "card_html": card_html(advice, patient=inp.patient, seed=inp.seed, when=when, standalone=False)}
+
+
 def _body_spec(name):
     return {"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": f"#/components/schemas/{name}"}}}}}
@@ -711,6 +742,14 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         svg = await run_in_threadpool(lambda: concentration_svg(_advice(inp), width_in))
         return Response(svg, media_type="image/svg+xml")
 
+    @app.post("/api/dose/print", tags=["dose"],
+              summary="The note to paste into the record and the one-page dosing card (HTML fragment)",
+              responses={200: {"content": {"application/json": {"schema": _PRINT_SCHEMA}}}, **_ERRORS},
+              response_class=JSONResponse, openapi_extra=_body_spec("DoseRequest"))
+    async def dose_print(request: Request):
+        """``pkdose dose --format note`` and the card of ``--format card``, for the page's Copy and Print."""
+        inp = await _inputs(request, "dose")
+        return JSONResponse(await run_in_threadpool(lambda: _print_outputs(inp)))
     @app.post("/api/tdm", tags=["tdm"], summary="Bayesian TDM: the patient's PK from measured levels, the next regimen",
               responses={200: {"content": {"application/json": {"schema": _TDM_SCHEMA}}}, **_ERRORS},
               response_class=JSONResponse, openapi_extra=_body_spec("TDMRequest"))
