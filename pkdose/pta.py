@@ -1,10 +1,16 @@
 r"""Virtual populations, probability of target attainment (PTA) and cumulative fraction of response.
 
 Between-subject variability is log-normal: a patient's parameter is
-:math:`\theta_i = \theta_{typ}\, e^{\eta_i}` with :math:`\eta \sim N(0, \omega^2)`.
-Variability reported as a coefficient of variation is turned into
-:math:`\omega^2 = \ln(1 + CV^2)`. Randomness follows SPEC 7: every stochastic
-function takes ``rng`` (None, an int seed or a ``numpy.random.Generator``).
+:math:`\theta_i = \theta_{typ}\, e^{\eta_i}` with :math:`\eta \sim N(0, \Omega)`.
+The population-PK files give :math:`\Omega` on the scale the paper printed
+(``models/README.md``, "Variability"): a variance, an SD, or a "CV %" that
+Kawaguchi 2021 and Xie 2025 print as :math:`\omega \times 100` (only that reading
+reproduces their printed covariances), read as :math:`\omega = CV/100` with no
+log-normal conversion. :func:`omega_from_cv` is the exact conversion
+:math:`\omega^2 = \ln(1 + CV^2)` for the CV of a log-normal quantity itself (e.g.
+a covariate distribution of a simulation design); it is not applied to the
+model files. Randomness follows SPEC 7: every stochastic function takes ``rng``
+(None, an int seed or a ``numpy.random.Generator``).
 
 Large populations are simulated in chunks so that memory stays flat as the
 number of patients grows.

@@ -170,3 +170,20 @@ def test_unstudied_sites_take_the_declared_level():
     off = cef.without_assumption("unstudied_site")
     assert_allclose(off.clearance_l_per_h(60.0, infection_site="intra-abdominal"),
                     cef.clearance_l_per_h(60.0, infection_site="none"))
+
+
+def test_xie_avibactam_additive_residual_is_phase1_only():
+    """Xie 2025 Table S3: the additive avibactam residual (theta19) belongs to phase 1; the
+    proportional 20 % (theta20) to every phase (pmx review 1, item 7)."""
+    xie = _model("avibactam_xie2025")
+    assert xie.residual["phase1"] == pytest.approx((0.20, 0.00621))
+    assert xie.residual["phase2_3"] == pytest.approx((0.20, 0.0))
+    assert "all" not in xie.residual
+
+
+def test_cefiderocol_crrt_central_coefficient_says_it_is_derived():
+    """The label-implied 0.63 is pkdose's derivation, not a label number (pmx review 1, item 7)."""
+    central = load_crrt_assumptions().coefficients["cefiderocol"]["central"]
+    assert central.value == 0.63
+    assert central.locator.startswith("Derived by pkdose from")
+    assert central.note.startswith("Derived by pkdose")
