@@ -155,6 +155,9 @@ class Covariates:
         None reads as not above 10 [points].
     crrt_scenario : {"low", "central", "high"}, optional
         End of the CRRT clearance range (``models/crrt.toml``) [-].
+    acute_pyelonephritis : bool, optional
+        A urinary infection with acute pyelonephritis (Li 2019 ceftazidime:
+        Vc x 0.815); needs ``infection_site="urinary"``; None reads as not [-].
     """
 
     crcl_ml_per_min: float
@@ -167,6 +170,7 @@ class Covariates:
     ventilated: bool | None = None
     apache_ii: float | None = None
     crrt_scenario: str = "central"
+    acute_pyelonephritis: bool | None = None
 
     def __post_init__(self):
         if self.crrt_scenario not in CRRT_SCENARIOS:
@@ -182,6 +186,9 @@ class Covariates:
                              "check the unit (g/dL, not g/L)", field="albumin_g_per_dl")
         if self.apache_ii is not None and not 0 <= self.apache_ii <= 71:
             raise InputError(f"APACHE II {self.apache_ii!r} is outside 0-71 points", field="apache_ii")
+        if self.acute_pyelonephritis and self.infection_site != "urinary":
+            raise InputError("acute_pyelonephritis applies to a urinary infection: give "
+                             "infection_site='urinary'", field="acute_pyelonephritis")
 
     @property
     def on_hd(self):
@@ -194,6 +201,7 @@ class Covariates:
                 "albumin_g_per_dl": self.albumin_g_per_dl, "infection_site": self.infection_site,
                 "race": self.race, "ventilated": self.ventilated,
                 "apache_ii_above_10": None if self.apache_ii is None else self.apache_ii > 10,
+                "acute_pyelonephritis": self.acute_pyelonephritis,
                 "dialysis": isinstance(self.renal_state, (Haemodialysis, CRRT))}
 
 
@@ -738,7 +746,8 @@ def _population_text(product, cov):
     parts = [f"infection site {site['infection_site']}"
              + ("" if given else f" (default population: {site['reason']})")]
     for label, value in (("albumin", cov.albumin_g_per_dl), ("race", cov.race),
-                         ("ventilated", cov.ventilated), ("APACHE II", cov.apache_ii)):
+                         ("ventilated", cov.ventilated), ("APACHE II", cov.apache_ii),
+                         ("acute pyelonephritis", cov.acute_pyelonephritis)):
         if value is not None:
             parts.append(f"{label} {value:g}" if isinstance(value, float) else f"{label} {value}")
     missing = [m.key for m in product.pk_models.values()
@@ -822,7 +831,7 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
 # --- cohorts: one call over patients whose covariates (and regimens) differ ----------
 
 _COHORT_COLUMNS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl", "infection_site",
-                   "race", "ventilated", "apache_ii")
+                   "race", "ventilated", "apache_ii", "apache_ii_above_10", "acute_pyelonephritis")
 
 
 def _cohort(cohort):
@@ -837,10 +846,22 @@ def _cohort(cohort):
 def _cohort_kwargs(product, frame):
     kw = {c: frame[c].to_numpy() for c in _COHORT_COLUMNS[1:] if c in frame}
     if "apache_ii" in kw:
+        if "apache_ii_above_10" in kw:
+            raise InputError("give apache_ii or apache_ii_above_10, not both", field="apache_ii")
         kw["apache_ii_above_10"] = kw.pop("apache_ii") > 10
-    if "ventilated" in kw:
-        kw["ventilated"] = kw["ventilated"].astype(bool)
+    for name in ("ventilated", "apache_ii_above_10", "acute_pyelonephritis"):
+        if name in kw:
+            kw[name] = _flags(name, kw[name])
     return _site_default(product, kw)
+
+
+def _flags(name, values):
+    """A yes/no cohort column (bool, 0/1, or the design's level names "true"/"false") -> bool array."""
+    text = np.asarray([str(v).strip().lower() for v in values], dtype=object)
+    ok = np.isin(text, ("true", "false", "1", "0", "1.0", "0.0"))
+    if not ok.all():
+        raise InputError(f"cohort column {name} holds {values[~ok][0]!r}; use true/false", field=name)
+    return np.isin(text, ("true", "1", "1.0"))
 
 
 def _regimen_key(regs):
@@ -922,7 +943,8 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
     cohort : pandas.DataFrame
         One row per virtual patient: ``crcl_ml_per_min`` and optionally
         ``weight_kg``, ``bsa_m2``, ``albumin_g_per_dl``, ``infection_site``,
-        ``race``, ``ventilated``, ``apache_ii`` and any grouping columns, e.g.
+        ``race``, ``ventilated``, ``apache_ii`` (or ``apache_ii_above_10``),
+        ``acute_pyelonephritis`` and any grouping columns, e.g.
         from :func:`pkdose.pta.sample_cohort` [-].
     regimens : "label", callable or sequence of Regimen, optional
         ``"label"``: each patient gets the label regimen for his CrCL

@@ -8,6 +8,7 @@ check that exposure.py connects them as its docstrings say.
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
@@ -425,3 +426,24 @@ def test_structures_share_the_auc_and_differ_in_shape(product):
             .typical.set_index("analyte") for s in exposure.STRUCTURES}
     assert_allclose(rows["published"]["auc24_mg_h_per_l"], rows["one_compartment"]["auc24_mg_h_per_l"], rtol=1e-9)
     assert (rows["published"]["cmax_mg_per_l"] != rows["one_compartment"]["cmax_mg_per_l"]).all()
+
+
+def test_acute_pyelonephritis_reaches_the_ceftazidime_model():
+    """pmx review 1, item 3: Covariates and cohort columns carry the Li 2019 AP flag to Vc."""
+    prod = load_product("ceftazidime-avibactam")
+    regs = label("ceftazidime-avibactam", 60.0)
+    base = analyte_courses(prod, regs, Covariates(60.0, Native(), infection_site="urinary"))
+    ap = analyte_courses(prod, regs, Covariates(60.0, Native(), infection_site="urinary",
+                                                acute_pyelonephritis=True))
+    assert ap["ceftazidime"].params["v1"] == pytest.approx(0.815 * base["ceftazidime"].params["v1"])
+    assert ap["avibactam"].params == base["avibactam"].params  # no AP term in the avibactam model
+    with pytest.raises(InputError, match="acute_pyelonephritis"):
+        Covariates(60.0, Native(), acute_pyelonephritis=True)
+    check = pk_check(prod, regs, Covariates(60.0, Native(), infection_site="urinary", acute_pyelonephritis=True),
+                     mic_mg_per_l=8, n=50)
+    assert "acute pyelonephritis True" in check.population
+    frames = [pd.DataFrame({"id": [0, 1], "crcl_ml_per_min": 60.0, "infection_site": "urinary",
+                            "acute_pyelonephritis": flags}) for flags in (["true", "false"], [False, False])]
+    ap, none = (exposure.exposure_summary(prod, f, regs, by="id", rng=1).query("analyte == 'ceftazidime'")
+                .set_index("id")["gm_cmax_mg_per_l"] for f in frames)
+    assert ap[0] != pytest.approx(none[0]) and ap[1] == pytest.approx(none[1])

@@ -187,3 +187,21 @@ def test_cefiderocol_crrt_central_coefficient_says_it_is_derived():
     assert central.value == 0.63
     assert central.locator.startswith("Derived by pkdose from")
     assert central.note.startswith("Derived by pkdose")
+
+
+def test_li2019_ceftazidime_acute_pyelonephritis_stacks_on_the_cuti_factor():
+    """Li 2019 Table 1 theta11: Vc x (1 - 0.185) for acute pyelonephritis, on top of cUTI x 1.03
+    (pmx review 1, item 3); CL is unchanged and the flag needs a urinary infection."""
+    caz = _model("ceftazidime_li2019")
+    ap = caz.typical_parameters(60.0, weight_kg=80.0, infection_site="urinary", acute_pyelonephritis=True)
+    cuti = caz.typical_parameters(60.0, weight_kg=80.0, infection_site="urinary")
+    assert_allclose(ap["v1"], 10.5 * (80 / 70) ** 1.01 * 1.03 * (1 - 0.185), rtol=1e-12)
+    assert_allclose(cuti["v1"], 10.5 * (80 / 70) ** 1.01 * 1.03, rtol=1e-12)
+    assert_allclose(ap["cl"], cuti["cl"], rtol=1e-12)
+    assert_allclose(ap["v2"], cuti["v2"], rtol=1e-12)
+    v = caz.typical_parameters(60.0, infection_site="urinary", acute_pyelonephritis=[True, False])["v1"]
+    assert_allclose(v[0] / v[1], 0.815, rtol=1e-12)
+    from pkdose.errors import InputError
+    with pytest.raises(InputError, match="acute_pyelonephritis"):
+        caz.typical_parameters(60.0, infection_site="pneumonia", acute_pyelonephritis=True)
+    assert "acute_pyelonephritis" not in caz.not_applied  # applied, not listed as left out

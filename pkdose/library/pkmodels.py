@@ -72,7 +72,11 @@ _CONTINUOUS = {"crcl": "ml_per_min", "ncrcl": "ml_per_min", "weight": "kg",
 
 #: Keys of every patient covariate a model can be given (see :meth:`PKModel.typical_parameters`).
 _COVARIATE_ARGS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl",
-                   "infection_site", "race", "ventilated", "apache_ii_above_10", "dialysis")
+                   "infection_site", "race", "ventilated", "apache_ii_above_10",
+                   "acute_pyelonephritis", "dialysis")
+
+#: Yes/no covariates: argument -> its level name when true (the categorical forms read ``"true"``).
+_FLAGS = ("ventilated", "apache_ii_above_10", "acute_pyelonephritis")
 
 
 @dataclass(frozen=True)
@@ -329,15 +333,16 @@ class PKModel:
         -------
         dict
             ``infection_site`` (the default population's), ``race`` "other",
-            ``ventilated`` and ``apache_ii_above_10`` False, ``dialysis``
-            False, ``albumin_g_per_dl`` where the default population gives one.
+            ``ventilated``, ``apache_ii_above_10``, ``acute_pyelonephritis``
+            and ``dialysis`` False, ``albumin_g_per_dl`` where the default
+            population gives one.
 
         References
         ----------
         .. [1] ``models/README.md``, "Default population".
         """
-        out = {"infection_site": self.default_site, "race": "other", "ventilated": False,
-               "apache_ii_above_10": False, "dialysis": False}
+        out = {"infection_site": self.default_site, "race": "other", "dialysis": False,
+               **dict.fromkeys(_FLAGS, False)}
         if "albumin_g_per_dl" in self.default_population:
             out["albumin_g_per_dl"] = self.default_population["albumin_g_per_dl"].value
         return out
@@ -349,14 +354,15 @@ class PKModel:
         -------
         dict
             ``infection_site`` "none", race "other", not ventilated, APACHE II
-            not above 10, albumin at the reference of its effect.
+            not above 10, no acute pyelonephritis, albumin at the reference of
+            its effect.
 
         References
         ----------
         .. [1] ``models/README.md``, "Default population".
         """
-        out = {"infection_site": "none", "race": "other", "ventilated": False,
-               "apache_ii_above_10": False, "dialysis": False}
+        out = {"infection_site": "none", "race": "other", "dialysis": False,
+               **dict.fromkeys(_FLAGS, False)}
         for e in self.effects:
             if e.covariate == "albumin":
                 out["albumin_g_per_dl"] = e.args["reference"].value
@@ -374,7 +380,9 @@ class PKModel:
             ``bsa_m2`` [m2] (default 1.73: CrCL read as already indexed),
             ``albumin_g_per_dl`` [g/dL], ``infection_site`` (one of
             :data:`pkdose.covariates.INFECTION_SITES`), ``race``,
-            ``ventilated``, ``apache_ii_above_10`` and ``dialysis`` (on
+            ``ventilated``, ``apache_ii_above_10``, ``acute_pyelonephritis``
+            (a cUTI patient with acute pyelonephritis: needs
+            ``infection_site="urinary"``) and ``dialysis`` (on
             intermittent haemodialysis or CRRT: the model's ESRD rule and the
             domain of its clearance floor); missing ones take
             :meth:`default_covariates` [-].
@@ -389,7 +397,8 @@ class PKModel:
         ------
         InputError
             Unknown covariate, negative or non-finite CrCL, non-positive
-            weight, BSA or albumin, unknown site or race, shapes that do not
+            weight, BSA or albumin, unknown site or race, acute
+            pyelonephritis outside a urinary infection, shapes that do not
             broadcast.
 
         Notes
@@ -694,8 +703,7 @@ class PKModel:
                   "infection_site": _levels("infection_site", merged["infection_site"],
                                             cov_forms.INFECTION_SITES),
                   "race": _levels("race", merged["race"], cov_forms.RACES),
-                  "ventilated": np.asarray(merged["ventilated"], dtype=bool),
-                  "apache_ii_above_10": np.asarray(merged["apache_ii_above_10"], dtype=bool),
+                  **{name: np.asarray(merged[name], dtype=bool) for name in _FLAGS},
                   "dialysis": np.asarray(merged["dialysis"], dtype=bool)}
         present = {k: v for k, v in arrays.items() if v is not None}
         try:
@@ -707,7 +715,10 @@ class PKModel:
         x["ncrcl"] = crcl * (BSA_REF_M2 / arrays["bsa"])
         x["esrd"] = np.where(self._esrd(crcl, arrays["dialysis"]), "true", "false")
         x["infection_site"] = self._site_as_modelled(arrays["infection_site"])
-        for name in ("ventilated", "apache_ii_above_10"):
+        if np.any(arrays["acute_pyelonephritis"] & (arrays["infection_site"] != "urinary")):
+            raise InputError("acute_pyelonephritis applies to a urinary infection (Li 2019: a cUTI "
+                             "subgroup); give infection_site='urinary'", field="acute_pyelonephritis")
+        for name in _FLAGS:
             x[name] = np.where(arrays[name], "true", "false")
         for name in ("weight", "albumin"):
             if x[name] is None:  # missing: every effect of it at its reference (factor 1)

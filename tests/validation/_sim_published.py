@@ -95,7 +95,8 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "published" / "simulation"
 RELATIONS = ("approx", "abs", "ge", "lt")
 STRUCTURES = ("published", "one_compartment")
 SEED = 2026
-_COVARIATE_KEYS = ("infection_site", "albumin_g_per_dl", "race", "ventilated", "apache_ii", "dialysis")
+_COVARIATE_KEYS = ("infection_site", "albumin_g_per_dl", "race", "ventilated", "apache_ii", "dialysis",
+                   "acute_pyelonephritis")
 
 
 def cases():
@@ -139,7 +140,7 @@ def row_covariates(row):
     else:
         assert row["subject"] == "typical", row["subject"]
     for key, value in _items(row):
-        if key in ("dialysis", "ventilated"):
+        if key in ("dialysis", "ventilated", "acute_pyelonephritis"):
             cov[key] = value.lower() == "true"
         elif key in ("albumin_g_per_dl", "apache_ii"):
             cov[key] = float(value)
