@@ -138,7 +138,10 @@ class Covariates:
     weight_kg : float, optional
         Total body weight; None uses each model's reference weight [kg].
     bsa_m2 : float, optional
-        Body-surface area; None uses 1.73 m2 in BSA-normalised models [m2].
+        Body-surface area (Du Bois, from the height); None: models on
+        BSA-normalised CrCL estimate it from the weight alone (declared
+        assumption ``bsa_from_weight``, Livingston 2001), or use 1.73 m2
+        without a weight [m2].
     infection_site : str, optional
         One of :data:`pkdose.covariates.INFECTION_SITES`; None uses the
         product's default population (the paper's conservative site) [-].
@@ -754,7 +757,23 @@ def _population_text(product, cov):
                if "albumin_g_per_dl" in m.default_population and cov.albumin_g_per_dl is None]
     if missing:
         parts.append("albumin: default population of " + ", ".join(missing))
-    return "; ".join(parts)
+    bsa = _bsa_text(product, cov)
+    return "; ".join(parts + ([bsa] if bsa else []))
+
+
+def _bsa_text(product, cov):
+    """How the BSA of models on BSA-normalised CrCL was obtained, when it was not given."""
+    models = [m for m in product.pk_models.values() if any(e.covariate == "ncrcl" for e in m.effects)]
+    if not models or cov.bsa_m2 is not None:
+        return ""
+    keys = ", ".join(m.key for m in models)
+    estimated = [m for m in models if m.assumption_on("bsa_from_weight")]
+    if cov.weight_kg is None or len(estimated) < len(models):
+        return f"BSA 1.73 m² assumed for the CrCL/1.73 m² of {keys} (no height or weight given)"
+    from .renal import bsa_livingston
+    src = estimated[0].assumptions["bsa_from_weight"]["source"]
+    return (f"BSA {bsa_livingston(cov.weight_kg):.2f} m² estimated from the weight alone ({src}, no height "
+            f"given; declared assumption bsa_from_weight) for the CrCL/1.73 m² of {keys}")
 
 
 def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC_GRID_MG_PER_L,

@@ -447,3 +447,22 @@ def test_acute_pyelonephritis_reaches_the_ceftazidime_model():
     ap, none = (exposure.exposure_summary(prod, f, regs, by="id", rng=1).query("analyte == 'ceftazidime'")
                 .set_index("id")["gm_cmax_mg_per_l"] for f in frames)
     assert ap[0] != pytest.approx(none[0]) and ap[1] == pytest.approx(none[1])
+
+
+def test_population_text_says_how_the_bsa_was_obtained():
+    """pmx review 1, item 5: the PKCheck says when the BSA of nCrCL was estimated from the weight."""
+    prod = load_product("aztreonam-avibactam")
+    regs = label("aztreonam-avibactam", 60.0)
+    est = pk_check(prod, regs, Covariates(60.0, Native(), weight_kg=50.0), mic_mg_per_l=8, n=50)
+    assert "BSA 1.47 m² estimated from the weight alone (livingston2001" in est.population
+    given = pk_check(prod, regs, Covariates(60.0, Native(), weight_kg=50.0, bsa_m2=1.5), mic_mg_per_l=8, n=50)
+    assert "BSA" not in given.population
+    none = pk_check(prod, regs, Covariates(60.0, Native()), mic_mg_per_l=8, n=50)
+    assert "BSA 1.73 m² assumed" in none.population
+    cef = pk_check(load_product("cefiderocol"), label("cefiderocol", 60.0), Covariates(60.0, Native(), weight_kg=50.0),
+                   mic_mg_per_l=4, n=50)
+    assert "BSA" not in cef.population  # raw-CrCL model
+    # the estimate reaches the typical patient
+    c = analyte_courses(prod, regs, Covariates(60.0, Native(), weight_kg=50.0))["avibactam"]
+    c2 = analyte_courses(prod, regs, Covariates(60.0, Native(), weight_kg=50.0, bsa_m2=1.4718109))["avibactam"]
+    assert c.cl_l_per_h == pytest.approx(c2.cl_l_per_h, rel=1e-6)

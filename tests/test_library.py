@@ -531,3 +531,32 @@ def test_regimen_rows_are_grouped_by_jurisdiction(models_copy):
     write_regimens(models_copy, [regimen_row(0, 30), regimen_row(30, "inf"), eu_only])
     assert len(load_regimen_table("cefiderocol", root=models_copy).rows) == 3
 
+
+
+def test_bsa_from_weight_when_no_height():
+    """pmx review 1, item 5: without a BSA the Xie models estimate it from the weight
+    (Livingston 2001) instead of 1.73 m2; switchable; the height-based BSA wins when given."""
+    from pkdose.renal import bsa_livingston
+
+    model = load_pk_model("avibactam", source="xie2025")
+    for weight, bsa in ((50.0, 1.4718), (120.0, 2.5924)):
+        assert bsa_livingston(weight) == pytest.approx(bsa, abs=1e-4)
+        cl = model.clearance_l_per_h(60.0, weight_kg=weight, infection_site="none")
+        ncrcl = 60.0 * 1.73 / bsa_livingston(weight)
+        assert_allclose(cl, 10.3 * (ncrcl / 80) ** 1.06 * (weight / 70) ** 0.75, rtol=1e-12)
+        assert_allclose(cl, model.clearance_l_per_h(60.0, weight_kg=weight, bsa_m2=bsa_livingston(weight),
+                                                    infection_site="none"), rtol=1e-12)
+    small = model.clearance_l_per_h(60.0, weight_kg=50.0, infection_site="intra-abdominal")
+    assert small == pytest.approx(7.81, abs=0.01)  # 6.58 L/h with the 1.73 m2 default before the fix
+    off = model.without_assumption("bsa_from_weight")
+    assert_allclose(off.clearance_l_per_h(60.0, weight_kg=50.0, infection_site="none"),
+                    10.3 * (60 / 80) ** 1.06 * (50 / 70) ** 0.75, rtol=1e-12)
+    # no weight: the reference 1.73 m2 (raw CrCL read as indexed)
+    assert_allclose(model.clearance_l_per_h(60.0, infection_site="none"), 10.3 * (60 / 80) ** 1.06, rtol=1e-12)
+    # the reference subject keeps the printed typical values
+    ref = model.reference_covariates()
+    assert ref["bsa_m2"] == 1.73
+    assert_allclose(model.clearance_l_per_h(80.0, weight_kg=100.0, **ref), 10.3 * (100 / 70) ** 0.75, rtol=1e-12)
+    # models on raw CrCL are not affected
+    cef = load_pk_model("cefiderocol")
+    assert "bsa_from_weight" not in cef.assumptions and "bsa_m2" not in cef.reference_covariates()

@@ -61,7 +61,7 @@ _HEADER_OPTIONAL = ("note", "correlated_with", "residual", "fitted_range", "assu
                     "extracorporeal", "alternatives", "not_applied", "sources")
 _EXTRACORPOREAL_REQUIRED = ("hd_removed_fraction", "hd_session_h")
 _EXTRACORPOREAL_OPTIONAL = ("hd_cl_l_per_h",)  # CRRT assumptions: models/crrt.toml
-_ASSUMPTIONS = ("cl_floor_l_per_h", "esrd_crcl_max_ml_per_min", "unstudied_site")
+_ASSUMPTIONS = ("cl_floor_l_per_h", "esrd_crcl_max_ml_per_min", "unstudied_site", "bsa_from_weight")
 _FLOOR_DOMAINS = ("dialysis_or_below_fitted_range", "everywhere")
 _OMEGA_SCALES = ("variance", "sd", "cv_percent")
 _RESIDUAL_SCALES = ("variance", "sd")
@@ -355,7 +355,7 @@ class PKModel:
         dict
             ``infection_site`` "none", race "other", not ventilated, APACHE II
             not above 10, no acute pyelonephritis, albumin at the reference of
-            its effect.
+            its effect, BSA 1.73 m2 in models on BSA-normalised CrCL.
 
         References
         ----------
@@ -366,6 +366,8 @@ class PKModel:
         for e in self.effects:
             if e.covariate == "albumin":
                 out["albumin_g_per_dl"] = e.args["reference"].value
+            if e.covariate == "ncrcl":  # the reference subject's CrCL is the indexed one
+                out["bsa_m2"] = BSA_REF_M2
         return out
 
     def typical_parameters(self, crcl_ml_per_min, **covariates):
@@ -377,7 +379,9 @@ class PKModel:
             Cockcroft-Gault creatinine clearance, raw (not BSA-indexed) [mL/min].
         **covariates
             ``weight_kg`` [kg] (default: each effect's reference weight),
-            ``bsa_m2`` [m2] (default 1.73: CrCL read as already indexed),
+            ``bsa_m2`` [m2] (models on BSA-normalised CrCL; when not given,
+            estimated from ``weight_kg`` where the model declares
+            ``bsa_from_weight``, else 1.73: CrCL read as already indexed),
             ``albumin_g_per_dl`` [g/dL], ``infection_site`` (one of
             :data:`pkdose.covariates.INFECTION_SITES`), ``race``,
             ``ventilated``, ``apache_ii_above_10``, ``acute_pyelonephritis``
@@ -695,7 +699,7 @@ class PKModel:
             raise InputError(f"crcl_ml_per_min must be >= 0 [mL/min], got {crcl_ml_per_min!r}",
                              field="crcl_ml_per_min")
         arrays = {"crcl": crcl,
-                  "bsa": _positive("bsa_m2", merged.get("bsa_m2", BSA_REF_M2), "m2"),
+                  "bsa": self._bsa(merged),
                   "weight": _positive("weight_kg", merged["weight_kg"], "kg")
                   if "weight_kg" in merged else None,
                   "albumin": _positive("albumin_g_per_dl", merged["albumin_g_per_dl"], "g/dL")
@@ -724,6 +728,15 @@ class PKModel:
             if x[name] is None:  # missing: every effect of it at its reference (factor 1)
                 x[name] = self._reference_of(name)
         return x
+
+    def _bsa(self, merged):
+        """Given BSA; else from the weight alone (declared ``bsa_from_weight``); else 1.73 m2."""
+        if "bsa_m2" in merged:
+            return _positive("bsa_m2", merged["bsa_m2"], "m2")
+        if "weight_kg" in merged and self.assumption_on("bsa_from_weight"):
+            from ..renal import bsa_livingston  # pkdose.renal reads the library: imported when needed
+            return np.asarray(bsa_livingston(_positive("weight_kg", merged["weight_kg"], "kg")))
+        return np.asarray(BSA_REF_M2)
 
     def _reference_of(self, covariate):
         refs = {e.args["reference"].value for e in self.effects
@@ -1153,6 +1166,12 @@ def _assumptions(tables, src, sources, path):
     out = {}
     for name, t in tables.items():
         kp = f"assumptions.{name}"
+        if name == "bsa_from_weight":
+            check_keys(t, ("source", "locator", "note"), path, kp, required=("source", "locator", "note"))
+            out[name] = {"source": check_source(t["source"], sources, path, f"{kp}.source"),
+                         "locator": _text(t["locator"], path, f"{kp}.locator"),
+                         "note": _text(t["note"], path, f"{kp}.note")}
+            continue
         if name == "unstudied_site":
             check_keys(t, ("level", "sites", "source", "locator", "note"), path, kp,
                        required=("level", "sites", "locator", "note"))
