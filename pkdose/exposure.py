@@ -40,15 +40,22 @@ Period and steady state
     empty body, is reported separately (``typical_first_24h_ft_percent``).
 
 Dialysis clearance
-    Where the model file gives a measured dialyser clearance
-    (``hd_cl_l_per_h``, aztreonam: Gerig 1984) it is used as is. Otherwise the
-    session clearance is a declared assumption calibrated so that one session
-    of the published length removes the published fraction of the body amount
-    from the kind of subject it was measured in: the model's uninfected
-    reference subject with kidney failure (residual CrCL 5 mL/min, the model's
-    ESRD rule), in the structure being simulated, the session starting in the
-    terminal (post-distribution) phase. It is a property of the dialyser and
-    the drug, so every virtual patient gets the same value.
+    Where a model declares the assumption ``hd_calibration`` (cefiderocol,
+    ceftazidime, avibactam), the session clearance is calibrated so that one
+    session of the published length removes the published fraction of the
+    body amount from the kind of subject it was measured in: the model's
+    uninfected reference subject with kidney failure (residual CrCL 5 mL/min,
+    the model's ESRD rule), in the structure being simulated, the session
+    starting in the terminal (post-distribution) phase.
+    ``PKModel.without_assumption("hd_calibration")`` switches it off; the
+    model's published dialyser clearance (``hd_cl_l_per_h``: avibactam 9.0 L/h,
+    label) is then used as is, and a model without one cannot simulate
+    haemodialysis. Aztreonam declares no calibration: Gerig 1984's measured
+    dialyser clearance is used, because its published fraction is the amount
+    recovered from the dialysate, not the fall of the body amount. Either way
+    the value is a property of the dialyser and the drug, so every virtual
+    patient gets the same one, and every PKCheck states its basis
+    (``typical["extracorporeal_basis"]``).
     CRRT clearance is ``coefficient x delivered fraction x prescribed effluent``,
     with a cited low, central and high value of each factor in
     ``models/crrt.toml`` (:func:`pkdose.library.load_crrt_assumptions`); the
@@ -238,6 +245,10 @@ class AnalyteCourse:
     first_dose_added : bool
         The loading dose comes before a continuous infusion, which starts
         when it ends (instead of the loading dose replacing the first dose) [-].
+    extracorporeal_basis : str
+        Where the extracorporeal clearance comes from (calibrated to a
+        published fraction removed, a published dialyser clearance, or the
+        CRRT assumptions); empty without one [-].
     """
 
     analyte: str
@@ -251,6 +262,7 @@ class AnalyteCourse:
     first_dose_mg: float = float("nan")
     first_dose_h: float = float("nan")
     first_dose_added: bool = False
+    extracorporeal_basis: str = ""
 
     @property
     def cl_l_per_h(self):
@@ -365,8 +377,13 @@ def _period_dosing(regimen, analyte, period_h, session_end_h):
 
 
 def _hd_clearance(model, structure):
-    """Session clearance: measured, or calibrated to the published fraction removed (module Notes)."""
-    if model.hd_cl_l_per_h is not None:
+    """Session clearance: calibrated to the published fraction removed (declared ``hd_calibration``),
+    else the published dialyser clearance (module Notes)."""
+    if not model.assumption_on("hd_calibration"):
+        if model.hd_cl_l_per_h is None:
+            raise InputError(f"{model.key} has no published dialyser clearance (extracorporeal.hd_cl_l_per_h) "
+                             "and its hd_calibration assumption is off: it cannot simulate haemodialysis",
+                             field="renal_state")
         return float(model.hd_cl_l_per_h)
     p = {k: float(v) for k, v in model.typical_parameters(
         HD_CALIBRATION_RESIDUAL_CRCL_ML_PER_MIN, dialysis=True, **_reference(model)).items()}
@@ -404,17 +421,27 @@ def _rate_matrix(p):
     return a
 
 
+def _hd_basis(model):
+    """Which dialysis clearance a model uses, and on what evidence (stated in every PKCheck)."""
+    src = model.extracorporeal
+    if model.assumption_on("hd_calibration"):
+        return (f"calibrated: one {model.hd_session_h:g}-h session removes {model.hd_fraction_removed:.0%} of the "
+                f"body amount ({src['hd_removed_fraction'].source}; declared assumption hd_calibration)")
+    return f"published dialyser clearance ({src['hd_cl_l_per_h'].source}, {src['hd_cl_l_per_h'].locator})"
+
+
 def _extra(model, cov, period_h, structure):
     state = cov.renal_state
     if isinstance(state, Haemodialysis):
         start, end = hd_sessions(state.schedule, 0.0, period_h)
         cl = _hd_clearance(model, structure)
-        return ExtraClearance(start, np.minimum(end, period_h), np.full(start.size, cl)), cl
+        return ExtraClearance(start, np.minimum(end, period_h), np.full(start.size, cl)), cl, _hd_basis(model)
     if isinstance(state, CRRT):
         coefficient, delivered = load_crrt_assumptions().values(model.analyte, cov.crrt_scenario)
         cl = crrt_clearance(state.effluent_l_per_h * delivered, coefficient, state.modality)
-        return ExtraClearance([0.0], [period_h], [cl]), float(cl)
-    return None, 0.0
+        return (ExtraClearance([0.0], [period_h], [cl]), float(cl),
+                f"CRRT: coefficient x delivered effluent ({cov.crrt_scenario} scenario, models/crrt.toml)")
+    return None, 0.0, ""
 
 
 def _check_structure(structure):
@@ -460,7 +487,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
             if analyte not in product.pk_models:
                 continue
             model = product.pk_models[analyte]
-            extra, cl_extra = _extra(model, cov, period, structure)
+            extra, cl_extra, basis = _extra(model, cov, period, structure)
             params = {k: float(v) for k, v in model.typical_parameters(
                 cov.crcl_ml_per_min, **_site_default(product, cov.model_covariates())).items()}
             if not params["cl"] > 0:
@@ -474,7 +501,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
             courses[analyte] = AnalyteCourse(
                 analyte, model, _period_dosing(regimen, analyte, period, ends), period, extra,
                 params, structure, cl_extra, first,
-                float("nan") if first_h is None else float(first_h), added)
+                float("nan") if first_h is None else float(first_h), added, basis)
     missing = set(c.analyte for c in product.target.components) - set(courses)
     if missing:
         raise InputError(f"regimens give no dose of {sorted(missing)} needed by the "
@@ -731,7 +758,8 @@ def _typical_rows(courses, profiles):
     for a, c in courses.items():
         p = profiles[a]
         row = {"analyte": a, "model": c.model.key, "structure": c.structure, "cl_l_per_h": c.cl_l_per_h,
-               "extracorporeal_cl_l_per_h": c.extracorporeal_cl_l_per_h, "v_l": c.v_l}
+               "extracorporeal_cl_l_per_h": c.extracorporeal_cl_l_per_h,
+               "extracorporeal_basis": c.extracorporeal_basis, "v_l": c.v_l}
         row.update({f"{k}_l": float(c.params[k]) for k in _VOLUMES if k in c.params})
         row.update({
             "half_life_h": math.log(2) * c.v_l / c.cl_l_per_h,

@@ -5,6 +5,7 @@ test_extracorporeal) and against published values (tests/validation); here we
 check that exposure.py connects them as its docstrings say.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -56,7 +57,7 @@ def test_hd_week_doses_sessions_and_supplements(product, schedule, residual):
         assert_allclose(c.extra.start_h, start)
         assert_allclose(c.extra.end_h, np.minimum(end, WEEK_H))
         model = prod.pk_models[analyte]
-        if model.hd_cl_l_per_h is not None:  # measured dialyser clearance (aztreonam, Gerig 1984)
+        if not model.assumption_on("hd_calibration"):  # measured dialyser clearance (aztreonam, Gerig 1984)
             cl_hd = model.hd_cl_l_per_h
         elif c.structure == "one_compartment":  # calibrated on the uninfected reference subject with kidney failure
             ref = {k: v for k, v in model.reference_covariates().items() if k != "dialysis"}
@@ -466,3 +467,33 @@ def test_population_text_says_how_the_bsa_was_obtained():
     c = analyte_courses(prod, regs, Covariates(60.0, Native(), weight_kg=50.0))["avibactam"]
     c2 = analyte_courses(prod, regs, Covariates(60.0, Native(), weight_kg=50.0, bsa_m2=1.4718109))["avibactam"]
     assert c.cl_l_per_h == pytest.approx(c2.cl_l_per_h, rel=1e-6)
+
+
+def test_hd_calibration_is_a_named_switchable_assumption():
+    """pmx review 1, item 4: without_assumption("hd_calibration") falls back to the published dialyser
+    clearance (avibactam: label 9.0 L/h); models without one refuse HD; aztreonam uses Gerig's measured
+    clearance and declares no calibration; every PKCheck states the basis."""
+    state = Haemodialysis(HDSchedule(("Mon", "Wed", "Fri"), 8.0, 4.0), 5.0)
+    cov = Covariates(5.0, state)
+    prod = load_product("ceftazidime-avibactam")
+    regs = label("ceftazidime-avibactam", 5.0, "ihd")
+    calibrated = analyte_courses(prod, regs, cov)["avibactam"]
+    assert calibrated.extracorporeal_cl_l_per_h == pytest.approx(3.28, abs=0.01)
+    assert "calibrated" in calibrated.extracorporeal_basis and "avycaz-uspi" in calibrated.extracorporeal_basis
+    models = dict(prod.pk_models, avibactam=prod.pk_models["avibactam"].without_assumption("hd_calibration"))
+    label_cl = analyte_courses(dataclasses.replace(prod, pk_models=models), regs, cov)["avibactam"]
+    assert label_cl.extracorporeal_cl_l_per_h == 9.0
+    assert label_cl.extracorporeal_basis.startswith("published dialyser clearance (avycaz-uspi")
+    for key in ("ceftazidime", "cefiderocol"):
+        product = load_product("cefiderocol" if key == "cefiderocol" else "ceftazidime-avibactam")
+        models = dict(product.pk_models)
+        models[key] = models[key].without_assumption("hd_calibration")
+        with pytest.raises(InputError, match="no published dialyser clearance"):
+            analyte_courses(dataclasses.replace(product, pk_models=models),
+                            label(product.name, 5.0, "ihd"), cov)
+    atm = load_product("aztreonam")
+    with pytest.raises(InputError, match="declares no assumption"):
+        atm.pk_models["aztreonam"].without_assumption("hd_calibration")
+    chk = pk_check(atm, label("aztreonam", 5.0, "ihd"), cov, mic_mg_per_l=4, n=20)
+    assert chk.typical.loc[0, "extracorporeal_cl_l_per_h"] == 2.39
+    assert chk.typical.loc[0, "extracorporeal_basis"].startswith("published dialyser clearance (gerig1984")

@@ -61,7 +61,10 @@ _HEADER_OPTIONAL = ("note", "correlated_with", "residual", "fitted_range", "assu
                     "extracorporeal", "alternatives", "not_applied", "sources")
 _EXTRACORPOREAL_REQUIRED = ("hd_removed_fraction", "hd_session_h")
 _EXTRACORPOREAL_OPTIONAL = ("hd_cl_l_per_h",)  # CRRT assumptions: models/crrt.toml
-_ASSUMPTIONS = ("cl_floor_l_per_h", "esrd_crcl_max_ml_per_min", "unstudied_site", "bsa_from_weight")
+_ASSUMPTIONS = ("cl_floor_l_per_h", "esrd_crcl_max_ml_per_min", "unstudied_site", "bsa_from_weight",
+                "hd_calibration")
+#: Declared rules without a number of their own (source, locator and note only).
+_RULES = ("bsa_from_weight", "hd_calibration")
 _FLOOR_DOMAINS = ("dialysis_or_below_fitted_range", "everywhere")
 _OMEGA_SCALES = ("variance", "sd", "cv_percent")
 _RESIDUAL_SCALES = ("variance", "sd")
@@ -293,7 +296,11 @@ class PKModel:
 
     @property
     def hd_cl_l_per_h(self):
-        """Measured dialyser clearance when the file gives one, else None [L/h]."""
+        """Published dialyser clearance when the file gives one, else None [L/h].
+
+        Used as is for dialysis sessions unless the model declares (and keeps on)
+        the ``hd_calibration`` assumption (``models/README.md``).
+        """
         p = self.extracorporeal.get("hd_cl_l_per_h")
         return None if p is None else p.value
 
@@ -1166,7 +1173,7 @@ def _assumptions(tables, src, sources, path):
     out = {}
     for name, t in tables.items():
         kp = f"assumptions.{name}"
-        if name == "bsa_from_weight":
+        if name in _RULES:
             check_keys(t, ("source", "locator", "note"), path, kp, required=("source", "locator", "note"))
             out[name] = {"source": check_source(t["source"], sources, path, f"{kp}.source"),
                          "locator": _text(t["locator"], path, f"{kp}.locator"),

@@ -26,10 +26,11 @@ Inputs
     ``without=<assumption>`` and ``study=<not_applied ratio>`` (a published
     study-cohort factor on CL replacing the site factor: reproduces a trial's own
     cohort, never a patient). The dialysis clearance always comes from pkdose's
-    own course (:func:`pkdose.exposure.analyte_courses`): the measured
-    ``hd_cl_l_per_h`` where the model has one (aztreonam), else the clearance
-    calibrated on the uninfected reference subject with kidney failure in the
-    structure being checked. ``regimen`` is pkdose regimen text or ``label``.
+    own course (:func:`pkdose.exposure.analyte_courses`): calibrated on the
+    uninfected reference subject with kidney failure in the structure being
+    checked where the model declares ``hd_calibration`` (``without=hd_calibration``
+    switches it off), else the published ``hd_cl_l_per_h`` (aztreonam: Gerig
+    1984). ``regimen`` is pkdose regimen text or ``label``.
     ``dosing`` is ``single`` (one dose at t = 0), ``steady_state`` (periodic
     steady state over the LCM of the intervals), ``hd_week`` (periodic steady
     state of a dialysis week: Mon/Wed/Fri 08:00 sessions of the published
