@@ -168,6 +168,10 @@ class Covariates:
     acute_pyelonephritis : bool, optional
         A urinary infection with acute pyelonephritis (Li 2019 ceftazidime:
         Vc x 0.815); needs ``infection_site="urinary"``; None reads as not [-].
+    esrd : bool, optional
+        End-stage renal disease: the avibactam models' ESRD flag (Li 2019,
+        Xie 2025) whatever the CrCL; always set on dialysis; None reads as
+        not (the models' declared CrCL thresholds still apply) [-].
     """
 
     crcl_ml_per_min: float
@@ -181,6 +185,7 @@ class Covariates:
     apache_ii: float | None = None
     crrt_scenario: str = "central"
     acute_pyelonephritis: bool | None = None
+    esrd: bool | None = None
 
     def __post_init__(self):
         if self.crrt_scenario not in CRRT_SCENARIOS:
@@ -211,7 +216,7 @@ class Covariates:
                 "albumin_g_per_dl": self.albumin_g_per_dl, "infection_site": self.infection_site,
                 "race": self.race, "ventilated": self.ventilated,
                 "apache_ii_above_10": None if self.apache_ii is None else self.apache_ii > 10,
-                "acute_pyelonephritis": self.acute_pyelonephritis,
+                "acute_pyelonephritis": self.acute_pyelonephritis, "esrd": self.esrd,
                 "dialysis": isinstance(self.renal_state, (Haemodialysis, CRRT))}
 
 
@@ -778,7 +783,7 @@ def _population_text(product, cov):
              + ("" if given else f" (default population: {site['reason']})")]
     for label, value in (("albumin", cov.albumin_g_per_dl), ("race", cov.race),
                          ("ventilated", cov.ventilated), ("APACHE II", cov.apache_ii),
-                         ("acute pyelonephritis", cov.acute_pyelonephritis)):
+                         ("acute pyelonephritis", cov.acute_pyelonephritis), ("ESRD flag", cov.esrd)):
         if value is not None:
             parts.append(f"{label} {value:g}" if isinstance(value, float) else f"{label} {value}")
     missing = [m.key for m in product.pk_models.values()
@@ -878,7 +883,7 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
 # --- cohorts: one call over patients whose covariates (and regimens) differ ----------
 
 _COHORT_COLUMNS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl", "infection_site",
-                   "race", "ventilated", "apache_ii", "apache_ii_above_10", "acute_pyelonephritis")
+                   "race", "ventilated", "apache_ii", "apache_ii_above_10", "acute_pyelonephritis", "esrd")
 
 
 def _cohort(cohort):
@@ -896,7 +901,7 @@ def _cohort_kwargs(product, frame):
         if "apache_ii_above_10" in kw:
             raise InputError("give apache_ii or apache_ii_above_10, not both", field="apache_ii")
         kw["apache_ii_above_10"] = kw.pop("apache_ii") > 10
-    for name in ("ventilated", "apache_ii_above_10", "acute_pyelonephritis"):
+    for name in ("ventilated", "apache_ii_above_10", "acute_pyelonephritis", "esrd"):
         if name in kw:
             kw[name] = _flags(name, kw[name])
     return _site_default(product, kw)
@@ -991,7 +996,7 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
         One row per virtual patient: ``crcl_ml_per_min`` and optionally
         ``weight_kg``, ``bsa_m2``, ``albumin_g_per_dl``, ``infection_site``,
         ``race``, ``ventilated``, ``apache_ii`` (or ``apache_ii_above_10``),
-        ``acute_pyelonephritis`` and any grouping columns, e.g.
+        ``acute_pyelonephritis``, ``esrd`` and any grouping columns, e.g.
         from :func:`pkdose.pta.sample_cohort` [-].
     regimens : "label", callable or sequence of Regimen, optional
         ``"label"``: each patient gets the label regimen for his CrCL

@@ -166,11 +166,36 @@ def test_esrd_rule_by_threshold_and_by_dialysis():
 
 
 def test_esrd_threshold_uses_raw_crcl_in_normalised_model():
-    model = load_pk_model("avibactam", source="xie2025")
-    # raw CrCL 14 is ESRD whatever the BSA; raw 16 with a small BSA is not
+    # the paper's group definition (alternative): raw CrCL 14 is ESRD whatever the BSA; raw 16 is not
+    model = load_pk_model("avibactam", source="xie2025").with_alternative(
+        "esrd_crcl_max_ml_per_min", "esrd_crcl_max_groups_ml_per_min")
     assert_allclose(model.clearance_l_per_h(14.0, bsa_m2=1.2, infection_site="none"), 10.3 * 0.077,
                     rtol=1e-12)
     assert model.clearance_l_per_h(16.0, bsa_m2=1.2, infection_site="none") > 10.3 * 0.077
+
+
+def test_xie_esrd_term_only_where_its_population_is_defined():
+    """pmx review 1, item 1: Xie 2025's ESRD term applies on dialysis, to a flagged patient and below the
+    fitted CrCL (4.6 mL/min); between 4.6 and 15 the nCrCL arm applies, as in the paper's simulation."""
+    model = load_pk_model("avibactam", source="xie2025")
+    none = {"infection_site": "none", "weight_kg": 70.0, "bsa_m2": 1.73}
+    arm = 10.3 * (np.array([5.0, 10.0, 14.9, 15.1]) / 80) ** 1.06
+    assert_allclose(model.clearance_l_per_h([5.0, 10.0, 14.9, 15.1], **none), arm, rtol=1e-12)
+    assert_allclose(model.clearance_l_per_h([10.0, 10.0, 4.6, 0.0], dialysis=[True, False, False, False],
+                                            esrd=[False, True, False, False], **none), 10.3 * 0.077, rtol=1e-12)
+    # continuous at the paper's group edge (the former rule jumped x 2.2 there)
+    lo, hi = model.clearance_l_per_h([14.999, 15.001], **none)
+    assert hi / lo == pytest.approx(1.0, abs=1e-3)
+    # typical cIAI 70-kg patient at CrCL 10: 0.88 L/h under the former rule, the arm now
+    cl = float(model.clearance_l_per_h(10.0, infection_site="intra-abdominal", weight_kg=70.0, bsa_m2=1.73))
+    assert cl == pytest.approx(10.3 * (10 / 80) ** 1.06 * 1.115)
+    old = model.with_alternative("esrd_crcl_max_ml_per_min", "esrd_crcl_max_groups_ml_per_min")
+    assert float(old.clearance_l_per_h(10.0, infection_site="intra-abdominal", weight_kg=70.0,
+                                       bsa_m2=1.73)) == pytest.approx(0.884, abs=0.001)
+    # switched off: dialysis and the flag only
+    off = model.without_assumption("esrd_crcl_max_ml_per_min")
+    assert_allclose(off.clearance_l_per_h(4.0, **none), 10.3 * (4 / 80) ** 1.06, rtol=1e-12)
+    assert_allclose(off.clearance_l_per_h(4.0, esrd=True, **none), 10.3 * 0.077, rtol=1e-12)
 
 
 def test_bsa_normalisation():

@@ -141,11 +141,14 @@ def test_esrd_rules_replace_the_renal_factor():
     li = _model("avibactam_li2019")
     assert_allclose(li.clearance_l_per_h(4.0, **NONE), 10.2 * 0.0678)         # CrCL <= 5 (label band)
     assert_allclose(li.clearance_l_per_h(40.0, dialysis=True, **NONE), 10.2 * 0.0678)
+    assert_allclose(li.clearance_l_per_h(40.0, esrd=True, **NONE), 10.2 * 0.0678)
     xie = _model("avibactam_xie2025")
-    assert_allclose(xie.clearance_l_per_h(12.0, weight_kg=90.0, **NONE), 10.3 * 0.077 * (90 / 70) ** 0.75)
+    assert_allclose(xie.clearance_l_per_h(12.0, weight_kg=90.0, dialysis=True, **NONE),
+                    10.3 * 0.077 * (90 / 70) ** 0.75)
     assert_allclose(xie.clearance_l_per_h(0.0, **NONE), 10.3 * 0.077)          # no 0 x ratio
     # the infection factor still applies on top of the ESRD rule
-    assert_allclose(xie.clearance_l_per_h(12.0, infection_site="intra-abdominal"), 10.3 * 0.077 * 1.115)
+    assert_allclose(xie.clearance_l_per_h(12.0, infection_site="intra-abdominal", esrd=True),
+                    10.3 * 0.077 * 1.115)
 
 
 def test_floors_apply_only_where_declared():

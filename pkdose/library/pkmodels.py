@@ -76,7 +76,7 @@ _CONTINUOUS = {"crcl": "ml_per_min", "ncrcl": "ml_per_min", "weight": "kg",
 #: Keys of every patient covariate a model can be given (see :meth:`PKModel.typical_parameters`).
 _COVARIATE_ARGS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl",
                    "infection_site", "race", "ventilated", "apache_ii_above_10",
-                   "acute_pyelonephritis", "dialysis")
+                   "acute_pyelonephritis", "esrd", "dialysis")
 
 #: Yes/no covariates: argument -> its level name when true (the categorical forms read ``"true"``).
 _FLAGS = ("ventilated", "apache_ii_above_10", "acute_pyelonephritis")
@@ -348,7 +348,7 @@ class PKModel:
         ----------
         .. [1] ``models/README.md``, "Default population".
         """
-        out = {"infection_site": self.default_site, "race": "other", "dialysis": False,
+        out = {"infection_site": self.default_site, "race": "other", "dialysis": False, "esrd": False,
                **dict.fromkeys(_FLAGS, False)}
         if "albumin_g_per_dl" in self.default_population:
             out["albumin_g_per_dl"] = self.default_population["albumin_g_per_dl"].value
@@ -368,7 +368,7 @@ class PKModel:
         ----------
         .. [1] ``models/README.md``, "Default population".
         """
-        out = {"infection_site": "none", "race": "other", "dialysis": False,
+        out = {"infection_site": "none", "race": "other", "dialysis": False, "esrd": False,
                **dict.fromkeys(_FLAGS, False)}
         for e in self.effects:
             if e.covariate == "albumin":
@@ -393,7 +393,9 @@ class PKModel:
             :data:`pkdose.covariates.INFECTION_SITES`), ``race``,
             ``ventilated``, ``apache_ii_above_10``, ``acute_pyelonephritis``
             (a cUTI patient with acute pyelonephritis: needs
-            ``infection_site="urinary"``) and ``dialysis`` (on
+            ``infection_site="urinary"``), ``esrd`` (the models' end-stage
+            renal disease flag, as nlmixr2lib's ``RENALIMP_ESRD``) and
+            ``dialysis`` (on
             intermittent haemodialysis or CRRT: the model's ESRD rule and the
             domain of its clearance floor); missing ones take
             :meth:`default_covariates` [-].
@@ -415,9 +417,11 @@ class PKModel:
         Notes
         -----
         ``ncrcl`` (models on BSA-normalised CrCL) is
-        :math:`CrCL \cdot 1.73 / BSA`. The ESRD rule (where the model has one)
-        applies at raw CrCL at or below ``esrd_crcl_max_ml_per_min`` and on
-        dialysis. A declared clearance floor applies only in its domain
+        :math:`CrCL \cdot 1.73 / BSA`. The ESRD term (where the model has one)
+        applies to the patients its population defines: on dialysis, or
+        flagged ``esrd``; and, as a declared assumption, at raw CrCL at or
+        below ``esrd_crcl_max_ml_per_min`` (Li 2019: the label's ESRD band,
+        5 mL/min; Xie 2025: below its fitted range, 4.6 mL/min). A declared clearance floor applies only in its domain
         (``applies``): on dialysis or below the fitted CrCL range.
 
         References
@@ -715,6 +719,7 @@ class PKModel:
                                             cov_forms.INFECTION_SITES),
                   "race": _levels("race", merged["race"], cov_forms.RACES),
                   **{name: np.asarray(merged[name], dtype=bool) for name in _FLAGS},
+                  "esrd": np.asarray(merged["esrd"], dtype=bool),
                   "dialysis": np.asarray(merged["dialysis"], dtype=bool)}
         present = {k: v for k, v in arrays.items() if v is not None}
         try:
@@ -724,7 +729,7 @@ class PKModel:
                              f"{ {k: v.shape for k, v in present.items()} }") from None
         x = {"shape": shape, **arrays}
         x["ncrcl"] = crcl * (BSA_REF_M2 / arrays["bsa"])
-        x["esrd"] = np.where(self._esrd(crcl, arrays["dialysis"]), "true", "false")
+        x["esrd"] = np.where(self._esrd(crcl, arrays["dialysis"] | arrays["esrd"]), "true", "false")
         x["infection_site"] = self._site_as_modelled(arrays["infection_site"])
         if np.any(arrays["acute_pyelonephritis"] & (arrays["infection_site"] != "urinary")):
             raise InputError("acute_pyelonephritis applies to a urinary infection (Li 2019: a cUTI "
