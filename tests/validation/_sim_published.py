@@ -137,7 +137,7 @@ def row_covariates(row):
     cov = {}
     if row["subject"] == "reference":
         ref = model.reference_covariates()
-        cov = {k: ref[k] for k in ("infection_site", "albumin_g_per_dl", "race", "ventilated") if k in ref}
+        cov = {k: ref[k] for k in ("infection_site", "albumin_g_per_dl", "race", "ventilated", "bsa_m2") if k in ref}
     else:
         assert row["subject"] == "typical", row["subject"]
     for key, value in _items(row):
