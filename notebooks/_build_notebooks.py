@@ -1977,7 +1977,7 @@ NB07 = [
     """),
     code(SETUP),
     code(r"""
-    from pkdose.exposure import Covariates, pk_check, population_pta, simulate_structure
+    from pkdose.exposure import Covariates, default_population, pk_check, population_pta, simulate_structure
     from pkdose.library import load_population_design, load_product, load_regimen_table
     from pkdose.patient import Native
     from pkdose.pk import auc, concentration, peak, regimen_dosing, trough
@@ -2092,7 +2092,8 @@ NB07 = [
     def cost(product):
         design, bands, mics = DESIGNS[product]
         spec = load_population_design(design)
-        cohort = pd.concat([sample_cohort(N, b, spec, rng=i).assign(band=name)
+        site = default_population(load_product(product))["infection_site"]
+        cohort = pd.concat([sample_cohort(N, b, spec, rng=i, infection_site=site).assign(band=name)
                             for i, (name, b) in enumerate(bands.items())], ignore_index=True)
         out = {s: population_pta(load_product(product), cohort, "label", by="band", mics=mics, structure=s, rng=11)
                for s in ("published", "one_compartment")}

@@ -221,7 +221,9 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
         :func:`pkdose.library.load_population_design`: each entry a mapping
         with ``distribution`` (a key of :data:`DISTRIBUTIONS`), its
         parameters and an optional ``range`` (redrawn outside it); or, for a
-        categorical covariate, ``mix`` (level -> weight) [-].
+        categorical covariate, ``mix`` (level -> weight), drawn only for the
+        infection sites in ``sites`` when given (the level ``otherwise``
+        elsewhere) [-].
     rng : None, int or numpy.random.Generator
         Random source (SPEC 7) [-].
     **fixed
@@ -237,7 +239,8 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
     Raises
     ------
     InputError
-        Bad band or CrCL array, unknown distribution.
+        Bad band or CrCL array, unknown distribution, a site-dependent
+        covariate without an infection site.
 
     Notes
     -----
@@ -290,6 +293,18 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
     frame = pd.DataFrame(cols)
     for name, value in fixed.items():
         frame[name] = value
+    return _only_at_sites(frame, design or {}, fixed)
+
+
+def _only_at_sites(frame, design, fixed):
+    """Covariates a design draws only for some infection sites take their ``otherwise`` level elsewhere."""
+    for name, spec in design.items():
+        if name in fixed or "sites" not in spec:
+            continue
+        if "infection_site" not in frame:
+            raise InputError(f"{name} is drawn only for infection sites {list(spec['sites'])}: give "
+                             "infection_site", field="infection_site")
+        frame.loc[~frame["infection_site"].isin(spec["sites"]), name] = spec["otherwise"]
     return frame
 
 
