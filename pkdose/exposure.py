@@ -39,6 +39,20 @@ Period and steady state
     day only: the typical patient's %fT over the first 24 h of therapy, from an
     empty body, is reported separately (``typical_first_24h_ft_percent``).
 
+Attainment on dialysis
+    The papers define %fT over a dosing interval (Li 2019 and Kawaguchi 2021,
+    Methods; Mouton 2005). On native kidneys and CRRT every interval of the
+    period is alike at steady state. A dialysis week is not: its 24-, 48- and
+    72-h intervals and the sessions make each interval different. By default
+    (:data:`DEFAULT_HD_CRITERION` ``"every_interval"``, the conservative
+    reading) a virtual patient on intermittent haemodialysis attains a target
+    only if every dosing interval of the week meets it, each over its own
+    length (:func:`pkdose.pd.ft_by_dose_interval`); the typical %fT reported is
+    that of the worst interval, and the first-24-h check judges each dosing
+    interval that starts in the first 24 h of therapy over its whole length.
+    ``hd_criterion="week"`` averages %fT over the whole 168-h week instead.
+    Every :class:`PKCheck` states the criterion (``attainment_criterion``).
+
 Dialysis clearance
     Where a model declares the assumption ``hd_calibration`` (cefiderocol,
     ceftazidime, avibactam), the session clearance is calibrated so that one
@@ -94,7 +108,7 @@ from .errors import InputError
 from .extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
 from .library import CRRT_SCENARIOS, load_crrt_assumptions
 from .patient import CRRT, Haemodialysis, Native
-from .pd import ft_above_percent
+from .pd import ft_above_percent, ft_by_dose_interval
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
 from .pta import attainment, covariance_etas
 from .schedule import WEEK_H, hd_dose_times
@@ -107,6 +121,8 @@ __all__ = [
     "MIC_GRID_MG_PER_L",
     "STRUCTURES",
     "DEFAULT_STRUCTURE",
+    "HD_CRITERIA",
+    "DEFAULT_HD_CRITERION",
     "analyte_courses",
     "simulate_structure",
     "pk_check",
@@ -127,6 +143,12 @@ STRUCTURES = ("published", "one_compartment")
 
 #: Default structure: the published one.
 DEFAULT_STRUCTURE = "published"
+
+#: How a patient on intermittent haemodialysis is judged against a %fT target (module Notes).
+HD_CRITERIA = ("every_interval", "week")
+
+#: Default: every dosing interval of the dialysis week meets the target (the conservative reading).
+DEFAULT_HD_CRITERION = "every_interval"
 
 _VOLUMES = ("v1", "v2", "v3")
 _PERIPHERAL = (("q2", "v2"), ("q3", "v3"))
@@ -254,6 +276,8 @@ class AnalyteCourse:
         Where the extracorporeal clearance comes from (calibrated to a
         published fraction removed, a published dialyser clearance, or the
         CRRT assumptions); empty without one [-].
+    on_hd : bool
+        The period is a week of intermittent haemodialysis [-].
     """
 
     analyte: str
@@ -268,6 +292,7 @@ class AnalyteCourse:
     first_dose_h: float = float("nan")
     first_dose_added: bool = False
     extracorporeal_basis: str = ""
+    on_hd: bool = False
 
     @property
     def cl_l_per_h(self):
@@ -506,7 +531,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
             courses[analyte] = AnalyteCourse(
                 analyte, model, _period_dosing(regimen, analyte, period, ends), period, extra,
                 params, structure, cl_extra, first,
-                float("nan") if first_h is None else float(first_h), added, basis)
+                float("nan") if first_h is None else float(first_h), added, basis, cov.on_hd)
     missing = set(c.analyte for c in product.target.components) - set(courses)
     if missing:
         raise InputError(f"regimens give no dose of {sorted(missing)} needed by the "
@@ -613,8 +638,8 @@ def _population(courses, n, rng, typical=None):
     return out
 
 
-def _first_day(course, p):
-    """Profile of the first 24 h of therapy, from an empty body, loading dose first.
+def _first_schedule(course):
+    """Dosing and extracorporeal clearance of the start of therapy, from an empty body, loading dose first.
 
     Therapy starts at the first dose of the period's schedule (on dialysis: the
     first dose of the week); the schedule and the extracorporeal clearance are
@@ -643,7 +668,48 @@ def _first_day(course, p):
         extra = ExtraClearance(np.tile(extra.start_h, reps) + np.repeat(np.arange(reps) * period, n),
                                np.tile(extra.end_h, reps) + np.repeat(np.arange(reps) * period, n),
                                np.tile(extra.cl_l_per_h, reps))
-    return _run(course, p, dosing, extra, t_start_h=t0, t_end_h=t0 + 24.0), t0
+    return dosing, extra, t0
+
+
+def _first_day_ft(course, threshold, criterion):
+    """Typical %fT of the first 24 h of therapy (module Notes: on dialysis, every interval starting then)."""
+    dosing, extra, t0 = _first_schedule(course)
+    fu = course.model.fu_fraction
+    if not (course.on_hd and criterion == "every_interval"):
+        prof = _run(course, course.params, dosing, extra, t_start_h=t0, t_end_h=t0 + 24.0)
+        return float(ft_above_percent(prof, threshold, fu, t0, t0 + 24.0)[0])
+    starts = np.unique(dosing.start_h)
+    first = starts[starts < t0 + 24.0]
+    ends = starts[np.searchsorted(starts, first, side="right")]
+    prof = _run(course, course.params, dosing, extra, t_start_h=t0, t_end_h=float(ends[-1]))
+    return min(float(ft_above_percent(prof, threshold, fu, a, b)[0]) for a, b in zip(first, ends))
+
+
+def _criterion_ft(course, profile, thresholds, criterion):
+    """%fT deciding attainment at steady state: over the period, or the worst interval of a dialysis week."""
+    fu = course.model.fu_fraction
+    if course.on_hd and criterion == "every_interval":
+        return ft_by_dose_interval(profile, thresholds, fu, course.dosing, 0.0, course.period_h,
+                                   periodic=True)[1].min(axis=0)
+    return ft_above_percent(profile, thresholds, fu, 0, course.period_h)
+
+
+def _hd_criterion(criterion):
+    criterion = DEFAULT_HD_CRITERION if criterion is None else criterion
+    if criterion not in HD_CRITERIA:
+        raise InputError(f"hd_criterion {criterion!r} is not known; use one of {', '.join(HD_CRITERIA)}",
+                         field="hd_criterion")
+    return criterion
+
+
+def _criterion_text(courses, criterion):
+    """The attainment criterion a check used, in words (stated in every PKCheck)."""
+    if not any(c.on_hd for c in courses.values()):
+        return "%fT over a dosing interval at steady state (every interval of the period alike)"
+    if criterion == "every_interval":
+        return ("dialysis week: a patient attains the target only if every dosing interval of the week meets it, "
+                "each over its own length (hd_criterion='every_interval')")
+    return "dialysis week: %fT averaged over the whole 168-h week (hd_criterion='week')"
 
 
 def _thresholds(component, mics):
@@ -652,11 +718,10 @@ def _thresholds(component, mics):
     return np.full(len(mics), float(component.threshold_mg_per_l))
 
 
-def _component_attainment(comp, course, profile, grid):
+def _component_attainment(comp, course, profile, grid, criterion):
     """Thresholds over the MIC grid and, per virtual patient, whether one target component is met."""
     thr = _thresholds(comp, grid)
-    ft = ft_above_percent(profile, thr, course.model.fu_fraction, 0, course.period_h)
-    return thr, attainment(ft, comp.ft_percent)
+    return thr, attainment(_criterion_ft(course, profile, thr, criterion), comp.ft_percent)
 
 
 def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=None):
@@ -726,8 +791,8 @@ class PKCheck:
         half-life of the reduction, AUC24, Cmax, Cmin of the typical patient at
         steady state [units in column names].
     targets : pandas.DataFrame
-        One row per target component at the requested MIC: typical %fT and the
-        component's own PTA [-].
+        One row per target component at the requested MIC: typical %fT, the
+        component's own PTA and the attainment ``criterion`` [-].
     pta : pandas.DataFrame
         Joint PTA (``pta_fraction``) and each component's own PTA
         (``pta_<analyte>_fraction``) over the MIC grid and the requested MIC [-].
@@ -744,6 +809,9 @@ class PKCheck:
     population : str
         The covariates the check was made for, saying which came from the
         default population and why [-].
+    attainment_criterion : str
+        How %fT was judged: over a dosing interval at steady state, or, on
+        dialysis, every interval of the week (default) or the week's average [-].
     """
 
     courses: dict
@@ -756,6 +824,7 @@ class PKCheck:
     ft_typical_percent: float = field(default=float("nan"))
     structure: str = ""
     population: str = ""
+    attainment_criterion: str = ""
 
 
 def _typical_rows(courses, profiles):
@@ -810,7 +879,7 @@ def _bsa_text(product, cov):
 
 
 def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC_GRID_MG_PER_L,
-             structure=None):
+             structure=None, hd_criterion=None):
     r"""Typical %fT and population PTA of a product's regimen(s) for one patient.
 
     Parameters
@@ -832,6 +901,10 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
         MIC grid for the PTA table [mg/L].
     structure : {"published", "one_compartment"}, optional
         Model structure; default :data:`DEFAULT_STRUCTURE` [-].
+    hd_criterion : {"every_interval", "week"}, optional
+        On intermittent haemodialysis: every dosing interval of the week must
+        meet the target, or %fT averaged over the week; default
+        :data:`DEFAULT_HD_CRITERION` [-].
 
     Returns
     -------
@@ -841,7 +914,9 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     -----
     A patient attains the product's target when *every* component is met in
     that patient (joint target): e.g. ceftazidime 50 % fT>MIC and avibactam
-    50 % fT>1 mg/L [1]_. %fT is evaluated over one full period at steady state.
+    50 % fT>1 mg/L [1]_. %fT is evaluated at steady state over a dosing
+    interval; on dialysis, by default, over each dosing interval of the week,
+    all of which must meet the target (module Notes, "Attainment on dialysis").
     The virtual patients share the patient's covariates; their random effects
     come from the published OMEGA matrices.
 
@@ -852,7 +927,9 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     """
     if not (np.isfinite(mic_mg_per_l) and mic_mg_per_l > 0):
         raise InputError(f"MIC must be a positive number of mg/L, got {mic_mg_per_l!r}")
+    criterion = _hd_criterion(hd_criterion)
     courses = analyte_courses(product, regimens, cov, structure=structure)
+    judged = _criterion_text(courses, criterion)
     grid = np.unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
     pop = _population(courses, n, rng)
     typical = {a: c.typical_profile() for a, c in courses.items()}  # simulated once, used twice
@@ -861,23 +938,23 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     k = int(np.searchsorted(grid, mic_mg_per_l))
     for comp in product.target.components:
         c = courses[comp.analyte]
-        thr, met = _component_attainment(comp, c, _run(c, pop[comp.analyte], steady_state=True), grid)
+        thr, met = _component_attainment(comp, c, _run(c, pop[comp.analyte], steady_state=True), grid, criterion)
         joint &= met
         per_component[f"pta_{comp.analyte}_fraction"] = met.mean(axis=1)
-        typ = ft_above_percent(typical[comp.analyte], thr, c.model.fu_fraction, 0, c.period_h)[:, 0]
-        day1, t0 = _first_day(c, c.params)
-        first = ft_above_percent(day1, thr[k], c.model.fu_fraction, t0, t0 + 24.0)[0]
+        typ = _criterion_ft(c, typical[comp.analyte], thr, criterion)[:, 0]
+        first = _first_day_ft(c, thr[k], criterion)
         rows.append({"analyte": comp.analyte, "metric": comp.metric,
                      "threshold_mg_per_l": float(thr[k]), "required_ft_percent": comp.ft_percent,
                      "typical_ft_percent": float(typ[k]), "typical_first_24h_ft_percent": float(first),
-                     "pta_fraction": float(met[k].mean()), "source": comp.source, "locator": comp.locator})
+                     "pta_fraction": float(met[k].mean()), "criterion": judged, "source": comp.source,
+                     "locator": comp.locator})
     table = pd.DataFrame({"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n,
                           **per_component})
     targets = pd.DataFrame(rows)
     structure = next(iter(courses.values())).structure
     return PKCheck(courses, _typical_rows(courses, typical), targets, table, float(mic_mg_per_l),
                    float(joint[k].mean()), n, float(targets["typical_ft_percent"].iloc[0]),
-                   structure, _population_text(product, cov))
+                   structure, _population_text(product, cov), judged)
 
 
 # --- cohorts: one call over patients whose covariates (and regimens) differ ----------
@@ -984,7 +1061,7 @@ def _by(frame, by):
 
 
 def population_pta(product, cohort, regimens="label", *, renal_state=None, by=None, mics=MIC_GRID_MG_PER_L,
-                   structure=None, rng=2026):
+                   structure=None, rng=2026, hd_criterion=None):
     r"""Joint PTA over MICs for a cohort of virtual patients whose covariates (and regimens) differ.
 
     Parameters
@@ -1012,6 +1089,9 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
         Model structure; default :data:`DEFAULT_STRUCTURE` [-].
     rng : None, int or numpy.random.Generator
         Random source for the random effects (SPEC 7) [-].
+    hd_criterion : {"every_interval", "week"}, optional
+        On intermittent haemodialysis, as in :func:`pk_check`; default
+        :data:`DEFAULT_HD_CRITERION` [-].
 
     Returns
     -------
@@ -1027,13 +1107,14 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
        renal-function group and infection site, Tables 3-4).
     """
     frame = _cohort(cohort)
+    criterion = _hd_criterion(hd_criterion)
     grid = np.asarray(mics, dtype=float)
     joint = np.ones((grid.size, len(frame)), dtype=bool)
     comp_met = {}
     for _, idx, courses, profiles in _simulate_cohort(product, frame, regimens, renal_state, structure, rng):
         for comp in product.target.components:
             c = courses[comp.analyte]
-            _, met = _component_attainment(comp, c, profiles[comp.analyte], grid)
+            _, met = _component_attainment(comp, c, profiles[comp.analyte], grid, criterion)
             comp_met.setdefault(comp.analyte, np.ones_like(joint))[:, idx] = met
             joint[:, idx] &= met
     group, cols = _by(frame, by)
