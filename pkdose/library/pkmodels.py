@@ -180,7 +180,8 @@ class PKModel:
         ``infection_site`` and other covariate defaults, with the reason [-].
     assumptions : Mapping[str, object]
         Declared assumptions not in the paper (``cl_floor_l_per_h``,
-        ``esrd_crcl_max_ml_per_min``, ``unstudied_site``) [-].
+        ``esrd_crcl_max_ml_per_min``, ``unstudied_site``, ``bsa_from_weight``,
+        ``hd_calibration``) [-].
     extracorporeal : Mapping[str, Param]
         Dialysis and CRRT data (not part of the popPK model) [-].
     alternatives, not_applied : Mapping[str, Param]
