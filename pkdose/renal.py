@@ -589,7 +589,7 @@ def bsa_livingston(weight_kg):
     Returns
     -------
     bsa_m2 : float or numpy.ndarray
-        Body-surface area [m²]
+        Body-surface area estimated from the weight [m²]
 
     Notes
     -----
