@@ -39,16 +39,37 @@ Period and steady state
     day only: the typical patient's %fT over the first 24 h of therapy, from an
     empty body, is reported separately (``typical_first_24h_ft_percent``).
 
+Attainment on dialysis
+    The papers define %fT over a dosing interval (Li 2019 and Kawaguchi 2021,
+    Methods; Mouton 2005). On native kidneys and CRRT every interval of the
+    period is alike at steady state. A dialysis week is not: its 24-, 48- and
+    72-h intervals and the sessions make each interval different. By default
+    (:data:`DEFAULT_HD_CRITERION` ``"every_interval"``, the conservative
+    reading) a virtual patient on intermittent haemodialysis attains a target
+    only if every dosing interval of the week meets it, each over its own
+    length (:func:`pkdose.pd.ft_by_dose_interval`); the typical %fT reported is
+    that of the worst interval, and the first-24-h check judges each dosing
+    interval that starts in the first 24 h of therapy over its whole length.
+    ``hd_criterion="week"`` averages %fT over the whole 168-h week instead.
+    Every :class:`PKCheck` states the criterion (``attainment_criterion``).
+
 Dialysis clearance
-    Where the model file gives a measured dialyser clearance
-    (``hd_cl_l_per_h``, aztreonam: Gerig 1984) it is used as is. Otherwise the
-    session clearance is a declared assumption calibrated so that one session
-    of the published length removes the published fraction of the body amount
-    from the kind of subject it was measured in: the model's uninfected
-    reference subject with kidney failure (residual CrCL 5 mL/min, the model's
-    ESRD rule), in the structure being simulated, the session starting in the
-    terminal (post-distribution) phase. It is a property of the dialyser and
-    the drug, so every virtual patient gets the same value.
+    Where a model declares the assumption ``hd_calibration`` (cefiderocol,
+    ceftazidime, avibactam), the session clearance is calibrated so that one
+    session of the published length removes the published fraction of the
+    body amount from the kind of subject it was measured in: the model's
+    uninfected reference subject with kidney failure (residual CrCL 5 mL/min,
+    the model's ESRD rule), in the structure being simulated, the session
+    starting in the terminal (post-distribution) phase.
+    ``PKModel.without_assumption("hd_calibration")`` switches it off; the
+    model's published dialyser clearance (``hd_cl_l_per_h``: avibactam 9.0 L/h,
+    label) is then used as is, and a model without one cannot simulate
+    haemodialysis. Aztreonam declares no calibration: Gerig 1984's measured
+    dialyser clearance is used, because its published fraction is the amount
+    recovered from the dialysate, not the fall of the body amount. Either way
+    the value is a property of the dialyser and the drug, so every virtual
+    patient gets the same one, and every PKCheck states its basis
+    (``typical["extracorporeal_basis"]``).
     CRRT clearance is ``coefficient x delivered fraction x prescribed effluent``,
     with a cited low, central and high value of each factor in
     ``models/crrt.toml`` (:func:`pkdose.library.load_crrt_assumptions`); the
@@ -87,7 +108,7 @@ from .errors import InputError
 from .extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
 from .library import CRRT_SCENARIOS, as_product, load_crrt_assumptions
 from .patient import CRRT, Haemodialysis, Native
-from .pd import ft_above_percent
+from .pd import ft_above_percent, ft_by_dose_interval
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
 from .pta import attainment, covariance_etas
 from .schedule import WEEK_H, hd_dose_times
@@ -100,6 +121,8 @@ __all__ = [
     "MIC_GRID_MG_PER_L",
     "STRUCTURES",
     "DEFAULT_STRUCTURE",
+    "HD_CRITERIA",
+    "DEFAULT_HD_CRITERION",
     "analyte_courses",
     "simulate_structure",
     "pk_check",
@@ -121,6 +144,12 @@ STRUCTURES = ("published", "one_compartment")
 #: Default structure: the published one.
 DEFAULT_STRUCTURE = "published"
 
+#: How a patient on intermittent haemodialysis is judged against a %fT target (module Notes).
+HD_CRITERIA = ("every_interval", "week")
+
+#: Default: every dosing interval of the dialysis week meets the target (the conservative reading).
+DEFAULT_HD_CRITERION = "every_interval"
+
 _VOLUMES = ("v1", "v2", "v3")
 _PERIPHERAL = (("q2", "v2"), ("q3", "v3"))
 
@@ -138,7 +167,10 @@ class Covariates:
     weight_kg : float, optional
         Total body weight; None uses each model's reference weight [kg].
     bsa_m2 : float, optional
-        Body-surface area; None uses 1.73 m2 in BSA-normalised models [m2].
+        Body-surface area (Du Bois, from the height); None: models on
+        BSA-normalised CrCL estimate it from the weight alone (declared
+        assumption ``bsa_from_weight``, Livingston 2001), or use 1.73 m2
+        without a weight [m2].
     infection_site : str, optional
         One of :data:`pkdose.covariates.INFECTION_SITES`; None uses the
         product's default population (the paper's conservative site) [-].
@@ -155,6 +187,13 @@ class Covariates:
         None reads as not above 10 [points].
     crrt_scenario : {"low", "central", "high"}, optional
         End of the CRRT clearance range (``models/crrt.toml``) [-].
+    acute_pyelonephritis : bool, optional
+        A urinary infection with acute pyelonephritis (Li 2019 ceftazidime:
+        Vc x 0.815); needs ``infection_site="urinary"``; None reads as not [-].
+    esrd : bool, optional
+        End-stage renal disease: the avibactam models' ESRD flag (Li 2019,
+        Xie 2025) whatever the CrCL; always set on dialysis; None reads as
+        not (the models' declared CrCL thresholds still apply) [-].
     """
 
     crcl_ml_per_min: float
@@ -167,6 +206,8 @@ class Covariates:
     ventilated: bool | None = None
     apache_ii: float | None = None
     crrt_scenario: str = "central"
+    acute_pyelonephritis: bool | None = None
+    esrd: bool | None = None
 
     def __post_init__(self):
         if self.crrt_scenario not in CRRT_SCENARIOS:
@@ -182,6 +223,9 @@ class Covariates:
                              "check the unit (g/dL, not g/L)", field="albumin_g_per_dl")
         if self.apache_ii is not None and not 0 <= self.apache_ii <= 71:
             raise InputError(f"APACHE II {self.apache_ii!r} is outside 0-71 points", field="apache_ii")
+        if self.acute_pyelonephritis and self.infection_site != "urinary":
+            raise InputError("acute_pyelonephritis applies to a urinary infection: give "
+                             "infection_site='urinary'", field="acute_pyelonephritis")
 
     @property
     def on_hd(self):
@@ -194,6 +238,7 @@ class Covariates:
                 "albumin_g_per_dl": self.albumin_g_per_dl, "infection_site": self.infection_site,
                 "race": self.race, "ventilated": self.ventilated,
                 "apache_ii_above_10": None if self.apache_ii is None else self.apache_ii > 10,
+                "acute_pyelonephritis": self.acute_pyelonephritis, "esrd": self.esrd,
                 "dialysis": isinstance(self.renal_state, (Haemodialysis, CRRT))}
 
 
@@ -227,6 +272,12 @@ class AnalyteCourse:
     first_dose_added : bool
         The loading dose comes before a continuous infusion, which starts
         when it ends (instead of the loading dose replacing the first dose) [-].
+    extracorporeal_basis : str
+        Where the extracorporeal clearance comes from (calibrated to a
+        published fraction removed, a published dialyser clearance, or the
+        CRRT assumptions); empty without one [-].
+    on_hd : bool
+        The period is a week of intermittent haemodialysis [-].
     """
 
     analyte: str
@@ -240,6 +291,8 @@ class AnalyteCourse:
     first_dose_mg: float = float("nan")
     first_dose_h: float = float("nan")
     first_dose_added: bool = False
+    extracorporeal_basis: str = ""
+    on_hd: bool = False
 
     @property
     def cl_l_per_h(self):
@@ -354,8 +407,13 @@ def _period_dosing(regimen, analyte, period_h, session_end_h):
 
 
 def _hd_clearance(model, structure):
-    """Session clearance: measured, or calibrated to the published fraction removed (module Notes)."""
-    if model.hd_cl_l_per_h is not None:
+    """Session clearance: calibrated to the published fraction removed (declared ``hd_calibration``),
+    else the published dialyser clearance (module Notes)."""
+    if not model.assumption_on("hd_calibration"):
+        if model.hd_cl_l_per_h is None:
+            raise InputError(f"{model.key} has no published dialyser clearance (extracorporeal.hd_cl_l_per_h) "
+                             "and its hd_calibration assumption is off: it cannot simulate haemodialysis",
+                             field="renal_state")
         return float(model.hd_cl_l_per_h)
     p = {k: float(v) for k, v in model.typical_parameters(
         HD_CALIBRATION_RESIDUAL_CRCL_ML_PER_MIN, dialysis=True, **_reference(model)).items()}
@@ -393,17 +451,27 @@ def _rate_matrix(p):
     return a
 
 
+def _hd_basis(model):
+    """Which dialysis clearance a model uses, and on what evidence (stated in every PKCheck)."""
+    src = model.extracorporeal
+    if model.assumption_on("hd_calibration"):
+        return (f"calibrated: one {model.hd_session_h:g}-h session removes {model.hd_fraction_removed:.0%} of the "
+                f"body amount ({src['hd_removed_fraction'].source}; declared assumption hd_calibration)")
+    return f"published dialyser clearance ({src['hd_cl_l_per_h'].source}, {src['hd_cl_l_per_h'].locator})"
+
+
 def _extra(model, cov, period_h, structure):
     state = cov.renal_state
     if isinstance(state, Haemodialysis):
         start, end = hd_sessions(state.schedule, 0.0, period_h)
         cl = _hd_clearance(model, structure)
-        return ExtraClearance(start, np.minimum(end, period_h), np.full(start.size, cl)), cl
+        return ExtraClearance(start, np.minimum(end, period_h), np.full(start.size, cl)), cl, _hd_basis(model)
     if isinstance(state, CRRT):
         coefficient, delivered = load_crrt_assumptions().values(model.analyte, cov.crrt_scenario)
         cl = crrt_clearance(state.effluent_l_per_h * delivered, coefficient, state.modality)
-        return ExtraClearance([0.0], [period_h], [cl]), float(cl)
-    return None, 0.0
+        return (ExtraClearance([0.0], [period_h], [cl]), float(cl),
+                f"CRRT: coefficient x delivered effluent ({cov.crrt_scenario} scenario, models/crrt.toml)")
+    return None, 0.0, ""
 
 
 def _check_structure(structure):
@@ -451,7 +519,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
             if analyte not in product.pk_models:
                 continue
             model = product.pk_models[analyte]
-            extra, cl_extra = _extra(model, cov, period, structure)
+            extra, cl_extra, basis = _extra(model, cov, period, structure)
             params = {k: float(v) for k, v in model.typical_parameters(
                 cov.crcl_ml_per_min, **_site_default(product, cov.model_covariates())).items()}
             if not params["cl"] > 0:
@@ -465,7 +533,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
             courses[analyte] = AnalyteCourse(
                 analyte, model, _period_dosing(regimen, analyte, period, ends), period, extra,
                 params, structure, cl_extra, first,
-                float("nan") if first_h is None else float(first_h), added)
+                float("nan") if first_h is None else float(first_h), added, basis, cov.on_hd)
     missing = set(c.analyte for c in product.target.components) - set(courses)
     if missing:
         raise InputError(f"regimens give no dose of {sorted(missing)} needed by the "
@@ -574,8 +642,8 @@ def _population(courses, n, rng, typical=None):
     return out
 
 
-def _first_day(course, p):
-    """Profile of the first 24 h of therapy, from an empty body, loading dose first.
+def _first_schedule(course):
+    """Dosing and extracorporeal clearance of the start of therapy, from an empty body, loading dose first.
 
     Therapy starts at the first dose of the period's schedule (on dialysis: the
     first dose of the week); the schedule and the extracorporeal clearance are
@@ -604,7 +672,48 @@ def _first_day(course, p):
         extra = ExtraClearance(np.tile(extra.start_h, reps) + np.repeat(np.arange(reps) * period, n),
                                np.tile(extra.end_h, reps) + np.repeat(np.arange(reps) * period, n),
                                np.tile(extra.cl_l_per_h, reps))
-    return _run(course, p, dosing, extra, t_start_h=t0, t_end_h=t0 + 24.0), t0
+    return dosing, extra, t0
+
+
+def _first_day_ft(course, threshold, criterion):
+    """Typical %fT of the first 24 h of therapy (module Notes: on dialysis, every interval starting then)."""
+    dosing, extra, t0 = _first_schedule(course)
+    fu = course.model.fu_fraction
+    if not (course.on_hd and criterion == "every_interval"):
+        prof = _run(course, course.params, dosing, extra, t_start_h=t0, t_end_h=t0 + 24.0)
+        return float(ft_above_percent(prof, threshold, fu, t0, t0 + 24.0)[0])
+    starts = np.unique(dosing.start_h)
+    first = starts[starts < t0 + 24.0]
+    ends = starts[np.searchsorted(starts, first, side="right")]
+    prof = _run(course, course.params, dosing, extra, t_start_h=t0, t_end_h=float(ends[-1]))
+    return min(float(ft_above_percent(prof, threshold, fu, a, b)[0]) for a, b in zip(first, ends))
+
+
+def _criterion_ft(course, profile, thresholds, criterion):
+    """%fT deciding attainment at steady state: over the period, or the worst interval of a dialysis week."""
+    fu = course.model.fu_fraction
+    if course.on_hd and criterion == "every_interval":
+        return ft_by_dose_interval(profile, thresholds, fu, course.dosing, 0.0, course.period_h,
+                                   periodic=True)[1].min(axis=0)
+    return ft_above_percent(profile, thresholds, fu, 0, course.period_h)
+
+
+def _hd_criterion(criterion):
+    criterion = DEFAULT_HD_CRITERION if criterion is None else criterion
+    if criterion not in HD_CRITERIA:
+        raise InputError(f"hd_criterion {criterion!r} is not known; use one of {', '.join(HD_CRITERIA)}",
+                         field="hd_criterion")
+    return criterion
+
+
+def _criterion_text(courses, criterion):
+    """The attainment criterion a check used, in words (stated in every PKCheck)."""
+    if not any(c.on_hd for c in courses.values()):
+        return "%fT over a dosing interval at steady state (every interval of the period alike)"
+    if criterion == "every_interval":
+        return ("dialysis week: a patient attains the target only if every dosing interval of the week meets it, "
+                "each over its own length (hd_criterion='every_interval')")
+    return "dialysis week: %fT averaged over the whole 168-h week (hd_criterion='week')"
 
 
 def _thresholds(component, mics):
@@ -613,11 +722,10 @@ def _thresholds(component, mics):
     return np.full(len(mics), float(component.threshold_mg_per_l))
 
 
-def _component_attainment(comp, course, profile, grid):
+def _component_attainment(comp, course, profile, grid, criterion):
     """Thresholds over the MIC grid and, per virtual patient, whether one target component is met."""
     thr = _thresholds(comp, grid)
-    ft = ft_above_percent(profile, thr, course.model.fu_fraction, 0, course.period_h)
-    return thr, attainment(ft, comp.ft_percent)
+    return thr, attainment(_criterion_ft(course, profile, thr, criterion), comp.ft_percent)
 
 
 def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=None):
@@ -689,8 +797,8 @@ class PKCheck:
         half-life of the reduction, AUC24, Cmax, Cmin of the typical patient at
         steady state [units in column names].
     targets : pandas.DataFrame
-        One row per target component at the requested MIC: typical %fT and the
-        component's own PTA [-].
+        One row per target component at the requested MIC: typical %fT, the
+        component's own PTA and the attainment ``criterion`` [-].
     pta : pandas.DataFrame
         Joint PTA (``pta_fraction``) and each component's own PTA
         (``pta_<analyte>_fraction``) over the MIC grid and the requested MIC [-].
@@ -707,6 +815,9 @@ class PKCheck:
     population : str
         The covariates the check was made for, saying which came from the
         default population and why [-].
+    attainment_criterion : str
+        How %fT was judged: over a dosing interval at steady state, or, on
+        dialysis, every interval of the week (default) or the week's average [-].
     """
 
     courses: dict
@@ -719,6 +830,7 @@ class PKCheck:
     ft_typical_percent: float = field(default=float("nan"))
     structure: str = ""
     population: str = ""
+    attainment_criterion: str = ""
 
     def __repr__(self):
         from .report import summary_line
@@ -736,7 +848,8 @@ def _typical_rows(courses, profiles):
     for a, c in courses.items():
         p = profiles[a]
         row = {"analyte": a, "model": c.model.key, "structure": c.structure, "cl_l_per_h": c.cl_l_per_h,
-               "extracorporeal_cl_l_per_h": c.extracorporeal_cl_l_per_h, "v_l": c.v_l}
+               "extracorporeal_cl_l_per_h": c.extracorporeal_cl_l_per_h,
+               "extracorporeal_basis": c.extracorporeal_basis, "v_l": c.v_l}
         row.update({f"{k}_l": float(c.params[k]) for k in _VOLUMES if k in c.params})
         row.update({
             "half_life_h": math.log(2) * c.v_l / c.cl_l_per_h,
@@ -754,18 +867,35 @@ def _population_text(product, cov):
     parts = [f"infection site {site['infection_site']}"
              + ("" if given else f" (default population: {site['reason']})")]
     for label, value in (("albumin", cov.albumin_g_per_dl), ("race", cov.race),
-                         ("ventilated", cov.ventilated), ("APACHE II", cov.apache_ii)):
+                         ("ventilated", cov.ventilated), ("APACHE II", cov.apache_ii),
+                         ("acute pyelonephritis", cov.acute_pyelonephritis), ("ESRD flag", cov.esrd)):
         if value is not None:
             parts.append(f"{label} {value:g}" if isinstance(value, float) else f"{label} {value}")
     missing = [m.key for m in product.pk_models.values()
                if "albumin_g_per_dl" in m.default_population and cov.albumin_g_per_dl is None]
     if missing:
         parts.append("albumin: default population of " + ", ".join(missing))
-    return "; ".join(parts)
+    bsa = _bsa_text(product, cov)
+    return "; ".join(parts + ([bsa] if bsa else []))
+
+
+def _bsa_text(product, cov):
+    """How the BSA of models on BSA-normalised CrCL was obtained, when it was not given."""
+    models = [m for m in product.pk_models.values() if any(e.covariate == "ncrcl" for e in m.effects)]
+    if not models or cov.bsa_m2 is not None:
+        return ""
+    keys = ", ".join(m.key for m in models)
+    estimated = [m for m in models if m.assumption_on("bsa_from_weight")]
+    if cov.weight_kg is None or len(estimated) < len(models):
+        return f"BSA 1.73 m² assumed for the CrCL/1.73 m² of {keys} (no height or weight given)"
+    from .renal import bsa_livingston
+    src = estimated[0].assumptions["bsa_from_weight"]["source"]
+    return (f"BSA {bsa_livingston(cov.weight_kg):.2f} m² estimated from the weight alone ({src}, no height "
+            f"given; declared assumption bsa_from_weight) for the CrCL/1.73 m² of {keys}")
 
 
 def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC_GRID_MG_PER_L,
-             structure=None):
+             structure=None, hd_criterion=None):
     r"""Typical %fT and population PTA of a product's regimen(s) for one patient.
 
     Parameters
@@ -788,6 +918,10 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
         MIC grid for the PTA table [mg/L].
     structure : {"published", "one_compartment"}, optional
         Model structure; default :data:`DEFAULT_STRUCTURE` [-].
+    hd_criterion : {"every_interval", "week"}, optional
+        On intermittent haemodialysis: every dosing interval of the week must
+        meet the target, or %fT averaged over the week; default
+        :data:`DEFAULT_HD_CRITERION` [-].
 
     Returns
     -------
@@ -797,7 +931,9 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     -----
     A patient attains the product's target when *every* component is met in
     that patient (joint target): e.g. ceftazidime 50 % fT>MIC and avibactam
-    50 % fT>1 mg/L [1]_. %fT is evaluated over one full period at steady state.
+    50 % fT>1 mg/L [1]_. %fT is evaluated at steady state over a dosing
+    interval; on dialysis, by default, over each dosing interval of the week,
+    all of which must meet the target (module Notes, "Attainment on dialysis").
     The virtual patients share the patient's covariates; their random effects
     come from the published OMEGA matrices.
 
@@ -809,7 +945,9 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     product = as_product(product)
     if not (np.isfinite(mic_mg_per_l) and mic_mg_per_l > 0):
         raise InputError(f"MIC must be a positive number of mg/L, got {mic_mg_per_l!r}")
+    criterion = _hd_criterion(hd_criterion)
     courses = analyte_courses(product, regimens, cov, structure=structure)
+    judged = _criterion_text(courses, criterion)
     grid = np.unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
     pop = _population(courses, n, rng)
     typical = {a: c.typical_profile() for a, c in courses.items()}  # simulated once, used twice
@@ -818,29 +956,29 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     k = int(np.searchsorted(grid, mic_mg_per_l))
     for comp in product.target.components:
         c = courses[comp.analyte]
-        thr, met = _component_attainment(comp, c, _run(c, pop[comp.analyte], steady_state=True), grid)
+        thr, met = _component_attainment(comp, c, _run(c, pop[comp.analyte], steady_state=True), grid, criterion)
         joint &= met
         per_component[f"pta_{comp.analyte}_fraction"] = met.mean(axis=1)
-        typ = ft_above_percent(typical[comp.analyte], thr, c.model.fu_fraction, 0, c.period_h)[:, 0]
-        day1, t0 = _first_day(c, c.params)
-        first = ft_above_percent(day1, thr[k], c.model.fu_fraction, t0, t0 + 24.0)[0]
+        typ = _criterion_ft(c, typical[comp.analyte], thr, criterion)[:, 0]
+        first = _first_day_ft(c, thr[k], criterion)
         rows.append({"analyte": comp.analyte, "metric": comp.metric,
                      "threshold_mg_per_l": float(thr[k]), "required_ft_percent": comp.ft_percent,
                      "typical_ft_percent": float(typ[k]), "typical_first_24h_ft_percent": float(first),
-                     "pta_fraction": float(met[k].mean()), "source": comp.source, "locator": comp.locator})
+                     "pta_fraction": float(met[k].mean()), "criterion": judged, "source": comp.source,
+                     "locator": comp.locator})
     table = pd.DataFrame({"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n,
                           **per_component})
     targets = pd.DataFrame(rows)
     structure = next(iter(courses.values())).structure
     return PKCheck(courses, _typical_rows(courses, typical), targets, table, float(mic_mg_per_l),
                    float(joint[k].mean()), n, float(targets["typical_ft_percent"].iloc[0]),
-                   structure, _population_text(product, cov))
+                   structure, _population_text(product, cov), judged)
 
 
 # --- cohorts: one call over patients whose covariates (and regimens) differ ----------
 
 _COHORT_COLUMNS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl", "infection_site",
-                   "race", "ventilated", "apache_ii")
+                   "race", "ventilated", "apache_ii", "apache_ii_above_10", "acute_pyelonephritis", "esrd")
 
 
 def _cohort(cohort):
@@ -855,10 +993,22 @@ def _cohort(cohort):
 def _cohort_kwargs(product, frame):
     kw = {c: frame[c].to_numpy() for c in _COHORT_COLUMNS[1:] if c in frame}
     if "apache_ii" in kw:
+        if "apache_ii_above_10" in kw:
+            raise InputError("give apache_ii or apache_ii_above_10, not both", field="apache_ii")
         kw["apache_ii_above_10"] = kw.pop("apache_ii") > 10
-    if "ventilated" in kw:
-        kw["ventilated"] = kw["ventilated"].astype(bool)
+    for name in ("ventilated", "apache_ii_above_10", "acute_pyelonephritis", "esrd"):
+        if name in kw:
+            kw[name] = _flags(name, kw[name])
     return _site_default(product, kw)
+
+
+def _flags(name, values):
+    """A yes/no cohort column (bool, 0/1, or the design's level names "true"/"false") -> bool array."""
+    text = np.asarray([str(v).strip().lower() for v in values], dtype=object)
+    ok = np.isin(text, ("true", "false", "1", "0", "1.0", "0.0"))
+    if not ok.all():
+        raise InputError(f"cohort column {name} holds {values[~ok][0]!r}; use true/false", field=name)
+    return np.isin(text, ("true", "1", "1.0"))
 
 
 def _regimen_key(regs):
@@ -929,7 +1079,7 @@ def _by(frame, by):
 
 
 def population_pta(product, cohort, regimens="label", *, renal_state=None, by=None, mics=MIC_GRID_MG_PER_L,
-                   structure=None, rng=2026):
+                   structure=None, rng=2026, hd_criterion=None):
     r"""Joint PTA over MICs for a cohort of virtual patients whose covariates (and regimens) differ.
 
     Parameters
@@ -941,7 +1091,8 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
     cohort : pandas.DataFrame
         One row per virtual patient: ``crcl_ml_per_min`` and optionally
         ``weight_kg``, ``bsa_m2``, ``albumin_g_per_dl``, ``infection_site``,
-        ``race``, ``ventilated``, ``apache_ii`` and any grouping columns, e.g.
+        ``race``, ``ventilated``, ``apache_ii`` (or ``apache_ii_above_10``),
+        ``acute_pyelonephritis``, ``esrd`` and any grouping columns, e.g.
         from :func:`pkdose.pta.sample_cohort` [-].
     regimens : "label", callable or sequence of Regimen, optional
         ``"label"``: each patient gets the label regimen for his CrCL
@@ -957,6 +1108,9 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
         Model structure; default :data:`DEFAULT_STRUCTURE` [-].
     rng : None, int or numpy.random.Generator
         Random source for the random effects (SPEC 7) [-].
+    hd_criterion : {"every_interval", "week"}, optional
+        On intermittent haemodialysis, as in :func:`pk_check`; default
+        :data:`DEFAULT_HD_CRITERION` [-].
 
     Returns
     -------
@@ -973,13 +1127,14 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
     """
     product = as_product(product)
     frame = _cohort(cohort)
+    criterion = _hd_criterion(hd_criterion)
     grid = np.asarray(mics, dtype=float)
     joint = np.ones((grid.size, len(frame)), dtype=bool)
     comp_met = {}
     for _, idx, courses, profiles in _simulate_cohort(product, frame, regimens, renal_state, structure, rng):
         for comp in product.target.components:
             c = courses[comp.analyte]
-            _, met = _component_attainment(comp, c, profiles[comp.analyte], grid)
+            _, met = _component_attainment(comp, c, profiles[comp.analyte], grid, criterion)
             comp_met.setdefault(comp.analyte, np.ones_like(joint))[:, idx] = met
             joint[:, idx] &= met
     group, cols = _by(frame, by)

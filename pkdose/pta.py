@@ -1,10 +1,16 @@
 r"""Virtual populations, probability of target attainment (PTA) and cumulative fraction of response.
 
 Between-subject variability is log-normal: a patient's parameter is
-:math:`\theta_i = \theta_{typ}\, e^{\eta_i}` with :math:`\eta \sim N(0, \omega^2)`.
-Variability reported as a coefficient of variation is turned into
-:math:`\omega^2 = \ln(1 + CV^2)`. Randomness follows SPEC 7: every stochastic
-function takes ``rng`` (None, an int seed or a ``numpy.random.Generator``).
+:math:`\theta_i = \theta_{typ}\, e^{\eta_i}` with :math:`\eta \sim N(0, \Omega)`.
+The population-PK files give :math:`\Omega` on the scale the paper printed
+(``models/README.md``, "Variability"): a variance, an SD, or a "CV %" that
+Kawaguchi 2021 and Xie 2025 print as :math:`\omega \times 100` (only that reading
+reproduces their printed covariances), read as :math:`\omega = CV/100` with no
+log-normal conversion. :func:`omega_from_cv` is the exact conversion
+:math:`\omega^2 = \ln(1 + CV^2)` for the CV of a log-normal quantity itself (e.g.
+a covariate distribution of a simulation design); it is not applied to the
+model files. Randomness follows SPEC 7: every stochastic function takes ``rng``
+(None, an int seed or a ``numpy.random.Generator``).
 
 Large populations are simulated in chunks so that memory stays flat as the
 number of patients grows.
@@ -215,7 +221,9 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
         :func:`pkdose.library.load_population_design`: each entry a mapping
         with ``distribution`` (a key of :data:`DISTRIBUTIONS`), its
         parameters and an optional ``range`` (redrawn outside it); or, for a
-        categorical covariate, ``mix`` (level -> weight) [-].
+        categorical covariate, ``mix`` (level -> weight), drawn only for the
+        infection sites in ``sites`` when given (the level ``otherwise``
+        elsewhere) [-].
     rng : None, int or numpy.random.Generator
         Random source (SPEC 7) [-].
     **fixed
@@ -231,7 +239,8 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
     Raises
     ------
     InputError
-        Bad band or CrCL array, unknown distribution.
+        Bad band or CrCL array, unknown distribution, a site-dependent
+        covariate without an infection site.
 
     Notes
     -----
@@ -284,6 +293,18 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
     frame = pd.DataFrame(cols)
     for name, value in fixed.items():
         frame[name] = value
+    return _only_at_sites(frame, design or {}, fixed)
+
+
+def _only_at_sites(frame, design, fixed):
+    """Covariates a design draws only for some infection sites take their ``otherwise`` level elsewhere."""
+    for name, spec in design.items():
+        if name in fixed or "sites" not in spec:
+            continue
+        if "infection_site" not in frame:
+            raise InputError(f"{name} is drawn only for infection sites {list(spec['sites'])}: give "
+                             "infection_site", field="infection_site")
+        frame.loc[~frame["infection_site"].isin(spec["sites"]), name] = spec["otherwise"]
     return frame
 
 
