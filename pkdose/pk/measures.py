@@ -134,8 +134,6 @@ class _Stretches:
         out = np.zeros(m.size * n_pat)
         if not count.any():
             return out
-        if self.pieces.w.shape[0] == 1:
-            return self._one_exponential(m, lo, count, rising, n_pat, scale, out)
         w = self.pieces.w
         turns = expsum.may_turn(w if self.parent is None else w.take(self.parent, axis=1))
         self._one_signed(m, lo, np.where(turns, 0, count), rising, n_pat, scale, out)
@@ -149,40 +147,6 @@ class _Stretches:
         sizes = np.bincount(count, minlength=2)[:0:-1].cumsum()[::-1].tolist()  # stretches with > r crossings
         sizes = [n for n in sizes if n]
         return np.argsort(-count.astype(np.int8), kind="stable")[:sizes[0] if sizes else 0], sizes
-
-    def _one_exponential(self, m, lo, count, rising, n_pat, scale, out):
-        """One compartment, closed form: part = d - g ln|m - c|, with g = -+scale/lambda, layer by layer."""
-        order, sizes = self._layers(count)
-        pc = self.pieces
-        rising_o, p_o, q_o, lo_o = rising.take(order), self.p.take(order), self.q.take(order), lo.take(order)
-        parent = order if self.parent is None else self.parent.take(order)
-        g = np.where(rising_o, -scale, scale)
-        g /= pc.lam[0].take(parent)
-        d = np.abs(pc.w[0].take(parent))
-        np.log(d, out=d)
-        d *= g
-        d += np.where(rising_o, q_o, -p_o) * scale
-        c = pc.c.take(parent)
-        base = lo_o.astype(np.intp)
-        base *= n_pat
-        base += self.patient.take(order)
-        length = q_o - p_o
-        length *= scale
-        index, part, off = np.empty(sum(sizes), dtype=np.intp), np.empty(sum(sizes)), 0
-        with np.errstate(divide="ignore"):  # a threshold exactly at the plateau: rounding only
-            for r, n in enumerate(sizes):  # layer r: the first n ordered stretches, at threshold lo + r
-                at = slice(off, off + n)
-                x = m[r:].take(lo_o[:n])
-                x -= c[:n]
-                np.abs(x, out=x)
-                np.log(x, out=x)
-                x *= g[:n]
-                np.subtract(d[:n], x, out=part[at])
-                np.fmin(np.fmax(part[at], 0.0, out=part[at]), length[:n], out=part[at])
-                np.add(base[:n], r * n_pat, out=index[at])
-                off += n
-        out += np.bincount(index, part, minlength=out.size)
-        return out
 
     def _one_signed(self, m, lo, count, rising, n_pat, scale, out):
         """Stretches of pieces whose modes share a sign: log-Halley from an inverse-Hermite start, by layer."""
@@ -384,6 +348,8 @@ def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0):
     """
     n_pat = profile.n_patients
     _check_window(profile, t0_h, t1_h)
+    if profile.n_compartments == 1:
+        return _one_compartment_time_above(profile, m, t0_h, t1_h, scale)
     k = max(1, int(np.count_nonzero((profile.t_h[1:] > t0_h) & (profile.t_h[:-1] < t1_h))))
     block = max(1, _STRETCHES // k)
     if block >= n_pat:
@@ -397,6 +363,116 @@ def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0):
 
 #: Stretches (interval x patient) handled at once by :func:`time_above_sorted` [-].
 _STRETCHES = 20000
+
+#: Elements (threshold x interval x patient) of one work array of the one-compartment kernel:
+#: a few hundred kB, cache-resident [-].
+_ONE_CMT_BLOCK = 1 << 17
+
+
+def _one_compartment_time_above(profile, m, t0_h, t1_h, scale):
+    r"""Time above sorted thresholds ``m`` for a one-compartment profile, dense and in closed form.
+
+    On a piece of an interval, :math:`C(s) = c + w e^{-\lambda s}` is monotone,
+    so the time above :math:`M` is a clipped closed form, with
+    :math:`s^* = (\ln|w| - \ln|M - c|)/\lambda`:
+
+    * no infusion (:math:`c = 0`, :math:`w \ge 0`): :math:`\mathrm{clip}(s^* - a, 0, L)`,
+      one logarithm per patient and piece (:math:`\ln M` is shared);
+    * infusion, rising (:math:`w \le 0`): :math:`\mathrm{clip}(b - s^*, 0, L)`, zero
+      when :math:`M \ge c` (the NaN of a logarithm of a non-positive number
+      clips to 0);
+    * infusion, falling to its plateau (:math:`w > 0`): :math:`L` minus the
+      time below, the same expression with the sign of :math:`M - c` flipped.
+
+    Pieces of one kind are solved together; thresholds (rows) below or above
+    every patient's range on them count whole or not at all, without a
+    logarithm. Returns shape (n_thresholds, n_patients), times ``scale``.
+    """
+    n_pat = profile.n_patients
+    t_b = profile.t_h
+    lo, hi = np.maximum(t_b[:-1], t0_h), np.minimum(t_b[1:], t1_h)
+    idx = np.nonzero(hi > lo)[0]
+    a_h, b_h = (lo[idx] - t_b[idx])[:, None], (hi[idx] - t_b[idx])[:, None]
+    rate = profile.rate_mg_per_h[idx]
+    with np.errstate(divide="ignore"):
+        ln_m = np.log(m)
+    out = np.zeros((m.size, n_pat))
+    groups = [g for g in (np.nonzero(rate == 0)[0], np.nonzero(rate > 0)[0]) if g.size]
+    if not groups:  # an empty window
+        return out
+    block = max(1, _ONE_CMT_BLOCK // (m.size * max(g.size for g in groups)))
+    for s in range(0, n_pat, block):
+        ps = slice(s, s + block) if block < n_pat else slice(None)
+        whole = np.zeros(m.size)  # scaled lengths of the pieces above a threshold for every patient
+        for g in groups:
+            _one_compartment_group(profile, idx[g], a_h[g], b_h[g], rate[g], m, ln_m, scale, ps, out[:, ps],
+                                   whole)
+        out[:, ps] += whole[:, None]
+    return np.minimum(out, (t1_h - t0_h) * scale, out=out)  # rounding only
+
+
+def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, out, whole):
+    """Add the scaled time above of one kind of piece (all infusing or none) for patients ``ps`` to ``out``.
+
+    ``a_h``, ``b_h`` (k, 1): local start and end of each piece [h]; ``whole``
+    (n_thresholds,) collects the scaled length of the pieces that every patient
+    spends above a threshold.
+    """
+    state = profile.state[pieces]
+    one_state = bool(np.all(state == state[0]))
+    at = (state[0] if one_state else state, 0, ps)
+    lam = profile.lam_per_h[at][None] if one_state else profile.lam_per_h[at]
+    amp = profile.amp_mg_per_l[pieces, 0, ps]
+    inv = scale / lam
+    length = (b_h - a_h) * scale
+    starts = bool(a_h.any())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rate[0] == 0:  # C = w exp(-lam s), w >= 0: above M until (ln w - ln M) / lam
+            ln_w = np.log(amp)
+            top = ln_w - lam * a_h if starts else ln_w
+            lo_row = int(np.searchsorted(ln_m, np.fmin.reduce(ln_w - lam * b_h, axis=None)))
+            hi_row = int(np.searchsorted(ln_m, np.fmax.reduce(top, axis=None)))
+            whole[:lo_row] += length.sum()
+            if hi_row > lo_row:
+                buf = np.empty((hi_row - lo_row,) + amp.shape)
+                np.multiply(ln_m[lo_row:hi_row, None, None], inv, out=buf)
+                np.subtract(ln_w * inv - a_h * scale, buf, out=buf)
+                _clip_add(buf, length, out[lo_row:hi_row])
+            return
+        gain = profile.gain_h_per_l[at][None] if one_state else profile.gain_h_per_l[at]
+        c = rate[:, None] * gain
+        w = amp - c
+        f_a = c + w * np.exp(-lam * a_h) if starts else amp
+        f_b = c + w * np.exp(-lam * b_h)
+        low = min(np.fmin.reduce(f_a, axis=None), np.fmin.reduce(f_b, axis=None))
+        high = max(np.fmax.reduce(f_a, axis=None), np.fmax.reduce(f_b, axis=None))
+        lo_row, hi_row = int(np.searchsorted(m, low)), int(np.searchsorted(m, high))
+        whole[:lo_row] += length.sum()
+        if hi_row <= lo_row:
+            return
+        buf = np.subtract(c, m[lo_row:hi_row, None, None])
+        falling = w > 0
+        flip = np.where(falling, -1.0, 1.0) if falling.any() else None
+        if flip is not None:
+            buf *= flip
+        np.log(buf, out=buf)
+        buf *= inv
+        buf += b_h * scale - np.log(np.abs(w)) * inv
+        if flip is None:
+            _clip_add(buf, length, out[lo_row:hi_row])
+            return
+        np.fmax(buf, 0.0, out=buf)
+        np.fmin(buf, length, out=buf)
+        buf *= flip
+        buf += length * falling
+        out[lo_row:hi_row] += buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0]
+
+
+def _clip_add(buf, length, out):
+    """Clip ``buf`` (rows, pieces, patients) to [0, length] (NaN to 0) and add its sum over pieces to ``out``."""
+    np.fmax(buf, 0.0, out=buf)
+    np.fmin(buf, length, out=buf)
+    out += buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0]
 
 
 def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
