@@ -149,31 +149,52 @@ class _Stretches:
         return np.argsort(-count.astype(np.int8), kind="stable")[:sizes[0] if sizes else 0], sizes
 
     def _one_signed(self, m, lo, count, rising, n_pat, scale, out):
-        """Stretches of pieces whose modes share a sign: log-Halley from an inverse-Hermite start, by layer."""
+        """Stretches of pieces whose modes share a sign: two Halley steps in log space on every crossing.
+
+        Layer r (the first ``sizes[r]`` stretches, most crossings first)
+        crosses the thresholds ``lo + r``; the layers are laid end to end and
+        cut into blocks of at most ``expsum.BLOCK`` crossings (contiguous
+        copies, no gather per crossing), each solved by
+        :func:`pkdose.pk.expsum.crossings_log` from an inverse-Hermite start.
+        """
         order, sizes = self._layers(count)
         if not sizes:
             return
         pc = self.pieces
         parent = order if self.parent is None else self.parent.take(order)
-        w, lam, c = pc.w.take(parent, axis=1), pc.lam.take(parent, axis=1), pc.c.take(parent)
+        aw, lam, c = np.abs(pc.w.take(parent, axis=1)), pc.lam.take(parent, axis=1), pc.c.take(parent)
         rising_o, p_o, q_o, lo_o = rising.take(order), self.p.take(order), self.q.take(order), lo.take(order)
-        herm = expsum.log_hermite(w, lam, p_o, q_o, pieces=1)
+        y_p, d_p = expsum.log_level(aw, lam, p_o)
+        y_q, d_q = expsum.log_level(aw, lam, q_o)
         base = lo_o.astype(np.intp)
         base *= n_pat
         base += self.patient.take(order)
-        index, part, off = np.empty(sum(sizes), dtype=np.intp), np.empty(sum(sizes)), 0
-        for r, n in enumerate(sizes):
-            y = np.log(np.abs(m[r:].take(lo_o[:n]) - c[:n]))
-            s = np.empty(n)
-            for b in range(0, n, expsum.BLOCK):
-                at = slice(b, min(b + expsum.BLOCK, n))
-                p, q = p_o[at], q_o[at]
-                start = expsum.log_hermite_at(y[at], p, q, herm[0][:, at], herm[1][:, at])
-                s[at] = expsum.halley_log(y[at], w[:, at], lam[:, at], p, q, start)
-            at = slice(off, off + n)
-            np.subtract(np.where(rising_o[:n], q_o[:n], s), np.where(rising_o[:n], s, p_o[:n]), out=part[at])
-            np.add(base[:n], r * n_pat, out=index[at])
-            off += n
+        total = sum(sizes)
+        index, part = np.empty(total, dtype=np.intp), np.empty(total)
+        starts = np.cumsum([0] + sizes)
+        for b0 in range(0, total, expsum.BLOCK):
+            b1 = min(b0 + expsum.BLOCK, total)
+            cuts = []  # (layer, first stretch, last stretch) of the crossings b0 .. b1
+            for r, n in enumerate(sizes):
+                lo_k, hi_k = max(b0, starts[r]) - starts[r], min(b1, starts[r + 1]) - starts[r]
+                if hi_k > lo_k:
+                    cuts.append((r, lo_k, hi_k))
+
+            def laid(a):
+                if len(cuts) == 1:
+                    return a[..., cuts[0][1]:cuts[0][2]]
+                return np.concatenate([a[..., i:k] for _, i, k in cuts], axis=-1)
+
+            at = slice(b0, b1)
+            np.add(laid(base), np.concatenate([np.full(k - i, r * n_pat) for r, i, k in cuts]), out=index[at])
+            level = m.take(np.concatenate([lo_o[i:k] + r for r, i, k in cuts]))
+            level -= laid(c)
+            np.abs(level, out=level)
+            y = np.log(level, out=level)
+            p, q = laid(p_o), laid(q_o)
+            s = expsum.crossings_log(y, laid(aw), laid(lam), p, q, laid(y_p), laid(y_q), laid(d_p), laid(d_q))
+            up = laid(rising_o)
+            np.subtract(np.where(up, q, s), np.where(up, s, p), out=part[at])
         part *= scale
         out += np.bincount(index, part, minlength=out.size)
 
@@ -396,27 +417,72 @@ def _one_compartment_time_above(profile, m, t0_h, t1_h, scale):
     rate = profile.rate_mg_per_h[idx]
     with np.errstate(divide="ignore"):
         ln_m = np.log(m)
-    out = np.zeros((m.size, n_pat))
+    out = np.empty((m.size, n_pat))
     groups = [g for g in (np.nonzero(rate == 0)[0], np.nonzero(rate > 0)[0]) if g.size]
     if not groups:  # an empty window
+        out.fill(0.0)
         return out
     block = max(1, _ONE_CMT_BLOCK // (m.size * max(g.size for g in groups)))
     for s in range(0, n_pat, block):
         ps = slice(s, s + block) if block < n_pat else slice(None)
-        whole = np.zeros(m.size)  # scaled lengths of the pieces above a threshold for every patient
+        acc = _RowAccumulator(out[:, ps])
         for g in groups:
-            _one_compartment_group(profile, idx[g], a_h[g], b_h[g], rate[g], m, ln_m, scale, ps, out[:, ps],
-                                   whole)
-        out[:, ps] += whole[:, None]
-    return np.minimum(out, (t1_h - t0_h) * scale, out=out)  # rounding only
+            _one_compartment_group(profile, idx[g], a_h[g], b_h[g], rate[g], m, ln_m, scale, ps, acc)
+        acc.finish((t1_h - t0_h) * scale)
+    return out
 
 
-def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, out, whole):
-    """Add the scaled time above of one kind of piece (all infusing or none) for patients ``ps`` to ``out``.
+class _RowAccumulator:
+    """Sums per-row contributions into ``out`` (rows, patients), writing a row the first time it is touched.
 
-    ``a_h``, ``b_h`` (k, 1): local start and end of each piece [h]; ``whole``
-    (n_thresholds,) collects the scaled length of the pieces that every patient
-    spends above a threshold.
+    ``whole`` holds per-row constants (a piece spent above the threshold by
+    every patient), added at the end; rows never touched are set to them.
+    """
+
+    def __init__(self, out):
+        self.out, self.touched = out, np.zeros(out.shape[0], dtype=bool)
+        self.whole = np.zeros(out.shape[0])
+
+    def add(self, lo, hi, values):
+        """Add ``values`` (hi - lo, patients) to rows lo .. hi - 1."""
+        new = ~self.touched[lo:hi]
+        if new.all():
+            self.out[lo:hi] = values
+        elif not new.any():
+            self.out[lo:hi] += values
+        else:
+            for k in range(hi - lo):
+                if new[k]:
+                    self.out[lo + k] = values[k]
+                else:
+                    self.out[lo + k] += values[k]
+        self.touched[lo:hi] = True
+
+    def target(self, lo, hi):
+        """Rows lo .. hi - 1 of ``out`` if none was touched yet (written in place), else None."""
+        if self.touched[lo:hi].any():
+            return None
+        self.touched[lo:hi] = True
+        return self.out[lo:hi]
+
+    def finish(self, cap):
+        """Add the per-row constants, set untouched rows to them, cap at ``cap`` (rounding only)."""
+        out, touched = self.out, self.touched
+        for j in np.nonzero(~touched)[0]:
+            out[j] = min(self.whole[j], cap)
+        rows = np.nonzero(touched)[0]
+        for j in rows[self.whole[rows] != 0]:
+            out[j] += self.whole[j]
+        if rows.size:
+            part = out[rows[0]:rows[-1] + 1]
+            np.minimum(part, cap, out=part)  # rounding only: every part lies in its piece
+
+
+def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, acc):
+    """Add the scaled time above of one kind of piece (all infusing or none) for patients ``ps``.
+
+    ``a_h``, ``b_h`` (k, 1): local start and end of each piece [h]; ``acc`` a
+    :class:`_RowAccumulator` of the block's output.
     """
     state = profile.state[pieces]
     one_state = bool(np.all(state == state[0]))
@@ -432,12 +498,14 @@ def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, 
             top = ln_w - lam * a_h if starts else ln_w
             lo_row = int(np.searchsorted(ln_m, np.fmin.reduce(ln_w - lam * b_h, axis=None)))
             hi_row = int(np.searchsorted(ln_m, np.fmax.reduce(top, axis=None)))
-            whole[:lo_row] += length.sum()
+            acc.whole[:lo_row] += length.sum()
             if hi_row > lo_row:
                 buf = np.empty((hi_row - lo_row,) + amp.shape)
                 np.multiply(ln_m[lo_row:hi_row, None, None], inv, out=buf)
-                np.subtract(ln_w * inv - a_h * scale, buf, out=buf)
-                _clip_add(buf, length, out[lo_row:hi_row])
+                ln_w *= inv
+                ln_w -= a_h * scale
+                np.subtract(ln_w, buf, out=buf)
+                _clip_add(buf, length, acc, lo_row, hi_row)
             return
         gain = profile.gain_h_per_l[at][None] if one_state else profile.gain_h_per_l[at]
         c = rate[:, None] * gain
@@ -447,7 +515,7 @@ def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, 
         low = min(np.fmin.reduce(f_a, axis=None), np.fmin.reduce(f_b, axis=None))
         high = max(np.fmax.reduce(f_a, axis=None), np.fmax.reduce(f_b, axis=None))
         lo_row, hi_row = int(np.searchsorted(m, low)), int(np.searchsorted(m, high))
-        whole[:lo_row] += length.sum()
+        acc.whole[:lo_row] += length.sum()
         if hi_row <= lo_row:
             return
         buf = np.subtract(c, m[lo_row:hi_row, None, None])
@@ -457,22 +525,31 @@ def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, 
             buf *= flip
         np.log(buf, out=buf)
         buf *= inv
-        buf += b_h * scale - np.log(np.abs(w)) * inv
+        np.abs(w, out=w)
+        np.log(w, out=w)
+        w *= inv
+        np.subtract(b_h * scale, w, out=w)
+        buf += w
         if flip is None:
-            _clip_add(buf, length, out[lo_row:hi_row])
+            _clip_add(buf, length, acc, lo_row, hi_row)
             return
         np.fmax(buf, 0.0, out=buf)
         np.fmin(buf, length, out=buf)
         buf *= flip
         buf += length * falling
-        out[lo_row:hi_row] += buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0]
+        acc.add(lo_row, hi_row, buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0])
 
 
-def _clip_add(buf, length, out):
-    """Clip ``buf`` (rows, pieces, patients) to [0, length] (NaN to 0) and add its sum over pieces to ``out``."""
+def _clip_add(buf, length, acc, lo, hi):
+    """Clip ``buf`` (rows, pieces, patients) to [0, length] (NaN to 0); add its sum over pieces to rows lo .. hi - 1."""
     np.fmax(buf, 0.0, out=buf)
+    if buf.shape[1] == 1:
+        dest = acc.target(lo, hi)
+        if dest is not None:
+            np.fmin(buf[:, 0], length[0], out=dest)
+            return
     np.fmin(buf, length, out=buf)
-    out += buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0]
+    acc.add(lo, hi, buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0])
 
 
 def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
