@@ -75,12 +75,11 @@ References
 """
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import brentq
 
 from .covariates import INFECTION_SITES, RACES
 from .errors import InputError
@@ -89,6 +88,7 @@ from .library import CRRT_SCENARIOS, load_crrt_assumptions
 from .patient import CRRT, Haemodialysis, Native
 from .pd import ft_above_percent
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
+from .pk.dosing import sorted_unique
 from .pta import attainment, covariance_etas
 from .schedule import WEEK_H, hd_dose_times
 
@@ -371,6 +371,8 @@ def _hd_clearance(model, structure):
         x1 = np.real(v2 @ (np.exp(w2 * t) * np.linalg.solve(v2, x0)))
         return 1.0 - x1.sum() / x0.sum() - f
 
+    from scipy.optimize import brentq
+
     if removed(0.0) >= 0:
         raise InputError(f"{model.key}: the residual clearance alone removes more than {f:g} in {t:g} h")
     return float(brentq(removed, 0.0, 1e4, xtol=1e-9))
@@ -442,7 +444,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
     period = _period_h(regimens, cov.on_hd)
     ends = None
     if cov.on_hd:
-        ends = np.unique(hd_sessions(cov.renal_state.schedule, 0.0, WEEK_H)[1] % WEEK_H)
+        ends = sorted_unique(hd_sessions(cov.renal_state.schedule, 0.0, WEEK_H)[1] % WEEK_H)
     courses = {}
     for regimen in regimens:
         for analyte in (regimen.analyte_dose_mg or {regimen.component: regimen.dose_mg}):
@@ -670,24 +672,24 @@ def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=No
     return dataclasses.replace(product, target=dataclasses.replace(product.target, components=tuple(new)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PKCheck:
     """Result of :func:`pk_check`.
+
+    The three tables are pandas DataFrames, built when first read (so that
+    the command line's dose advice runs without importing pandas);
+    :meth:`rows` gives the same rows as dicts.
 
     Attributes
     ----------
     courses : dict
         Analyte -> :class:`AnalyteCourse` [-].
-    typical : pandas.DataFrame
-        One row per analyte: CL, extracorporeal CL, structural volumes, Vss,
-        half-life of the reduction, AUC24, Cmax, Cmin of the typical patient at
-        steady state [units in column names].
-    targets : pandas.DataFrame
-        One row per target component at the requested MIC: typical %fT and the
-        component's own PTA [-].
-    pta : pandas.DataFrame
-        Joint PTA (``pta_fraction``) and each component's own PTA
-        (``pta_<analyte>_fraction``) over the MIC grid and the requested MIC [-].
+    typical_rows : tuple of dict
+        The rows of :attr:`typical` [-].
+    target_rows : tuple of dict
+        The rows of :attr:`targets` [-].
+    pta_columns : dict
+        The columns of :attr:`pta` [-].
     mic_mg_per_l : float
         The MIC the check was made at [mg/L].
     pta_at_mic : float
@@ -704,15 +706,66 @@ class PKCheck:
     """
 
     courses: dict
-    typical: pd.DataFrame
-    targets: pd.DataFrame
-    pta: pd.DataFrame
+    typical_rows: tuple
+    target_rows: tuple
+    pta_columns: dict
     mic_mg_per_l: float
     pta_at_mic: float
     n_patients: int
     ft_typical_percent: float = field(default=float("nan"))
     structure: str = ""
     population: str = ""
+
+    @functools.cached_property
+    def typical(self):
+        """One row per analyte: CL, extracorporeal CL, structural volumes, Vss, half-life of the reduction,
+        AUC24, Cmax, Cmin of the typical patient at steady state (pandas.DataFrame; units in column names)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.typical_rows))
+
+    @functools.cached_property
+    def targets(self):
+        """One row per target component at the requested MIC: typical %fT and the component's own PTA
+        (pandas.DataFrame)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.target_rows))
+
+    @functools.cached_property
+    def pta(self):
+        """Joint PTA (``pta_fraction``) and each component's own PTA (``pta_<analyte>_fraction``) over the MIC
+        grid and the requested MIC (pandas.DataFrame)."""
+        import pandas as pd
+
+        return pd.DataFrame(dict(self.pta_columns))
+
+    def rows(self, table):
+        """The rows of a table as dicts, without pandas.
+
+        Parameters
+        ----------
+        table : {"typical", "targets", "pta"}
+            Which table [-].
+
+        Returns
+        -------
+        list of dict
+            One dict per row, column -> value, in column order [-].
+
+        References
+        ----------
+        .. [1] McKinney W. Data structures for statistical computing in Python.
+           Proc 9th Python in Science Conf. 2010:56-61 (the records layout).
+        """
+        if table == "pta":
+            cols = {k: np.broadcast_to(v, np.shape(self.pta_columns["mic_mg_per_l"])).tolist()
+                    for k, v in self.pta_columns.items()}
+            return [dict(zip(cols, values)) for values in zip(*cols.values())]
+        rows = {"typical": self.typical_rows, "targets": self.target_rows}.get(table)
+        if rows is None:
+            raise InputError(f"table {table!r} is not known; use typical, targets or pta", field="table")
+        return [dict(r) for r in rows]
 
 
 def _typical_rows(courses, profiles):
@@ -729,7 +782,7 @@ def _typical_rows(courses, profiles):
             "cmin_mg_per_l": float(trough(p, 0, c.period_h)[0]),
             "fu_fraction": c.model.fu_fraction})
         rows.append(row)
-    return pd.DataFrame(rows)
+    return tuple(rows)
 
 
 def _population_text(product, cov):
@@ -792,7 +845,7 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     if not (np.isfinite(mic_mg_per_l) and mic_mg_per_l > 0):
         raise InputError(f"MIC must be a positive number of mg/L, got {mic_mg_per_l!r}")
     courses = analyte_courses(product, regimens, cov, structure=structure)
-    grid = np.unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
+    grid = sorted_unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
     pop = _population(courses, n, rng)
     typical = {a: c.typical_profile() for a, c in courses.items()}  # simulated once, used twice
     joint = np.ones((grid.size, n), dtype=bool)
@@ -810,12 +863,10 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
                      "threshold_mg_per_l": float(thr[k]), "required_ft_percent": comp.ft_percent,
                      "typical_ft_percent": float(typ[k]), "typical_first_24h_ft_percent": float(first),
                      "pta_fraction": float(met[k].mean()), "source": comp.source, "locator": comp.locator})
-    table = pd.DataFrame({"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n,
-                          **per_component})
-    targets = pd.DataFrame(rows)
+    table = {"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n, **per_component}
     structure = next(iter(courses.values())).structure
-    return PKCheck(courses, _typical_rows(courses, typical), targets, table, float(mic_mg_per_l),
-                   float(joint[k].mean()), n, float(targets["typical_ft_percent"].iloc[0]),
+    return PKCheck(courses, _typical_rows(courses, typical), tuple(rows), table, float(mic_mg_per_l),
+                   float(joint[k].mean()), n, float(rows[0]["typical_ft_percent"]),
                    structure, _population_text(product, cov))
 
 
@@ -826,6 +877,8 @@ _COHORT_COLUMNS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl",
 
 
 def _cohort(cohort):
+    import pandas as pd
+
     if not isinstance(cohort, pd.DataFrame) or "crcl_ml_per_min" not in cohort:
         raise InputError("cohort must be a pandas DataFrame with a crcl_ml_per_min column "
                          f"(optional: {', '.join(_COHORT_COLUMNS[1:])})", field="cohort")
@@ -902,6 +955,8 @@ def _simulate_cohort(product, cohort, regimens, renal_state, structure, rng):
 
 def _by(frame, by):
     if by is None:
+        import pandas as pd
+
         return pd.Series(np.zeros(len(frame), dtype=int)), []
     cols = [by] if isinstance(by, str) else list(by)
     missing = [c for c in cols if c not in frame]
@@ -972,6 +1027,8 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
             rows.append({**labels, "mic_mg_per_l": mic, "pta_fraction": p[i], "n_patients": int(sel.sum()),
                          "mc_se_fraction": math.sqrt(p[i] * (1 - p[i]) / sel.sum()),
                          **{f"pta_{a}_fraction": m[i, sel].mean() for a, m in comp_met.items()}})
+    import pandas as pd
+
     return pd.DataFrame(rows)
 
 
@@ -1025,4 +1082,6 @@ def exposure_summary(product, cohort, regimens="label", *, renal_state=None, by=
             gm = np.exp(np.log(m[:, sel]).mean(axis=1))
             rows.append({**labels, "analyte": a, "n_patients": int(sel.sum()), "gm_cmax_mg_per_l": gm[0],
                          "gm_cmin_mg_per_l": gm[1], "gm_auc24_mg_h_per_l": gm[2]})
+    import pandas as pd
+
     return pd.DataFrame(rows)

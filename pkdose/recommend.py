@@ -626,8 +626,7 @@ def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None,
 
 def _first_day_ok(check):
     """Every target component met by the typical patient over the first 24 h of therapy."""
-    t = check.targets
-    return bool((t["typical_first_24h_ft_percent"] >= t["required_ft_percent"] - 1e-9).all())
+    return all(t["typical_first_24h_ft_percent"] >= t["required_ft_percent"] - 1e-9 for t in check.rows("targets"))
 
 
 def _crrt_range(prod, regimens, cov, mic, n, rng, structure=None):
@@ -636,7 +635,7 @@ def _crrt_range(prod, regimens, cov, mic, n, rng, structure=None):
     for scenario in CRRT_SCENARIOS:
         chk, v = assess(prod, regimens, replace(cov, crrt_scenario=scenario), mic_mg_per_l=mic, n=n, rng=rng,
                         mics=(), structure=structure)
-        cls = dict(zip(chk.typical["analyte"], chk.typical["extracorporeal_cl_l_per_h"]))
+        cls = {t["analyte"]: t["extracorporeal_cl_l_per_h"] for t in chk.rows("typical")}
         out.append((scenario, v, cls))
     return tuple(out)
 

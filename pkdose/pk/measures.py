@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import expsum
-from .dosing import _as_1d
+from .dosing import _as_1d, sorted_unique
 
 __all__ = ["concentration", "auc", "time_above", "above_intervals", "peak", "trough", "dose_intervals",
            "steady_state_auc_tau"]
@@ -754,7 +754,7 @@ def dose_intervals(profile, dosing, t0_h=None, t1_h=None, *, periodic=False):
     t0 = t_s if t0_h is None else float(t0_h)
     t1 = t_e if t1_h is None else float(t1_h)
     _check_window(profile, t0, t1)
-    starts = np.unique(dosing.start_h).tolist()
+    starts = sorted_unique(dosing.start_h).tolist()
     out = [(a, b, ((a, b),)) for a, b in zip(starts[:-1], starts[1:])]
     if starts and periodic and t_s <= starts[0] and starts[-1] < t_e:
         head = ((t_s, starts[0]),) if starts[0] > t_s else ()

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from .dosing import ClearanceSteps, Dosing, combine_dosing
+from .dosing import ClearanceSteps, Dosing, combine_dosing, sorted_unique
 from .modes import disposition_modes
 
 __all__ = ["Profile", "simulate"]
@@ -205,7 +205,7 @@ def _breakpoints(dosing, extra, steps_h, t_start, t_end, window=None):
     pts = [np.array([t_start, t_end] + list(window or ())), dosing.start_h, dosing.end_h, steps_h]
     if extra is not None:
         pts += [extra.start_h, extra.end_h]
-    t = np.unique(np.concatenate(pts))
+    t = sorted_unique(np.concatenate(pts))
     return t[(t >= t_start) & (t <= t_end)]
 
 
