@@ -89,7 +89,7 @@ from .patient import CRRT, Haemodialysis, Native
 from .pd import ft_above_percent
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
 from .pk.dosing import sorted_unique
-from .pta import attainment, covariance_etas
+from .pta import DEFAULT_CHUNK, attainment, covariance_etas
 from .schedule import WEEK_H, hd_dose_times
 
 __all__ = [
@@ -103,6 +103,7 @@ __all__ = [
     "analyte_courses",
     "simulate_structure",
     "pk_check",
+    "population_attainment",
     "population_pta",
     "exposure_summary",
     "with_target",
@@ -611,6 +612,61 @@ def _thresholds(component, mics):
     return np.full(len(mics), float(component.threshold_mg_per_l))
 
 
+def population_attainment(product, courses, n, rng, mics, *, chunk=DEFAULT_CHUNK):
+    r"""Whether each of ``n`` virtual patients attains the product's target, at every MIC.
+
+    Parameters
+    ----------
+    product : Product
+        From :func:`pkdose.library.load_product`; its target is evaluated [-].
+    courses : dict
+        Analyte -> :class:`AnalyteCourse`, from :func:`analyte_courses` [-].
+    n : int
+        Virtual patients [-].
+    rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
+        Random source of the random effects (SPEC 7) [-].
+    mics : array_like
+        MIC grid, sorted [mg/L].
+    chunk : int, optional
+        Patients simulated at once: memory stays flat in ``n`` [-].
+
+    Returns
+    -------
+    joint : ndarray of bool, shape (n_mics, n)
+        Every target component met [-].
+    met : dict
+        Analyte -> ndarray of bool, shape (n_mics, n): its own component met [-].
+
+    Notes
+    -----
+    The random effects of all ``n`` patients are drawn first, jointly from
+    the published OMEGA matrices (:func:`_joint_omega`); the patients are then
+    simulated at steady state over one period in chunks of ``chunk``. Each
+    patient's result depends only on his own parameters, so it is the same
+    whatever the chunk.
+
+    References
+    ----------
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
+       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
+       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+    """
+    grid = np.asarray(mics, dtype=float)
+    pop = _population(courses, n, rng)
+    joint = np.ones((grid.size, n), dtype=bool)
+    met_by = {}
+    for comp in product.target.components:
+        c = courses[comp.analyte]
+        met = np.empty((grid.size, n), dtype=bool)
+        for s in range(0, n, int(chunk)):
+            part = slice(s, min(s + int(chunk), n))
+            p = pop[comp.analyte] if part.stop - part.start == n else {k: v[part] for k, v in pop[comp.analyte].items()}
+            met[:, part] = _component_attainment(comp, c, _run(c, p, steady_state=True), grid)[1]
+        joint &= met
+        met_by[comp.analyte] = met
+    return joint, met_by
+
+
 def _component_attainment(comp, course, profile, grid):
     """Thresholds over the MIC grid and, per virtual patient, whether one target component is met."""
     thr = _thresholds(comp, grid)
@@ -846,15 +902,13 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
         raise InputError(f"MIC must be a positive number of mg/L, got {mic_mg_per_l!r}")
     courses = analyte_courses(product, regimens, cov, structure=structure)
     grid = sorted_unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
-    pop = _population(courses, n, rng)
+    joint, met_by = population_attainment(product, courses, n, rng, grid)
     typical = {a: c.typical_profile() for a, c in courses.items()}  # simulated once, used twice
-    joint = np.ones((grid.size, n), dtype=bool)
     rows, per_component = [], {}
     k = int(np.searchsorted(grid, mic_mg_per_l))
     for comp in product.target.components:
         c = courses[comp.analyte]
-        thr, met = _component_attainment(comp, c, _run(c, pop[comp.analyte], steady_state=True), grid)
-        joint &= met
+        thr, met = _thresholds(comp, grid), met_by[comp.analyte]
         per_component[f"pta_{comp.analyte}_fraction"] = met.mean(axis=1)
         typ = ft_above_percent(typical[comp.analyte], thr, c.model.fu_fraction, 0, c.period_h)[:, 0]
         day1, t0 = _first_day(c, c.params)
