@@ -670,6 +670,9 @@ def population_attainment(product, courses, n, rng, mics, *, chunk=DEFAULT_CHUNK
 def _component_attainment(comp, course, profile, grid):
     """Thresholds over the MIC grid and, per virtual patient, whether one target component is met."""
     thr = _thresholds(comp, grid)
+    if thr.size > 1 and np.all(thr == thr[0]):  # a fixed threshold (avibactam): one row, the same at every MIC
+        ft = ft_above_percent(profile, thr[:1], course.model.fu_fraction, 0, course.period_h)
+        return thr, np.repeat(attainment(ft, comp.ft_percent), thr.size, axis=0)
     ft = ft_above_percent(profile, thr, course.model.fu_fraction, 0, course.period_h)
     return thr, attainment(ft, comp.ft_percent)
 

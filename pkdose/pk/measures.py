@@ -442,6 +442,11 @@ class _RowAccumulator:
     def __init__(self, out):
         self.out, self.touched = out, np.zeros(out.shape[0], dtype=bool)
         self.whole = np.zeros(out.shape[0])
+        self.bound = 0.0  # the lengths of one piece per group, added in the order the groups are: a cap on out
+
+    def piece(self, length):
+        """Note a group's pieces: one of ``length`` keeps the bound exact, several make it unknown (inf)."""
+        self.bound = self.bound + float(length[0, 0]) if length.shape[0] == 1 else np.inf
 
     def add(self, lo, hi, values):
         """Add ``values`` (hi - lo, patients) to rows lo .. hi - 1."""
@@ -473,9 +478,9 @@ class _RowAccumulator:
         rows = np.nonzero(touched)[0]
         for j in rows[self.whole[rows] != 0]:
             out[j] += self.whole[j]
-        if rows.size:
+        if rows.size and not self.bound <= cap:  # rounding only: every part lies in its piece
             part = out[rows[0]:rows[-1] + 1]
-            np.minimum(part, cap, out=part)  # rounding only: every part lies in its piece
+            np.minimum(part, cap, out=part)
 
 
 def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, acc):
@@ -491,6 +496,7 @@ def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, 
     amp = profile.amp_mg_per_l[pieces, 0, ps]
     inv = scale / lam
     length = (b_h - a_h) * scale
+    acc.piece(length)
     starts = bool(a_h.any())
     with np.errstate(divide="ignore", invalid="ignore"):
         if rate[0] == 0:  # C = w exp(-lam s), w >= 0: above M until (ln w - ln M) / lam
@@ -505,7 +511,7 @@ def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, 
                 ln_w *= inv
                 ln_w -= a_h * scale
                 np.subtract(ln_w, buf, out=buf)
-                _clip_add(buf, length, acc, lo_row, hi_row)
+                _clip_add(buf, length, acc, lo_row, hi_row, nan_free=ln_m[lo_row] > -np.inf)
             return
         gain = profile.gain_h_per_l[at][None] if one_state else profile.gain_h_per_l[at]
         c = rate[:, None] * gain
@@ -540,15 +546,23 @@ def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, 
         acc.add(lo_row, hi_row, buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0])
 
 
-def _clip_add(buf, length, acc, lo, hi):
-    """Clip ``buf`` (rows, pieces, patients) to [0, length] (NaN to 0); add its sum over pieces to rows lo .. hi - 1."""
-    np.fmax(buf, 0.0, out=buf)
+def _clip_add(buf, length, acc, lo, hi, nan_free=False):
+    """Clip ``buf`` (rows, pieces, patients) to [0, length] (NaN to 0); add its sum over pieces to rows lo .. hi - 1.
+
+    ``nan_free``: ``buf`` holds no NaN, so one clipping pass does.
+    """
     if buf.shape[1] == 1:
         dest = acc.target(lo, hi)
         if dest is not None:
-            np.fmin(buf[:, 0], length[0], out=dest)
+            if nan_free:
+                np.clip(buf[:, 0], 0.0, length[0], out=dest)
+            else:
+                np.fmin(np.fmax(buf[:, 0], 0.0, out=buf[:, 0]), length[0], out=dest)
             return
-    np.fmin(buf, length, out=buf)
+    if nan_free:
+        np.clip(buf, 0.0, length, out=buf)
+    else:
+        np.fmin(np.fmax(buf, 0.0, out=buf), length, out=buf)
     acc.add(lo, hi, buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0])
 
 
