@@ -23,12 +23,14 @@ import numpy as np
 
 from . import __version__
 from .guidelines import condition_text
-from .regimens import exceeds_label_maximum, format_regimen
+from .regimens import after_each_session, band_contains, exceeds_label_maximum, format_regimen, week_amounts_mg
 from .schedule import WEEK_H
 from .sources import format_citation
 
 __all__ = [
     "DISCLAIMER",
+    "band_text",
+    "crcl_text",
     "SCHEMA_DOSE",
     "SCHEMA_RECOMMEND",
     "advice_to_dict",
@@ -102,24 +104,39 @@ def regimen_to_dict(regimen, sources=None, hd_days=None):
     doses = dict(regimen.analyte_dose_mg) or {regimen.component: regimen.dose_mg}
     total = sum(doses.values()) or 1.0
     loading = regimen.loading_dose_mg
+    each_session = after_each_session(regimen, hd_days)
+    daily = _mean_daily_mg(regimen, hd_days)
+    week = week_amounts_mg(regimen, hd_days) if hd_days else None
     return {
         "component": regimen.component,
         "text": format_regimen(regimen, hd_days),
         "dose_mg": _num(regimen.dose_mg, 6),
         "dose_basis": "product",
         "analyte_dose_mg": {a: _num(d, 6) for a, d in doses.items()},
-        "interval_h": _num(regimen.interval_h),
+        "dosing_rule": ("after each dialysis session" if each_session else
+                        "continuous infusion" if regimen.continuous else "fixed interval"),
+        "interval_h": None if each_session else _num(regimen.interval_h),
+        "label_interval_h": _num(regimen.interval_h),
+        "hd_days": list(hd_days) if each_session else None,
+        "doses_per_week": (len(hd_days) if each_session else
+                           _num(168.0 / regimen.interval_h) if hd_days else None),
         "infusion_h": _num(regimen.infusion_h),
         "continuous_infusion": bool(regimen.continuous),
         "loading_dose_mg": _num(loading, 6),
         "loading_analyte_dose_mg": (None if loading is None else
                                     {a: _num(loading * d / total, 6) for a, d in doses.items()}),
-        "loading_infusion_h": _num(regimen.loading_infusion_h),
+        "loading_infusion_h": (None if loading is None else
+                               _num(regimen.loading_infusion_h or regimen.infusion_h)),
         "post_hd_supplement_mg": _num(regimen.post_hd_supplement_mg, 6) or None,
         "give_after_hd": bool(regimen.give_after_hd),
         "bag_change_h": _num(regimen.bag_change_h),
-        "daily_dose_mg": _num(regimen.daily_dose_mg, 6),
-        "daily_analyte_dose_mg": {a: _num(d * 24 / regimen.interval_h, 6) for a, d in doses.items()},
+        "syringe_change_h": _num(regimen.syringe_change_h),
+        "exposure": regimen.exposure,
+        "weekly_dose_mg": None if week is None else _num(week[0], 6),
+        "weekly_supplement_mg": None if week is None else (_num(week[1], 6) or None),
+        "daily_dose_mg": _num(daily, 6),
+        "daily_dose_basis": "week / 7" if each_session else "dose x 24 / interval",
+        "daily_analyte_dose_mg": {a: _num(daily * d / total, 6) for a, d in doses.items()},
         "max_daily_dose_mg": _num(regimen.max_daily_dose_mg, 6),
         "exceeds_label_maximum": bool(exceeds_label_maximum(regimen)),
         "evidence": regimen.evidence or "label",
@@ -127,6 +144,13 @@ def regimen_to_dict(regimen, sources=None, hd_days=None):
         "note": regimen.note,
         "caution": regimen.caution,
     }
+
+
+def _mean_daily_mg(regimen, hd_days=None):
+    """Maintenance amount per day: the week's amount / 7 for a dose after each session."""
+    if after_each_session(regimen, hd_days):
+        return week_amounts_mg(regimen, hd_days)[0] / 7.0
+    return regimen.daily_dose_mg
 
 
 def _component_courses(check, regimens):
@@ -154,11 +178,13 @@ def hd_week_schedule(check, regimens=()):
     Returns
     -------
     list of dict
-        The sessions as ``{"session": "Mon 08:00-12:00"}`` first, then every
-        dose ``{"component", "analyte", "time_h", "clock", "amount_mg",
-        "maintenance_mg", "supplement_mg", "after_hd"}`` sorted by time; the
-        amounts are of the component's product (analyte on its own without
-        regimens) [-].
+        The sessions as ``{"session": "Mon 08:00-12:00"}`` first, then each
+        loading dose once ``{"loading_dose": True, "component", "amount_mg",
+        "infusion_h", "when"}`` (the first dose of therapy, before the weekly
+        plan), then every dose ``{"component", "analyte", "time_h", "clock",
+        "amount_mg", "maintenance_mg", "supplement_mg", "after_hd"}`` sorted by
+        time; the amounts are of the component's product (analyte on its own
+        without regimens) [-].
 
     References
     ----------
@@ -168,6 +194,10 @@ def hd_week_schedule(check, regimens=()):
     if first.extra is None or first.period_h != WEEK_H:
         return []
     out = [{"session": f"{_clock(s)}-{_clock(e)[4:]}"} for s, e in zip(first.extra.start_h, first.extra.end_h)]
+    out += [{"loading_dose": True, "component": r.component, "amount_mg": _num(r.loading_dose_mg, 6),
+             "infusion_h": _num(r.loading_infusion_h or r.infusion_h),
+             "when": "once, as the first dose of therapy, before the weekly plan"}
+            for r in regimens if r.loading_dose_mg is not None]
     ends = set(np.round(first.extra.end_h, 6))
     triples = _component_courses(check, regimens) or [(None, a, 1.0) for a in check.courses]
     doses = []
@@ -248,14 +278,18 @@ def _sources_map(advice):
     return {s.key: format_citation(s) for s in advice.sources}
 
 
-def _totals(regimens):
+def _totals(regimens, hd_days=None):
     by_component, by_analyte = {}, {}
     for r in regimens:
-        by_component[r.component] = _num(r.daily_dose_mg, 6)
-        for a, d in (dict(r.analyte_dose_mg) or {r.component: r.dose_mg}).items():
-            by_analyte[a] = _num(by_analyte.get(a, 0.0) + d * 24 / r.interval_h, 6)
+        daily = _mean_daily_mg(r, hd_days)
+        by_component[r.component] = _num(daily, 6)
+        doses = dict(r.analyte_dose_mg) or {r.component: r.dose_mg}
+        total = sum(doses.values()) or 1.0
+        for a, d in doses.items():
+            by_analyte[a] = _num(by_analyte.get(a, 0.0) + daily * d / total, 6)
     return {"daily_dose_mg_by_component": by_component, "daily_dose_mg_by_analyte": by_analyte,
-            "note": "maintenance per 24 h; loading doses and post-dialysis supplements not included"}
+            "note": ("maintenance per day (a dose after each dialysis session: the week's amount / 7); loading "
+                     "doses and post-dialysis supplements not included")}
 
 
 def _crrt_range_dicts(advice):
@@ -282,6 +316,74 @@ def _threshold_dict(advice):
             "chosen_note": comp.note, "alternative_mg_per_l": _num(alt.value), "alternative_source": alt.source,
             "alternative_locator": alt.locator, "alternative_note": alt.note,
             "verdict_with_alternative": _verdict_dict(v)}
+
+
+def _ceiling_dict(c):
+    return {"analyte": c.analyte, "ceiling_mg_per_l": _num(c.ceiling_mg_per_l), "published": c.ceiling_mg_per_l
+            is not None, "typical_cmin_mg_per_l": _num(c.cmin_mg_per_l), "share_above": _num(c.share_above),
+            "n_patients": int(c.n_patients), "where": c.where, "exceeded": bool(c.exceeded), "source": c.source,
+            "locator": c.locator, "text": c.text()}
+
+
+def band_text(lo, hi, bounds):
+    """A label band as a pharmacist reads it, e.g. ``"> 50"``, ``"> 30 to ≤ 50"``, ``"≥ 60 to < 120"`` [mL/min].
+
+    Parameters
+    ----------
+    lo, hi : float
+        Ends of the band [mL/min].
+    bounds : str
+        Closed ends, ``"(]"``, ``"[)"``, ``"[]"`` or ``"()"`` [-].
+
+    Returns
+    -------
+    str
+
+    References
+    ----------
+    .. [1] ``models/README.md``, "Regimen files" (band edges).
+
+    Examples
+    --------
+    >>> band_text(50, float("inf"), "(]"), band_text(30, 50, "(]"), band_text(0, 5, "[]")
+    ('> 50', '> 30 to ≤ 50', '≤ 5')
+    """
+    low = "" if lo == 0 and bounds[0] == "[" else f"{'≥' if bounds[0] == '[' else '>'} {lo:g}"
+    high = "" if math.isinf(hi) else f"{'≤' if bounds[1] == ']' else '<'} {hi:g}"
+    return " to ".join(x for x in (low, high) if x) or "any"
+
+
+def crcl_text(crcl_ml_per_min, bands=()):
+    """CrCL with enough decimals that the printed value lies in the same label band(s) [mL/min].
+
+    Parameters
+    ----------
+    crcl_ml_per_min : float
+        CrCL [mL/min].
+    bands : sequence of (component, lo, hi, bounds)
+        The bands the CrCL was dosed in [mL/min].
+
+    Returns
+    -------
+    str
+        The value rounded to 0, 1 or 2 decimals: the fewest for which the
+        rounded value falls in every band the exact value falls in.
+
+    References
+    ----------
+    .. [1] ``models/README.md``, "Regimen files" (band edges).
+
+    Examples
+    --------
+    >>> crcl_text(50.13, [("ceftazidime-avibactam", 50, float("inf"), "(]")]), crcl_text(80.3)
+    ('50.1', '80')
+    """
+    x = float(crcl_ml_per_min)
+    for digits in (0, 1, 2, 3):
+        y = round(x, digits)
+        if all(band_contains(lo, hi, b, y) for _, lo, hi, b in bands):
+            return f"{y:.{digits}f}"
+    return f"{x:g}"
 
 
 def advice_to_dict(advice):
@@ -315,6 +417,7 @@ def advice_to_dict(advice):
         "organism": advice.organism,
         "renal": {
             "crcl_ml_per_min": _num(r.crcl_ml_per_min),
+            "crcl_text": crcl_text(r.crcl_ml_per_min, advice.bands),
             "method": r.method,
             "renal_state": r.renal_state,
             "weight_explanation": r.weight_explanation,
@@ -323,27 +426,45 @@ def advice_to_dict(advice):
             "crrt_effluent_l_per_h": getattr(state, "effluent_l_per_h", None),
             "crrt_modality": getattr(state, "modality", None),
             "notes": list(r.notes),
+            "label_bands": [{"component": c, "band": band_text(lo, hi, b), "lo_ml_per_min": _num(lo),
+                             "hi_ml_per_min": _num(hi), "bounds": b} for c, lo, hi, b in advice.bands],
+            "crcl_by_weight": [{"rule": w.rule, "crcl_ml_per_min": _num(w.crcl_ml_per_min),
+                                "weight_explanation": w.weight_explanation, "regimens": list(w.regimens),
+                                "used": w.used} for w in advice.weight_bands],
+            "weight_rule_changes_band": bool(advice.weight_bands),
         },
+        "site": advice.site,
         "mic_mg_per_l": _num(advice.mic_mg_per_l),
         "mic_basis": advice.mic_basis,
-        "susceptibility": (None if sus is None else {"category": sus.category, "body": sus.body,
-                                                     "text": sus.text, "source": sus.source,
-                                                     "locator": sus.locator}),
+        "susceptibility": (None if sus is None else {
+            "category": sus.category, "body": sus.body, "text": sus.text, "source": sus.source,
+            "locator": sus.locator, "note": sus.note,
+            "other_bodies": [{"body": b, "category": c, "text": t, "source": src, "locator": loc}
+                             for b, c, t, src, loc in sus.others],
+            "bodies_disagree": bool(sus.others)}),
+        "increased_exposure": (None if advice.high_exposure is None else {
+            "mic_mg_per_l": _num(advice.high_exposure.mic_mg_per_l),
+            "above_mg_per_l": _num(advice.high_exposure.low_mg_per_l),
+            "regimens": [regimen_to_dict(x, sources, days) for x in advice.high_exposure.regimens],
+            "verdict": _verdict_dict(advice.high_exposure.verdict), "text": advice.high_exposure.text}),
         "target": advice.target_text,
         "pk_models": list(advice.pk_models),
         "basis": advice.basis,
         "basis_text": advice.basis_text,
         "regimens": [regimen_to_dict(x, sources, days) for x in advice.regimens],
-        "totals": _totals(advice.regimens),
+        "totals": _totals(advice.regimens, days),
         "label_note": advice.label_note,
+        "choice_note": advice.choice_note,
+        "exposure_ceilings": [_ceiling_dict(c) for c in advice.ceilings],
         "pk_check": check_to_dict(advice.check, advice.regimens, advice.verdict),
         "crrt_range": _crrt_range_dicts(advice),
         "threshold_alternative": _threshold_dict(advice),
         "model_informed": (None if not advice.alternative else {
             "label": "model-informed, not labelled dosing",
             "regimens": [regimen_to_dict(x, sources, days) for x in advice.alternative],
-            "totals": _totals(advice.alternative),
+            "totals": _totals(advice.alternative, days),
             "pk_check": check_to_dict(advice.alternative_check, advice.alternative, advice.alternative_verdict),
+            "exposure_ceilings": [_ceiling_dict(c) for c in advice.alternative_ceilings],
             "reason": advice.alternative_reason,
             "note": advice.alternative_note}),
         "model_informed_note": advice.alternative_note if not advice.alternative else "",
@@ -430,8 +551,12 @@ def _week_lines(check, regimens, indent=_IND):
     week = hd_week_schedule(check, regimens)
     if not week:
         return []
-    lines = [f"{indent}dialysis sessions: " + ", ".join(w["session"] for w in week if "session" in w),
-             f"{indent}dose plan for the week (amounts of each product; 'after HD' = when the session ends):"]
+    lines = [f"{indent}dialysis sessions: " + ", ".join(w["session"] for w in week if "session" in w)]
+    loads = [w for w in week if w.get("loading_dose")]
+    if loads:
+        lines.append(f"{indent}start of therapy (once, before the weekly plan): " + " + ".join(
+            f"{w['component']} {_g(w['amount_mg'])} loading dose over {w['infusion_h']:g} h" for w in loads))
+    lines.append(f"{indent}dose plan for the week (amounts of each product; 'after HD' = when the session ends):")
     by_day = {}
     for w in (w for w in week if "clock" in w):
         part = f"{w['component']} {_g(w['amount_mg'])}"
@@ -449,14 +574,30 @@ def _week_lines(check, regimens, indent=_IND):
     return lines
 
 
-def _regimen_lines(regimens, hd_days, indent=_IND):
+def _amount_line(x, hd_days, indent):
+    """The daily amount of one regimen: from the week when it is given after each session."""
+    flag = "  !!! ABOVE THE LABELLED MAXIMUM" if exceeds_label_maximum(x) else ""
+    limit = f"maximum {x.max_daily_dose_mg / 1000:g} g/day{flag}"
+    if not hd_days:
+        return f"{indent}  {x.daily_dose_mg / 1000:g} g/day of {x.component}; {limit}"
+    maintenance, supplements = week_amounts_mg(x, hd_days)
+    extra = f" (+ {_g(supplements)}/week of post-HD supplements)" if supplements else ""
+    if after_each_session(x, hd_days):
+        how = f"{_g(x.dose_mg)} after each of {len(hd_days)} sessions"
+    elif x.continuous:
+        how = f"{_g(x.daily_dose_mg)} per 24 h"
+    else:
+        how = f"{_g(x.dose_mg)} q{x.interval_h:g}h"
+    return (f"{indent}  {_g(maintenance)}/week ({how}) = {_mean_daily_mg(x, hd_days) / 1000:.3g} g/day of "
+            f"{x.component}{extra}; {limit}")
+
+
+def _regimen_lines(regimens, hd_days, indent=_IND, cautions=False):
     lines = []
     for x in regimens:
         lines.append(f"{indent}{x.component}: {format_regimen(x, hd_days)}")
-        flag = "  !!! ABOVE THE LABELLED MAXIMUM" if exceeds_label_maximum(x) else ""
-        lines.append(f"{indent}  {x.daily_dose_mg / 1000:g} g/day of {x.component}; maximum "
-                     f"{x.max_daily_dose_mg / 1000:g} g/day{flag}")
-        if hd_days and x.give_after_hd and x.interval_h >= 48:
+        lines.append(_amount_line(x, hd_days, indent))
+        if after_each_session(x, hd_days):
             lines.append(f"{indent}  label interval q{x.interval_h:g}h: on a {'/'.join(hd_days)} schedule the dose "
                          "is given after every session (the longest gap gets no extra dose)")
         if x.evidence:
@@ -464,7 +605,20 @@ def _regimen_lines(regimens, hd_days, indent=_IND):
         lines += [f"{indent}  source: [{key}] {loc}" for key, loc in x.citations]
         if x.note and x.note not in x.evidence:
             lines.append(f"{indent}  note: {x.note}")
+        if cautions and x.caution:
+            lines.append(f"{indent}  ! caution: {x.caution}")
+        if x.syringe_change_h is not None:
+            lines.append(f"{indent}  infusion bags of the label dilution: a new bag at least every "
+                         f"{x.bag_change_h:g} h (in-use stability of the bag); the {x.syringe_change_h:g}-h figure "
+                         "holds only for syringes of the concentrated solution at the tested concentration")
     return lines
+
+
+def _ceiling_lines(ceilings, indent=_IND):
+    if not ceilings:
+        return []
+    return [f"{indent}exposure ceilings (toxicity):"] + [
+        f"{indent}  {'!! ' if c.exceeded else ''}{c.text()}" for c in ceilings]
 
 
 def _crrt_lines(advice, indent=_IND):
@@ -531,44 +685,67 @@ def advice_text(advice, *, disclaimer=True):
     days = _hd_days(advice)
     out = [DISCLAIMER, ""] if disclaimer else []
     out.append(_heading(advice))
-    out.append(f"Renal    CrCL {r.crcl_ml_per_min:.0f} mL/min: {r.method}")
+    bands = "; ".join(f"{c} {band_text(lo, hi, b)} mL/min" for c, lo, hi, b in advice.bands)
+    out.append(f"Renal    CrCL {crcl_text(r.crcl_ml_per_min, advice.bands)} mL/min"
+               + (f" (label band: {bands})" if bands else "") + f": {r.method}")
     if r.weight_explanation and r.weight_explanation not in r.method:
         out.append(f"         weight used: {r.weight_explanation}")
+    if advice.weight_bands:
+        out.append("         !! the body-weight rule changes the label band (Cockcroft–Gault with each weight):")
+        out += [f"           {w.rule:8s} CrCL {w.crcl_ml_per_min:.1f} mL/min -> {' + '.join(w.regimens)}"
+                + ("   <- used" if w.used else "") for w in advice.weight_bands]
     if r.renal_state == "crrt":
         out.append(f"         CRRT {r.state.modality}, effluent {r.state.effluent_l_per_h:g} L/h")
+    if advice.site:
+        out.append(f"Site     {advice.site}")
     out += [f"         note: {n}" for n in r.notes]
     out += [f"Warning  {w}" for w in advice.warnings if w.startswith("!!!")]
     out.append(f"Regimen  {advice.basis_text}" if advice.regimens else "Regimen  no label or published regimen")
     out += _regimen_lines(advice.regimens, days)
     if advice.label_note:
         out.append(f"{_IND}{advice.label_note}")
+    if advice.choice_note:
+        out.append(f"{_IND}{advice.choice_note}")
     sus = advice.susceptibility
     basis = "given" if advice.mic_basis == "user" else advice.mic_basis
     out.append(f"MIC      {advice.mic_mg_per_l:g} mg/L ({basis})" + (f": {sus.text}" if sus else ""))
+    if sus is not None and sus.note:
+        out.append(f"{_IND}{sus.note}")
+    if advice.high_exposure is not None:
+        out.append(f"{_IND}{advice.high_exposure.text}")
     out.append(f"PK check target {advice.target_text} ({advice.organism})")
     if advice.check is not None:
         if advice.crrt_range:
             out.append(f"{_IND}checked at the high-clearance end of the CRRT range")
         out += _check_lines(advice.check, advice.verdict) + _crrt_lines(advice) + _threshold_lines(advice)
+        out += _ceiling_lines(advice.ceilings)
         out += _week_lines(advice.check, advice.regimens)
     if advice.alternative:
         out.append("Model-informed alternative (NOT labelled dosing)")
         out.append(f"{_IND}{advice.alternative_reason}")
-        out += _regimen_lines(advice.alternative, days)
+        out += _regimen_lines(advice.alternative, days, cautions=True)
         out += _check_lines(advice.alternative_check, advice.alternative_verdict)
+        out += _ceiling_lines(advice.alternative_ceilings)
         out += _week_lines(advice.alternative_check, advice.alternative)
         out.append(f"{_IND}{advice.alternative_note}")
     elif advice.alternative_note:
         out.append(f"Model-informed search: {advice.alternative_note}")
-    out += [f"Warning  {w}" for w in advice.warnings if not w.startswith("!!!")]
+    shown = ("!!!", "!! The body-weight rule", "! MIC interpretation:")
+    out += [f"Warning  {w}" for w in advice.warnings if not w.startswith(shown)]
     out.append("PK models " + ", ".join(advice.pk_models))
     out.append("References")
     out += [f"  [{s.key}] {format_citation(s)}" for s in advice.sources]
     return "\n".join(out)
 
 
+#: What a grade's verification tag means (``models/guidelines.toml`` ``grade_read``).
+_GRADE_READ = {"V2": "read in a secondary source only", "R": "recalled, not re-read"}
+
+
 def _grade(row):
-    return ", ".join(str(row[k]) for k in ("tier", "strength", "certainty") if row.get(k))
+    grade = ", ".join(str(row[k]) for k in ("tier", "strength", "certainty") if row.get(k))
+    tag = row.get("grade_read") or ""
+    return grade + (f" [{tag}]" if tag in _GRADE_READ else "")
 
 
 def recommendation_text(rec):
@@ -590,7 +767,9 @@ def recommendation_text(rec):
     out = [DISCLAIMER, "", f"Mechanism: {rec.mechanism}"]
     if rec.mechanism_note:
         out.append(f"  {rec.mechanism_note}")
-    out += ["", "What the guidelines rank (newest first; conditions after the dash)"]
+    out += ["", "What the guidelines rank (newest first; conditions after the dash)",
+            "  n= : co-equal options the guideline does not rank against each other; "
+            + "; ".join(f"[{k}] grade {v}" for k, v in _GRADE_READ.items())]
     if rec.options.empty:
         out.append("  no guideline option matches this mechanism with the site/severity given; widen the filters")
         opts = rec.options
@@ -602,8 +781,9 @@ def recommendation_text(rec):
         for row in grp.to_dict("records"):
             mark = "" if row["in_pkdose"] else "  [not modelled in pkdose]"
             cond = condition_text(row)
-            out.append(f"    {row['rank']}. {row['product']} — {_grade(row)}{mark}" + (f"\n       when: {cond}"
-                                                                                    if cond else ""))
+            rank = f"{row['rank']}=" if row.get("co_equal") else f"{row['rank']}."
+            out.append(f"    {rank} {row['product']} — {_grade(row)}{mark}" + (f"\n       when: {cond}"
+                                                                               if cond else ""))
     seeds = opts[opts["kind"] == "ai-summary"] if not opts.empty else opts
     if len(seeds):
         out += ["", "AI-generated summaries (Dr.Oracle, 'pending human review'): not guidelines, no grade"]

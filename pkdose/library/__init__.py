@@ -68,13 +68,14 @@ from .reading import (
 )
 from .regimen_tables import (
     EVIDENCE_GRADES,
+    EXPOSURES,
     ComponentSpec,
     PublishedRow,
     RegimenRow,
     RegimenTable,
     load_regimen_table,
 )
-from .targets import Breakpoint, Target, TargetComponent, load_breakpoints, load_targets
+from .targets import Breakpoint, Ceiling, Target, TargetComponent, load_breakpoints, load_ceilings, load_targets
 
 __all__ = [
     "BSA_REF_M2",
@@ -85,11 +86,13 @@ __all__ = [
     "TargetComponent",
     "Target",
     "Breakpoint",
+    "Ceiling",
     "RegimenRow",
     "RegimenTable",
     "ComponentSpec",
     "PublishedRow",
     "EVIDENCE_GRADES",
+    "EXPOSURES",
     "CRRT_SCENARIOS",
     "CRRTAssumptions",
     "load_crrt_assumptions",
@@ -109,6 +112,7 @@ __all__ = [
     "available_population_designs",
     "load_targets",
     "load_breakpoints",
+    "load_ceilings",
     "load_regimen_table",
     "available_products",
     "load_product",

@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from ..errors import ModelFileError, UnknownDrugError
 from .pkmodels import load_pk_model
-from .targets import Target, _targets_data, load_breakpoints, load_targets
+from .targets import Target, _targets_data, load_breakpoints, load_ceilings, load_targets
 
 __all__ = [
     "Product",
@@ -58,12 +58,16 @@ class Product:
         Analyte -> default PK model [-].
     breakpoints : tuple of Breakpoint
         Breakpoint rows of this product [-].
+    ceilings : tuple of Ceiling
+        Exposure ceilings of its analytes, or the statements that none is
+        published (``models/targets.toml`` ``[[ceiling]]``) [-].
     """
 
     name: str
     target: Target
     pk_models: object
     breakpoints: tuple
+    ceilings: tuple = ()
 
 
 def load_product(product, root=None):
@@ -101,8 +105,9 @@ def load_product(product, root=None):
         raise ModelFileError(f"targets.toml: 'products.{product}.breakpoint_from': unknown product "
                              f"{source_product!r}")
     rows = tuple(b for b in load_breakpoints(root) if b.product == source_product)
+    ceilings = load_ceilings(root)
     return Product(name=product, target=target, pk_models=MappingProxyType(models),
-                   breakpoints=rows)
+                   breakpoints=rows, ceilings=tuple(ceilings[a] for a in models if a in ceilings))
 
 
 # ---------------------------------------------------------------------------

@@ -229,8 +229,13 @@ function render(results, dose, rec, body) {
 }
 
 function renderRenal(r) {
-  const rows = [h("p", { class: "big" }, h("strong", {}, `${num(r.crcl_ml_per_min, 3)} mL/min`), " ",
+  // crcl_text: enough digits that the value shown lies in the label band it was dosed in
+  const rows = [h("p", { class: "big" }, h("strong", {}, `${r.crcl_text || num(r.crcl_ml_per_min, 3)} mL/min`), " ",
     h("span", { class: "muted" }, `(${STATE[r.renal_state]})`))];
+  if ((r.label_bands || []).length) {
+    rows.push(h("p", {}, h("span", { class: "k" }, "Label band: "),
+      r.label_bands.map((b) => `${b.component} ${b.band} mL/min`).join("; ")));
+  }
   rows.push(h("p", {}, h("span", { class: "k" }, "How: "), r.method));
   if (r.weight_explanation && !r.method.includes(r.weight_explanation)) {
     rows.push(h("p", {}, h("span", { class: "k" }, "Weight used: "), r.weight_explanation));
@@ -242,6 +247,12 @@ function renderRenal(r) {
   }
   if (r.crrt_effluent_l_per_h !== null && r.crrt_effluent_l_per_h !== undefined) {
     rows.push(h("p", {}, h("span", { class: "k" }, "CRRT: "), `${r.crrt_modality}, effluent ${num(r.crrt_effluent_l_per_h)} L/h`));
+  }
+  if (r.weight_rule_changes_band) {
+    rows.push(h("div", { class: "caution" }, h("strong", {}, "The body-weight rule changes the label band: "),
+      h("ul", { class: "small" }, r.crcl_by_weight.map((w) => h("li", {},
+        `${w.rule} body weight: CrCL ${num(w.crcl_ml_per_min, 3)} mL/min → ${w.regimens.join(" + ")}`,
+        w.used ? h("strong", {}, " (used)") : null)))));
   }
   for (const n of r.notes) rows.push(h("p", { class: "note" }, n));
   return h("section", { class: "card renal" }, h("h2", { tabindex: "-1" }, "Creatinine clearance used"), rows);
@@ -256,12 +267,24 @@ function renderRegimens(regimens, kind) {
   // the drug is named on every line; evidence, sources, notes and cautions are always shown
   return regimens.map((r) => h("div", { class: `regimen-box ${kind}` },
     h("p", { class: "regimen" }, h("strong", {}, `${r.component}: `), r.text),
-    h("p", { class: "meta" }, `${grams(r.daily_dose_mg)}/day of ${r.component} · labelled maximum ${grams(r.max_daily_dose_mg)}/day`,
+    h("p", { class: "meta" }, r.weekly_dose_mg !== null && r.weekly_dose_mg !== undefined
+      ? `${grams(r.weekly_dose_mg)}/week = ${grams(r.daily_dose_mg)}/day of ${r.component}`
+        + (r.weekly_supplement_mg ? ` (+ ${grams(r.weekly_supplement_mg)}/week of post-HD supplements)` : "")
+      : `${grams(r.daily_dose_mg)}/day of ${r.component}`, ` · labelled maximum ${grams(r.max_daily_dose_mg)}/day`,
       r.exceeds_label_maximum ? h("strong", { class: "bad" }, " · ABOVE THE LABELLED MAXIMUM") : null),
     r.evidence ? h("p", { class: "evidence" }, h("span", { class: "k" }, "Evidence: "), r.evidence) : null,
     r.citations.map((c) => h("p", { class: "source" }, "Source: ", h("cite", {}, c.source), `, ${c.locator}`)),
     r.note && !(r.evidence || "").includes(r.note) ? h("p", { class: "note" }, r.note) : null,
+    r.syringe_change_h ? h("p", { class: "note" }, `Infusion bags of the label dilution: a new bag at least every `
+      + `${num(r.bag_change_h)} h; the ${num(r.syringe_change_h)}-h figure holds only for syringes of the concentrated `
+      + "solution at the tested concentration.") : null,
     r.caution ? h("p", { class: "caution" }, h("strong", {}, "Caution: "), r.caution) : null));
+}
+
+function renderCeilings(ceilings) {
+  if (!ceilings || !ceilings.length) return null;
+  return h("div", { class: "ceilings small" }, h("p", { class: "k" }, "Exposure ceilings (toxicity):"),
+    h("ul", {}, ceilings.map((c) => h("li", { class: c.exceeded ? "caution" : "" }, c.text))));
 }
 
 function renderAdvice(a, plotBody, open) {
@@ -272,6 +295,7 @@ function renderAdvice(a, plotBody, open) {
   if (a.regimens.length) {
     kids.push(h("p", { class: a.basis === "label" ? "tag" : "tag alt" }, a.basis_text), renderRegimens(a.regimens, "label"));
     if (a.label_note) kids.push(h("p", { class: "note" }, a.label_note));
+    if (a.choice_note) kids.push(h("p", { class: "note" }, a.choice_note));
   } else {
     kids.push(h("p", { class: "tag bad" }, "No label or published regimen"), h("p", { class: "note" }, a.label_note));
   }
@@ -279,10 +303,13 @@ function renderAdvice(a, plotBody, open) {
     const s = a.susceptibility;
     kids.push(h("p", { class: s.category === "R" ? "verdict bad" : "small" }, h("span", { class: "k" }, "MIC: "),
       `${num(a.mic_mg_per_l)} mg/L (${a.mic_basis === "user" ? "as entered" : a.mic_basis}) — ${s.text}`));
+    if (s.note) kids.push(h("p", { class: "caution" }, h("strong", {}, "MIC interpretation: "), s.note));
   }
+  if (a.increased_exposure) kids.push(h("p", { class: "note" }, a.increased_exposure.text));
   const rest = a.warnings.filter((x) => !x.startsWith("!!!"));
   if (rest.length) kids.push(h("ul", { class: "warnings" }, rest.map((w) => h("li", {}, w))));
   if (a.pk_check) kids.push(renderCheck(a.pk_check, a, "PK check of the regimen", a.crrt_range, a.threshold_alternative));
+  kids.push(renderCeilings(a.exposure_ceilings));
   if (a.model_informed) {
     const m = a.model_informed;
     kids.push(h("div", { class: "alt-block" },
@@ -290,7 +317,8 @@ function renderAdvice(a, plotBody, open) {
       h("p", { class: "reason" }, m.reason),
       renderRegimens(m.regimens, "alt"),
       h("p", { class: "note" }, m.note),
-      m.pk_check ? renderCheck(m.pk_check, a, "PK check of the model-informed regimen", [], null) : null));
+      m.pk_check ? renderCheck(m.pk_check, a, "PK check of the model-informed regimen", [], null) : null,
+      renderCeilings(m.exposure_ceilings)));
   } else if (a.model_informed_note) {
     kids.push(h("p", { class: "note" }, `Model-informed search: ${a.model_informed_note}`));
   }
@@ -381,6 +409,7 @@ function renderThreshold(t, chosen) {
 function renderHdWeek(week) {
   if (!week || !week.length) return null;
   const sessions = week.filter((w) => w.session).map((w) => w.session);
+  const loads = week.filter((w) => w.loading_dose);
   const byDay = {};
   for (const d of week.filter((w) => w.clock)) {
     const [day, clock] = d.clock.split(" ");
@@ -393,6 +422,8 @@ function renderHdWeek(week) {
   }
   return h("div", { class: "hd-week small" },
     h("p", {}, h("span", { class: "k" }, "Dialysis sessions: "), sessions.join(", ")),
+    loads.length ? h("p", {}, h("span", { class: "k" }, "Start of therapy (once, before the weekly plan): "),
+      loads.map((w) => `${w.component} ${grams(w.amount_mg)} loading dose over ${num(w.infusion_h)} h`).join(" + ")) : null,
     h("p", { class: "k" }, "Dose plan for the week (amounts of each product):"),
     Object.entries(byDay).map(([day, slots]) => h("p", {}, h("span", { class: "k" }, `${day} `),
       Object.entries(slots).map(([slot, parts]) => `${slot}: ${parts.join(" + ")}`).join(" | "))));
@@ -437,9 +468,13 @@ function renderRecommendation(rec, body, shownProduct) {
     h("thead", {}, h("tr", {}, ["Guideline", "Rank", "Option", "Grade", "When"].map((c) => h("th", { scope: "col" }, c)))),
     groups.map((g) => h("tbody", {}, g.rows.map((o, i) => h("tr", { class: o.in_pkdose ? "" : "not-modelled" },
       i === 0 ? h("th", { scope: "rowgroup", rowspan: String(g.rows.length) }, g.guideline, h("br"), h("span", { class: "muted small" }, g.date)) : null,
-      h("td", { class: "rank", "data-label": "Rank" }, String(o.rank)),
+      h("td", { class: "rank", "data-label": "Rank", title: o.co_equal ? "co-equal: not ranked against each other" : "" },
+        o.co_equal ? `${o.rank}=` : String(o.rank)),
       h("td", { class: "option" }, o.product, o.in_pkdose ? null : h("span", { class: "muted small" }, " (not modelled)")),
-      h("td", { "data-label": "Grade" }, [o.tier, o.strength, o.certainty].filter(Boolean).join(", ")),
+      h("td", { "data-label": "Grade" }, [o.tier, o.strength, o.certainty].filter(Boolean).join(", "),
+        o.grade_read === "V2" || o.grade_read === "R"
+          ? h("span", { class: "muted small", title: o.grade_read === "V2" ? "grade read in a secondary source only"
+            : "grade recalled, not re-read" }, ` [${o.grade_read}]`) : null),
       h("td", { class: "small", "data-label": "When" }, conditionText(o)))))));
   const seeds = opts.filter((x) => x.kind === "ai-summary");
   const seedBlock = seeds.length ? h("div", { class: "ai-summaries" },
@@ -469,7 +504,9 @@ function renderRecommendation(rec, body, shownProduct) {
   return h("section", { class: "card guidelines" },
     h("h2", { tabindex: "-1" }, `Guideline options: ${rec.mechanism}`),
     rec.mechanism_note ? h("p", { class: "note" }, rec.mechanism_note) : null,
-    h("p", { class: "muted small" }, "Newest guideline first; grey rows are agents pkdose does not model."),
+    h("p", { class: "muted small" }, "Newest guideline first; grey rows are agents pkdose does not model; "
+      + "n= marks co-equal options the guideline does not rank; [V2] grade read in a secondary source only; "
+      + "[R] grade recalled, not re-read."),
     h("div", { class: "scroll" }, table),
     seedBlock,
     h("h3", {}, "Doses for this patient"), h("div", { class: "scroll" }, summary),
