@@ -115,6 +115,21 @@ def _models_dir():
     return wheel_dir if wheel_dir.is_dir() else package.parent / "models"
 
 
+def tree_version(root):
+    """The versions (path, mtime, size) of every TOML file under ``root``: equal while no file changed."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".toml"):
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                out.append((dirpath, name, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
 def _fail(file, key_path, reason):
     """Raise the one ModelFileError format: file, key, reason."""
     raise ModelFileError(f"{file}: key '{key_path}': {reason}")

@@ -128,7 +128,7 @@ def _roots_3(k10, k1, ki):
     a1 = k10 * k21 + k10 * k31 + k12 * k31 + k13 * k21 + k21 * k31
     a0 = k10 * k21 * k31
     p = np.minimum(a1 - a2 * a2 / 3.0, -1e-300)
-    q = -2.0 * a2**3 / 27.0 + a1 * a2 / 3.0 - a0
+    q = -2.0 * (a2 * a2 * a2) / 27.0 + a1 * a2 / 3.0 - a0
     arg = np.clip(1.5 * q / p * np.sqrt(-3.0 / p), -1.0, 1.0)
     big = a2 / 3.0 + 2.0 * np.sqrt(-p / 3.0) * np.cos(np.arccos(arg) / 3.0)
     big = big - _cubic(big, a2, a1, a0) / (3.0 * big * big - 2.0 * a2 * big + a1)  # one Newton polish
