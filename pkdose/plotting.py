@@ -33,6 +33,7 @@ References
 """
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.collections import LineCollection
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.font_manager import FontProperties
@@ -68,6 +69,8 @@ _HEATMAP_MAX_ROW_LABELS = 20
 #: Points per interval between breakpoints used only to *draw* the curves [-].
 _POINTS_PER_INTERVAL = 48
 _PTA_TARGET_PERCENT = 90.0
+#: Share of an axes' width left to it once a layout engine has made room for its labels [-].
+_LAYOUT_WIDTH_SHARE = 0.85
 
 
 def _new_axes(ax):
@@ -561,7 +564,15 @@ def _log2_mic_axis(ax, mics):
     ax.xaxis.set_major_formatter(lambda v, _: _mic_label(v))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlim(mics[0] / 2**0.3, mics[-1] * 2**0.3)
-    if mics.size > 12:
+    # Labels that would run together ("0.1250.250.5") stand upright: the ticks are equally spaced
+    # on log2 with 2 x 0.3 dilution of margin, and a layout engine later takes some of the width.
+    size = rcParams["xtick.labelsize"]
+    em_in = FontProperties(size=size).get_size_in_points() / 72.0
+    widest_in = max(_text_width_in(_mic_label(m), size) for m in mics)
+    spacing_in = _LAYOUT_WIDTH_SHARE * _axes_width_in(ax) / (mics.size - 1 + 0.6)
+    if widest_in + em_in > spacing_in:
+        ax.tick_params(axis="x", labelrotation=90)
+    elif mics.size > 12:
         ax.tick_params(axis="x", labelrotation=45)
 
 
@@ -598,7 +609,8 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     Notes
     -----
     MICs are doubling dilutions, so the x axis is log2 with one tick per
-    dilution. The dotted line at 90 % is the customary attainment level for
+    dilution; the tick labels stand upright when the axes is too narrow for
+    them side by side. The dotted line at 90 % is the customary attainment level for
     choosing a dose or judging a breakpoint [2]_. The legend, titled with the
     target, sits in rows above the axes, so that it never covers a curve or
     the breakpoint labels written up from the foot of each breakpoint line.
