@@ -146,7 +146,7 @@ def _orthogonal(u, vols):
     """Per patient: whether the columns of ``u`` are M-orthogonal to ``_ORTHO_TOL`` (and finite)."""
     n = u.shape[0]
     with np.errstate(invalid="ignore", over="ignore"):
-        norm = np.sqrt([sum(vols[i] * u[i, j] ** 2 for i in range(n)) for j in range(n)])
+        norm = np.sqrt(np.stack([sum(vols[i] * (u[i, j] * u[i, j]) for i in range(n)) for j in range(n)]))
         ok = np.all(np.isfinite(norm), axis=0)
         for j in range(n):
             for k in range(j + 1, n):

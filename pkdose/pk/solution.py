@@ -476,7 +476,7 @@ class _Walk:
             modes = [disposition_modes(cl[s], v1, periph) for s in range(cl.shape[0])]
             self.lam = np.stack([m[0] for m in modes])  # (S, n, P)
             self.u = [m[1] for m in modes]  # per state (n, n, P), any scaling
-            self.norm = [sum(v * u[i] ** 2 for i, v in enumerate(self.vols)) for u in self.u]  # u^T M u, (n, P)
+            self.norm = [sum(v * (u[i] * u[i]) for i, v in enumerate(self.vols)) for u in self.u]  # u^T M u, (n, P)
             self.head = [u[0] for u in self.u]  # central component of each mode, (n, P)
             self.unit_head = [m[2] for m in modes]
             self.bolus_gain = [u[0] / nm for u, nm in zip(self.u, self.norm)]  # dz per mg into the centre
