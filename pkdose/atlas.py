@@ -273,7 +273,8 @@ def atlas_cells(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDI
     >>> cells = atlas_cells(100, products=["cefiderocol"], jurisdictions=["US"],
     ...                     conditions=atlas_conditions([10, 90], [], hd_days=None))
     >>> [(c.regimen_of.label, c.condition.label, c.label_for_condition) for c in cells]
-    [('native CrCL 10', 'native CrCL 10', True), ('native CrCL 10', 'native CrCL 90', False), ('native CrCL 90', 'native CrCL 10', False), ('native CrCL 90', 'native CrCL 90', True)]
+    [('native CrCL 10', 'native CrCL 10', True), ('native CrCL 10', 'native CrCL 90', False),
+     ('native CrCL 90', 'native CrCL 10', False), ('native CrCL 90', 'native CrCL 90', True)]
     """
     n = int(n_patients)
     if n < 1 or n != n_patients:

@@ -25,7 +25,8 @@ from pkdose.errors import InputError
 from pkdose.exposure import Covariates, pk_check
 from pkdose.library import load_product
 
-SMALL = dict(products=["cefiderocol", "ceftazidime-avibactam+aztreonam"], conditions=atlas_conditions([0, 50, 130], [2.5]))
+SMALL = dict(products=["cefiderocol", "ceftazidime-avibactam+aztreonam"],
+             conditions=atlas_conditions([0, 50, 130], [2.5]))
 
 
 @pytest.fixture(scope="module")
