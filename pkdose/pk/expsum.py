@@ -24,7 +24,9 @@ so for one exponential. Newton's method on :math:`h` from a point left of the
 zero then climbs monotonically onto it, and any Newton step lands left of it;
 it is solved by Halley's method (Newton's where Halley's step would be
 long), converging in two or three steps from the exponential-interpolation
-start (:func:`solve_log`).
+start (:func:`solve_log`). Many crossings at once (every threshold a
+population's stretches cross) start from the inverse cubic Hermite through
+both stretch ends and take two Halley steps each (:func:`crossings_log`).
 
 Arrays: coefficient arrays ``w`` and rates ``lam`` have the term index first,
 shape (m, ...); ``c``, ``p``, ``q`` broadcast against the rest.
@@ -319,46 +321,3 @@ def _halley_step(t, y, aw, neg, lam, lam2):
     step = np.where(halley, num + num, h)
     step /= np.where(halley, den, g1)
     return step, halley
-
-
-#: Stretches are cut into this many pieces for the inverse-Hermite start of :func:`halley_log` [-].
-HERMITE_PIECES = 4
-
-
-def log_hermite(w, lam, p, q, pieces=HERMITE_PIECES):
-    """Per monotone one-signed stretch: nodes of a piecewise inverse cubic Hermite of ``ln|sum w exp(-lam s)|``.
-
-    Returns ``(y, m)``, each of shape (pieces + 1, n): the log-level at
-    equally spaced times from p to q and ds/dy there;
-    :func:`log_hermite_at` evaluates s at a level. A near-exact start for
-    :func:`halley_log` on every threshold a stretch crosses.
-    """
-    y, m = np.empty((pieces + 1,) + p.shape), np.empty((pieces + 1,) + p.shape)
-    for k in range(pieces + 1):
-        s = p + (q - p) * (k / pieces)
-        g = g1 = 0.0
-        for wj, lj in zip(w, lam):
-            e = np.abs(wj) * np.exp(-lj * s)
-            g = g + e
-            g1 = g1 + lj * e
-        y[k] = np.log(g)
-        m[k] = -g / g1
-    return y, m
-
-
-def log_hermite_at(target, p, q, y, m):
-    """Evaluate the piecewise inverse Hermite of :func:`log_hermite` at log-levels ``target``, inside [p, q]."""
-    pieces = y.shape[0] - 1
-    k = (y[1:-1] >= target).sum(axis=0)  # the piece whose levels bracket the target (y decreases)
-    at = k[None]
-    y0, y1 = np.take_along_axis(y, at, 0)[0], np.take_along_axis(y, at + 1, 0)[0]
-    m0, m1 = np.take_along_axis(m, at, 0)[0], np.take_along_axis(m, at + 1, 0)[0]
-    width = (q - p) / pieces
-    s0 = p + width * k
-    dy = y1 - y0
-    x = (target - y0) / dy
-    x2 = x * x
-    x3 = x2 * x
-    s = (2 * x3 - 3 * x2 + 1) * s0 + (x3 - 2 * x2 + x) * dy * m0 + (3 * x2 - 2 * x3) * (s0 + width) \
-        + (x3 - x2) * dy * m1
-    return np.minimum(np.maximum(s, p), q)
