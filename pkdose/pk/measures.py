@@ -536,8 +536,12 @@ def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, 
         w *= inv
         np.subtract(b_h * scale, w, out=w)
         buf += w
-        if flip is None:
-            _clip_add(buf, length, acc, lo_row, hi_row)
+        if flip is None:  # rows below every patient's plateau take the logarithm of positive numbers only
+            split = min(max(int(np.searchsorted(m, np.fmin.reduce(c, axis=None))), lo_row), hi_row)
+            if split > lo_row:
+                _clip_add(buf[:split - lo_row], length, acc, lo_row, split, nan_free=True)
+            if hi_row > split:
+                _clip_add(buf[split - lo_row:], length, acc, split, hi_row)
             return
         np.fmax(buf, 0.0, out=buf)
         np.fmin(buf, length, out=buf)
