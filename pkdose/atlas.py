@@ -588,3 +588,13 @@ def plot_atlas(table, *, fig=None):
     fig.suptitle(f"PTA atlas: {int(table['n_patients'].iloc[0]):,} virtual patients per cell; {structure} "
                  "structure; 90 % contour in black", fontsize=10)
     return fig
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    """``pkdose.atlas`` is both this module and its main function: calling the module calls :func:`atlas`."""
+
+    def __call__(self, *args, **kwargs):
+        return atlas(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -696,6 +696,17 @@ def _product_order(options):
     return tuple(first + rest)
 
 
+def _alias_note(given, name, guidelines=None):
+    """Why a name given (NDM, OXA-181, NDM-5) is read as its family (MBL, OXA-48-like); "" if given as is."""
+    if _normalise(str(given)) == _normalise(name):
+        return ""
+    g = guidelines or _default()
+    what = next((m.description for m in g.mechanisms if m.name == name), "").rstrip(".")
+    return (f"{str(given).strip()} is read as {name}: the guidelines rank options by carbapenemase family, and "
+            f"{str(given).strip()} belongs to the family {name}" + (f" ({what})" if what else "")
+            + f"; the {name} options below apply to it.")
+
+
 def mechanism_options(mechanism, site=None, severity=None, guidelines=None):
     r"""Guideline options for one mechanism or a mixture, the products to dose, and how a mixture was read.
 
@@ -741,7 +752,8 @@ def mechanism_options(mechanism, site=None, severity=None, guidelines=None):
     name = " + ".join(names)
     if "MBL" in names:
         options = recommendations("MBL", site, severity, guidelines)
-        note = ("" if len(names) == 1 else f"{name}: a metallo-beta-lactamase is present, so the MBL options "
+        note = (_alias_note(mechanism, name, guidelines) if len(names) == 1 else
+                f"{name}: a metallo-beta-lactamase is present, so the MBL options "
                 "apply; avibactam (in aztreonam-avibactam and ceftazidime-avibactam + aztreonam) also inhibits "
                 "the co-produced serine carbapenemase (IDSA 2026 Question 3.5).")
         return name, options, _product_order(options), note
@@ -753,7 +765,7 @@ def mechanism_options(mechanism, site=None, severity=None, guidelines=None):
     else:
         options = frames[0]
     products = _product_order(options)
-    note = ""
+    note = _alias_note(mechanism, name, guidelines) if len(names) == 1 else ""
     if len(names) > 1:
         ranked = [set(f.loc[f["in_pkdose"].astype(bool) & (f["kind"] == "guideline"), "product"]) for f in frames]
         products = tuple(p for p in products if all(p in r for r in ranked))

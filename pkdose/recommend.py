@@ -47,6 +47,7 @@ References
    doi:10.1016/S1473-3099(14)70036-2
 """
 
+import sys
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -57,6 +58,7 @@ from .exposure import Covariates, pk_check
 from .guidelines import guideline_reasons, mechanism_options, warnings_for
 from .library import (
     CRRT_SCENARIOS,
+    as_product,
     load_crrt_assumptions,
     load_pk_model,
     load_product,
@@ -343,6 +345,16 @@ class DoseAdvice:
     site: str | None = None
     choice_note: str = ""
     high_exposure: object = None
+
+    def __repr__(self):
+        from .report import summary_line
+
+        return summary_line(self)
+
+    def _repr_html_(self):
+        from .report import summary_html
+
+        return summary_html(self)
 
 
 @dataclass(frozen=True)
@@ -849,10 +861,11 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
 
     Parameters
     ----------
-    product : str
+    product : str or Product
         Product CLI name (``"cefiderocol"``, ``"ceftazidime-avibactam"``,
         ``"aztreonam"``, ``"ceftazidime-avibactam+aztreonam"``,
-        ``"aztreonam-avibactam"``) [-].
+        ``"aztreonam-avibactam"``), a brand name or abbreviation
+        (``"Fetroja"``, ``"CZA+ATM"``), or a Product [-].
     patient : Patient, optional
         Patient (SCr and demographics, or measured CrCL) [-].
     renal_state : Native, Haemodialysis or CRRT, optional
@@ -924,7 +937,8 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     >>> a.verdict.verdict
     'meets'
     """
-    prod = with_pk_models(load_product(product), pk_model_files)
+    prod = with_pk_models(as_product(product), pk_model_files)
+    product = prod.name
     table = load_regimen_table(product)
     organism = _check_organism(organism)
     site = _check_site(site)
@@ -1495,6 +1509,16 @@ class Recommendation:
     mechanism_note: str = ""
     doses_note: str = ""
 
+    def __repr__(self):
+        from .report import summary_line
+
+        return summary_line(self)
+
+    def _repr_html_(self):
+        from .report import summary_html
+
+        return summary_html(self)
+
 
 def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None, site=None,
               severity=None, mic_mg_per_l=None, jurisdiction="US", n=1000, rng=2026, search=True,
@@ -1568,3 +1592,17 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
                                    site=site) for p in products)
     warns = tuple(dict.fromkeys(w for m in mech.split(" + ") for w in warnings_for(m)))
     return Recommendation(mech, options, products, advice, warns, MappingProxyType(reasons), note, doses_note)
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    """``pkdose.recommend`` is both this module and its main function: calling the module calls :func:`recommend`.
+
+    ``import pkdose`` exposes ``pkdose.recommend``; Python sets that package attribute to this module whenever
+    the module is imported, so the module itself answers ``pkdose.recommend("NDM", crcl_ml_per_min=25)``.
+    """
+
+    def __call__(self, *args, **kwargs):
+        return recommend(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -40,6 +40,13 @@ __all__ = [
     "hd_week_schedule",
     "regimen_to_dict",
     "check_to_dict",
+    "note_text",
+    "inputs_lines",
+    "administration_plan",
+    "give_together",
+    "dose_times",
+    "summary_line",
+    "summary_html",
 ]
 
 #: Shown once in every output.
@@ -805,3 +812,514 @@ def recommendation_text(rec):
         out += [f"  {line}" for line in rec.reasons.get(advice.product, ())]
         out += [advice_text(advice, disclaimer=False)]
     return "\n".join(out)
+
+
+# --- what is given: vials, volumes, rates, times (shared by the note and the dosing card) ------------
+
+
+def _mg_text(mg):
+    """An amount as the labels print it: grams from 1 g, else mg (0.94 g, 187.5 mg -> 0.19 g)."""
+    return f"{float(mg) / 1000:.4g} g"
+
+
+def _split_text(regimen, amount_mg):
+    """``"ceftazidime 2 g + avibactam 0.5 g"`` of an amount of a combined product, else ``""``."""
+    doses = dict(regimen.analyte_dose_mg)
+    if len(doses) < 2:
+        return ""
+    if abs(float(amount_mg) - regimen.dose_mg) < 1e-6:  # the dose itself: its analyte amounts as written
+        return " + ".join(f"{a} {_mg_text(d)}" for a, d in doses.items())
+    total = sum(doses.values())
+    return " + ".join(f"{a} {_mg_text(round(amount_mg * d / total, 1))}" for a, d in doses.items())
+
+
+def _vials_text(amount_mg, vial_mg, regimen):
+    """How many vials make one dose, and what part of the last is used."""
+    if not vial_mg:
+        return "vial size not in pkdose's data: check the product"
+    full, rest = divmod(round(float(amount_mg), 3), float(vial_mg))
+    split = _split_text(regimen, vial_mg)
+    vial = f"{_mg_text(vial_mg)} vial" + (f" ({split})" if split else "")
+    if rest < 1e-6:
+        return f"{int(full)} × {vial}"
+    part = f"{_mg_text(rest)} = {rest / vial_mg:.0%} of a {vial}"
+    head = f"{int(full)} × {vial} + {part}" if full else part
+    return head + " (discard the rest)"
+
+
+def _rate(amount_mg, hours, vial_mg, prep):
+    """(text, volume_ml, rate_ml_per_h) of one infusion: a number only where the volume is cited."""
+    if prep is None or not vial_mg:
+        return (f"rate = final bag volume ÷ {hours:g} h (pkdose holds no single cited bag volume for "
+                "this product: check the label's preparation instructions)", None, None)
+    withdrawn_ml = float(amount_mg) / float(vial_mg) * prep.reconstituted_vial_volume.value * 1000.0
+    volume_ml = prep.infusion_bag_volume.value * 1000.0 + withdrawn_ml
+    rate = volume_ml / hours
+    return (f"{volume_ml:.0f} mL ({prep.infusion_bag_volume.value * 1000:g} mL bag + {withdrawn_ml:.1f} mL of "
+            f"reconstituted solution) over {hours:g} h = {rate:.0f} mL/h; bag overfill not counted",
+            volume_ml, rate)
+
+
+def administration_plan(advice, regimens=None):
+    r"""What the nurse gives for each component: amounts, vials, volume and rate, loading dose, bag changes, cautions.
+
+    Parameters
+    ----------
+    advice : DoseAdvice
+        Result of :func:`pkdose.recommend.advise_dose` [-].
+    regimens : sequence of Regimen, optional
+        Regimens to describe; default the regimen offered first
+        (``advice.regimens``) [-].
+
+    Returns
+    -------
+    list of dict
+        One dict per component: ``component``, ``text`` (the regimen as
+        written), ``amounts`` (analyte split), ``vials``, ``infusion_h``,
+        ``rate_text`` with ``volume_ml`` and ``rate_ml_per_h`` (None where
+        pkdose holds no cited bag volume), ``loading`` (text or None),
+        ``loading_vials``, ``supplement`` (post-HD, text or None),
+        ``bag_change`` (text or None), ``cautions`` (list of str),
+        ``citations`` ((source, locator) pairs, those of the preparation
+        included) [-].
+
+    Notes
+    -----
+    The volume infused is the infusion bag plus the reconstituted solution
+    withdrawn for the dose, both from ``models/preparation.toml``; the rate is
+    that volume over the infusion time. Where the label gives only a range of
+    dilutions, the plan says what to check instead of a number.
+
+    References
+    ----------
+    .. [1] Shionogi Inc. FETROJA (cefiderocol) for injection. US prescribing
+       information. Section 2 (preparation of the solution for administration).
+    """
+    from .library import load_regimen_table
+    from .library.preparation import load_preparations
+
+    table = load_regimen_table(advice.product)
+    preps = load_preparations()
+    days = _hd_days(advice)
+    out = []
+    for r in advice.regimens if regimens is None else regimens:
+        vial = table.vial_mg.get(r.component)
+        prep = preps.get(r.component)
+        hours = 24.0 if r.continuous else r.infusion_h
+        amount = r.daily_dose_mg if r.continuous else r.dose_mg
+        rate_text, volume, rate = _rate(amount, hours, vial, prep)
+        cites = list(r.citations) + ([(prep.infusion_bag_volume.source, prep.infusion_bag_volume.locator)]
+                                     if prep is not None and vial else [])
+        loading = None
+        if r.loading_dose_mg:
+            lh = r.loading_infusion_h or r.infusion_h
+            loading = (f"{_mg_text(r.loading_dose_mg)} of {r.component} over {lh:g} h, once, as the first dose"
+                       + ("; the continuous infusion starts when it ends" if r.continuous else
+                          f"; the first maintenance dose {r.interval_h:g} h after its start"))
+        supplement = (f"{_mg_text(r.post_hd_supplement_mg)} of {r.component} over {r.infusion_h:g} h after each "
+                      "dialysis session" if r.post_hd_supplement_mg else None)
+        bag = None
+        if r.bag_change_h is not None:
+            bag = f"a new bag at least every {r.bag_change_h:g} h (in-use stability of the bag)"
+            if r.syringe_change_h is not None:
+                bag += (f"; by syringe driver of the concentrated solution, at the tested concentration only, a new "
+                        f"syringe at least every {r.syringe_change_h:g} h")
+        cautions = [r.caution] if r.caution else []
+        if exceeds_label_maximum(r):
+            cautions.insert(0, f"ABOVE THE LABELLED MAXIMUM of {r.max_daily_dose_mg / 1000:g} g/day of {r.component}")
+        out.append({
+            "component": r.component, "text": format_regimen(r, days),
+            "amount_mg": _num(amount, 6), "per": "24 h (continuous infusion)" if r.continuous else "dose",
+            "amounts": _split_text(r, amount), "vials": _vials_text(amount, vial, r),
+            "infusion_h": _num(hours), "rate_text": rate_text, "volume_ml": _num(volume), "rate_ml_per_h": _num(rate),
+            "loading": loading, "loading_vials": _vials_text(r.loading_dose_mg, vial, r) if r.loading_dose_mg else None,
+            "supplement": supplement, "bag_change": bag, "cautions": cautions, "citations": cites,
+            "evidence": r.evidence or "label", "daily": _amount_line(r, days, "").strip(),
+        })
+    return out
+
+
+def give_together(advice, regimens=None):
+    r"""How the components of a combination are given together, with its citation, or None.
+
+    Parameters
+    ----------
+    advice : DoseAdvice
+        Result of :func:`pkdose.recommend.advise_dose` [-].
+    regimens : sequence of Regimen, optional
+        Default ``advice.regimens`` [-].
+
+    Returns
+    -------
+    str or None
+        One sentence naming the components and the shared infusion time,
+        with the source of that time; None for a single component.
+
+    References
+    ----------
+    .. [1] Tamma PD, et al. Infectious Diseases Society of America 2024
+       guidance on the treatment of antimicrobial-resistant Gram-negative
+       infections. Clin Infect Dis. 2024. doi:10.1093/cid/ciae403. Table 1.
+    """
+    from .library import load_regimen_table
+
+    regs = advice.regimens if regimens is None else regimens
+    if len(regs) < 2:
+        return None
+    spec = load_regimen_table(advice.product).components.get(regs[0].component)
+    cite = f" [{spec.infusion_h.source}: {spec.infusion_h.locator}]" if spec is not None else ""
+    names = " and ".join(r.component for r in regs)
+    hours = "/".join(sorted({f"{r.infusion_h:g}" for r in regs}))
+    return (f"Give together: start {names} at the same time, each over {hours} h (simultaneously, or as close "
+            f"together as possible, e.g. via a Y-site), so that avibactam is present while aztreonam is{cite}")
+
+
+def dose_times(advice, check=None, regimens=None):
+    r"""Start times of every dose over one period, per component: clock times on a dialysis week.
+
+    Parameters
+    ----------
+    advice : DoseAdvice
+        Result of :func:`pkdose.recommend.advise_dose` [-].
+    check : PKCheck, optional
+        Default ``advice.check`` [-].
+    regimens : sequence of Regimen, optional
+        Default ``advice.regimens`` [-].
+
+    Returns
+    -------
+    dict
+        ``{"weekly": bool, "period_h": float, "sessions": [str], "rows":
+        [{"when", "time_h", "doses": [(component, text)], "after_hd"}]}``:
+        on haemodialysis the week from Monday 00:00 (``when`` like ``"Mon
+        12:00"``); otherwise hours after the first dose (``"+8 h"``). These are
+        the times the PK check simulated [-].
+
+    References
+    ----------
+    .. [1] pkdose.schedule module Notes (the dose-timing rule).
+    """
+    check = advice.check if check is None else check
+    regs = advice.regimens if regimens is None else regimens
+    if check is None:
+        return {"weekly": False, "period_h": None, "sessions": [], "rows": []}
+    week = hd_week_schedule(check, regs)
+    if week:
+        rows = {}
+        for w in (w for w in week if "clock" in w):
+            text = _g(w["maintenance_mg"]) + (" /24 h continuous" if w["continuous"] else "")
+            text += f" + {_g(w['supplement_mg'])} post-HD" if w["supplement_mg"] else ""
+            row = rows.setdefault(w["time_h"], {"when": w["clock"], "time_h": w["time_h"], "doses": [],
+                                                "after_hd": w["after_hd"]})
+            row["doses"].append((w["component"], text))
+        return {"weekly": True, "period_h": WEEK_H, "sessions": [w["session"] for w in week if "session" in w],
+                "rows": [rows[t] for t in sorted(rows)]}
+    rows = {}
+    period = next(iter(check.courses.values())).period_h
+    span = period * max(1, math.ceil(24.0 / period - 1e-9))  # at least one day of a short period
+    for r, analyte, share in _component_courses(check, regs):
+        d = check.courses[analyte].dosing
+        starts = np.unique(np.round(d.start_h, 6))
+        for t in np.unique(np.round((starts[None, :] + np.arange(0, span, period)[:, None]).ravel(), 6)):
+            row = rows.setdefault(float(t), {"when": f"+{float(t):g} h", "time_h": float(t), "doses": [],
+                                             "after_hd": False})
+            row["doses"].append((r.component, _g(r.daily_dose_mg) + " /24 h continuous" if r.continuous
+                                 else _g(r.dose_mg)))
+    return {"weekly": False, "period_h": span, "sessions": [], "rows": [rows[t] for t in sorted(rows)]}
+
+
+# --- the note a pharmacist pastes into the record ----------------------------------------------------
+
+
+def _now(when):
+    import datetime as _dt
+
+    return (when or _dt.datetime.now()).astimezone()
+
+
+def inputs_lines(advice, patient=None, seed=None):
+    r"""The inputs of a dose answer restated as a pharmacist writes them: patient, renal state, isolate, settings.
+
+    Parameters
+    ----------
+    advice : DoseAdvice
+        Result of :func:`pkdose.recommend.advise_dose` [-].
+    patient : Patient, optional
+        The patient as entered (demographics and SCr) [-].
+    seed : int, optional
+        Random seed of the virtual population [-].
+
+    Returns
+    -------
+    list of (str, str)
+        ``(label, text)`` pairs: ``Patient``, ``Renal``, ``Isolate``, ``Settings`` [-].
+
+    References
+    ----------
+    .. [1] pkdose JSON output, ``docs/json-schema.md`` (the same fields).
+    """
+    r = advice.renal
+    if patient is not None:
+        parts = [f"{patient.age_y:g} y", patient.sex, f"{patient.weight_kg:g} kg"]
+        parts += [f"{patient.height_cm:g} cm"] if patient.height_cm is not None else ["height not given"]
+        if patient.scr is not None:
+            parts.append(f"SCr {patient.scr:g} {patient.scr_unit}")
+        if patient.crcl_ml_per_min is not None and r.renal_state == "native":
+            parts.append(f"measured CrCL {patient.crcl_ml_per_min:g} mL/min")
+        parts.append(f"weight rule {patient.weight_rule}")
+        who = ", ".join(parts)
+    else:
+        who = "not given (CrCL entered directly)" if r.renal_state == "native" else "not given"
+    state = r.state
+    if r.renal_state == "ihd":
+        s = state.schedule
+        renal = (f"intermittent haemodialysis {'/'.join(s.days)}, {_clock(s.start_h)[4:]} for {s.session_h:g} h; "
+                 f"residual CrCL {state.residual_crcl_ml_per_min:g} mL/min")
+    elif r.renal_state == "crrt":
+        renal = (f"CRRT {state.modality}, effluent {state.effluent_l_per_h:g} L/h; residual CrCL "
+                 f"{state.residual_crcl_ml_per_min:g} mL/min")
+    else:
+        renal = "native kidneys"
+    sus = advice.susceptibility
+    mic = f"MIC {advice.mic_mg_per_l:g} mg/L ({'given' if advice.mic_basis == 'user' else advice.mic_basis})"
+    isolate = f"{advice.organism}; {mic}" + (f"; {sus.text}" if sus else "")
+    n = advice.verdict.n_patients if advice.verdict is not None else None
+    settings = [f"{advice.jurisdiction} label"] + ([f"site {advice.site}"] if advice.site else [])
+    settings += [f"{n} virtual patients"] if n else []
+    settings += [f"seed {seed}"] if seed is not None else []
+    return [("Patient", who), ("Renal", renal), ("Isolate", isolate), ("Settings", "; ".join(settings))]
+
+
+def _short_citation(s):
+    """First author et al., container, year, DOI or address: enough to find the source."""
+    who = (s.authors[0].rstrip(".") + (" et al" if len(s.authors) > 1 else "")) if s.authors else ""
+    where = f"doi:{s.doi}" if s.doi else s.url
+    return ". ".join(x for x in (who, s.title.rstrip("."), f"{s.container.split(' (')[0]} {s.year}", where) if x)
+
+
+def _pk_summary(check, verdict):
+    """One line per target component, then the joint PTA verdict."""
+    if check is None:
+        return []
+    lines = [f"{row['analyte']}: typical patient {row['typical_ft_percent']:.0f} % fT>"
+             + ("MIC" if row["metric"] == "ft_above_mic" else "") + f"{row['threshold_mg_per_l']:g} mg/L"
+             + f" (needs {row['required_ft_percent']:g} %)" for row in check.rows("targets")]
+    lines = [x.replace("fT>MIC", "fT>MIC ") for x in lines]
+    if verdict is not None:
+        lines.append(f"joint PTA at MIC {check.mic_mg_per_l:g} mg/L: {verdict.text()}")
+    return lines
+
+
+def note_text(advice, *, patient=None, seed=None, when=None):
+    r"""A plain-text note of the dose advice to paste into the patient's record.
+
+    The same text is given by ``pkdose dose --format note`` and by the web
+    calculator's "Copy note" button: it restates the inputs, the date and time
+    and pkdose's version, the CrCL and how it was obtained, each regimen with
+    its drug named on every line, what is given (vials, volume and rate,
+    dose times), the PK check, warnings and the sources, and says the
+    decision-support disclaimer once.
+
+    Parameters
+    ----------
+    advice : DoseAdvice
+        Result of :func:`pkdose.recommend.advise_dose` [-].
+    patient : Patient, optional
+        The patient as entered, restated in the note [-].
+    seed : int, optional
+        Random seed of the virtual population [-].
+    when : datetime.datetime, optional
+        Time of the note; default now, in local time [-].
+
+    Returns
+    -------
+    str
+
+    References
+    ----------
+    .. [1] pkdose JSON output, ``docs/json-schema.md`` (same content).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> from pkdose.recommend import advise_dose
+    >>> note = note_text(advise_dose("cefiderocol", crcl_ml_per_min=45, n=200),
+    ...                  when=datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.timezone.utc))
+    >>> print(note.splitlines()[0])
+    pkdose 0.1.0 dose note, 2026-12-01 09:30+00:00
+    >>> [line for line in note.splitlines() if line.startswith("  cefiderocol: ")][0]
+    '  cefiderocol: 1.5 g IV q8h, infused over 3 h'
+    """
+    r = advice.renal
+    out = [f"pkdose {__version__} dose note, {_now(when).isoformat(sep=' ', timespec='minutes')}",
+           f"Drug: {_heading(advice)}"]
+    out += [f"{k}: {v}" for k, v in inputs_lines(advice, patient, seed)]
+    bands = "; ".join(f"{c} {band_text(lo, hi, b)} mL/min" for c, lo, hi, b in advice.bands)
+    out.append(f"CrCL: {crcl_text(r.crcl_ml_per_min, advice.bands)} mL/min, {r.method}"
+               + (f" (label band: {bands})" if bands else ""))
+    if r.weight_explanation and r.weight_explanation not in r.method:
+        out.append(f"  weight used: {r.weight_explanation}")
+    out += [f"  !! {w.rule} body weight: CrCL {w.crcl_ml_per_min:.1f} mL/min -> {' + '.join(w.regimens)}"
+            + (" (used)" if w.used else "") for w in advice.weight_bands]
+    out += _note_regimens(advice, advice.regimens, advice.check, advice.verdict,
+                          f"Regimen ({advice.basis_text})" if advice.regimens else "Regimen: none")
+    if not advice.regimens and advice.label_note:
+        out.append(f"  {advice.label_note}")
+    if advice.alternative:
+        out += _note_regimens(advice, advice.alternative, advice.alternative_check, advice.alternative_verdict,
+                              "Model-informed alternative (NOT labelled dosing)")
+        out.append(f"  why: {advice.alternative_reason}")
+    elif advice.alternative_note:
+        out.append(f"Model-informed search: {advice.alternative_note}")
+    out += [f"Warning: {w}" for w in advice.warnings]
+    out.append("PK models: " + ", ".join(advice.pk_models))
+    out.append("Sources:")
+    out += [f"  [{s.key}] {_short_citation(s)}" for s in advice.sources]
+    out.append(DISCLAIMER)
+    return "\n".join(out)
+
+
+def _note_regimens(advice, regimens, check, verdict, title):
+    """The regimen block of the note: each component, what is given, when, and its PK check."""
+    out = [f"{title}:"]
+    for p in administration_plan(advice, regimens):
+        c = p["component"]
+        out.append(f"  {c}: {p['text']}")
+        out.append(f"    {p['daily']}")
+        out.append(f"    {c}: per {p['per']}: {p['vials']}; {p['rate_text']}")
+        for key in ("loading", "supplement", "bag_change"):
+            if p[key]:
+                out.append(f"    {c}: {key.replace('_', ' ')}: {p[key]}")
+        out += [f"    {c}: ! {x}" for x in p["cautions"]]
+        out.append(f"    {c}: evidence {p['evidence']}; " + "; ".join(f"[{k}] {loc}" for k, loc in p["citations"]))
+    together = give_together(advice, regimens)
+    if together:
+        out.append(f"  {together}")
+    times = dose_times(advice, check, regimens)
+    if times["weekly"]:
+        out.append("  dialysis sessions: " + ", ".join(times["sessions"]))
+        out += [f"  {row['when']}{' after HD' if row['after_hd'] else ''}: "
+                + " + ".join(f"{c} {t}" for c, t in row["doses"]) for row in times["rows"]]
+    elif times["rows"]:
+        out.append(f"  dose times, hours after the first dose (repeat every {times['period_h']:g} h): "
+                   + "; ".join(f"{row['when']}: " + " + ".join(f"{c} {t}" for c, t in row["doses"])
+                               for row in times["rows"]))
+    out += [f"  PK check: {x}" for x in _pk_summary(check, verdict)]
+    return out
+
+
+# --- compact reprs for notebooks (DoseAdvice, Recommendation, PKCheck) ---------------------------------
+
+
+def _regimen_short(regimens, hd_days=None):
+    """``cefiderocol 1.5 g q8h over 3 h``: a regimen in a few words (the repr)."""
+    out = []
+    for r in regimens:
+        if after_each_session(r, hd_days):
+            how = f"{_g(r.dose_mg)} after each HD"
+        elif r.continuous:
+            how = f"{_g(r.daily_dose_mg)}/24 h continuous"
+        else:
+            how = f"{_g(r.dose_mg)} q{r.interval_h:g}h over {r.infusion_h:g} h"
+        how += f" (load {_g(r.loading_dose_mg)})" if r.loading_dose_mg else ""
+        how += f" + {_g(r.post_hd_supplement_mg)} post-HD" if r.post_hd_supplement_mg else ""
+        out.append(f"{r.component} {how}")
+    return "; ".join(out) or "no regimen"
+
+
+def _verdict_short(verdict, check):
+    if verdict is not None:
+        return f"PTA {100 * verdict.pta:.1f} % at MIC {check.mic_mg_per_l:g} mg/L ({verdict.verdict})"
+    return "" if check is None else f"PTA {100 * check.pta_at_mic:.1f} % at MIC {check.mic_mg_per_l:g} mg/L"
+
+
+def summary_line(result):
+    r"""One line that says what a result is: the ``repr`` of DoseAdvice, Recommendation and PKCheck.
+
+    Parameters
+    ----------
+    result : DoseAdvice, Recommendation or PKCheck
+        A pkdose result [-].
+
+    Returns
+    -------
+    str
+
+    References
+    ----------
+    .. [1] Python Software Foundation. Data model, ``object.__repr__``.
+       https://docs.python.org/3/reference/datamodel.html#object.__repr__
+    """
+    kind = type(result).__name__
+    if kind == "DoseAdvice":
+        r = result.renal
+        alt = (f"; model-informed: {_regimen_short(result.alternative, _hd_days(result))}"
+               if result.alternative else "")
+        return (f"<DoseAdvice {result.product} ({result.jurisdiction} {result.basis}), {r.renal_state}, CrCL "
+                f"{r.crcl_ml_per_min:.3g} mL/min: {_regimen_short(result.regimens, _hd_days(result))}; "
+                f"{_verdict_short(result.verdict, result.check)}{alt}>")
+    if kind == "Recommendation":
+        doses = "; ".join(f"{a.display_name}: {_verdict_short(a.verdict, a.check) or 'no regimen'}"
+                          for a in result.advice)
+        return (f"<Recommendation {result.mechanism}: {len(result.options)} guideline options, products "
+                f"{', '.join(result.products) or 'none'}" + (f"; {doses}" if doses else "; no doses (no renal "
+                                                                                       "function given)") + ">")
+    if kind == "PKCheck":
+        targets = ", ".join(f"{row['analyte']} {row['typical_ft_percent']:.0f} % fT (needs "
+                            f"{row['required_ft_percent']:g} %)" for row in result.rows("targets"))
+        return (f"<PKCheck at MIC {result.mic_mg_per_l:g} mg/L: typical {targets}; PTA "
+                f"{100 * result.pta_at_mic:.1f} % (n = {result.n_patients}); {result.structure} structure>")
+    return object.__repr__(result)
+
+
+def summary_html(result):
+    r"""A small HTML table of a result for notebooks: the ``_repr_html_`` of DoseAdvice, Recommendation and PKCheck.
+
+    Parameters
+    ----------
+    result : DoseAdvice, Recommendation or PKCheck
+        A pkdose result [-].
+
+    Returns
+    -------
+    str
+        An HTML ``<table>`` of a few rows; the full answer is one call away
+        (``print(pkdose.advice_text(advice))``, ``pkdose.note_text``) [-].
+
+    References
+    ----------
+    .. [1] IPython. Rich display: ``_repr_html_``.
+       https://ipython.readthedocs.io/en/stable/config/integrating.html
+    """
+    import html as _html
+
+    def row(k, v):
+        return f"<tr><th style='text-align:left'>{_html.escape(k)}</th><td style='text-align:left'>" \
+               f"{_html.escape(str(v))}</td></tr>"
+
+    kind = type(result).__name__
+    rows = []
+    if kind == "DoseAdvice":
+        r = result.renal
+        rows.append(row("Drug", _heading(result)))
+        rows.append(row("CrCL", f"{crcl_text(r.crcl_ml_per_min, result.bands)} mL/min, {r.method}"))
+        rows += [row(x.component, format_regimen(x, _hd_days(result))) for x in result.regimens]
+        rows += [row("", result.label_note)] if not result.regimens and result.label_note else []
+        rows.append(row("PK check", _verdict_short(result.verdict, result.check) or "none"))
+        rows += [row(f"model-informed: {x.component}", format_regimen(x, _hd_days(result)))
+                 for x in result.alternative]
+        rows += [row("warnings", f"{len(result.warnings)}: print(pkdose.advice_text(advice)) shows them")]
+    elif kind == "Recommendation":
+        rows.append(row("Mechanism", result.mechanism))
+        rows += [row(a.display_name, f"{_regimen_short(a.regimens, _hd_days(a))} — "
+                                     f"{_verdict_short(a.verdict, a.check) or 'no regimen'}") for a in result.advice]
+        rows.append(row("Guideline options", f"{len(result.options)} rows in .options"))
+    elif kind == "PKCheck":
+        rows += [row(t["analyte"], f"typical {t['typical_ft_percent']:.0f} % fT>{t['threshold_mg_per_l']:g} mg/L "
+                                   f"(needs {t['required_ft_percent']:g} %), population PTA "
+                                   f"{100 * t['pta_fraction']:.1f} %") for t in result.rows("targets")]
+        rows.append(row("joint PTA", f"{100 * result.pta_at_mic:.1f} % at MIC {result.mic_mg_per_l:g} mg/L, "
+                                     f"n = {result.n_patients}; PTA by MIC in .pta"))
+    else:
+        return _html.escape(repr(result))
+    return f"<table><caption style='text-align:left'>{kind}</caption>{''.join(rows)}</table>"

@@ -51,7 +51,7 @@ from .bibliography import load_sources
 from .crrt import CRRT_SCENARIOS, CRRTAssumptions, load_crrt_assumptions
 from .pkmodels import PKModel, available_pk_models, load_pk_model
 from .populations import available_population_designs, load_population_design
-from .products import Product, available_products, load_product
+from .products import Product, as_product, available_products, load_product
 from .reading import (
     BSA_REF_M2,
     SCHEMA_VERSIONS,
@@ -97,6 +97,7 @@ __all__ = [
     "CRRTAssumptions",
     "load_crrt_assumptions",
     "Product",
+    "as_product",
     "models_dir",
     "read_toml",
     "check_schema_version",

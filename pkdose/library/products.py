@@ -13,6 +13,7 @@ from .targets import Target, _targets_data, load_breakpoints, load_ceilings, loa
 
 __all__ = [
     "Product",
+    "as_product",
     "available_products",
     "load_product",
 ]
@@ -127,3 +128,50 @@ def _load_product(product, root):
 
 
 # ---------------------------------------------------------------------------
+
+
+def as_product(product, root=None):
+    r"""The :class:`Product` a name, brand name, abbreviation or Product stands for.
+
+    Every public function that takes a product passes it through here, so that
+    ``population_pta("cefiderocol", ...)``, ``pk_check("CZA", ...)`` and a
+    :class:`Product` changed by :func:`pkdose.exposure.with_target` all work.
+
+    Parameters
+    ----------
+    product : str or Product
+        A product's CLI name (``"cefiderocol"``), a brand name or abbreviation
+        of ``models/clinical.toml`` (``"Fetroja"``, ``"CZA+ATM"``), in any
+        case, or a :class:`Product`, returned unchanged [-].
+    root : str or pathlib.Path, optional
+        Models directory; defaults to :func:`models_dir` [-].
+
+    Returns
+    -------
+    Product
+
+    Raises
+    ------
+    UnknownDrugError
+        An unknown name, or neither a name nor a Product; the message lists
+        the known products.
+
+    References
+    ----------
+    .. [1] ``models/clinical.toml``, ``[aliases]`` (brand names cite their label).
+
+    Examples
+    --------
+    >>> as_product("Fetroja").name, as_product(as_product("cza+atm")).name
+    ('cefiderocol', 'ceftazidime-avibactam+aztreonam')
+    """
+    if isinstance(product, Product):
+        return product
+    if not isinstance(product, str):
+        raise UnknownDrugError(f"product must be a product name such as 'cefiderocol' or a Product "
+                               f"(pkdose.library.load_product), got {type(product).__name__}; known products: "
+                               f"{', '.join(available_products(root))}")
+    from .clinical import clinical, normalise_product_name  # clinical.toml checks its aliases against products
+
+    key = normalise_product_name(product)
+    return load_product(clinical().aliases.get(key, key), root)

@@ -9,6 +9,8 @@ One page (``/``, files in ``static/``) and a JSON API behind it:
                            ``pkdose recommend --json``
 ``POST /api/dose/plot``    typical concentration–time course at steady state
                            as SVG (:func:`pkdose.plotting.plot_pk_check`)
+``POST /api/dose/print``   the note (:func:`pkdose.report.note_text`) and the
+                           dosing card (:func:`pkdose.card.card_html`)
 ``GET /api/products``      products, mechanisms, sites, severities, limits
 ``GET /api/openapi.json``  the OpenAPI document of all of the above
 =========================  ==================================================
@@ -549,6 +551,28 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "input error: what is wr
            413: {"model": ErrorResponse, "description": "body larger than 16 KiB"}}
 
 
+_PRINT_SCHEMA = {
+    "type": "object", "required": ["note", "card_html"],
+    "properties": {"note": {"type": "string", "description": "as `pkdose dose --format note`"},
+                   "card_html": {"type": "string", "description": "the card of `pkdose dose --format card`, as an "
+                                                                  "<article class=pk-card> element (style: "
+                                                                  "/static/card.css)"}},
+}
+
+
+def _print_outputs(inp):
+    """The note and the card of one dose answer, computed once."""
+    import datetime
+
+    from ..card import card_html
+    from ..report import note_text
+
+    advice = _advice(inp)
+    when = datetime.datetime.now()
+    return {"note": note_text(advice, patient=inp.patient, seed=inp.seed, when=when),
+            "card_html": card_html(advice, patient=inp.patient, seed=inp.seed, when=when, standalone=False)}
+
+
 def _body_spec(name):
     return {"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": f"#/components/schemas/{name}"}}}}}
@@ -643,6 +667,15 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         inp = await _inputs(request, "dose")
         svg = await run_in_threadpool(lambda: concentration_svg(_advice(inp), width_in))
         return Response(svg, media_type="image/svg+xml")
+
+    @app.post("/api/dose/print", tags=["dose"],
+              summary="The note to paste into the record and the one-page dosing card (HTML fragment)",
+              responses={200: {"content": {"application/json": {"schema": _PRINT_SCHEMA}}}, **_ERRORS},
+              response_class=JSONResponse, openapi_extra=_body_spec("DoseRequest"))
+    async def dose_print(request: Request):
+        """``pkdose dose --format note`` and the card of ``--format card``, for the page's Copy and Print."""
+        inp = await _inputs(request, "dose")
+        return JSONResponse(await run_in_threadpool(lambda: _print_outputs(inp)))
 
     @app.get("/api/products", tags=["catalogue"], summary="Products, mechanisms and input limits")
     def products() -> dict:

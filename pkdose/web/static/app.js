@@ -223,6 +223,8 @@ function render(results, dose, rec, body) {
   if (dose) parts.push(renderAdvice(dose, { ...body, drug: dose.product }, true));
   if (rec) parts.push(renderRecommendation(rec, body, dose ? dose.product : null));
   results.replaceChildren(...parts);
+  document.body.classList.remove("has-card");
+  if (dose) loadPrint(results, { ...body, drug: dose.product });
   for (const card of $$("[data-plot-pending=now]", results)) card._plot();
   // on a narrow screen the results are below the form: bring them into view
   results.querySelector("h2").focus({ preventScroll: window.innerWidth > 860 });
@@ -291,6 +293,7 @@ function renderAdvice(a, plotBody, open) {
   const kids = [];
   kids.push(h("h2", { tabindex: "-1" }, a.display_name, " ",
     h("span", { class: "muted small" }, `${a.jurisdiction} · ${STATE[a.renal.renal_state]}`)));
+  if (open) kids.push(renderActions());
   for (const w of a.warnings.filter((x) => x.startsWith("!!!"))) kids.push(h("p", { class: "alarm" }, w));
   if (a.regimens.length) {
     kids.push(h("p", { class: a.basis === "label" ? "tag" : "tag alt" }, a.basis_text), renderRegimens(a.regimens, "label"));
@@ -306,7 +309,9 @@ function renderAdvice(a, plotBody, open) {
     if (s.note) kids.push(h("p", { class: "caution" }, h("strong", {}, "MIC interpretation: "), s.note));
   }
   if (a.increased_exposure) kids.push(h("p", { class: "note" }, a.increased_exposure.text));
-  const rest = a.warnings.filter((x) => !x.startsWith("!!!"));
+  // shown above: the alarms, and the MIC interpretation in its own box
+  const rest = a.warnings.filter((x) => !x.startsWith("!!!") && !(a.susceptibility && a.susceptibility.note
+    && x.startsWith("! MIC interpretation:")));
   if (rest.length) kids.push(h("ul", { class: "warnings" }, rest.map((w) => h("li", {}, w))));
   if (a.pk_check) kids.push(renderCheck(a.pk_check, a, "PK check of the regimen", a.crrt_range, a.threshold_alternative));
   kids.push(renderCeilings(a.exposure_ceilings));
@@ -373,10 +378,13 @@ function renderCheck(c, a, title, crrtRange, threshold) {
     renderCrrtRange(crrtRange),
     renderThreshold(threshold, c.verdict),
     h("ul", { class: "small typical" }, typical),
-    h("p", { class: "k small" }, "Population PTA by MIC (mg/L), with its 95 % Monte Carlo interval"),
-    h("dl", { class: "pta-grid small" }, grid.map((p) => h("div", { class: p.pta >= 0.9 ? "ok" : "bad",
-      title: `95 % interval ${pct(p.lower_95)}–${pct(p.upper_95)}` },
-      h("dt", {}, num(p.mic_mg_per_l)), h("dd", {}, pct(p.pta))))),
+    h("div", { class: "scroll" }, h("table", { class: "pta-grid small" },
+      h("caption", {}, `${a.display_name}: population PTA by MIC, n = ${c.n_patients} (hover a value for its 95 % `
+        + "Monte Carlo interval)"),
+      h("tbody", {},
+        h("tr", {}, h("th", { scope: "row" }, "MIC (mg/L)"), grid.map((p) => h("td", {}, num(p.mic_mg_per_l)))),
+        h("tr", {}, h("th", { scope: "row" }, "PTA"), grid.map((p) => h("td", { class: p.pta >= 0.9 ? "ok" : "bad",
+          title: `95 % interval ${pct(p.lower_95)}–${pct(p.upper_95)}` }, pct(p.pta))))))),
     renderHdWeek(c.hd_week));
 }
 
@@ -441,6 +449,76 @@ async function loadPlot(fig, body, name) {
   const img = h("img", { src: URL.createObjectURL(r.data), alt: `Concentration–time curve of ${name} for this patient` });
   slot.replaceChildren(img);
 }
+
+// --- note and card: the same text as `pkdose dose --format note`, the card of `--format card` ----
+
+function renderActions() {
+  const status = h("span", { class: "status small", role: "status", "aria-live": "polite" }, "Preparing the note and card…");
+  const copy = h("button", { type: "button", class: "action copy", disabled: true, onclick: () => copyNote(copy, status) },
+    "Copy note");
+  const print = h("button", { type: "button", class: "action print", disabled: true, onclick: () => window.print() },
+    "Print card");
+  return h("div", { class: "actions" }, copy, print, status);
+}
+
+let printed = null; // {note, card_html} of the answer on the page
+
+async function loadPrint(results, body) {
+  printed = null;
+  const r = await post("/api/dose/print", body);
+  const status = $(".actions .status", results);
+  if (!r.ok) {
+    if (status) status.textContent = `No note or card: ${r.error.detail}`;
+    return;
+  }
+  printed = r.data;
+  // the card is the server's HTML (every text escaped there); it is shown only in print
+  const doc = new DOMParser().parseFromString(r.data.card_html, "text/html");
+  const holder = h("div", { id: "print-card" }, ...Array.from(doc.body.childNodes).map((n) => document.importNode(n, true)));
+  const old = document.getElementById("print-card");
+  if (old) old.remove();
+  results.append(holder);
+  fitCard(holder);
+  document.body.classList.add("has-card");
+  for (const b of $$(".actions button", results)) b.disabled = false;
+  if (status) status.textContent = "";
+}
+
+// One printed page: shrink the card (down to 80 %) when it is taller than the printable area of US Letter
+// with 10-mm margins, measured at the narrower A4 width.
+function fitCard(holder) {
+  const mm = 96 / 25.4;
+  holder.classList.add("measuring");
+  holder.style.width = `${Math.round(190 * mm)}px`;
+  const height = holder.scrollHeight;
+  holder.classList.remove("measuring");
+  holder.style.removeProperty("width");
+  const zoom = Math.max(0.8, Math.min(1, (11 * 96 - 20 * mm - 4) / height));
+  holder.style.setProperty("--card-zoom", String(zoom));
+}
+
+async function copyNote(button, status) {
+  if (!printed) return;
+  try {
+    await navigator.clipboard.writeText(printed.note);
+  } catch (e) { // no clipboard API (or permission): select a copy of the text for Ctrl+C
+    const area = h("textarea", { class: "note-copy", readonly: true, "aria-label": "Note to copy" });
+    area.value = printed.note;
+    button.parentElement.append(area);
+    area.select();
+    status.textContent = "Press Ctrl+C (Cmd+C) to copy the selected note.";
+    return;
+  }
+  status.textContent = `Note copied (${printed.note.split("\n").length} lines).`;
+}
+
+// Printing opens every folded part (references) and closes it again afterwards.
+window.addEventListener("beforeprint", () => {
+  for (const d of $$("details:not([open])")) { d.dataset.printOpened = "1"; d.open = true; }
+});
+window.addEventListener("afterprint", () => {
+  for (const d of $$("details[data-print-opened]")) { delete d.dataset.printOpened; d.open = false; }
+});
 
 function conditionText(o) {
   const parts = [];
