@@ -96,12 +96,11 @@ References
 """
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import brentq
 
 from .covariates import INFECTION_SITES, RACES
 from .errors import InputError
@@ -110,7 +109,8 @@ from .library import CRRT_SCENARIOS, as_product, load_crrt_assumptions
 from .patient import CRRT, Haemodialysis, Native
 from .pd import ft_above_percent, ft_by_dose_interval
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
-from .pta import attainment, covariance_etas
+from .pk.dosing import sorted_unique
+from .pta import DEFAULT_CHUNK, attainment, covariance_etas
 from .schedule import WEEK_H, hd_dose_times
 
 __all__ = [
@@ -126,6 +126,7 @@ __all__ = [
     "analyte_courses",
     "simulate_structure",
     "pk_check",
+    "population_attainment",
     "population_pta",
     "exposure_summary",
     "with_target",
@@ -429,6 +430,8 @@ def _hd_clearance(model, structure):
         x1 = np.real(v2 @ (np.exp(w2 * t) * np.linalg.solve(v2, x0)))
         return 1.0 - x1.sum() / x0.sum() - f
 
+    from scipy.optimize import brentq
+
     if removed(0.0) >= 0:
         raise InputError(f"{model.key}: the residual clearance alone removes more than {f:g} in {t:g} h")
     return float(brentq(removed, 0.0, 1e4, xtol=1e-9))
@@ -512,7 +515,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
     period = _period_h(regimens, cov.on_hd)
     ends = None
     if cov.on_hd:
-        ends = np.unique(hd_sessions(cov.renal_state.schedule, 0.0, WEEK_H)[1] % WEEK_H)
+        ends = sorted_unique(hd_sessions(cov.renal_state.schedule, 0.0, WEEK_H)[1] % WEEK_H)
     courses = {}
     for regimen in regimens:
         for analyte in (regimen.analyte_dose_mg or {regimen.component: regimen.dose_mg}):
@@ -722,9 +725,71 @@ def _thresholds(component, mics):
     return np.full(len(mics), float(component.threshold_mg_per_l))
 
 
+def population_attainment(product, courses, n, rng, mics, *, chunk=DEFAULT_CHUNK, criterion=None):
+    r"""Whether each of ``n`` virtual patients attains the product's target, at every MIC.
+
+    Parameters
+    ----------
+    product : Product
+        From :func:`pkdose.library.load_product`; its target is evaluated [-].
+    courses : dict
+        Analyte -> :class:`AnalyteCourse`, from :func:`analyte_courses` [-].
+    n : int
+        Virtual patients [-].
+    rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
+        Random source of the random effects (SPEC 7) [-].
+    mics : array_like
+        MIC grid, sorted [mg/L].
+    chunk : int, optional
+        Patients simulated at once: memory stays flat in ``n`` [-].
+    criterion : {"every_interval", "week"}, optional
+        On intermittent haemodialysis, whether every dosing interval of the
+        week must meet the target (default) or the week's average [-].
+
+    Returns
+    -------
+    joint : ndarray of bool, shape (n_mics, n)
+        Every target component met [-].
+    met : dict
+        Analyte -> ndarray of bool, shape (n_mics, n): its own component met [-].
+
+    Notes
+    -----
+    The random effects of all ``n`` patients are drawn first, jointly from
+    the published OMEGA matrices (:func:`_joint_omega`); the patients are then
+    simulated at steady state over one period in chunks of ``chunk``. Each
+    patient's result depends only on his own parameters, so it is the same
+    whatever the chunk.
+
+    References
+    ----------
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
+       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
+       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+    """
+    grid = np.asarray(mics, dtype=float)
+    criterion = _hd_criterion(criterion)
+    pop = _population(courses, n, rng)
+    joint = np.ones((grid.size, n), dtype=bool)
+    met_by = {}
+    for comp in product.target.components:
+        c = courses[comp.analyte]
+        met = np.empty((grid.size, n), dtype=bool)
+        for s in range(0, n, int(chunk)):
+            part = slice(s, min(s + int(chunk), n))
+            p = pop[comp.analyte] if part.stop - part.start == n else {k: v[part] for k, v in pop[comp.analyte].items()}
+            met[:, part] = _component_attainment(comp, c, _run(c, p, steady_state=True), grid, criterion)[1]
+        joint &= met
+        met_by[comp.analyte] = met
+    return joint, met_by
+
+
 def _component_attainment(comp, course, profile, grid, criterion):
     """Thresholds over the MIC grid and, per virtual patient, whether one target component is met."""
     thr = _thresholds(comp, grid)
+    if thr.size > 1 and np.all(thr == thr[0]):  # a fixed threshold (avibactam): one row, the same at every MIC
+        ft = _criterion_ft(course, profile, thr[:1], criterion)
+        return thr, np.repeat(attainment(ft, comp.ft_percent), thr.size, axis=0)
     return thr, attainment(_criterion_ft(course, profile, thr, criterion), comp.ft_percent)
 
 
@@ -784,24 +849,25 @@ def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=No
     return dataclasses.replace(product, target=dataclasses.replace(product.target, components=tuple(new)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PKCheck:
     """Result of :func:`pk_check`.
+
+    The three tables are pandas DataFrames, built when first read (so that
+    the command line's dose advice runs without importing pandas);
+    :meth:`rows` gives the same rows as dicts.
 
     Attributes
     ----------
     courses : dict
         Analyte -> :class:`AnalyteCourse` [-].
-    typical : pandas.DataFrame
-        One row per analyte: CL, extracorporeal CL, structural volumes, Vss,
-        half-life of the reduction, AUC24, Cmax, Cmin of the typical patient at
-        steady state [units in column names].
-    targets : pandas.DataFrame
-        One row per target component at the requested MIC: typical %fT, the
-        component's own PTA and the attainment ``criterion`` [-].
-    pta : pandas.DataFrame
-        Joint PTA (``pta_fraction``) and each component's own PTA
-        (``pta_<analyte>_fraction``) over the MIC grid and the requested MIC [-].
+    typical_rows : tuple of dict
+        The rows of :attr:`typical` [-].
+    target_rows : tuple of dict
+        The rows of :attr:`targets`: typical %fT, the component's own PTA and
+        the attainment ``criterion`` [-].
+    pta_columns : dict
+        The columns of :attr:`pta` [-].
     mic_mg_per_l : float
         The MIC the check was made at [mg/L].
     pta_at_mic : float
@@ -821,9 +887,9 @@ class PKCheck:
     """
 
     courses: dict
-    typical: pd.DataFrame
-    targets: pd.DataFrame
-    pta: pd.DataFrame
+    typical_rows: tuple
+    target_rows: tuple
+    pta_columns: dict
     mic_mg_per_l: float
     pta_at_mic: float
     n_patients: int
@@ -831,6 +897,57 @@ class PKCheck:
     structure: str = ""
     population: str = ""
     attainment_criterion: str = ""
+
+    @functools.cached_property
+    def typical(self):
+        """One row per analyte: CL, extracorporeal CL, structural volumes, Vss, half-life of the reduction,
+        AUC24, Cmax, Cmin of the typical patient at steady state (pandas.DataFrame; units in column names)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.typical_rows))
+
+    @functools.cached_property
+    def targets(self):
+        """One row per target component at the requested MIC: typical %fT and the component's own PTA
+        (pandas.DataFrame)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.target_rows))
+
+    @functools.cached_property
+    def pta(self):
+        """Joint PTA (``pta_fraction``) and each component's own PTA (``pta_<analyte>_fraction``) over the MIC
+        grid and the requested MIC (pandas.DataFrame)."""
+        import pandas as pd
+
+        return pd.DataFrame(dict(self.pta_columns))
+
+    def rows(self, table):
+        """The rows of a table as dicts, without pandas.
+
+        Parameters
+        ----------
+        table : {"typical", "targets", "pta"}
+            Which table [-].
+
+        Returns
+        -------
+        list of dict
+            One dict per row, column -> value, in column order [-].
+
+        References
+        ----------
+        .. [1] McKinney W. Data structures for statistical computing in Python.
+           Proc 9th Python in Science Conf. 2010:56-61 (the records layout).
+        """
+        if table == "pta":
+            cols = {k: np.broadcast_to(v, np.shape(self.pta_columns["mic_mg_per_l"])).tolist()
+                    for k, v in self.pta_columns.items()}
+            return [dict(zip(cols, values)) for values in zip(*cols.values())]
+        rows = {"typical": self.typical_rows, "targets": self.target_rows}.get(table)
+        if rows is None:
+            raise InputError(f"table {table!r} is not known; use typical, targets or pta", field="table")
+        return [dict(r) for r in rows]
 
     def __repr__(self):
         from .report import summary_line
@@ -858,7 +975,7 @@ def _typical_rows(courses, profiles):
             "cmin_mg_per_l": float(trough(p, 0, c.period_h)[0]),
             "fu_fraction": c.model.fu_fraction})
         rows.append(row)
-    return pd.DataFrame(rows)
+    return tuple(rows)
 
 
 def _population_text(product, cov):
@@ -948,16 +1065,14 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     criterion = _hd_criterion(hd_criterion)
     courses = analyte_courses(product, regimens, cov, structure=structure)
     judged = _criterion_text(courses, criterion)
-    grid = np.unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
-    pop = _population(courses, n, rng)
+    grid = sorted_unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
+    joint, met_by = population_attainment(product, courses, n, rng, grid, criterion=criterion)
     typical = {a: c.typical_profile() for a, c in courses.items()}  # simulated once, used twice
-    joint = np.ones((grid.size, n), dtype=bool)
     rows, per_component = [], {}
     k = int(np.searchsorted(grid, mic_mg_per_l))
     for comp in product.target.components:
         c = courses[comp.analyte]
-        thr, met = _component_attainment(comp, c, _run(c, pop[comp.analyte], steady_state=True), grid, criterion)
-        joint &= met
+        thr, met = _thresholds(comp, grid), met_by[comp.analyte]
         per_component[f"pta_{comp.analyte}_fraction"] = met.mean(axis=1)
         typ = _criterion_ft(c, typical[comp.analyte], thr, criterion)[:, 0]
         first = _first_day_ft(c, thr[k], criterion)
@@ -966,12 +1081,10 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
                      "typical_ft_percent": float(typ[k]), "typical_first_24h_ft_percent": float(first),
                      "pta_fraction": float(met[k].mean()), "criterion": judged, "source": comp.source,
                      "locator": comp.locator})
-    table = pd.DataFrame({"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n,
-                          **per_component})
-    targets = pd.DataFrame(rows)
+    table = {"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n, **per_component}
     structure = next(iter(courses.values())).structure
-    return PKCheck(courses, _typical_rows(courses, typical), targets, table, float(mic_mg_per_l),
-                   float(joint[k].mean()), n, float(targets["typical_ft_percent"].iloc[0]),
+    return PKCheck(courses, _typical_rows(courses, typical), tuple(rows), table, float(mic_mg_per_l),
+                   float(joint[k].mean()), n, float(rows[0]["typical_ft_percent"]),
                    structure, _population_text(product, cov), judged)
 
 
@@ -982,6 +1095,8 @@ _COHORT_COLUMNS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl",
 
 
 def _cohort(cohort):
+    import pandas as pd
+
     if not isinstance(cohort, pd.DataFrame) or "crcl_ml_per_min" not in cohort:
         raise InputError("cohort must be a pandas DataFrame with a crcl_ml_per_min column "
                          f"(optional: {', '.join(_COHORT_COLUMNS[1:])})", field="cohort")
@@ -1070,6 +1185,8 @@ def _simulate_cohort(product, cohort, regimens, renal_state, structure, rng):
 
 def _by(frame, by):
     if by is None:
+        import pandas as pd
+
         return pd.Series(np.zeros(len(frame), dtype=int)), []
     cols = [by] if isinstance(by, str) else list(by)
     missing = [c for c in cols if c not in frame]
@@ -1147,6 +1264,8 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
             rows.append({**labels, "mic_mg_per_l": mic, "pta_fraction": p[i], "n_patients": int(sel.sum()),
                          "mc_se_fraction": math.sqrt(p[i] * (1 - p[i]) / sel.sum()),
                          **{f"pta_{a}_fraction": m[i, sel].mean() for a, m in comp_met.items()}})
+    import pandas as pd
+
     return pd.DataFrame(rows)
 
 
@@ -1202,4 +1321,6 @@ def exposure_summary(product, cohort, regimens="label", *, renal_state=None, by=
             gm = np.exp(np.log(m[:, sel]).mean(axis=1))
             rows.append({**labels, "analyte": a, "n_patients": int(sel.sum()), "gm_cmax_mg_per_l": gm[0],
                          "gm_cmin_mg_per_l": gm[1], "gm_auc24_mg_h_per_l": gm[2]})
+    import pandas as pd
+
     return pd.DataFrame(rows)
