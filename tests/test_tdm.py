@@ -466,6 +466,32 @@ def test_crrt_and_haemodialysis_cases_give_an_answer_with_their_notes():
         hd.fit.problem.extracorporeal_cl["cefiderocol"])
 
 
+def test_the_priors_follow_the_esrd_flag_of_the_published_models():
+    """Xie 2025's avibactam ESRD term applies where its population is defined (the esrd flag), as in the advice."""
+    d = dose_history("aztreonam-avibactam", [0, 8], [2000, 2000], [3, 3])
+    lv = levels("aztreonam-avibactam", [10.0], [40.0], default_analyte="aztreonam")
+    cl = {}
+    for flag in (False, True):
+        pb = build_problem(TDMCase(d, lv, Covariates(10.0, Native(), weight_kg=70, esrd=flag)))
+        cl[flag] = float(pb.typical["avibactam"]["cl"][0, 0])
+        model = load_pk_model("avibactam", source="xie2025")
+        expected = model.typical_parameters(10.0, weight_kg=70, esrd=flag, dialysis=False,
+                                            infection_site=model.default_site)["cl"]
+        assert cl[flag] == pytest.approx(float(np.squeeze(expected)), rel=1e-9)
+    assert cl[True] != pytest.approx(cl[False], rel=1e-3)
+
+
+def test_haemodialysis_without_the_hd_calibration_assumption_uses_the_published_dialyser_clearance():
+    hd = Covariates(5.0, Haemodialysis(HDSchedule()), weight_kg=70)
+    d = dose_history("aztreonam-avibactam", [0, 24], [2000, 2000], [3, 3])
+    lv = levels("aztreonam-avibactam", [30.0], [30.0], default_analyte="aztreonam")
+    plain = load_pk_model("avibactam", source="xie2025").without_assumption("hd_calibration")
+    pb = build_problem(TDMCase(d, lv, hd, hd_sessions_h=[(26, 30)], pk_models={"avibactam": plain}))
+    assert pb.extracorporeal_cl["avibactam"] == pytest.approx(plain.hd_cl_l_per_h)
+    calibrated = build_problem(TDMCase(d, lv, hd, hd_sessions_h=[(26, 30)]))
+    assert calibrated.extracorporeal_cl["avibactam"] != pytest.approx(plain.hd_cl_l_per_h, rel=1e-2)
+
+
 # --- the report -----------------------------------------------------------------------------------
 
 

@@ -55,7 +55,7 @@ def _targets(check):
     rows = [{"analyte": r["analyte"], "metric": r["metric"], "threshold_mg_per_l": _num(r["threshold_mg_per_l"]),
              "required_ft_percent": _num(r["required_ft_percent"]),
              "individual_ft_percent": _num(r["typical_ft_percent"]),
-             "posterior_probability": _num(r["pta_fraction"])} for r in check.targets.to_dict("records")]
+             "posterior_probability": _num(r["pta_fraction"])} for r in check.rows("targets")]
     return {"targets": rows, "posterior_probability": _num(check.pta_at_mic), "n_draws": int(check.n_patients)}
 
 
@@ -137,7 +137,7 @@ def _fmt(x, digits=3):
 
 def _target_lines(check, ind):
     out = []
-    for r in check.targets.to_dict("records"):
+    for r in check.rows("targets"):
         thr = "MIC" if r["metric"] == "ft_above_mic" else f"{r['threshold_mg_per_l']:g} mg/L"
         out.append(f"{ind}{r['analyte']}: individual {r['typical_ft_percent']:.0f} % fT>{thr} (needs "
                    f"{r['required_ft_percent']:g} %); posterior probability {100 * r['pta_fraction']:.1f} %")
