@@ -449,6 +449,36 @@ def test_a_short_fall_gets_a_model_informed_intensification_within_the_label_max
     assert a.current_check.pta_at_mic < 0.9
 
 
+def test_a_regimen_that_works_and_is_not_below_the_label_is_continued_with_the_label_named_as_an_option():
+    # the published CVVH patient on 2 g q8h; the label for effluent 2.1-3 L/h is 2 g q12h
+    case = TDMCase(dose_history("cefiderocol", np.arange(0.0, 80.01, 8.0), [2000] * 11, [3] * 11),
+                   levels("cefiderocol", [75.0, 79.99], [104.94, 57.95]),
+                   Covariates(5.0, CRRT(effluent_l_per_h=2.3, modality="CVVH"), infection_site="pneumonia"))
+    a = tdm_advice(fit(case), mic_mg_per_l=2, n=300)
+    assert a.recommended == a.current and a.recommendation.startswith("Continue the current regimen")
+    assert a.advice.regimens[0].dose_mg == 2000.0 and a.advice.regimens[0].interval_h == 12.0
+    assert "2 g IV q12h" in a.recommendation and "also reaches the target" in a.recommendation
+
+
+def test_a_regimen_below_the_label_is_not_continued_even_when_it_reaches_the_target():
+    # 1 g q8h at CrCL 60 (label 2 g q8h) with high levels: the target is met, the label floor is not
+    case = TDMCase(dose_history("cefiderocol", [0, 8, 16, 24, 32], [1000] * 5, [3] * 5),
+                   levels("cefiderocol", [35.0, 39.9], [70.0, 45.0]), NATIVE60)
+    a = tdm_advice(fit(case), mic_mg_per_l=1, n=300)
+    assert a.current_check.pta_at_mic > 0.9
+    assert a.recommended[0].daily_dose_mg >= a.advice.regimens[0].daily_dose_mg == 6000.0
+    assert a.recommendation.startswith("The current regimen gives less per day than the label regimen")
+
+
+def test_a_ceftazidime_trough_near_the_ceiling_is_not_continued():
+    case = TDMCase(dose_history("ceftazidime-avibactam", [0, 8, 16, 24], [2500] * 4, [2] * 4),
+                   levels("ceftazidime-avibactam", [25.0, 31.9], [150.0, 75.0], default_analyte="ceftazidime"),
+                   Covariates(60.0, Native(), weight_kg=70))
+    a = tdm_advice(fit(case), mic_mg_per_l=4, n=300)
+    assert "too close to the published ceiling" in a.recommendation
+    assert a.recommended != a.current
+
+
 def test_a_resistant_mic_gets_no_regimen():
     a = tdm_advice(fit(cefiderocol_case()), mic_mg_per_l=32, n=200)
     assert a.recommended == () and "RESISTANT" in a.recommendation

@@ -191,15 +191,18 @@ def tdm_text(a, *, disclaimer=True):
         if a.current_check is not None:
             out += _target_lines(a.current_check, ind)
             out.append(f"{ind}joint target: posterior probability {100 * a.current_check.pta_at_mic:.1f} %")
+        elif _state(case) == "ihd":
+            out.append(f"{ind}not re-checked as a regimen: on haemodialysis the doses follow the sessions (below)")
     out.append("Next       " + a.recommendation)
     out += [ind + line for line in _regimen_lines(a.recommended)]
     if a.recommended_check is not None:
         out += _target_lines(a.recommended_check, ind)
     if a.ceilings:
         out.append("Ceilings")
-        none = {r["analyte"]: r["text"] for r in a.ceilings if r["ceiling_mg_per_l"] is None}
-        out += [f"{ind}{r['regimen']}: {r['text']}" for r in a.ceilings if r["ceiling_mg_per_l"] is not None]
-        out += [f"{ind}{text}" for text in none.values()]
+        rows = {}  # the same check of the current and the recommended regimen (continued) is said once
+        for r in a.ceilings:
+            rows.setdefault(r["text"], []).append(r["regimen"] if r["ceiling_mg_per_l"] is not None else "")
+        out += [f"{ind}{' and '.join(dict.fromkeys(w)) + ': ' if any(w) else ''}{text}" for text, w in rows.items()]
     if a.notes:
         out += ["Notes"] + [f"{ind}{n}" for n in a.notes]
     out.append("PK models  " + ", ".join(f"{m.analyte}: {m.key}" for m in f.problem.product.pk_models.values()
@@ -244,8 +247,13 @@ def plot_tdm(a, ax=None, analyte=None):
     lv = f.case.levels
     sel = np.array(lv.analyte) == analyte
     fu = f.problem.fu[analyte]
-    total = np.where(lv.free[sel], lv.conc_mg_per_l[sel] / fu, lv.conc_mg_per_l[sel])
-    ax.plot(lv.time_h[sel], total, "o", color="C3", label="measured (total)", zorder=5)
+    free = np.asarray(lv.free[sel], dtype=bool)
+    t_lv, y_lv = np.asarray(lv.time_h[sel]), np.asarray(lv.conc_mg_per_l[sel])
+    if (~free).any():
+        ax.plot(t_lv[~free], y_lv[~free], "o", color="C3", label="measured (total)", zorder=5)
+    if free.any():
+        ax.plot(t_lv[free], y_lv[free] / fu, "o", mfc="white", color="C3", zorder=5,
+                label=f"measured free, shown as total (÷ fu {fu:g})")
     for comp in f.problem.product.target.components:
         if comp.analyte == analyte:
             free = a.advice.mic_mg_per_l if comp.metric == "ft_above_mic" else comp.threshold_mg_per_l
