@@ -26,6 +26,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError
+from .extracorporeal import WEEKDAYS as _WEEKDAYS
 from .report import (
     DISCLAIMER,
     _heading,
@@ -146,8 +147,6 @@ def _times_block(advice, check, regimens):
     return (f'<div class="times">{head}<table class="times"><thead><tr><th scope="col"></th>{cols}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
-
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _sources_html(advice):

@@ -45,6 +45,9 @@ from matplotlib.ticker import (FixedFormatter, FixedLocator, MaxNLocator, Multip
                                PercentFormatter)
 
 from .errors import InputError
+from .extracorporeal import HOURS_PER_WEEK as _WEEK_H
+from .extracorporeal import WEEKDAYS as _WEEKDAYS
+from .library.clinical import PTA_GOAL
 from .pd import ft_above_percent, ft_by_dose_interval
 from .pk import BOLUS_MAX_H, above_intervals, concentration
 
@@ -71,7 +74,8 @@ _HEATMAP_MAX_ROW_LABELS = 20
 
 #: Points per interval between breakpoints used only to *draw* the curves [-].
 _POINTS_PER_INTERVAL = 48
-_PTA_TARGET_PERCENT = 90.0
+#: The attainment line drawn on PTA plots: the PTA goal of models/clinical.toml [%].
+_PTA_TARGET_PERCENT = round(100.0 * PTA_GOAL, 6)
 #: Share of an axes' width left to it once a layout engine has made room for its labels [-].
 _LAYOUT_WIDTH_SHARE = 0.85
 
@@ -613,7 +617,7 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     -----
     MICs are doubling dilutions, so the x axis is log2 with one tick per
     dilution; the tick labels stand upright when the axes is too narrow for
-    them side by side. The dotted line at 90 % is the customary attainment level for
+    them side by side. The dotted line at the PTA goal (90 %, models/clinical.toml) is the customary attainment level for
     choosing a dose or judging a breakpoint [2]_. The legend, titled with the
     target, sits in rows above the axes, so that it never covers a curve or
     the breakpoint labels written up from the foot of each breakpoint line.
@@ -641,7 +645,7 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     for n, (name, mic, pta, _) in enumerate(series):
         ax.plot(mic, 100.0 * pta, marker="o", ms=4.5, lw=1.8, color=_LINE_COLOURS[n % len(_LINE_COLOURS)],
                 label=name, gid="pta")
-    ax.axhline(_PTA_TARGET_PERCENT, color=_GREY, lw=1.2, ls=":", label="90 % PTA", gid="pta90")
+    ax.axhline(_PTA_TARGET_PERCENT, color=_GREY, lw=1.2, ls=":", label=f"{_PTA_TARGET_PERCENT:g} % PTA", gid="pta90")
     _log2_mic_axis(ax, np.concatenate([s[1] for s in series]))
     for name, mic in (breakpoints or {}).items():
         ax.axvline(mic, color="0.3", lw=1.0, ls=(0, (5, 3)), gid="breakpoint", zorder=1)
@@ -654,7 +658,7 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
                   drawn)
     else:
         _set_ylim(ax, -2, 102, drawn)
-        ax.yaxis.set_major_locator(FixedLocator([0, 20, 40, 60, 80, 90, 100]))
+        ax.yaxis.set_major_locator(FixedLocator(sorted({0, 20, 40, 60, 80, _PTA_TARGET_PERCENT, 100})))
     ax.set_xlabel("MIC [mg/L]")
     ax.set_ylabel("Probability of target attainment [%]")
     title = target_label or next((s[3] for s in series if s[3]), None)
@@ -770,10 +774,10 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     ax.tick_params(axis="y", labelsize=_row_label_size(ax, n_row / step))
     ax.set_xlabel("MIC [mg/L]")
     ax.set_ylabel("Creatinine clearance [mL/min]")
-    bar = ax.figure.colorbar(mesh, ax=ax, label="PTA [%]", ticks=[0, 25, 50, 75, 90, 100])
+    bar = ax.figure.colorbar(mesh, ax=ax, label="PTA [%]", ticks=sorted({0, 25, 50, 75, _PTA_TARGET_PERCENT, 100}))
     bar.ax.axhline(_PTA_TARGET_PERCENT, color="black", lw=2.0)
     bar.ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.legend(handles=[Line2D([], [], color="black", lw=2.0, label="PTA ≥ 90 % boundary")],
+    ax.legend(handles=[Line2D([], [], color="black", lw=2.0, label=f"PTA ≥ {_PTA_TARGET_PERCENT:g} % boundary")],
               loc="lower left", bbox_to_anchor=(0.0, 1.01), borderaxespad=0.0, frameon=False,
               fontsize="small")
     return ax
@@ -991,8 +995,6 @@ def plot_pk_check(check, ax=None, **kwargs):
     return axes
 
 
-_WEEK_H = 168.0
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _weekday_ticks(ax):

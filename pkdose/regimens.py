@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from .errors import InputError, ModelFileError, OutOfRangeError
+from .extracorporeal import HOURS_PER_WEEK
 
 __all__ = [
     "JURISDICTIONS",
@@ -620,7 +621,7 @@ def week_amounts_mg(regimen, hd_days=None):
     if after_each_session(regimen, hd_days):
         maintenance = regimen.dose_mg * sessions
     else:
-        maintenance = regimen.dose_mg * 168.0 / regimen.interval_h
+        maintenance = regimen.dose_mg * HOURS_PER_WEEK / regimen.interval_h
     return float(maintenance), float(regimen.post_hd_supplement_mg * sessions)
 
 

@@ -22,7 +22,9 @@ import math
 import numpy as np
 
 from . import __version__
+from .extracorporeal import WEEKDAYS as _DAYS
 from .guidelines import condition_text
+from .library.clinical import PTA_GOAL
 from .regimens import after_each_session, band_contains, exceeds_label_maximum, format_regimen, week_amounts_mg
 from .schedule import WEEK_H
 from .sources import format_citation
@@ -54,7 +56,6 @@ DISCLAIMER = ("Decision support for healthcare professionals: check every dose a
               "current label, local protocols and the patient before prescribing.")
 SCHEMA_DOSE = "pkdose.dose/1"
 SCHEMA_RECOMMEND = "pkdose.recommend/1"
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _STATE = {"native": "native kidneys", "ihd": "intermittent haemodialysis",
           "crrt": "continuous renal replacement therapy"}
 _IND = "          "
@@ -126,7 +127,7 @@ def regimen_to_dict(regimen, sources=None, hd_days=None):
         "label_interval_h": _num(regimen.interval_h),
         "hd_days": list(hd_days) if each_session else None,
         "doses_per_week": (len(hd_days) if each_session else
-                           _num(168.0 / regimen.interval_h) if hd_days else None),
+                           _num(WEEK_H / regimen.interval_h) if hd_days else None),
         "infusion_h": _num(regimen.infusion_h),
         "continuous_infusion": bool(regimen.continuous),
         "loading_dose_mg": _num(loading, 6),
@@ -538,7 +539,7 @@ def _check_lines(check, verdict, indent=_IND):
     if verdict is not None:
         lines.append(f"{indent}joint PTA at MIC {check.mic_mg_per_l:g} mg/L: {verdict.text()}")
     for row in check.rows("targets"):
-        if row["metric"] != "ft_above_mic" and row["pta_fraction"] < 0.9:
+        if row["metric"] != "ft_above_mic" and row["pta_fraction"] < PTA_GOAL:
             lines.append(f"{indent}note: {row['analyte']} exposure ({row['required_ft_percent']:g} % fT>"
                          f"{row['threshold_mg_per_l']:g} mg/L) caps the joint PTA at "
                          f"{_pct(row['pta_fraction'])} whatever the MIC")
