@@ -263,11 +263,6 @@ def atlas_cells(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDI
         Fewer than one patient, an unknown structure or product, a MIC that
         is not positive.
 
-    References
-    ----------
-    .. [1] NumPy. Parallel random number generation: SeedSequence spawning.
-       https://numpy.org/doc/stable/reference/random/parallel.html
-
     Examples
     --------
     >>> cells = atlas_cells(100, products=["cefiderocol"], jurisdictions=["US"],
@@ -483,10 +478,6 @@ def check_out_path(path):
         Another extension, ``.parquet`` without pyarrow, a directory, or a
         directory that does not exist or cannot be written (``field="out"``).
 
-    References
-    ----------
-    .. [1] Apache Parquet file format. https://parquet.apache.org/docs/file-format/
-
     Examples
     --------
     >>> check_out_path("atlas.csv").name
@@ -525,10 +516,6 @@ def write_atlas(table, path):
     ------
     InputError
         As :func:`check_out_path`.
-
-    References
-    ----------
-    .. [1] Apache Parquet file format. https://parquet.apache.org/docs/file-format/
     """
     p = check_out_path(path)
     if p.suffix.lower() == ".parquet":

@@ -12,12 +12,6 @@ note (:func:`pkdose.report.note_text`): :func:`pkdose.report.administration_plan
 The page's style sheet is ``pkdose/web/static/card.css``; a card written to a
 file carries it inline, and the web calculator links it, so the printed card
 looks the same from both. Every text is escaped.
-
-References
-----------
-.. [1] W3C. CSS Paged Media Module Level 3. https://www.w3.org/TR/css-page-3/
-.. [2] Microsoft. Playwright for Python: ``Page.pdf``.
-   https://playwright.dev/python/docs/api/class-page#page-pdf
 """
 
 import html
@@ -185,10 +179,6 @@ def card_html(advice, *, patient=None, seed=None, when=None, standalone=True):
     -------
     str
 
-    References
-    ----------
-    .. [1] W3C. CSS Paged Media Module Level 3. https://www.w3.org/TR/css-page-3/
-
     Examples
     --------
     >>> from pkdose.recommend import advise_dose
@@ -265,11 +255,6 @@ def write_card(advice, path, *, patient=None, seed=None, when=None, chromium=CHR
     -----
     The PDF is printed on US Letter for a US-label answer and on A4 for an EU
     one (:data:`PAPER`); the card is laid out to fit one page of either.
-
-    References
-    ----------
-    .. [1] Microsoft. Playwright for Python: ``Page.pdf``.
-       https://playwright.dev/python/docs/api/class-page#page-pdf
     """
     path = Path(path)
     if path.suffix.lower() not in CARD_SUFFIXES:
@@ -302,11 +287,6 @@ def html_to_pdf(page, *, paper="A4", chromium=CHROMIUM):
     ------
     InputError
         Playwright or Chromium is missing (``field="out"``).
-
-    References
-    ----------
-    .. [1] Microsoft. Playwright for Python: ``Page.pdf``.
-       https://playwright.dev/python/docs/api/class-page#page-pdf
     """
     try:
         from playwright.sync_api import sync_playwright

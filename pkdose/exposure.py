@@ -934,11 +934,6 @@ class PKCheck:
         -------
         list of dict
             One dict per row, column -> value, in column order [-].
-
-        References
-        ----------
-        .. [1] McKinney W. Data structures for statistical computing in Python.
-           Proc 9th Python in Science Conf. 2010:56-61 (the records layout).
         """
         if table == "pta":
             cols = {k: np.broadcast_to(v, np.shape(self.pta_columns["mic_mg_per_l"])).tolist()

@@ -409,10 +409,6 @@ def load_guidelines(path=None, root=None):
         ``in_pkdose`` flag that contradicts ``models/regimens/``; the message
         names the file, the key and the reason.
 
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 (loader rules) and B6 (errors).
-
     Examples
     --------
     >>> g = load_guidelines()
@@ -787,10 +783,6 @@ def condition_text(row):
     -------
     str
 
-    References
-    ----------
-    .. [1] ``models/guidelines.toml`` (conditions: severity, sites, excluded_sites).
-
     Examples
     --------
     >>> condition_text({"severity": "", "sites": "urinary", "excluded_sites": "", "condition": "CRE cUTI."})
@@ -822,10 +814,6 @@ def guideline_reasons(options, products):
     -------
     dict
         Product -> tuple of lines, guidelines newest first, AI summaries last [-].
-
-    References
-    ----------
-    .. [1] ``models/guidelines.toml``.
 
     Examples
     --------

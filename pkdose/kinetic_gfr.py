@@ -175,10 +175,6 @@ class KineticsConstants:
         -------
         MonitoringStatement or None
             None when the file has no statement for that label.
-
-        References
-        ----------
-        .. [1] ``models/kinetics.toml``, ``[[monitoring.statement]]``.
         """
         hits = [s for s in self.statements if s.product == product and s.jurisdiction == jurisdiction]
         return hits[0] if hits else None
@@ -247,8 +243,15 @@ def load_kinetics_constants(root=None):
 
     References
     ----------
-    .. [1] pkdose style guide, STYLE B3 ("every number has a source and a
-       locator").
+    .. [1] Bjornsson TD. Use of serum creatinine concentrations to determine
+       renal function. Clin Pharmacokinet. 1979;4(3):200-222.
+       doi:10.2165/00003088-197904030-00003 (creatinine volume of distribution).
+    .. [2] Crass RL, Rodvold KA, Mueller BA, Pai MP. Renal dosing of
+       antibiotics: are we jumping the gun? Clin Infect Dis.
+       2019;68(9):1596-1602 (the first 48 hours of acute kidney injury).
+    .. [3] Allergan USA. AVYCAZ (ceftazidime and avibactam) prescribing
+       information. Dosage and Administration, renal impairment (re-check
+       interval).
 
     Examples
     --------

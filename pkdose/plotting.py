@@ -25,9 +25,7 @@ Internal units: h, L, L/h, mg, mg/L; creatinine clearance in mL/min.
 
 References
 ----------
-.. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-   2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-.. [2] Okabe M, Ito K. Color Universal Design (CUD): how to make figures and
+.. [1] Okabe M, Ito K. Color Universal Design (CUD): how to make figures and
    presentations that are friendly to colorblind people. J*Fly; 2008.
    https://jfly.uni-koeln.de/color/ (accessed 2026-11-23).
 """
@@ -336,7 +334,7 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
     grid; the shaded spans are :func:`pkdose.pk.above_intervals`, from the
     exact crossing times (closed form for one compartment, solved to 1e-11 h
     for two or three), so their widths add up to :func:`pkdose.pk.time_above`
-    [2]_. Any structure the engine solves (one, two or three compartments) is
+    [1]_. Any structure the engine solves (one, two or three compartments) is
     drawn the same way.
 
     The %fT>MIC labels come from :func:`pkdose.pd.ft_by_dose_interval`, each
@@ -359,11 +357,9 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
 
     References
     ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Turnidge JD. The pharmacodynamics of beta-lactams. Clin Infect Dis.
+    .. [1] Turnidge JD. The pharmacodynamics of beta-lactams. Clin Infect Dis.
        1998;27(1):10-22. doi:10.1086/514622
-    .. [3] Nichols WW, Newell P, Critchley IA, Riccobene T, Das S. Avibactam
+    .. [2] Nichols WW, Newell P, Critchley IA, Riccobene T, Das S. Avibactam
        pharmacokinetic/pharmacodynamic targets. Antimicrob Agents Chemother.
        2018;62(6):e02446-17. doi:10.1128/AAC.02446-17
 
@@ -380,7 +376,7 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
     >>> ax.get_ylabel()
     'Concentration [mg/L]'
 
-    An avibactam-like curve against its threshold concentration of 2.5 mg/L [3]_:
+    An avibactam-like curve against its threshold concentration of 2.5 mg/L [2]_:
 
     >>> d = regimen_dosing(500, 8, 2, 3)
     >>> p = simulate(10.0, 22.0, d, t_end_h=24, steady_state=True)
@@ -483,13 +479,11 @@ def plot_population_band(profile, *, fu_fraction=None, percentiles=(5, 50, 95), 
     -----
     Percentiles are taken across patients at each drawing time, so the band
     is a pointwise prediction interval: the 95th-percentile line need not be
-    any single patient's curve [2]_.
+    any single patient's curve [1]_.
 
     References
     ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Bergstrand M, Hooker AC, Wallin JE, Karlsson MO. Prediction-corrected
+    .. [1] Bergstrand M, Hooker AC, Wallin JE, Karlsson MO. Prediction-corrected
        visual predictive checks for diagnosing nonlinear mixed-effects models.
        AAPS J. 2011;13(2):143-151. doi:10.1208/s12248-011-9255-z
 
@@ -618,15 +612,13 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     MICs are doubling dilutions, so the x axis is log2 with one tick per
     dilution; the tick labels stand upright when the axes is too narrow for
     them side by side. The dotted line at the PTA goal (90 %, models/clinical.toml) is the customary attainment level for
-    choosing a dose or judging a breakpoint [2]_. The legend, titled with the
+    choosing a dose or judging a breakpoint [1]_. The legend, titled with the
     target, sits in rows above the axes, so that it never covers a curve or
     the breakpoint labels written up from the foot of each breakpoint line.
 
     References
     ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
        of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
        J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
 
@@ -713,7 +705,7 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     -----
     Each cell is one (CrCL, MIC) pair, drawn with equal width whatever the
     spacing of the values. The diverging colour scale is centred on 90 %:
-    blue cells reach the usual attainment level, red ones fall short [2]_. The
+    blue cells reach the usual attainment level, red ones fall short [1]_. The
     black line is the 90 % contour at the grid's resolution: it runs along the
     cell edges that separate cells with PTA ≥ 90 % from the others, so it never
     hides a cell's number and claims nothing between grid points. Cells are
@@ -727,9 +719,7 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
 
     References
     ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
        of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
        J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
 
@@ -849,14 +839,12 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
     -----
     Under a banded label the exposure is a saw-tooth in CrCL: within a band the
     dose is fixed and AUC24 = daily dose / CL falls as CL rises; at a band
-    edge the dose steps up [2]_. Plotting it shows where a band edge leaves
+    edge the dose steps up [1]_. Plotting it shows where a band edge leaves
     patients under- or over-exposed.
 
     References
     ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Rowland M, Tozer TN. Clinical Pharmacokinetics and Pharmacodynamics:
+    .. [1] Rowland M, Tozer TN. Clinical Pharmacokinetics and Pharmacodynamics:
        Concepts and Applications. 4th ed. Lippincott Williams & Wilkins; 2011.
        Dose adjustment in renal disease (chapter on disease as a source of variability).
 
@@ -961,11 +949,6 @@ def plot_pk_check(check, ax=None, **kwargs):
     drawn against the MIC; one with a fixed threshold (avibactam) against its
     threshold, labelled as such; one without a target (ceftazidime in the
     ceftazidime-avibactam + aztreonam combination) without a line.
-
-    References
-    ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
     """
     ax = _renamed_axes_keyword(ax, kwargs)
     courses = check.courses

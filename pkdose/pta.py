@@ -24,8 +24,6 @@ References
    selection of a phase II/III dose for evernimicin and identification of a
    preclinical MIC breakpoint. Antimicrob Agents Chemother. 2001;45(1):13-22.
    doi:10.1128/AAC.45.1.13-22.2001
-.. [3] Scientific Python. SPEC 7 - Seeding pseudo-random number generation.
-   https://scientific-python.org/specs/spec-0007/ (accessed 2026-11-23).
 """
 
 from statistics import NormalDist

@@ -734,10 +734,6 @@ def with_pk_models(prod, paths):
         A file is malformed.
     InputError
         A file's analyte is not part of the product.
-
-    References
-    ----------
-    .. [1] ``models/README.md``, "Your own model file".
     """
     models = dict(prod.pk_models)
     for path in paths:

@@ -11,10 +11,6 @@ notes, the MIC's interpretation, the PTA with its Monte Carlo interval and
 verdict, the CRRT clearance range, an unsettled threshold and its
 alternative, the dialysis week with amounts, guideline conditions, and the
 AI-generated seed summaries apart from the guidelines.
-
-References
-----------
-.. [1] pkdose JSON output, ``docs/json-schema.md``.
 """
 
 import math
@@ -103,10 +99,6 @@ def regimen_to_dict(regimen, sources=None, hd_days=None):
     Returns
     -------
     dict
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md``.
     """
     sources = sources or {}
     doses = dict(regimen.analyte_dose_mg) or {regimen.component: regimen.dose_mg}
@@ -193,10 +185,6 @@ def hd_week_schedule(check, regimens=()):
         "amount_mg", "maintenance_mg", "supplement_mg", "after_hd"}`` sorted by
         time; the amounts are of the component's product (analyte on its own
         without regimens) [-].
-
-    References
-    ----------
-    .. [1] pkdose.schedule module Notes (the dose-timing rule).
     """
     first = next(iter(check.courses.values()))
     if first.extra is None or first.period_h != WEEK_H:
@@ -255,10 +243,6 @@ def check_to_dict(check, regimens=(), verdict=None):
     Returns
     -------
     dict or None
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md``.
     """
     if check is None:
         return None
@@ -347,10 +331,6 @@ def band_text(lo, hi, bounds):
     -------
     str
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Regimen files" (band edges).
-
     Examples
     --------
     >>> band_text(50, float("inf"), "(]"), band_text(30, 50, "(]"), band_text(0, 5, "[]")
@@ -377,10 +357,6 @@ def crcl_text(crcl_ml_per_min, bands=()):
         The value rounded to 0, 1 or 2 decimals: the fewest for which the
         rounded value falls in every band the exact value falls in.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Regimen files" (band edges).
-
     Examples
     --------
     >>> crcl_text(50.13, [("ceftazidime-avibactam", 50, float("inf"), "(]")]), crcl_text(80.3)
@@ -405,10 +381,6 @@ def advice_to_dict(advice):
     Returns
     -------
     dict
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md``.
     """
     sources = _sources_map(advice)
     r = advice.renal
@@ -493,10 +465,6 @@ def recommendation_to_dict(rec):
     Returns
     -------
     dict
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md``.
     """
     options = rec.options.replace({np.nan: None}).to_dict("records")
     return {
@@ -684,10 +652,6 @@ def advice_text(advice, *, disclaimer=True):
     Returns
     -------
     str
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md`` (same content).
     """
     r = advice.renal
     days = _hd_days(advice)
@@ -767,10 +731,6 @@ def recommendation_text(rec):
     Returns
     -------
     str
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md`` (same content).
     """
     out = [DISCLAIMER, "", f"Mechanism: {rec.mechanism}"]
     if rec.mechanism_note:
@@ -995,10 +955,6 @@ def dose_times(advice, check=None, regimens=None):
         on haemodialysis the week from Monday 00:00 (``when`` like ``"Mon
         12:00"``); otherwise hours after the first dose (``"+8 h"``). These are
         the times the PK check simulated [-].
-
-    References
-    ----------
-    .. [1] pkdose.schedule module Notes (the dose-timing rule).
     """
     check = advice.check if check is None else check
     regs = advice.regimens if regimens is None else regimens
@@ -1054,10 +1010,6 @@ def inputs_lines(advice, patient=None, seed=None):
     -------
     list of (str, str)
         ``(label, text)`` pairs: ``Patient``, ``Renal``, ``Isolate``, ``Settings`` [-].
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md`` (the same fields).
     """
     r = advice.renal
     if patient is not None:
@@ -1135,10 +1087,6 @@ def note_text(advice, *, patient=None, seed=None, when=None):
     Returns
     -------
     str
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md`` (same content).
 
     Examples
     --------
@@ -1245,11 +1193,6 @@ def summary_line(result):
     Returns
     -------
     str
-
-    References
-    ----------
-    .. [1] Python Software Foundation. Data model, ``object.__repr__``.
-       https://docs.python.org/3/reference/datamodel.html#object.__repr__
     """
     kind = type(result).__name__
     if kind == "DoseAdvice":
@@ -1286,11 +1229,6 @@ def summary_html(result):
     str
         An HTML ``<table>`` of a few rows; the full answer is one call away
         (``print(pkdose.advice_text(advice))``, ``pkdose.note_text``) [-].
-
-    References
-    ----------
-    .. [1] IPython. Rich display: ``_repr_html_``.
-       https://ipython.readthedocs.io/en/stable/config/integrating.html
     """
     import html as _html
 

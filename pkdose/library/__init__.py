@@ -38,9 +38,7 @@ Modules of this package, one per kind of file:
 
 References
 ----------
-.. [1] Python Software Foundation. tomllib: parse TOML files. Python 3.11
-   standard library documentation. https://docs.python.org/3/library/tomllib.html
-.. [2] Kawaguchi N, Katsube T, Echols R, Wajima T. Population pharmacokinetic
+.. [1] Kawaguchi N, Katsube T, Echols R, Wajima T. Population pharmacokinetic
    and pharmacokinetic/pharmacodynamic analyses of cefiderocol, a parenteral
    siderophore cephalosporin, in patients with pneumonia, bloodstream
    infection/sepsis, or complicated urinary tract infection. Antimicrob Agents

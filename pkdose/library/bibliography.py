@@ -85,10 +85,6 @@ def load_sources(root=None):
     ``schema_version`` is optional in bibliography files (one table per key
     plus, optionally, ``schema_version = 1``).
 
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Bibliography".
-
     Examples
     --------
     >>> load_sources()["li2019"].year

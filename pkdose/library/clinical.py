@@ -73,11 +73,6 @@ class Clinical:
     ``value(key)`` gives a number; ``range(name)`` the ``(min, max)`` pair of
     ``name_min_<unit>`` and ``name_max_<unit>``.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Clinical limits and constants"; each
-       number's own source is in ``params[key].source``.
-
     Examples
     --------
     >>> clinical().range("crcl")
@@ -114,11 +109,6 @@ def normalise_product_name(name):
     str
         Lower case; blanks around ``+`` removed; other blanks, ``/`` and ``_``
         written ``-``.
-
-    References
-    ----------
-    .. [1] ``models/clinical.toml``, section "product names as pharmacists
-       write them".
 
     Examples
     --------
@@ -196,11 +186,6 @@ def load_clinical(path=None):
         minimum not below its maximum, an unknown ARC definition or label
         method, or an alias that does not name a product.
 
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B10 ("a clinical constant lives once, in
-       models/, with its source").
-
     Examples
     --------
     >>> load_clinical().value("pta_goal_fraction")
@@ -238,10 +223,6 @@ def clinical():
     Returns
     -------
     Clinical
-
-    References
-    ----------
-    .. [1] ``models/clinical.toml``.
 
     Examples
     --------

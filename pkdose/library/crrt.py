@@ -93,10 +93,6 @@ class CRRTAssumptions:
         Returns
         -------
         tuple of (str, str)
-
-        References
-        ----------
-        .. [1] ``models/crrt.toml``.
         """
         params = list(self.delivered.values())
         params += [p for a in analytes if a in self.coefficients for p in self.coefficients[a].values()]

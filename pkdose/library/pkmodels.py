@@ -126,10 +126,6 @@ class CovariateEffect:
         -------
         numpy.ndarray
             Multiplicative factor [-].
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Covariate effects"; :mod:`pkdose.covariates`.
         """
         func, names = cov_forms.FORMS[self.form]
         if names:
@@ -265,10 +261,6 @@ class PKModel:
         ------
         InputError
             Unknown key.
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "PK model files".
         """
         for table in (self.params, self.extracorporeal, self.assumptions):
             if name in table and isinstance(table[name], Param):
@@ -322,10 +314,6 @@ class PKModel:
         -------
         float
             :math:`\omega`, 0 when the parameter has no IIV [-].
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Variability".
         """
         if name not in self.omega_names:
             return 0.0
@@ -344,10 +332,6 @@ class PKModel:
             ``ventilated``, ``apache_ii_above_10``, ``acute_pyelonephritis``
             and ``dialysis`` False, ``albumin_g_per_dl`` where the default
             population gives one.
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Default population".
         """
         out = {"infection_site": self.default_site, "race": "other", "dialysis": False, "esrd": False,
                **dict.fromkeys(_FLAGS, False)}
@@ -364,10 +348,6 @@ class PKModel:
             ``infection_site`` "none", race "other", not ventilated, APACHE II
             not above 10, no acute pyelonephritis, albumin at the reference of
             its effect, BSA 1.73 m2 in models on BSA-normalised CrCL.
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Default population".
         """
         out = {"infection_site": "none", "race": "other", "dialysis": False, "esrd": False,
                **dict.fromkeys(_FLAGS, False)}
@@ -614,10 +594,6 @@ class PKModel:
         InputError
             Unknown key or alternative, or units that differ.
 
-        References
-        ----------
-        .. [1] ``models/README.md``, "Alternatives".
-
         Examples
         --------
         >>> m = load_pk_model("aztreonam")
@@ -657,10 +633,6 @@ class PKModel:
         InputError
             The model declares no such assumption.
 
-        References
-        ----------
-        .. [1] ``models/README.md``, "Declared assumptions".
-
         Examples
         --------
         >>> m = load_pk_model("cefiderocol")
@@ -685,10 +657,6 @@ class PKModel:
         -------
         sources : list of Source
             Distinct bibliography entries.
-
-        References
-        ----------
-        .. [1] pkdose style guide, STYLE B1 ("every number has a source").
         """
         keys = [self.source]
         for table in (self.params, self.extracorporeal, self.alternatives, self.not_applied):
@@ -830,10 +798,6 @@ def available_pk_models(root=None):
     keys : list of str
         Sorted model keys.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "PK model files".
-
     Examples
     --------
     >>> "cefiderocol_kawaguchi2021" in available_pk_models()
@@ -903,7 +867,11 @@ def load_pk_model(analyte_or_path, *, source=None, root=None):
 
     References
     ----------
-    .. [1] ``models/README.md``, "Adding or loading your own model".
+    .. [1] Li J, Lovern M, Green ML, et al. Ceftazidime-avibactam population
+       pharmacokinetic modeling and pharmacodynamic target attainment across
+       adult indications and patient subgroups. Clin Transl Sci.
+       2019;12(2):151-163. doi:10.1111/cts.12585 (the avibactam model of the
+       example; :class:`PKModel` lists every shipped model's paper).
 
     Examples
     --------

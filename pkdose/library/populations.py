@@ -56,10 +56,6 @@ def available_population_designs(root=None):
     list of str
         Design names, the bibliography keys of the papers.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Population designs".
-
     Examples
     --------
     >>> available_population_designs()

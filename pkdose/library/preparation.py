@@ -55,10 +55,6 @@ def load_preparations(root=None):
     ModelFileError
         Unknown key, missing or uncited value, a component given twice.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Preparation for infusion".
-
     Examples
     --------
     >>> p = load_preparations()["cefiderocol"]

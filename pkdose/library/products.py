@@ -33,10 +33,6 @@ def available_products(root=None):
     products : list of str
         Sorted CLI names.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Targets and breakpoints".
-
     Examples
     --------
     >>> available_products()[:2]
@@ -91,10 +87,6 @@ def load_product(product, root=None):
     ------
     UnknownDrugError
         Unknown product; the message lists the known ones.
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, module map.
     """
     key = (product, str(root or models_dir()))
     version = tree_version(root or models_dir())
@@ -155,10 +147,6 @@ def as_product(product, root=None):
     UnknownDrugError
         An unknown name, or neither a name nor a Product; the message lists
         the known products.
-
-    References
-    ----------
-    .. [1] ``models/clinical.toml``, ``[aliases]`` (brand names cite their label).
 
     Examples
     --------

@@ -96,10 +96,6 @@ def models_dir():
     the wheel as ``pkdose/_models`` (``pyproject.toml``); an editable install
     reads the repository directory directly.
 
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Model-file location".
-
     Examples
     --------
     >>> (models_dir() / "pk").is_dir()
@@ -162,11 +158,6 @@ def read_toml(path):
     named on the command line or in a notebook is untrusted input, so it is
     opened without following it into a device, read to a bounded size and
     refused before a deep structure can exhaust the interpreter's stack.
-
-    References
-    ----------
-    .. [1] Python Software Foundation. tomllib: parse TOML files.
-       https://docs.python.org/3/library/tomllib.html
 
     Examples
     --------
@@ -278,10 +269,6 @@ def check_schema_version(data, file, required=True, versions=SCHEMA_VERSIONS):
     ------
     ModelFileError
         If the version is missing (when required) or not in ``versions``.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 ("schema_version is known").
     """
     if "schema_version" not in data:
         if required:
@@ -312,10 +299,6 @@ def check_keys(table, allowed, file, key_path, required=()):
     ------
     ModelFileError
         On the first unknown or missing key.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 and B6.
     """
     if not isinstance(table, dict):
         _fail(file, key_path, f"expected a table, got {type(table).__name__}")
@@ -362,11 +345,6 @@ def unit_of(key, file, key_path):
     ------
     ModelFileError
         If the key ends in no whitelisted suffix.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 ("every quantity key ends in a
-       whitelisted unit suffix") and B4.
 
     Examples
     --------
@@ -432,10 +410,6 @@ def check_source(key, sources, file, key_path):
     ------
     ModelFileError
         If the key is not a non-empty string or is not in ``sources``.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 ("every source resolves").
     """
     if not isinstance(key, str) or not key:
         _fail(file, key_path, f"source must be a non-empty string, got {key!r}")
@@ -498,11 +472,6 @@ def read_param(table, *, name, default_source, sources, file, key_path):
     ModelFileError
         Unknown key, missing value or locator, non-finite or out-of-range
         value, unknown unit suffix or unresolved source.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B1 ("every number has a source and a
-       locator") and B3.
     """
     check_keys(table, _PARAM_FIELDS, file, key_path, required=("value", "locator"))
     unit = unit_of(name, file, key_path)
@@ -544,10 +513,6 @@ def read_range(pair, file, key_path):
     ModelFileError
         Not two numbers, NaN, ``-inf``, ``+inf`` as the lower end, negative,
         or not increasing.
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
     """
     if not isinstance(pair, list) or len(pair) != 2:
         _fail(file, key_path, f"expected [lo, hi], got {pair!r}")

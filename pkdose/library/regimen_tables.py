@@ -130,10 +130,6 @@ class ComponentSpec:
         Returns
         -------
         tuple of (str, str)
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Regimen files".
         """
         params = (self.max_daily_dose_mg, self.infusion_h, self.stability_h,
                   self.syringe_stability_h, self.loading_dose_mg, self.loading_infusion_h)
@@ -167,10 +163,6 @@ class _Band:
             True if ``x`` lies in the range with its closed/open ends
             (:func:`pkdose.regimens.band_contains`, the lookup
             :func:`pkdose.regimens.select_regimens` uses).
-
-        References
-        ----------
-        .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
         """
         return band_contains(self.lo, self.hi, self.bounds, x)
 
@@ -296,10 +288,6 @@ class PublishedRow(_Band):
         Returns
         -------
         bool
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Regimen files" ([[published]] rows).
         """
         if self.mic_below_mg_per_l is not None and (mic_mg_per_l is None
                                                      or not mic_mg_per_l < self.mic_below_mg_per_l):
@@ -563,10 +551,6 @@ def load_regimen_table(product, root=None):
         Missing file, unknown key, a regimen text that does not parse,
         unresolved source, or ranges of one (jurisdiction, renal state,
         component) that do not tile [0, +inf).
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
 
     Examples
     --------
