@@ -41,8 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, ModelFileError
-from .library import (check_keys, check_schema_version, check_source, load_sources,
-                      models_dir, read_toml)
+from .library import check_keys, check_source, load_sources, model_file, read_citation, read_citations, read_model_file
 
 __all__ = [
     "SITES",
@@ -352,8 +351,7 @@ def _read_recommendation(row, ctx, i):
         sites=_str_list(row.get("sites", []), file, f"{key_path}.sites", SITES),
         excluded_sites=_str_list(row.get("excluded_sites", []), file,
                                  f"{key_path}.excluded_sites", SITES),
-        source=check_source(row["source"], sources, file, f"{key_path}.source"),
-        locator=_nonempty(row["locator"], file, f"{key_path}.locator"),
+        **dict(zip(("source", "locator"), read_citation(row, sources, file, key_path))),
         grade_read=(_grade_read(row, gradings[row["guideline"]] != "document", file, key_path, default="")
                     if "grade_read" in row else ""), **text)
 
@@ -369,20 +367,12 @@ def _read_warning(row, file, sources, mechanisms, i):
     """Validate one [[warning]]: known mechanisms, at least one resolving citation."""
     key_path = f"warning[{i}]"
     check_keys(row, (), file, key_path, required=_WARN_KEYS)
-    cites = row["citations"]
-    if not isinstance(cites, list) or not cites:
-        _fail(file, f"{key_path}.citations", "needs at least one {source, locator}")
-    pairs = []
-    for j, cite in enumerate(cites):
-        check_keys(cite, (), file, f"{key_path}.citations[{j}]", required=("source", "locator"))
-        pairs.append((check_source(cite["source"], sources, file,
-                                   f"{key_path}.citations[{j}].source"),
-                      _nonempty(cite["locator"], file, f"{key_path}.citations[{j}].locator")))
+    pairs = read_citations(row["citations"], sources, file, f"{key_path}.citations")
     return GuidelineWarning(
         key=row["key"], text=_nonempty(row["text"], file, f"{key_path}.text"),
         mechanisms=_str_list(row["mechanisms"], file, f"{key_path}.mechanisms", mechanisms),
         products=_str_list(row["products"], file, f"{key_path}.products"),
-        citations=tuple(pairs))
+        citations=pairs)
 
 
 def load_guidelines(path=None, root=None):
@@ -415,11 +405,9 @@ def load_guidelines(path=None, root=None):
     >>> [m.name for m in g.mechanisms]
     ['KPC', 'OXA-48-like', 'MBL', 'carbapenemase-negative', 'not yet typed']
     """
-    root = Path(root or models_dir())
+    root = model_file(root)
     file = Path(path) if path is not None else root / "guidelines.toml"
-    data = read_toml(file)
-    check_schema_version(data, file)
-    check_keys(data, _TOP_KEYS, file, "", required=("mechanism", "guideline", "recommendation"))
+    data = read_model_file(file, keys=_TOP_KEYS, required=("mechanism", "guideline", "recommendation"))
     sources = load_sources(root)
     mechanisms = _read_mechanisms(data["mechanism"], file)
     guides = _read_guidelines(data["guideline"], sources, file)

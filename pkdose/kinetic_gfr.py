@@ -44,20 +44,12 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .errors import InputError, ModelFileError
 from .library.bibliography import load_sources
-from .library.reading import (
-    check_keys,
-    check_schema_version,
-    check_source,
-    models_dir,
-    read_param,
-    read_toml,
-)
+from .library.reading import check_keys, model_file, read_citation, read_model_file, read_param
 from .units import scr_to_mg_per_dl
 
 __all__ = [
@@ -191,19 +183,16 @@ def _statement(row, sources, path, key_path):
     if interval is not None and (isinstance(interval, bool) or not isinstance(interval, (int, float))
                                  or not interval > 0):
         raise ModelFileError(f"{path}: key '{key_path}.recheck_interval_h': expected a number > 0 [h]")
-    check_source(row["source"], sources, path, f"{key_path}.source")
+    source, locator, _ = read_citation(row, sources, path, key_path)
     return MonitoringStatement(str(row["product"]), str(row["jurisdiction"]), str(row["text"]),
-                               None if interval is None else float(interval), row["source"],
-                               str(row["locator"]))
+                               None if interval is None else float(interval), source, locator)
 
 
 @functools.lru_cache(maxsize=8)
 def _load(root, mtime_ns):
     """Read and validate ``kinetics.toml`` under ``root`` (cached per file version)."""
-    path = Path(root) / "kinetics.toml"
-    data, sources = read_toml(path), load_sources(root)
-    check_schema_version(data, path)
-    check_keys(data, ("schema_version",), path, "", required=("creatinine", "aki", "monitoring"))
+    path = model_file(root, "kinetics.toml")
+    data, sources = read_model_file(path, required=("creatinine", "aki", "monitoring")), load_sources(root)
     check_keys(data["creatinine"], (), path, "creatinine", required=("vd_body_weight_fraction",))
     check_keys(data["aki"], (), path, "aki", required=("no_dose_reduction_window_h", "resolved_by_48h_percent"))
     check_keys(data["monitoring"], ("statement",), path, "monitoring", required=("default_recheck_interval_h",))
@@ -259,9 +248,8 @@ def load_kinetics_constants(root=None):
     >>> c.vd_body_weight_fraction.value, c.vd_body_weight_fraction.source
     (0.6, 'bjornsson1979')
     """
-    root = Path(root or models_dir()).resolve()
-    path = root / "kinetics.toml"
-    return _load(str(root), path.stat().st_mtime_ns if path.exists() else -1)
+    path = model_file(root, "kinetics.toml").resolve()
+    return _load(str(path.parent), path.stat().st_mtime_ns if path.exists() else -1)
 
 
 # ---------------------------------------------------------------------------

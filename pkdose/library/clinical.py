@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .bibliography import load_sources
-from .reading import _fail, check_keys, check_schema_version, check_source, models_dir, read_param, read_toml
+from .reading import _fail, check_keys, check_source, model_file, read_model_file, read_param
 
 __all__ = [
     "ARC_DEFINITIONS",
@@ -193,11 +193,8 @@ def load_clinical(path=None):
     """
     from .products import available_products  # products reads targets.toml: only when called
 
-    file = Path(path) if path is not None else models_dir() / "clinical.toml"
-    data = read_toml(file)
-    check_schema_version(data, file)
-    check_keys(data, ("label_renal_function",), file, "",
-               required=("schema_version", "limits", "constants", "arc", "aliases"))
+    file = Path(path) if path is not None else model_file(None, "clinical.toml")
+    data = read_model_file(file, keys=("label_renal_function",), required=("limits", "constants", "arc", "aliases"))
     sources = load_sources()
     params = _read_limits(data, sources, file)
     arc = data["arc"]

@@ -24,11 +24,11 @@ from .reading import (
     _join,
     _text,
     check_keys,
-    check_schema_version,
     check_source,
-    models_dir,
+    model_file,
+    read_citation,
+    read_model_file,
     read_param,
-    read_toml,
 )
 
 __all__ = [
@@ -782,7 +782,7 @@ def _levels(name, value, allowed):
 # ---------------------------------------------------------------------------
 
 def _pk_candidates(root):
-    return sorted((Path(root or models_dir()) / "pk").glob("*_*.toml"))
+    return sorted(model_file(root, "pk").glob("*_*.toml"))
 
 
 def available_pk_models(root=None):
@@ -891,9 +891,7 @@ def load_pk_model(analyte_or_path, *, source=None, root=None):
 
 def _read_pk_file(path, sources):
     """Parse and validate a PK model file."""
-    data = read_toml(path)
-    check_schema_version(data, path, versions=PK_SCHEMA_VERSIONS)
-    check_keys(data, _HEADER_OPTIONAL, path, "", required=_HEADER_REQUIRED)
+    data = read_model_file(path, keys=_HEADER_OPTIONAL, required=_HEADER_REQUIRED, versions=PK_SCHEMA_VERSIONS)
     sources = _with_inline_sources(data, sources, path)
     header = _header(data, sources, path)
     src = header["source"]
@@ -904,8 +902,8 @@ def _read_pk_file(path, sources):
     effects = tuple(_effect(k, t, names, src, sources, path) for k, t in data["covariates"].items())
     _check_replaces(effects, path)
     omega_names, omega, partner = _omega(data["omega"], names, src, sources, path, header)
-    fitted = _inline_params(data.get("fitted_range", {}), src, sources, path, "fitted_range",
-                            ("crcl_min_ml_per_min", "crcl_max_ml_per_min"))
+    fitted = _param_tables(data.get("fitted_range", {}), src, sources, path, "fitted_range",
+                           allowed=("crcl_min_ml_per_min", "crcl_max_ml_per_min"))
     extracorporeal = _param_tables(data.get("extracorporeal", {}), src, sources, path, "extracorporeal",
                                    required=_EXTRACORPOREAL_REQUIRED,
                                    allowed=_EXTRACORPOREAL_REQUIRED + _EXTRACORPOREAL_OPTIONAL)
@@ -945,17 +943,9 @@ def _header(data, sources, path):
     return header
 
 
-def _read_param_tables(tables, default_source, sources, path, key_path):
-    """Read every ``[<key_path>.<name>]`` parameter table (also used by the targets loader)."""
-    check_keys(tables, tables.keys() if isinstance(tables, dict) else (), path, key_path)
-    return {name: read_param(table, name=name, default_source=default_source,
-                             sources=sources, file=path, key_path=_join(key_path, name))
-            for name, table in tables.items()}
-
-
 def _param_tables(tables, default_source, sources, path, key_path, required=(), allowed=None,
                   note_required=False):
-    """Read every ``[<key_path>.<name>]`` parameter table."""
+    """Read every ``[<key_path>.<name>]`` parameter table (also used by the targets loader)."""
     keys = tables.keys() if allowed is None and isinstance(tables, dict) else (allowed or ())
     check_keys(tables, keys, path, key_path, required=required)
     out = {}
@@ -965,14 +955,6 @@ def _param_tables(tables, default_source, sources, path, key_path, required=(), 
         if note_required and not out[name].note.strip():
             _fail(path, _join(key_path, f"{name}.note"), "say why it is not applied")
     return MappingProxyType(out)
-
-
-def _inline_params(table, default_source, sources, path, key_path, allowed):
-    """Read a table of ``name = {value, locator, ...}`` entries."""
-    check_keys(table, allowed, path, key_path)
-    return MappingProxyType({k: read_param(v, name=k, default_source=default_source, sources=sources,
-                                           file=path, key_path=_join(key_path, k))
-                             for k, v in table.items()})
 
 
 def _effect(name, table, structural, src, sources, path):
@@ -1033,14 +1015,18 @@ def _levels_of(table, covariate, form, src, sources, path, kp):
         lp = f"{kp}.levels.{level}"
         if level not in allowed:
             _fail(path, lp, f"unknown level of {covariate!r}; use one of {', '.join(allowed)}")
-        check_keys(entry, ("value", "source", "locator", "note"), path, lp, required=("value", "locator"))
-        value = _check_number(entry["value"], path, f"{lp}.value")
-        if (form == "categorical_ratio" and value <= 0) or (form == "categorical_shift" and value <= -1):
-            _fail(path, f"{lp}.value", f"a {form} value must make a positive factor, got {value!r}")
-        out[level] = Param(value, "1", check_source(entry.get("source", src), sources, path, f"{lp}.source"),
-                           _text(entry["locator"], path, f"{lp}.locator"),
-                           _text(entry.get("note", ""), path, f"{lp}.note", allow_empty=True))
+        out[level] = _unitless_param(entry, src, sources, path, lp)
+        if (form == "categorical_ratio" and out[level].value <= 0) or (form == "categorical_shift"
+                                                                       and out[level].value <= -1):
+            _fail(path, f"{lp}.value", f"a {form} value must make a positive factor, got {out[level].value!r}")
     return MappingProxyType(out)
+
+
+def _unitless_param(entry, src, sources, path, key_path):
+    """A cited number whose name carries no unit suffix (a level's value, an OMEGA element) -> Param."""
+    check_keys(entry, ("value", "source", "locator", "note"), path, key_path, required=("value", "locator"))
+    value = _check_number(entry["value"], path, f"{key_path}.value")
+    return Param(value, "1", *read_citation(entry, sources, path, key_path, default_source=src))
 
 
 def _check_replaces(effects, path):
@@ -1090,15 +1076,7 @@ def _omega(table, structural, src, sources, path, header):
 
 def _omega_entries(table, src, sources, path, key_path):
     check_keys(table, table.keys() if isinstance(table, dict) else (), path, key_path)
-    out = {}
-    for name, entry in table.items():
-        kp = _join(key_path, name)
-        check_keys(entry, ("value", "source", "locator", "note"), path, kp, required=("value", "locator"))
-        out[name] = Param(_check_number(entry["value"], path, f"{kp}.value"), "1",
-                          check_source(entry.get("source", src), sources, path, f"{kp}.source"),
-                          _text(entry["locator"], path, f"{kp}.locator"),
-                          _text(entry.get("note", ""), path, f"{kp}.note", allow_empty=True))
-    return out
+    return {name: _unitless_param(entry, src, sources, path, _join(key_path, name)) for name, entry in table.items()}
 
 
 def _residual(tables, src, sources, path):
@@ -1131,14 +1109,18 @@ def _default_population(table, src, sources, path):
     if table["infection_site"] not in cov_forms.INFECTION_SITES:
         _fail(path, f"{kp}.infection_site", f"use one of {', '.join(cov_forms.INFECTION_SITES)}")
     out = {"infection_site": table["infection_site"],
-           "source": check_source(table.get("source", src), sources, path, f"{kp}.source"),
-           "locator": _text(table["locator"], path, f"{kp}.locator"),
-           "note": _text(table["note"], path, f"{kp}.note")}
+           **_cited(table, src, sources, path, kp)}
     if "albumin_g_per_dl" in table:
         out["albumin_g_per_dl"] = read_param(table["albumin_g_per_dl"], name="albumin_g_per_dl",
                                              default_source=src, sources=sources, file=path,
                                              key_path=f"{kp}.albumin_g_per_dl")
     return MappingProxyType(out)
+
+
+def _cited(table, src, sources, path, key_path):
+    """``{source, locator, note}`` of a declared rule: the note, saying what it is, is required."""
+    return dict(zip(("source", "locator", "note"),
+                    read_citation(table, sources, path, key_path, default_source=src, note_required=True)))
 
 
 def _assumptions(tables, src, sources, path):
@@ -1149,9 +1131,7 @@ def _assumptions(tables, src, sources, path):
         kp = f"assumptions.{name}"
         if name in _RULES:
             check_keys(t, ("source", "locator", "note"), path, kp, required=("source", "locator", "note"))
-            out[name] = {"source": check_source(t["source"], sources, path, f"{kp}.source"),
-                         "locator": _text(t["locator"], path, f"{kp}.locator"),
-                         "note": _text(t["note"], path, f"{kp}.note")}
+            out[name] = _cited(t, None, sources, path, kp)
             continue
         if name == "unstudied_site":
             check_keys(t, ("level", "sites", "source", "locator", "note"), path, kp,
@@ -1159,10 +1139,7 @@ def _assumptions(tables, src, sources, path):
             bad = [s for s in [t["level"], *t["sites"]] if s not in cov_forms.INFECTION_SITES]
             if bad:
                 _fail(path, kp, f"unknown site {bad[0]!r}; use {', '.join(cov_forms.INFECTION_SITES)}")
-            out[name] = {"level": t["level"], "sites": tuple(t["sites"]),
-                         "source": check_source(t.get("source", src), sources, path, f"{kp}.source"),
-                         "locator": _text(t["locator"], path, f"{kp}.locator"),
-                         "note": _text(t["note"], path, f"{kp}.note")}
+            out[name] = {"level": t["level"], "sites": tuple(t["sites"]), **_cited(t, src, sources, path, kp)}
             continue
         entry = dict(t)
         applies = entry.pop("applies", None)

@@ -24,7 +24,11 @@ __all__ = [
     "check_keys",
     "check_schema_version",
     "check_source",
+    "model_file",
     "models_dir",
+    "read_citation",
+    "read_citations",
+    "read_model_file",
     "read_param",
     "read_range",
     "read_toml",
@@ -109,6 +113,66 @@ def _models_dir():
     package = Path(__file__).resolve().parent.parent  # pkdose/
     wheel_dir = package / "_models"
     return wheel_dir if wheel_dir.is_dir() else package.parent / "models"
+
+
+def model_file(root, *parts):
+    r"""Path of a file in a models directory.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path or None
+        Models directory; None: :func:`models_dir` [-].
+    *parts : str
+        Path below it, e.g. ``"regimens", "cefiderocol.toml"`` [-].
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> model_file(None, "crrt.toml").name
+    'crrt.toml'
+    """
+    return Path(root or models_dir()).joinpath(*parts)
+
+
+def read_model_file(path, *, keys=(), required=(), versions=SCHEMA_VERSIONS):
+    r"""Read a model file and check its ``schema_version`` and top-level keys.
+
+    Every loader starts here, so every file obeys the same rules: a known
+    schema version and no unknown key at the top level.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file [-].
+    keys : iterable of str, optional
+        Top-level keys it may have besides ``schema_version`` [-].
+    required : iterable of str, optional
+        Top-level keys it must have [-].
+    versions : tuple of int, optional
+        Schema versions this kind of file accepts [-].
+
+    Returns
+    -------
+    data : dict
+        The parsed document.
+
+    Raises
+    ------
+    ModelFileError
+        Unreadable file, unknown schema version, unknown or missing key.
+
+    Examples
+    --------
+    >>> sorted(read_model_file(model_file(None, "crrt.toml"), required=("effluent", "analyte")))
+    ['analyte', 'effluent', 'schema_version']
+    """
+    data = read_toml(path)
+    check_schema_version(data, path, versions=versions)
+    check_keys(data, ("schema_version", *keys), path, "", required=required)
+    return data
 
 
 def tree_version(root):
@@ -419,6 +483,76 @@ def check_source(key, sources, file, key_path):
     return key
 
 
+def read_citation(table, sources, file, key_path, *, default_source=None, note_required=False):
+    r"""The citation of one cited entry: its ``source``, ``locator`` and ``note``.
+
+    Parameters
+    ----------
+    table : dict
+        The entry, with ``source`` (or a default), ``locator`` and an optional ``note`` [-].
+    sources : Mapping[str, Source]
+        Bibliography [-].
+    file : str or pathlib.Path
+        File name, for the error message [-].
+    key_path : str
+        Dotted path of the entry, for the error message [-].
+    default_source : str, optional
+        Source of an entry that names none (the file's source) [-].
+    note_required : bool, optional
+        Whether the entry must explain itself in a non-empty ``note`` [-].
+
+    Returns
+    -------
+    source, locator, note : str
+        The resolved source key, the locator and the note (``""`` if none).
+
+    Raises
+    ------
+    ModelFileError
+        Unresolved source, empty locator, or a required note missing.
+    """
+    source = check_source(table.get("source", default_source), sources, file, _join(key_path, "source"))
+    locator = _text(table.get("locator"), file, _join(key_path, "locator"))
+    note = _text(table.get("note", ""), file, _join(key_path, "note"), allow_empty=not note_required)
+    return source, locator, note
+
+
+def read_citations(value, sources, file, key_path, *, at_least_one=True):
+    r"""A list of ``{source, locator}`` tables as ``(source, locator)`` pairs.
+
+    Parameters
+    ----------
+    value : list of dict
+        The list read from the file [-].
+    sources : Mapping[str, Source]
+        Bibliography [-].
+    file : str or pathlib.Path
+        File name, for the error message [-].
+    key_path : str
+        Dotted path of the list, for the error message [-].
+    at_least_one : bool, optional
+        Whether an empty list is an error [-].
+
+    Returns
+    -------
+    tuple of (str, str)
+
+    Raises
+    ------
+    ModelFileError
+        Not a list of tables, empty (when one is needed), an unknown key, an
+        unresolved source or an empty locator.
+    """
+    if not isinstance(value, list) or (at_least_one and not value):
+        _fail(file, key_path, "needs at least one {source, locator}" if at_least_one
+              else "expected a list of {source, locator}")
+    out = []
+    for j, cite in enumerate(value):
+        check_keys(cite, (), file, f"{key_path}[{j}]", required=("source", "locator"))
+        out.append(read_citation(cite, sources, file, f"{key_path}[{j}]")[:2])
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Param:
     """One cited number.
@@ -477,10 +611,7 @@ def read_param(table, *, name, default_source, sources, file, key_path):
     unit = unit_of(name, file, key_path)
     value = _check_number(table["value"], file, _join(key_path, "value"))
     _check_value_range(value, unit, name, file, _join(key_path, "value"))
-    source = check_source(table.get("source", default_source), sources, file,
-                          _join(key_path, "source"))
-    locator = _text(table["locator"], file, _join(key_path, "locator"))
-    note = _text(table.get("note", ""), file, _join(key_path, "note"), allow_empty=True)
+    source, locator, note = read_citation(table, sources, file, key_path, default_source=default_source)
     return Param(value=value, unit=unit, source=source, locator=locator, note=note)
 
 

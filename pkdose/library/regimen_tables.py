@@ -39,12 +39,12 @@ from .reading import (
     _table_list,
     _text,
     check_keys,
-    check_schema_version,
-    check_source,
-    models_dir,
+    model_file,
+    read_citation,
+    read_citations,
+    read_model_file,
     read_param,
     read_range,
-    read_toml,
 )
 
 __all__ = [
@@ -398,18 +398,16 @@ def _read_regimen_row(row, ctx, key_path):
     data, components, sources, path = ctx
     component, jurisdiction, r = _row_head(row, ctx, key_path, _ROW_OPTIONAL, _ROW_REQUIRED)
     axis, lo, hi, bounds = _row_range(row, data, path, key_path)
-    source = row.get("source", data.get("source"))
+    source, locator, note = read_citation(row, sources, path, key_path, default_source=data.get("source"))
     return RegimenRow(
         component=component, jurisdiction=jurisdiction,
         renal_state=row["renal_state"], axis=axis, lo=lo, hi=hi, bounds=bounds,
         dose_mg=r.dose_mg, interval_h=r.interval_h, infusion_h=r.infusion_h,
         max_daily_dose_mg=components[component].max_daily_dose_mg.value,
-        source=check_source(source, sources, path, f"{key_path}.source"),
-        locator=_text(row["locator"], path, f"{key_path}.locator"),
+        source=source, locator=locator,
         analyte_dose_mg=r.analyte_dose_mg, loading_dose_mg=r.loading_dose_mg or 0.0,
         post_hd_supplement_mg=r.post_hd_supplement_mg, give_after_hd=r.give_after_hd,
-        note=_text(row.get("note", ""), path, f"{key_path}.note", allow_empty=True),
-        loading_infusion_h=r.loading_infusion_h,
+        note=note, loading_infusion_h=r.loading_infusion_h,
         caution=_text(row.get("caution", ""), path, f"{key_path}.caution", allow_empty=True),
         text=row["regimen"], exposure=_exposure(row, path, key_path))
 
@@ -435,18 +433,6 @@ def _conditions(row, path, key_path):
     return mic, tuple(sites)
 
 
-def _read_citations(value, sources, path, key_path):
-    """``sources = [{source, locator}, ...]``: at least one, each resolving."""
-    if not isinstance(value, list) or not value:
-        _fail(path, key_path, "needs at least one {source, locator}")
-    out = []
-    for j, cite in enumerate(value):
-        check_keys(cite, (), path, f"{key_path}[{j}]", required=("source", "locator"))
-        out.append((check_source(cite["source"], sources, path, f"{key_path}[{j}].source"),
-                    _text(cite["locator"], path, f"{key_path}[{j}].locator")))
-    return tuple(out)
-
-
 def _read_published_row(row, ctx, key_path):
     """Validate one ``[[published]]`` row: a regimen text, or ``label_of`` a jurisdiction."""
     data, components, sources, path = ctx
@@ -465,7 +451,7 @@ def _read_published_row(row, ctx, key_path):
         renal_state=row["renal_state"], axis=axis, lo=lo, hi=hi, bounds=bounds, regimen=regimen,
         label_of=_text(row.get("label_of", ""), path, f"{key_path}.label_of", allow_empty=True),
         grade=row["grade"], evidence=_text(row["evidence"], path, f"{key_path}.evidence"),
-        citations=_read_citations(row["sources"], sources, path, f"{key_path}.sources"),
+        citations=read_citations(row["sources"], sources, path, f"{key_path}.sources"),
         note=_text(row.get("note", ""), path, f"{key_path}.note", allow_empty=True),
         caution=_text(row.get("caution", ""), path, f"{key_path}.caution", allow_empty=True),
         exposure=_exposure(row, path, key_path), mic_below_mg_per_l=mic, sites=sites)
@@ -562,10 +548,8 @@ def load_regimen_table(product, root=None):
     if product not in known:
         raise UnknownDrugError(f"unknown product {product!r}; known products: "
                                f"{', '.join(known)}")
-    path = Path(root or models_dir()) / "regimens" / f"{product}.toml"
-    data = read_toml(path)
-    check_schema_version(data, path)
-    check_keys(data, _HEADER_OPTIONAL, path, "", required=_HEADER_REQUIRED)
+    path = model_file(root, "regimens", f"{product}.toml")
+    data = read_model_file(path, keys=_HEADER_OPTIONAL, required=_HEADER_REQUIRED)
     if data["product"] != product:
         _fail(path, "product", f"{data['product']!r} does not match the file name")
     sources = load_sources(root)
@@ -601,8 +585,7 @@ def _read_vials(tables, components, sources, path):
         dose = _check_number(row["dose_mg"], path, f"{key}.dose_mg")
         if dose <= 0:
             _fail(path, f"{key}.dose_mg", "must be > 0 [mg]")
-        out[row["component"]] = (dose, (check_source(row["source"], sources, path, f"{key}.source"),
-                                        _text(row["locator"], path, f"{key}.locator")))
+        out[row["component"]] = (dose, read_citation(row, sources, path, key)[:2])
     missing = sorted(components - set(out))
     if missing:
         _fail(path, "vial", f"no [[vial]] row for component(s) {missing}: every component needs "
