@@ -162,14 +162,9 @@ def card_html(advice, *, patient=None, seed=None, when=None, standalone=True):
 
     Parameters
     ----------
-    advice : DoseAdvice
-        Result of :func:`pkdose.recommend.advise_dose` [-].
-    patient : Patient, optional
-        The patient as entered, restated on the card [-].
-    seed : int, optional
-        Random seed of the virtual population [-].
-    when : datetime.datetime, optional
-        Time of the card; default now, in local time [-].
+    advice, patient, seed, when
+        As in :func:`pkdose.report.note_text`: the card restates the same
+        inputs and time [-].
     standalone : bool, optional
         A whole HTML document with the style sheet inline (a file); False
         gives the ``<article class="pk-card">`` element alone, for a page

@@ -49,7 +49,7 @@ import numpy as np
 
 from .errors import InputError, ModelFileError
 from .library.bibliography import load_sources
-from .library.reading import check_keys, model_file, read_citation, read_model_file, read_param
+from .library.reading import check_keys, documents_root, model_file, read_citation, read_model_file, read_param
 from .units import scr_to_mg_per_dl
 
 __all__ = [
@@ -210,13 +210,13 @@ def _load(root, mtime_ns):
         statements=tuple(_statement(r, sources, path, f"monitoring.statement[{i}]") for i, r in enumerate(rows)))
 
 
+@documents_root
 def load_kinetics_constants(root=None):
     r"""Load the cited constants for changing renal function from ``models/kinetics.toml``.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`pkdose.library.models_dir` [-].
+    {root}
 
     Returns
     -------

@@ -31,10 +31,8 @@ def free_concentration(profile, t_h, fu_fraction):
 
     Parameters
     ----------
-    profile : Profile
-        Result of :func:`pkdose.pk.simulate` [-].
-    t_h : array_like
-        Times inside the simulated window [h].
+    profile, t_h
+        The profile and times of :func:`pkdose.pk.concentration` [-], [h].
     fu_fraction : float
         Unbound fraction in plasma [-].
 

@@ -558,14 +558,17 @@ def _amount_line(x, hd_days, indent):
         return f"{indent}  {x.daily_dose_mg / 1000:g} g/day of {x.component}; {limit}"
     maintenance, supplements = week_amounts_mg(x, hd_days)
     extra = f" (+ {_g(supplements)}/week of post-HD supplements)" if supplements else ""
+    return (f"{indent}  {_g(maintenance)}/week ({_how_given(x, hd_days)}) = "
+            f"{_mean_daily_mg(x, hd_days) / 1000:.3g} g/day of {x.component}{extra}; {limit}")
+
+
+def _how_given(x, hd_days, short=False):
+    """The dose and how often, in words: after each HD session, per 24 h (continuous) or every interval."""
     if after_each_session(x, hd_days):
-        how = f"{_g(x.dose_mg)} after each of {len(hd_days)} sessions"
-    elif x.continuous:
-        how = f"{_g(x.daily_dose_mg)} per 24 h"
-    else:
-        how = f"{_g(x.dose_mg)} q{x.interval_h:g}h"
-    return (f"{indent}  {_g(maintenance)}/week ({how}) = {_mean_daily_mg(x, hd_days) / 1000:.3g} g/day of "
-            f"{x.component}{extra}; {limit}")
+        return f"{_g(x.dose_mg)} after each HD" if short else f"{_g(x.dose_mg)} after each of {len(hd_days)} sessions"
+    if x.continuous:
+        return f"{_g(x.daily_dose_mg)}/24 h continuous" if short else f"{_g(x.daily_dose_mg)} per 24 h"
+    return f"{_g(x.dose_mg)} q{x.interval_h:g}h" + (f" over {x.infusion_h:g} h" if short else "")
 
 
 def _regimen_lines(regimens, hd_days, indent=_IND, cautions=False):
@@ -1164,12 +1167,7 @@ def _regimen_short(regimens, hd_days=None):
     """``cefiderocol 1.5 g q8h over 3 h``: a regimen in a few words (the repr)."""
     out = []
     for r in regimens:
-        if after_each_session(r, hd_days):
-            how = f"{_g(r.dose_mg)} after each HD"
-        elif r.continuous:
-            how = f"{_g(r.daily_dose_mg)}/24 h continuous"
-        else:
-            how = f"{_g(r.dose_mg)} q{r.interval_h:g}h over {r.infusion_h:g} h"
+        how = _how_given(r, hd_days, short=True)
         how += f" (load {_g(r.loading_dose_mg)})" if r.loading_dose_mg else ""
         how += f" + {_g(r.post_hd_supplement_mg)} post-HD" if r.post_hd_supplement_mg else ""
         out.append(f"{r.component} {how}")
@@ -1221,8 +1219,8 @@ def summary_html(result):
 
     Parameters
     ----------
-    result : DoseAdvice, Recommendation or PKCheck
-        A pkdose result [-].
+    result
+        As in :func:`summary_line` [-].
 
     Returns
     -------

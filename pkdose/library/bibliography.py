@@ -12,6 +12,7 @@ from .reading import (
     _fail,
     check_keys,
     check_schema_version,
+    documents_root,
     models_dir,
     read_toml,
 )
@@ -61,13 +62,13 @@ def _read_source_tables(data, file, into):
         into[key] = _read_source(key, table, file)
 
 
+@documents_root
 def load_sources(root=None):
     r"""Load the whole bibliography from ``models/sources/*.toml``.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from ..errors import InputError
 from .bibliography import load_sources
-from .reading import _fail, check_keys, model_file, read_model_file, read_param
+from .reading import _fail, check_keys, documents_root, model_file, read_model_file, read_param
 
 __all__ = ["CRRT_SCENARIOS", "CRRTAssumptions", "load_crrt_assumptions"]
 
@@ -99,13 +99,13 @@ class CRRTAssumptions:
         return tuple(dict.fromkeys((p.source, p.locator) for p in params))
 
 
+@documents_root
 def load_crrt_assumptions(root=None):
     r"""Load and validate ``models/crrt.toml``.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------

@@ -25,6 +25,7 @@ from .reading import (
     _text,
     check_keys,
     check_source,
+    documents_root,
     model_file,
     read_citation,
     read_model_file,
@@ -439,10 +440,8 @@ class PKModel:
 
         Parameters
         ----------
-        crcl_ml_per_min : array_like
-            Cockcroft-Gault creatinine clearance, raw [mL/min].
-        **covariates
-            As in :meth:`typical_parameters` [-].
+        crcl_ml_per_min, **covariates
+            As in :meth:`typical_parameters` [mL/min], [-].
 
         Returns
         -------
@@ -785,13 +784,13 @@ def _pk_candidates(root):
     return sorted(model_file(root, "pk").glob("*_*.toml"))
 
 
+@documents_root
 def available_pk_models(root=None):
     r"""List the shipped PK model keys (``<analyte>_<sourcekey>``).
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -828,6 +827,7 @@ def _looks_like_path(value):
     return isinstance(value, Path) or text.endswith(".toml") or "/" in text or "\\" in text
 
 
+@documents_root
 def load_pk_model(analyte_or_path, *, source=None, root=None):
     r"""Load and validate one population-PK model file.
 
@@ -839,9 +839,7 @@ def load_pk_model(analyte_or_path, *, source=None, root=None):
     source : str, optional
         Source key choosing among several models of one analyte, e.g.
         ``"li2019"`` or ``"xie2025"`` for avibactam [-].
-    root : str or pathlib.Path, optional
-        Models directory (bibliography and shipped models); defaults to
-        :func:`models_dir` [-].
+    {root}
 
     Returns
     -------

@@ -7,7 +7,16 @@ from types import MappingProxyType
 
 from ..covariates import INFECTION_SITES
 from .bibliography import load_sources
-from .reading import _check_number, _fail, check_keys, model_file, read_citation, read_model_file, read_toml
+from .reading import (
+    _check_number,
+    _fail,
+    check_keys,
+    documents_root,
+    model_file,
+    read_citation,
+    read_model_file,
+    read_toml,
+)
 
 __all__ = ["available_population_designs", "load_population_design"]
 
@@ -29,13 +38,13 @@ def _conditional(spec, mix, path, kp):
     return {"sites": tuple(spec["sites"]), "otherwise": spec["otherwise"]}
 
 
+@documents_root
 def available_population_designs(root=None):
     r"""Names of the shipped virtual-cohort designs.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`pkdose.library.models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -50,6 +59,7 @@ def available_population_designs(root=None):
     return sorted(read_toml(model_file(root, "populations.toml"))["designs"])
 
 
+@documents_root
 def load_population_design(name, root=None):
     r"""Load one virtual-cohort design: covariate -> distribution, validated and cited.
 
@@ -57,8 +67,7 @@ def load_population_design(name, root=None):
     ----------
     name : str
         Design name, e.g. ``"kawaguchi2021"`` [-].
-    root : str or pathlib.Path, optional
-        Models directory [-].
+    {root}
 
     Returns
     -------

@@ -11,7 +11,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from .bibliography import load_sources
-from .reading import _fail, check_keys, model_file, read_model_file, read_param
+from .reading import _fail, check_keys, documents_root, model_file, read_model_file, read_param
 
 __all__ = ["Preparation", "load_preparations"]
 
@@ -37,13 +37,13 @@ class Preparation:
     infusion_bag_volume: object
 
 
+@documents_root
 def load_preparations(root=None):
     r"""Read ``models/preparation.toml``: component -> :class:`Preparation`.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------

@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from ..errors import ModelFileError, UnknownDrugError
 from .pkmodels import load_pk_model
-from .reading import models_dir, tree_version
+from .reading import documents_root, models_dir, tree_version
 from .targets import Target, _targets_data, load_breakpoints, load_ceilings, load_targets
 
 __all__ = [
@@ -20,13 +20,13 @@ __all__ = [
 
 
 
+@documents_root
 def available_products(root=None):
     r"""List the product CLI names known to pkdose (those with a PD target).
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -68,6 +68,7 @@ class Product:
     ceilings: tuple = ()
 
 
+@documents_root
 def load_product(product, root=None):
     r"""Load a product's target, default PK models and breakpoints.
 
@@ -75,8 +76,7 @@ def load_product(product, root=None):
     ----------
     product : str
         CLI name, e.g. ``"ceftazidime-avibactam+aztreonam"`` [-].
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -122,6 +122,7 @@ def _load_product(product, root):
 # ---------------------------------------------------------------------------
 
 
+@documents_root
 def as_product(product, root=None):
     r"""The :class:`Product` a name, brand name, abbreviation or Product stands for.
 
@@ -135,8 +136,7 @@ def as_product(product, root=None):
         A product's CLI name (``"cefiderocol"``), a brand name or abbreviation
         of ``models/clinical.toml`` (``"Fetroja"``, ``"CZA+ATM"``), in any
         case, or a :class:`Product`, returned unchanged [-].
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------

@@ -115,6 +115,18 @@ def _models_dir():
     return wheel_dir if wheel_dir.is_dir() else package.parent / "models"
 
 
+#: The ``root`` parameter of every loader, documented once: a loader's docstring says ``{root}``.
+ROOT_DOC = ("root : str or pathlib.Path, optional\n"
+            "        Models directory; defaults to :func:`pkdose.library.models_dir` [-].")
+
+
+def documents_root(loader):
+    """Write :data:`ROOT_DOC` where a loader's docstring says ``{root}``."""
+    if loader.__doc__:  # None under python -OO
+        loader.__doc__ = loader.__doc__.replace("{root}", ROOT_DOC)
+    return loader
+
+
 def model_file(root, *parts):
     r"""Path of a file in a models directory.
 

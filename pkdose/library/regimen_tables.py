@@ -39,6 +39,7 @@ from .reading import (
     _table_list,
     _text,
     check_keys,
+    documents_root,
     model_file,
     read_citation,
     read_citations,
@@ -514,6 +515,7 @@ def _check_label_of(published, rows, path):
                   f"for {p.component!r}")
 
 
+@documents_root
 def load_regimen_table(product, root=None):
     r"""Load and validate the labelled and published regimens of one product.
 
@@ -521,8 +523,7 @@ def load_regimen_table(product, root=None):
     ----------
     product : str
         CLI name, e.g. ``"cefiderocol"`` [-].
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------

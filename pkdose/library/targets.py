@@ -16,6 +16,7 @@ from .reading import (
     _table_list,
     _text,
     check_keys,
+    documents_root,
     model_file,
     read_citation,
     read_citations,
@@ -290,13 +291,13 @@ def _read_pk_model_map(table, path, key_path, root):
     return dict(table)
 
 
+@documents_root
 def load_targets(root=None):
     r"""Load the PD targets of every product from ``models/targets.toml``.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -358,13 +359,13 @@ def _read_breakpoint(table, products, sources, path, key_path):
                       body=_text(table["body"], path, f"{key_path}.body"), note=note, **values)
 
 
+@documents_root
 def load_breakpoints(root=None):
     r"""Load the MIC breakpoints (EUCAST, CLSI, FDA) from ``models/targets.toml``.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -412,13 +413,13 @@ def _read_ceiling(table, sources, path, key_path):
                    cmin_mg_per_l=value, source=source, locator=locator, note=note)
 
 
+@documents_root
 def load_ceilings(root=None):
     r"""Load the exposure ceilings (toxicity) per analyte from ``models/targets.toml``.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
