@@ -10,6 +10,12 @@ Simulation time *t* is in hours. By default t = 0 is **Monday 00:00** of the
 first simulated week, so Wednesday 08:00 is t = 56 h and the next Monday
 00:00 is t = 168 h. :func:`hd_sessions` takes another origin as
 ``week_start="Wed 08:00"``.
+
+References
+----------
+.. [1] Pea F, Viale P, Pavan F, Furlanut M. Pharmacokinetic considerations for
+   antimicrobial therapy in patients receiving renal replacement therapy. Clin
+   Pharmacokinet. 2007;46(12):997-1038. doi:10.2165/00003088-200746120-00003
 """
 
 import numpy as np
@@ -93,12 +99,6 @@ def hd_sessions(schedule, t_start_h, t_end_h, week_start="Mon 00:00"):
     may cross midnight. Sessions never overlap each other, because
     ``session_h`` ≤ 12 h and days are unique.
 
-    References
-    ----------
-    .. [1] Neri M, Villa G, Garzotto F, et al. Nomenclature for renal
-       replacement therapy in acute kidney injury: basic principles. Crit
-       Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9
-
     Examples
     --------
     >>> from pkdose.patient import HDSchedule
@@ -180,10 +180,9 @@ def calibrate_hd_clearance(fraction_removed, session_h, v_l, cl_residual_l_per_h
 
     References
     ----------
-    .. [1] Pea F, Viale P, Pavan F, Furlanut M. Pharmacokinetic considerations
-       for antimicrobial therapy in patients receiving renal replacement
-       therapy. Clin Pharmacokinet. 2007;46(12):997-1038.
-       doi:10.2165/00003088-200746120-00003
+    .. [1] Pea F, Viale P, Pavan F, Furlanut M. Clin Pharmacokinet. 2007;46(12):997-1038.
+       doi:10.2165/00003088-200746120-00003 (the fraction of drug removed by a
+       session as the measure of dialytic removal).
 
     Examples
     --------
@@ -287,10 +286,9 @@ def crrt_clearance(effluent_l_per_h, sieving_fraction, modality, predilution_fra
 
     References
     ----------
-    .. [1] Pea F, Viale P, Pavan F, Furlanut M. Pharmacokinetic considerations
-       for antimicrobial therapy in patients receiving renal replacement
-       therapy. Clin Pharmacokinet. 2007;46(12):997-1038.
-       doi:10.2165/00003088-200746120-00003
+    .. [1] Pea F, Viale P, Pavan F, Furlanut M. Clin Pharmacokinet. 2007;46(12):997-1038.
+       doi:10.2165/00003088-200746120-00003 (CRRT clearance as the sieving or
+       saturation coefficient times the effluent flow).
     .. [2] Neri M, Villa G, Garzotto F, et al. Nomenclature for renal
        replacement therapy in acute kidney injury: basic principles. Crit
        Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9

@@ -232,11 +232,9 @@ def load_kinetics_constants(root=None):
 
     References
     ----------
-    .. [1] Bjornsson TD. Use of serum creatinine concentrations to determine
-       renal function. Clin Pharmacokinet. 1979;4(3):200-222.
+    .. [1] Bjornsson TD. Clin Pharmacokinet. 1979;4(3):200-222.
        doi:10.2165/00003088-197904030-00003 (creatinine volume of distribution).
-    .. [2] Crass RL, Rodvold KA, Mueller BA, Pai MP. Renal dosing of
-       antibiotics: are we jumping the gun? Clin Infect Dis.
+    .. [2] Crass RL, Rodvold KA, Mueller BA, Pai MP. Clin Infect Dis.
        2019;68(9):1596-1602 (the first 48 hours of acute kidney injury).
     .. [3] Allergan USA. AVYCAZ (ceftazidime and avibactam) prescribing
        information. Dosage and Administration, renal impairment (re-check
@@ -320,12 +318,6 @@ def parse_scr_series(text, *, field_name=_FIELD):
     converts and checks plausibility with :func:`pkdose.units.scr_to_mg_per_dl`.
     Python's ``float`` accepts non-ASCII digits; this parser does not, so
     that a look-alike character can never be read as a number.
-
-    References
-    ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
 
     Examples
     --------
@@ -493,9 +485,8 @@ def max_scr_rise_mass_balance(baseline_scr_mg_per_dl, baseline_crcl_ml_per_min, 
     .. [1] Bjornsson TD. Use of serum creatinine concentrations to determine
        renal function. Clin Pharmacokinet. 1979;4(3):200-222.
        doi:10.2165/00003088-197904030-00003
-    .. [2] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [2] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the maximal daily rise: the baseline production over the creatinine volume).
 
     Examples
     --------
@@ -557,9 +548,8 @@ class KineticCrclTrajectory:
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (one kinetic GFR for each pair of consecutive creatinines).
 
     Examples
     --------
@@ -605,11 +595,6 @@ class KineticCrclTrajectory:
         ------
         InputError
             A time before the first sample.
-
-        References
-        ----------
-        .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888.
-           doi:10.1681/ASN.2012070653
         """
         t = np.asarray(t_h, dtype=float)
         if np.any(t < self.start_h[0]):
@@ -626,11 +611,6 @@ class KineticCrclTrajectory:
             Columns ``start_h, end_h, scr_start_mg_per_dl, scr_end_mg_per_dl,
             scr_change_mg_per_dl_per_day, crcl_kinetic_ml_per_min,
             crcl_static_ml_per_min, clipped``.
-
-        References
-        ----------
-        .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888.
-           doi:10.1681/ASN.2012070653
         """
         import pandas as pd
 
@@ -779,9 +759,8 @@ def kinetic_crcl_trajectory(t_h, scr, scr_unit, *, patient=None, baseline_scr=No
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the kinetic GFR of each interval, from the baseline steady-state creatinine and clearance).
 
     Examples
     --------
@@ -853,9 +832,8 @@ def clearance_steps(trajectory, model, *, weight_kg=None, bsa_m2=None):
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the kinetic CrCL put in place of a static one).
 
     Examples
     --------

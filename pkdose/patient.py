@@ -199,7 +199,8 @@ class Patient:
     References
     ----------
     .. [1] Cockcroft DW, Gault MH. Prediction of creatinine clearance from
-       serum creatinine. Nephron. 1976;16(1):31-41. doi:10.1159/000180580
+       serum creatinine. Nephron. 1976;16(1):31-41. doi:10.1159/000180580 (the
+       inputs of the equation: age, weight, sex and a steady-state creatinine).
 
     Examples
     --------
@@ -313,11 +314,6 @@ class Native:
     The creatinine clearance for dosing is the patient's measured or
     Cockcroft–Gault clearance (:func:`renal_assessment`).
 
-    References
-    ----------
-    .. [1] Cockcroft DW, Gault MH. Prediction of creatinine clearance from
-       serum creatinine. Nephron. 1976;16(1):31-41. doi:10.1159/000180580
-
     Examples
     --------
     >>> Native()
@@ -352,12 +348,6 @@ class HDSchedule:
     -----
     :func:`pkdose.extracorporeal.hd_sessions` turns the schedule into session
     times. By default t = 0 is Monday 00:00.
-
-    References
-    ----------
-    .. [1] Neri M, Villa G, Garzotto F, et al. Nomenclature for renal
-       replacement therapy in acute kidney injury: basic principles. Crit
-       Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9
 
     Examples
     --------
@@ -424,7 +414,7 @@ class Haemodialysis:
     .. [1] Kidney Disease: Improving Global Outcomes (KDIGO) CKD Work Group.
        KDIGO 2012 clinical practice guideline for the evaluation and
        management of chronic kidney disease. Kidney Int Suppl. 2013;3(1):1-150.
-       doi:10.1038/kisup.2012.73
+       doi:10.1038/kisup.2012.73 (GFR category G5, kidney failure).
 
     Examples
     --------
@@ -474,7 +464,8 @@ class CRRT:
     ----------
     .. [1] Neri M, Villa G, Garzotto F, et al. Nomenclature for renal
        replacement therapy in acute kidney injury: basic principles. Crit
-       Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9
+       Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9 (the modalities
+       CVVH, CVVHD and CVVHDF and their effluent).
 
     Examples
     --------
@@ -545,14 +536,6 @@ class RenalAssessment:
     Notes
     -----
     Built by :func:`renal_assessment`; not validated again here.
-
-    References
-    ----------
-    .. [1] Udy AA, Baptista JP, Lim NL, et al. Augmented renal clearance in
-       the ICU: results of a multicenter observational study of renal function
-       in critically ill patients with normal plasma creatinine
-       concentrations. Crit Care Med. 2014;42(3):520-527.
-       doi:10.1097/CCM.0000000000000029
 
     Examples
     --------
@@ -796,7 +779,8 @@ def crcl_assessment(crcl_ml_per_min, renal_state=Native(), method="CrCL given"):
     ----------
     .. [1] Udy AA, Baptista JP, Lim NL, et al. Augmented renal clearance in
        the ICU. Crit Care Med. 2014;42(3):520-527.
-       doi:10.1097/CCM.0000000000000029
+       doi:10.1097/CCM.0000000000000029 (the ARC flag, on the CrCL indexed to
+       1.73 m²).
 
     Examples
     --------

@@ -611,16 +611,11 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     -----
     MICs are doubling dilutions, so the x axis is log2 with one tick per
     dilution; the tick labels stand upright when the axes is too narrow for
-    them side by side. The dotted line at the PTA goal (90 %, models/clinical.toml) is the customary attainment level for
-    choosing a dose or judging a breakpoint [1]_. The legend, titled with the
+    them side by side. The dotted line is the PTA goal (:data:`pkdose.library.clinical.PTA_GOAL`,
+    90 %, with its source in ``models/clinical.toml``); PTA is computed and cited
+    in :mod:`pkdose.pta`. The legend, titled with the
     target, sits in rows above the axes, so that it never covers a curve or
     the breakpoint labels written up from the foot of each breakpoint line.
-
-    References
-    ----------
-    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
-       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
-       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
 
     Examples
     --------
@@ -705,7 +700,7 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     -----
     Each cell is one (CrCL, MIC) pair, drawn with equal width whatever the
     spacing of the values. The diverging colour scale is centred on 90 %:
-    blue cells reach the usual attainment level, red ones fall short [1]_. The
+    blue cells reach the PTA goal (``models/clinical.toml``), red ones fall short. The
     black line is the 90 % contour at the grid's resolution: it runs along the
     cell edges that separate cells with PTA ≥ 90 % from the others, so it never
     hides a cell's number and claims nothing between grid points. Cells are
@@ -716,12 +711,6 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     20 rows every k-th row is labelled, starting with the first, with
     :math:`k = \lceil n_{crcl} / 20 \rceil`, so that at most 20 labels
     are shown.
-
-    References
-    ----------
-    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
-       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
-       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
 
     Examples
     --------

@@ -642,7 +642,8 @@ def deindex_egfr(egfr_ml_per_min_per_1_73m2, bsa_m2):
     .. [1] Kidney Disease: Improving Global Outcomes (KDIGO) CKD Work Group.
        KDIGO 2012 clinical practice guideline for the evaluation and
        management of chronic kidney disease. Kidney Int Suppl. 2013;3(1):1-150.
-       doi:10.1038/kisup.2012.73
+       doi:10.1038/kisup.2012.73 (drug dosing with a GFR not indexed to
+       body-surface area in people of extreme body size).
 
     Examples
     --------
@@ -679,7 +680,7 @@ def bsa_normalised_crcl(crcl_ml_per_min, bsa_m2):
        the ICU: results of a multicenter observational study of renal function
        in critically ill patients with normal plasma creatinine
        concentrations. Crit Care Med. 2014;42(3):520-527.
-       doi:10.1097/CCM.0000000000000029
+       doi:10.1097/CCM.0000000000000029 (ARC threshold in mL/min/1.73 m²).
 
     Examples
     --------
@@ -724,7 +725,8 @@ def is_augmented(crcl_ml_per_min, threshold=ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2)
        the ICU: results of a multicenter observational study of renal function
        in critically ill patients with normal plasma creatinine
        concentrations. Crit Care Med. 2014;42(3):520-527.
-       doi:10.1097/CCM.0000000000000029
+       doi:10.1097/CCM.0000000000000029 (Methods: definition of augmented
+       renal clearance).
 
     Examples
     --------

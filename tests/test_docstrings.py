@@ -64,6 +64,7 @@ NOTHING_PUBLISHED = {
     "pkdose.library.pkmodels.available_pk_models": "lists the model files",
     "pkdose.library.populations.available_population_designs": "lists the design names",
     "pkdose.kinetic_gfr.parse_scr_series": "reads the user's creatinine series",
+    "pkdose.extracorporeal.hd_sessions": "calendar arithmetic: the session times of a weekly schedule",
 }
 
 #: Modules edited on the wiring and tdm branches while this contract was written: their padding
