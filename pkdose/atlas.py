@@ -130,6 +130,9 @@ class Condition:
 class AtlasCell:
     """One regimen of one product in one renal condition: the unit of work of the atlas.
 
+    Made by :func:`atlas_cells`; :func:`atlas_cell` turns it into rows. It holds
+    everything the cell needs, its seed included, so that it can go to a worker process.
+
     Parameters
     ----------
     product : str

@@ -247,6 +247,9 @@ class Covariates:
 class AnalyteCourse:
     """One analyte's dosing over one period and its typical-patient parameters.
 
+    Made by :func:`analyte_courses` from a product's regimens and a patient's
+    covariates; :func:`pk_check` simulates it.
+
     Parameters
     ----------
     analyte : str

@@ -96,6 +96,9 @@ KINDS = {"GRADE": "guideline", "tier": "guideline", "document": "ai-summary"}
 class Mechanism:
     """A carbapenemase group and the names accepted for it.
 
+    One ``[[mechanism]]`` table of ``models/guidelines.toml``; the aliases are what
+    :func:`canonical_mechanism` accepts.
+
     Parameters
     ----------
     name : str
@@ -114,6 +117,9 @@ class Mechanism:
 @dataclass(frozen=True)
 class GuidelineInfo:
     """One guideline or seed document in display order.
+
+    One ``[[guideline]]`` table of ``models/guidelines.toml``; its key is a
+    bibliography key.
 
     Parameters
     ----------
@@ -141,6 +147,9 @@ class GuidelineInfo:
 @dataclass(frozen=True)
 class Recommendation:
     """One ranked option of one guideline for one mechanism.
+
+    One ``[[recommendation]]`` row of ``models/guidelines.toml``, with the grade
+    or tier as the guideline states it.
 
     Parameters
     ----------

@@ -157,6 +157,9 @@ class RenalSummary:
 class Verdict:
     """Whether a regimen reaches the PTA goal, with its Monte Carlo interval.
 
+    Made by :func:`assess`, which reads the interval against a band around the
+    goal (see its Notes).
+
     Parameters
     ----------
     verdict : str
@@ -202,6 +205,9 @@ class Verdict:
 @dataclass(frozen=True)
 class Susceptibility:
     """The MIC read against the jurisdiction's breakpoint.
+
+    Made by :func:`susceptibility` from the breakpoint rows of
+    ``models/targets.toml``.
 
     Parameters
     ----------
@@ -362,6 +368,9 @@ class DoseAdvice:
 class CeilingCheck:
     """One analyte's exposure against its published ceiling (toxicity), or the statement that none exists.
 
+    Made by :func:`ceiling_checks` from the ``[[ceiling]]`` rows of
+    ``models/targets.toml``.
+
     Parameters
     ----------
     analyte : str
@@ -423,6 +432,9 @@ class CeilingCheck:
 @dataclass(frozen=True)
 class WeightBand:
     """CrCL and label regimen with one Cockcroft–Gault body weight.
+
+    One per weight rule, when the rule changes the label band; made by
+    :func:`advise_dose` for a patient with SCr and height.
 
     Parameters
     ----------

@@ -87,6 +87,9 @@ _FLAGS = ("ventilated", "apache_ii_above_10", "acute_pyelonephritis")
 class CovariateEffect:
     """One covariate effect on one structural parameter, as published.
 
+    One ``[covariates.<name>]`` table of a model file; :meth:`factor` evaluates
+    it with the form of :mod:`pkdose.covariates`.
+
     Parameters
     ----------
     name : str

@@ -22,6 +22,8 @@ _KEYS = ("component", "reconstituted_vial_volume_l", "infusion_bag_volume_l")
 class Preparation:
     """How one component is made up for infusion.
 
+    One ``[[preparation]]`` row of ``models/preparation.toml``.
+
     Parameters
     ----------
     component : str

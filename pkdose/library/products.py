@@ -46,6 +46,10 @@ def available_products(root=None):
 class Product:
     """A product with its target, default PK models and breakpoints.
 
+    Assembled by :func:`load_product` from ``models/targets.toml`` and the PK
+    model files; every function that takes a product also takes its name
+    (:func:`as_product`).
+
     Parameters
     ----------
     name : str

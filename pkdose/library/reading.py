@@ -569,6 +569,9 @@ def read_citations(value, sources, file, key_path, *, at_least_one=True):
 class Param:
     """One cited number.
 
+    Every number read from ``models/`` is one, made by :func:`read_param`: the
+    unit comes from the key's suffix, the source and locator from the file.
+
     Parameters
     ----------
     value : float

@@ -301,6 +301,9 @@ class PublishedRow(_Band):
 class RegimenTable:
     """All labelled and published regimens of one product.
 
+    Read from ``models/regimens/<product>.toml`` by :func:`load_regimen_table`;
+    :func:`pkdose.regimens.select_regimens` looks a patient up in it.
+
     Parameters
     ----------
     product : str

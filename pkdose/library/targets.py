@@ -53,6 +53,9 @@ _BREAKPOINT_KEYS = ("product", "organism", "body", "status", "s_le_mg_per_l",
 class TargetComponent:
     """One PK/PD target that must be met (joint targets: all of them).
 
+    Read from ``[products.<name>]`` of ``models/targets.toml`` by
+    :func:`load_targets`; :func:`pkdose.exposure.pk_check` judges a regimen by it.
+
     Parameters
     ----------
     analyte : str
