@@ -19,6 +19,7 @@ import numpy as np
 
 from pkdose.errors import InputError
 from pkdose.library.clinical import clinical
+from pkdose.library.reading import BSA_REF_M2
 
 __all__ = [
     "SEXES",
@@ -45,8 +46,8 @@ __all__ = [
 SEXES = ("female", "male")
 #: Accepted abbreviations of ``sex`` (case-insensitive) -> the value they stand for.
 SEX_ABBREVIATIONS = {"f": "female", "m": "male"}
-#: Reference body-surface area of indexed GFR/CrCL [m²].
-REFERENCE_BSA_M2 = 1.73
+#: Reference body-surface area of indexed GFR/CrCL [m²] (one home: :data:`pkdose.library.reading.BSA_REF_M2`).
+REFERENCE_BSA_M2 = BSA_REF_M2
 #: Augmented renal clearance threshold of Udy et al. 2014 [mL/min/1.73 m²], from
 #: ``models/clinical.toml`` (``constants.arc_threshold_ml_per_min_per_1_73m2``).
 ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2 = clinical().value("arc_threshold_ml_per_min_per_1_73m2")

@@ -66,6 +66,9 @@ def _read_source_tables(data, file, into):
 def load_sources(root=None):
     r"""Load the whole bibliography from ``models/sources/*.toml``.
 
+    All files share one key space. The result is a read-only mapping, cached
+    per version of the files.
+
     Parameters
     ----------
     {root}

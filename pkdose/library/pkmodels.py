@@ -699,7 +699,9 @@ class PKModel:
             raise InputError("covariates must broadcast to one shape, got shapes "
                              f"{ {k: v.shape for k, v in present.items()} }") from None
         x = {"shape": shape, **arrays}
-        x["ncrcl"] = crcl * (BSA_REF_M2 / arrays["bsa"])
+        from ..renal import bsa_normalised_crcl  # pkdose.renal reads the library: imported when needed
+
+        x["ncrcl"] = np.asarray(bsa_normalised_crcl(crcl, arrays["bsa"]))
         x["esrd"] = np.where(self._esrd(crcl, arrays["dialysis"] | arrays["esrd"]), "true", "false")
         x["infection_site"] = self._site_as_modelled(arrays["infection_site"])
         if np.any(arrays["acute_pyelonephritis"] & (arrays["infection_site"] != "urinary")):

@@ -63,6 +63,9 @@ def available_population_designs(root=None):
 def load_population_design(name, root=None):
     r"""Load one virtual-cohort design: covariate -> distribution, validated and cited.
 
+    The distributions from which a paper's Monte Carlo simulation drew its
+    virtual patients, each with its source and locator.
+
     Parameters
     ----------
     name : str

@@ -76,6 +76,9 @@ class Product:
 def load_product(product, root=None):
     r"""Load a product's target, default PK models and breakpoints.
 
+    Cached per version of the model files: while no file changes, a second
+    call returns the same object.
+
     Parameters
     ----------
     product : str

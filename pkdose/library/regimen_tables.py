@@ -522,6 +522,9 @@ def _check_label_of(published, rows, path):
 def load_regimen_table(product, root=None):
     r"""Load and validate the labelled and published regimens of one product.
 
+    Every row is parsed from the regimen language and checked, and the bands
+    of each jurisdiction, renal state and component tile [0, +inf).
+
     Parameters
     ----------
     product : str

@@ -298,6 +298,9 @@ def _read_pk_model_map(table, path, key_path, root):
 def load_targets(root=None):
     r"""Load the PD targets of every product from ``models/targets.toml``.
 
+    Each product's target components name analytes, and each analyte needs a
+    PK model file (``pk_models``).
+
     Parameters
     ----------
     {root}
@@ -366,6 +369,9 @@ def _read_breakpoint(table, products, sources, path, key_path):
 def load_breakpoints(root=None):
     r"""Load the MIC breakpoints (EUCAST, CLSI, FDA) from ``models/targets.toml``.
 
+    Each row keeps its body's form: EUCAST 'S <= / R >', CLSI and FDA
+    'S <= / R >='.
+
     Parameters
     ----------
     {root}
@@ -419,6 +425,9 @@ def _read_ceiling(table, sources, path, key_path):
 @documents_root
 def load_ceilings(root=None):
     r"""Load the exposure ceilings (toxicity) per analyte from ``models/targets.toml``.
+
+    An analyte without a published ceiling has a row that says so (status
+    ``none_published``).
 
     Parameters
     ----------
