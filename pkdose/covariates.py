@@ -294,7 +294,8 @@ def exponential(x, reference, slope):
     ----------
     .. [1] Owen JS, Fiedler-Kelly J. Introduction to Population
        Pharmacokinetic/Pharmacodynamic Analysis with Nonlinear Mixed Effects
-       Models. Hoboken: Wiley; 2014. Chapter 5 (the exponential covariate model).
+       Models. Hoboken: Wiley; 2014. Chapter 5 (the exponential covariate model,
+       which keeps the factor positive at any covariate value).
 
     Examples
     --------

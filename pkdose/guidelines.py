@@ -461,9 +461,7 @@ def canonical_mechanism(name, guidelines=None):
 
     References
     ----------
-    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Section 3 (carbapenemase families).
+    .. [1] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Section 3, carbapenemase families).
 
     Examples
     --------
@@ -560,9 +558,7 @@ def recommendations(mechanism, site=None, severity=None, guidelines=None):
        treatment of infections caused by multidrug-resistant Gram-negative
        bacilli. Clin Microbiol Infect. 2022;28(4):521-547.
        doi:10.1016/j.cmi.2021.11.025
-    .. [2] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Question 3.5.
+    .. [2] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Question 3.5).
 
     Examples
     --------
@@ -614,9 +610,7 @@ def warnings_for(mechanism, product=None, guidelines=None):
 
     References
     ----------
-    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Questions 3.4-3.8.
+    .. [1] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Questions 3.4-3.8).
 
     Examples
     --------
@@ -660,9 +654,7 @@ def parse_mechanisms(text, guidelines=None):
 
     References
     ----------
-    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Section 3.
+    .. [1] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Section 3).
 
     Examples
     --------
@@ -731,9 +723,7 @@ def mechanism_options(mechanism, site=None, severity=None, guidelines=None):
 
     References
     ----------
-    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Question 3.5 (mechanistic basis).
+    .. [1] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Question 3.5, mechanistic basis).
 
     Examples
     --------

@@ -462,13 +462,12 @@ def plot_population_band(profile, *, fu_fraction=None, percentiles=(5, 50, 95), 
     threshold_label : str, optional
         Name of that line in the legend, e.g. ``"avibactam threshold"`` [-].
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new 7 × 4 in figure if omitted. A log-scaled y axis
-        is kept, with positive limits [-].
+        As in :func:`plot_concentration` [-].
 
     Returns
     -------
     matplotlib.axes.Axes
-        The axes, with x in h and y in mg/L.
+        The axes, with the band and the median over time (h, mg/L).
 
     Raises
     ------
@@ -811,8 +810,7 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
         x-axis label with its unit in brackets, e.g. ``"CRRT effluent [L/h]"``;
         default creatinine clearance [-].
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new 7 × 4 in figure if omitted. A log-scaled y axis
-        is kept, with positive limits [-].
+        As in :func:`plot_concentration` [-].
 
     Returns
     -------

@@ -413,6 +413,8 @@ class CeilingCheck:
         Returns
         -------
         str
+            The analyte, its typical Cmin or Css against the ceiling, and the
+            share of virtual patients at or above it; or that none is published.
 
         References
         ----------

@@ -101,7 +101,8 @@ def cockcroft_gault(age_y, weight_kg, scr_mg_per_dl, sex):
     Raises
     ------
     InputError
-        If `sex` is not "female" or "male".
+        If `sex` is not "female" or "male" (the equation takes 85 % of the
+        value for a woman).
 
     Notes
     -----
@@ -159,7 +160,8 @@ def ideal_body_weight_devine(height_cm, sex):
     Raises
     ------
     InputError
-        If `sex` is not "female" or "male".
+        If `sex` is not "female" or "male" (the base weight is 50 kg for a
+        man, 45.5 kg for a woman).
 
     Notes
     -----
@@ -224,10 +226,9 @@ def adjusted_body_weight(tbw_kg, ibw_kg, factor=0.4):
     .. [2] Traynor AM, Nafziger AN, Bertino JS Jr. Aminoglycoside dosing weight
        correction factors for patients of various body sizes. Antimicrob Agents
        Chemother. 1995;39(2):545-548. doi:10.1128/AAC.39.2.545
-    .. [3] Winter MA, Guhr KN, Berg GM. Impact of various body weights and
-       serum creatinine concentrations on the bias and accuracy of the
-       Cockcroft-Gault equation. Pharmacotherapy. 2012;32(7):604-612.
-       doi:10.1002/j.1875-9114.2012.01098.x
+    .. [3] Winter MA, Guhr KN, Berg GM. Pharmacotherapy. 2012;32(7):604-612.
+       doi:10.1002/j.1875-9114.2012.01098.x (Cockcroft-Gault with this weight,
+       f = 0.4, against measured CrCL).
 
     Examples
     --------
@@ -286,14 +287,8 @@ class CGWeight(NamedTuple):
 
     Notes
     -----
-    A named tuple, so ``weight, why = select_cg_weight(...)`` works.
-
-    References
-    ----------
-    .. [1] Winter MA, Guhr KN, Berg GM. Impact of various body weights and
-       serum creatinine concentrations on the bias and accuracy of the
-       Cockcroft-Gault equation. Pharmacotherapy. 2012;32(7):604-612.
-       doi:10.1002/j.1875-9114.2012.01098.x
+    A named tuple, so ``weight, why = select_cg_weight(...)`` works; the rule
+    and its reference are :func:`select_cg_weight`'s.
 
     Examples
     --------
@@ -453,7 +448,7 @@ def ckd_epi_2021(scr_mg_per_dl, age_y, sex):
     Raises
     ------
     InputError
-        If `sex` is not "female" or "male".
+        If `sex` is not "female" or "male" (κ, α and the 1.012 factor differ by sex).
 
     Notes
     -----
@@ -677,11 +672,8 @@ def bsa_normalised_crcl(crcl_ml_per_min, bsa_m2):
 
     References
     ----------
-    .. [1] Udy AA, Baptista JP, Lim NL, et al. Augmented renal clearance in
-       the ICU: results of a multicenter observational study of renal function
-       in critically ill patients with normal plasma creatinine
-       concentrations. Crit Care Med. 2014;42(3):520-527.
-       doi:10.1097/CCM.0000000000000029 (ARC threshold in mL/min/1.73 m²).
+    .. [1] Udy AA, Baptista JP, Lim NL, et al. Crit Care Med. 2014;42(3):520-527.
+       doi:10.1097/CCM.0000000000000029 (the ARC threshold, in mL/min/1.73 m²).
 
     Examples
     --------

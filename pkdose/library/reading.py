@@ -407,10 +407,8 @@ def unit_of(key, file, key_path):
     ----------
     key : str
         Quantity key, e.g. ``"cl_ref_l_per_h"`` [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the key, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
 
     Returns
     -------
@@ -472,10 +470,8 @@ def check_source(key, sources, file, key_path):
         Source key, e.g. ``"li2019"`` [-].
     sources : Mapping[str, Source]
         Bibliography from :func:`load_sources` [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the ``source`` key, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
 
     Returns
     -------
@@ -504,10 +500,8 @@ def read_citation(table, sources, file, key_path, *, default_source=None, note_r
         The entry, with ``source`` (or a default), ``locator`` and an optional ``note`` [-].
     sources : Mapping[str, Source]
         Bibliography [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the entry, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
     default_source : str, optional
         Source of an entry that names none (the file's source) [-].
     note_required : bool, optional
@@ -538,10 +532,8 @@ def read_citations(value, sources, file, key_path, *, at_least_one=True):
         The list read from the file [-].
     sources : Mapping[str, Source]
         Bibliography [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the list, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
     at_least_one : bool, optional
         Whether an empty list is an error [-].
 
@@ -606,10 +598,8 @@ def read_param(table, *, name, default_source, sources, file, key_path):
         Source used when the table has no ``source`` (the file's source) [-].
     sources : Mapping[str, Source]
         Bibliography [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the parameter, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
 
     Returns
     -------
@@ -644,10 +634,8 @@ def read_range(pair, file, key_path):
     ----------
     pair : list
         Two numbers from the TOML file [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the range, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
 
     Returns
     -------

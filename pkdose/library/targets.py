@@ -313,7 +313,8 @@ def load_targets(root=None):
     Raises
     ------
     ModelFileError
-        Any rule of the file format is broken.
+        An unknown metric or key, a threshold where the metric takes none (or
+        none where it needs one), an analyte without a PK model file.
 
     References
     ----------
@@ -384,7 +385,8 @@ def load_breakpoints(root=None):
     Raises
     ------
     ModelFileError
-        Any rule of the file format is broken.
+        An unknown product, body or status, a breakpoint without its S and R
+        values, an unresolved source.
 
     References
     ----------
