@@ -426,6 +426,13 @@ class PKModel:
         [4.04, 7.78, 6.19, 5.77, 0.127, 0.798]
         """
         x = self._covariate_values(crcl_ml_per_min, covariates)
+        out = self._unfloored(x)
+        out["cl"] = self._floored(out["cl"], x, lambda edge: self._unfloored(
+            self._covariate_values(np.maximum(x["crcl"], edge), covariates))["cl"])
+        return out
+
+    def _unfloored(self, x):
+        """Typical parameters of the published covariate model, before any declared floor."""
         out = {}
         for name in self.parameter_names:
             effects = [e for e in self.effects if e.parameter == name]
@@ -435,7 +442,6 @@ class PKModel:
                     factors[e.replaces] = np.where(e.applies(x[e.covariate]), 1.0, factors[e.replaces])
             out[name] = self.params[_PARAM_KEYS[name]].value * np.prod(
                 [np.ones(x["shape"]), *factors.values()], axis=0)
-        out["cl"] = self._floored(out["cl"], x)
         return out
 
     def clearance_l_per_h(self, crcl_ml_per_min, **covariates):
@@ -741,16 +747,22 @@ class PKModel:
         a = self.assumptions["unstudied_site"]
         return np.where(np.isin(site, a["sites"]), a["level"], site)
 
-    def _floored(self, cl, x):
+    def _floored(self, cl, x, cl_at_crcl):
+        """The declared floor in its domain; below the fitted range (off dialysis) never above the
+        model's own CL at the range's lower edge, so that CL stays non-decreasing in CrCL."""
         if not self.assumption_on("cl_floor_l_per_h"):
             return cl
-        floor = self.value("cl_floor_l_per_h")
-        domain = np.ones(x["shape"], dtype=bool)
-        if self.floor_applies == "dialysis_or_below_fitted_range":
-            below = (x["crcl"] < self.fitted_range["crcl_min_ml_per_min"].value
-                     if "crcl_min_ml_per_min" in self.fitted_range else False)
-            domain = np.broadcast_to(x["dialysis"] | below, x["shape"])
-        return np.where(domain, np.maximum(cl, floor), cl)
+        floor = np.broadcast_to(self.value("cl_floor_l_per_h"), x["shape"])
+        if self.floor_applies != "dialysis_or_below_fitted_range":
+            return np.maximum(cl, floor)
+        dialysis = np.broadcast_to(x["dialysis"], x["shape"])
+        if "crcl_min_ml_per_min" not in self.fitted_range:
+            return np.where(dialysis, np.maximum(cl, floor), cl)
+        edge = self.fitted_range["crcl_min_ml_per_min"].value
+        below = np.broadcast_to(x["crcl"] < edge, x["shape"]) & ~dialysis
+        if np.any(below):
+            floor = np.where(below, np.minimum(floor, cl_at_crcl(edge)), floor)
+        return np.where(dialysis | below, np.maximum(cl, floor), cl)
 
 
 def _array(name, value, unit):
