@@ -26,6 +26,7 @@ __all__ = [
     "WEEKDAYS",
     "HOURS_PER_WEEK",
     "CRRT_MODALITIES",
+    "weekday",
     "hd_sessions",
     "calibrate_hd_clearance",
     "crrt_clearance",
@@ -36,6 +37,28 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOURS_PER_WEEK = 168.0
 #: CRRT modalities and what their effluent flow is made of (see :func:`crrt_clearance`).
 CRRT_MODALITIES = ("CVVH", "CVVHD", "CVVHDF")
+
+
+def weekday(name):
+    r"""The day name of :data:`WEEKDAYS` that a three-letter name stands for, in any case.
+
+    Parameters
+    ----------
+    name : object
+        A day name such as ``"wed"`` or ``" Fri "`` [-].
+
+    Returns
+    -------
+    str or None
+        ``"Mon"`` ... ``"Sun"``; None for anything else (a full name, a number).
+
+    Examples
+    --------
+    >>> weekday(" wed"), weekday("Wednesday")
+    ('Wed', None)
+    """
+    day = name.strip().title() if isinstance(name, str) else None
+    return day if day in WEEKDAYS else None
 
 
 def _out(x):
@@ -52,9 +75,9 @@ def _parse_week_start(week_start):
         hh, mm = (int(p) for p in clock.split(":"))
     except ValueError:
         raise InputError(msg) from None
-    if day.title() not in WEEKDAYS or not (0 <= hh < 24 and 0 <= mm < 60):
+    if weekday(day) is None or not (0 <= hh < 24 and 0 <= mm < 60):
         raise InputError(msg)
-    return 24.0 * WEEKDAYS.index(day.title()) + hh + mm / 60.0
+    return 24.0 * WEEKDAYS.index(weekday(day)) + hh + mm / 60.0
 
 
 def hd_sessions(schedule, t_start_h, t_end_h, week_start="Mon 00:00"):

@@ -52,7 +52,7 @@ import numbers
 from dataclasses import dataclass, field
 
 from pkdose.errors import InputError, OutOfRangeError, UnitError
-from pkdose.extracorporeal import CRRT_MODALITIES, WEEKDAYS
+from pkdose.extracorporeal import CRRT_MODALITIES, WEEKDAYS, weekday
 from pkdose.library.clinical import clinical
 from pkdose.renal import (
     REFERENCE_BSA_M2,
@@ -372,9 +372,8 @@ def _check_days(days):
     accepted = f"use 1–7 unique names from {', '.join(WEEKDAYS)}, e.g. Mon, Wed, Fri"
     if isinstance(days, str) or not hasattr(days, "__iter__"):
         raise InputError(f"{{days}} {_shown(days)} is not accepted; {accepted}", field="days")
-    names = [d.strip().title() if isinstance(d, str) else d for d in list(days)[:8]]
-    unknown = [d for d in names if d not in WEEKDAYS]
-    if unknown or not 1 <= len(names) <= 7 or len(set(names)) != len(names):
+    names = [weekday(d) for d in list(days)[:8]]
+    if None in names or not 1 <= len(names) <= 7 or len(set(names)) != len(names):
         raise InputError(f"{{days}} {_shown(tuple(days))} is not accepted; {accepted}", field="days")
     return tuple(sorted(names, key=WEEKDAYS.index))
 

@@ -65,6 +65,7 @@ NOTHING_PUBLISHED = {
     "pkdose.library.populations.available_population_designs": "lists the design names",
     "pkdose.kinetic_gfr.parse_scr_series": "reads the user's creatinine series",
     "pkdose.extracorporeal.hd_sessions": "calendar arithmetic: the session times of a weekly schedule",
+    "pkdose.extracorporeal.weekday": "reads a day name",
 }
 
 #: Modules edited on the wiring and tdm branches while this contract was written: their padding
