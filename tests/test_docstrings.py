@@ -16,6 +16,10 @@ comes from. The contract runs both ways:
   published work: a DOI, PMID or ISBN, a journal, book or proceedings citation,
   or a label or guideline document.
 
+A work that several functions of one module use is given in full once (the
+module docstring, or the function of the equation) and briefly elsewhere, with
+what each function takes from it (docs/design.md, "Docstrings and references").
+
 The project's own documents (docs/, models/README.md, the style guide), the
 standard library and the libraries pkdose is built on (matplotlib, pandas,
 numpy, FastAPI...) are not references: an entry citing them says nothing about
