@@ -54,8 +54,27 @@ from .data import DoseHistory, Levels, dose_history, levels, read_doses_csv, rea
 from .estimate import MAPResult, SIRResult, laplace_covariance, map_estimate, sir_posterior
 from .fit import TDMFit, fit
 from .model import Problem, TDMCase, build_problem, prior_predictive_check
-from .report import SCHEMA_TDM, plot_tdm, tdm_text, tdm_to_dict
 from .settings import TDMSettings, load_tdm_settings
+
+#: Renderers (layer "presentation", ``pkdose.tdm.report``), loaded on first use so that the TDM
+#: computation never imports the layer above it (tests/test_layers.py).
+_REPORT = ("SCHEMA_TDM", "tdm_to_dict", "tdm_text", "plot_tdm")
+
+
+def __getattr__(name):
+    """Load a renderer of :mod:`pkdose.tdm.report` on first use (PEP 562)."""
+    if name not in _REPORT:
+        raise AttributeError(f"module 'pkdose.tdm' has no attribute {name!r}")
+    from . import report
+
+    value = getattr(report, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_REPORT))
+
 
 __all__ = [
     "DoseHistory",

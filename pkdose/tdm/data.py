@@ -408,11 +408,6 @@ def read_doses_csv(path, product):
         Missing, unreadable or oversized file, wrong header, a value that is
         not a plain decimal number, and every check of :func:`dose_history`
         (``field="doses"``).
-
-    References
-    ----------
-    .. [1] Shafranovich Y. RFC 4180: Common Format and MIME Type for
-       Comma-Separated Values (CSV) Files. 2005.
     """
     cols = _csv_rows(path, *DOSE_COLUMNS, "doses")
     return dose_history(product, _decimal_column(cols["time_h"], "time_h", "doses"),
@@ -442,11 +437,6 @@ def read_levels_csv(path, product, default_analyte=None):
         Missing, unreadable or oversized file, wrong header, a value that is
         not a plain decimal number, and every check of :func:`levels`
         (``field="levels"``).
-
-    References
-    ----------
-    .. [1] Shafranovich Y. RFC 4180: Common Format and MIME Type for
-       Comma-Separated Values (CSV) Files. 2005.
     """
     cols = _csv_rows(path, *LEVEL_COLUMNS, "levels")
     return levels(product, _decimal_column(cols["time_h"], "time_h", "levels"),

@@ -81,10 +81,6 @@ def tdm_to_dict(a):
         ``individual`` is a list of ``{analyte, cl_l_per_h, v_l, ...}`` with
         ``v_l`` the total volume at steady state; the full schema is in
         ``docs/tdm.md``.
-
-    References
-    ----------
-    .. [1] pkdose TDM documentation, ``docs/tdm.md`` ("JSON").
     """
     f, case = a.fit, a.fit.case
     ipred, pred = f.ipred(), f.pred()
@@ -157,10 +153,6 @@ def tdm_text(a, *, disclaimer=True):
     Returns
     -------
     str
-
-    References
-    ----------
-    .. [1] pkdose TDM documentation, ``docs/tdm.md``.
     """
     f, case = a.fit, a.fit.case
     ind = " " * 11
@@ -227,11 +219,6 @@ def plot_tdm(a, ax=None, analyte=None):
     Returns
     -------
     matplotlib.axes.Axes
-
-    References
-    ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
     """
     import matplotlib.pyplot as plt
 

@@ -28,10 +28,6 @@ class ResidualChoice:
         Key of ``[residual.<stratum>]`` in the model file [-].
     source, locator, note : str
         Why this stratum [-].
-
-    References
-    ----------
-    .. [1] ``models/tdm.toml``, ``[residual.<model key>]``.
     """
 
     stratum: str
@@ -50,10 +46,6 @@ class TDMSettings:
         Model key -> the stratum used for patients [-].
     shortest_infusion : Mapping[str, Param]
         Component -> shortest plausible infusion of a dose record [h].
-
-    References
-    ----------
-    .. [1] ``models/tdm.toml``; ``models/README.md``, "TDM settings".
     """
 
     residual: object
@@ -77,10 +69,6 @@ class TDMSettings:
         InputError
             The model publishes no residual error, or several strata and
             ``models/tdm.toml`` chooses none (a user model file).
-
-        References
-        ----------
-        .. [1] ``models/tdm.toml``, ``[residual]``; ``models/README.md``, "Residual error".
 
         Examples
         --------
@@ -147,10 +135,6 @@ def load_tdm_settings(root=None):
     ModelFileError
         Unknown or missing key, a number without unit suffix, source or
         locator, or an unknown source.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 ("every number has a source and a locator").
 
     Examples
     --------

@@ -578,11 +578,6 @@ def tdm_svg(answer, width_in=7.6):
     -------
     str
         An SVG document, one panel per measured analyte [-].
-
-    References
-    ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
     """
     import io
 
