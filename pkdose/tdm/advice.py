@@ -14,10 +14,8 @@ answer is labelled as model-informed.
 
 References
 ----------
-.. [1] Roberts JA, Abdul-Aziz MH, Lipman J, et al. Individualised antibiotic
-   dosing for patients who are critically ill: challenges and potential
-   solutions. Lancet Infect Dis. 2014;14(6):498-509.
-   doi:10.1016/S1473-3099(14)70036-2
+.. [1] Roberts JA, et al. Lancet Infect Dis. 2014;14(6):498-509.
+   doi:10.1016/S1473-3099(14)70036-2 (individualised dosing in the ICU)
 .. [2] Guilhaumou R, Benaboud S, Bennis Y, et al. Optimization of the treatment
    with beta-lactam antibiotics in critically ill patients - guidelines from
    the SFPT and the SFAR. Crit Care. 2019;23:104. doi:10.1186/s13054-019-2378-9
@@ -53,7 +51,7 @@ def individual_models(fit):
     Parameters
     ----------
     fit : TDMFit
-        From :func:`pkdose.tdm.fit` [-].
+        From :func:`pkdose.tdm.fit`: its posterior mean and covariance [-].
 
     Returns
     -------
@@ -119,7 +117,7 @@ def individual_product(fit):
     Parameters
     ----------
     fit : TDMFit
-        From :func:`pkdose.tdm.fit` [-].
+        The patient's fit, whose posterior gives the models [-].
 
     Returns
     -------
@@ -154,7 +152,8 @@ def current_regimens(doses):
     References
     ----------
     .. [1] Rowland M, Tozer TN. Clinical Pharmacokinetics and Pharmacodynamics.
-       4th ed. Lippincott Williams & Wilkins; 2011. Chapter 11.
+       4th ed. Lippincott Williams & Wilkins; 2011. Chapter 11 (the dosing
+       interval of a multiple-dose regimen).
 
     Examples
     --------

@@ -421,22 +421,22 @@ def read_levels_csv(path, product, default_analyte=None):
     Parameters
     ----------
     path : str or pathlib.Path
-        CSV file; lines starting with ``#`` are comments [-].
+        The levels file, read as :func:`read_doses_csv` reads the doses [-].
     product : str
-        Product CLI name [-].
+        Product CLI name (the analytes it may contain) [-].
     default_analyte : str, optional
         Analyte of rows that name none (``--analyte``) [-].
 
     Returns
     -------
     Levels
+        As :func:`levels` returns them [-].
 
     Raises
     ------
     InputError
-        Missing, unreadable or oversized file, wrong header, a value that is
-        not a plain decimal number, and every check of :func:`levels`
-        (``field="levels"``).
+        As :func:`read_doses_csv` for the file, then every check of
+        :func:`levels` (``field="levels"``).
     """
     cols = _csv_rows(path, *LEVEL_COLUMNS, "levels")
     return levels(product, _decimal_column(cols["time_h"], "time_h", "levels"),

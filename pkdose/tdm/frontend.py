@@ -122,7 +122,7 @@ def tdm_from_inputs(inp):
     Parameters
     ----------
     inp : pkdose.inputs.Inputs
-        From :func:`pkdose.inputs.parse_inputs` with ``command="tdm"`` [-].
+        The TDM inputs, as :func:`case_from_inputs` takes them [-].
 
     Returns
     -------

@@ -23,10 +23,8 @@ mapbayr [1]_.
 
 References
 ----------
-.. [1] Le Louedec F, Puisset F, Thomas F, Chatelut E, White-Koning M. Easy and
-   reliable maximum a posteriori Bayesian estimation of pharmacokinetic
-   parameters with the open-source R package mapbayr. CPT Pharmacometrics
-   Syst Pharmacol. 2021;10(10):1208-1220. doi:10.1002/psp4.12689
+.. [1] Le Louedec F, et al. CPT Pharmacometrics Syst Pharmacol.
+   2021;10(10):1208-1220. doi:10.1002/psp4.12689 (the MAP objective)
 .. [2] Sheiner LB, Beal S, Rosenberg B, Marathe VV. Forecasting individual
    pharmacokinetics. Clin Pharmacol Ther. 1979;26(3):294-305.
    doi:10.1002/cpt1979263294
@@ -83,6 +81,10 @@ def _windows(name, value):
 class TDMCase:
     r"""Everything a Bayesian TDM fit needs about one patient.
 
+    All times are hours on the dose record's clock (0 = any origin before
+    the first dose): doses, levels, dialysis sessions, CRRT periods and
+    CrCL steps alike.
+
     Parameters
     ----------
     doses : DoseHistory
@@ -123,10 +125,10 @@ class TDMCase:
     doses: DoseHistory
     levels: Levels
     covariates: Covariates
-    hd_sessions_h: object = None
-    crrt_periods_h: object = None
-    crcl_steps: object = None
-    pk_models: object = field(default_factory=lambda: MappingProxyType({}))
+    hd_sessions_h: np.ndarray | None = None
+    crrt_periods_h: np.ndarray | None = None
+    crcl_steps: tuple | None = None
+    pk_models: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self):
         state = self.covariates.renal_state
@@ -324,10 +326,9 @@ class Problem:
 
         Parameters
         ----------
-        eta : array_like
-            Random effects, shape (P, M, k) [-].
-        patients : array_like of int, optional
-            Which of the problem's patients the P rows are [-].
+        eta, patients : array_like
+            As for :meth:`predict`: random effects (P, M, k) and, optionally,
+            the problem's patients the P rows are [-].
 
         Returns
         -------

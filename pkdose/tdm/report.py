@@ -82,9 +82,8 @@ def tdm_to_dict(a):
         ``v_l`` the total volume at steady state; the full schema is in
         ``docs/tdm.md``.
     """
-    f, case = a.fit, a.fit.case
+    f, case, fc = a.fit, a.fit.case, a.forecast
     ipred, pred = f.ipred(), f.pred()
-    fc = a.forecast
     return {
         "schema": SCHEMA_TDM,
         "disclaimer": DISCLAIMER,

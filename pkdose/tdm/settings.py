@@ -31,7 +31,7 @@ class ResidualChoice:
     """
 
     stratum: str
-    source: str
+    source: str  # bibliography key
     locator: str
     note: str = ""
 

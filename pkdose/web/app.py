@@ -745,13 +745,14 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         """``pkdose dose --format note`` and the card of ``--format card``, for the page's Copy and Print."""
         inp = await _inputs(request, "dose")
         return JSONResponse(await run_in_threadpool(lambda: _print_outputs(inp)))
+
     @app.post("/api/tdm", tags=["tdm"], summary="Bayesian TDM: the patient's PK from measured levels, the next regimen",
               responses={200: {"content": {"application/json": {"schema": _TDM_SCHEMA}}}, **_ERRORS},
               response_class=JSONResponse, openapi_extra=_body_spec("TDMRequest"))
     async def tdm(request: Request):
         """The same answer as ``pkdose tdm --json`` (schema ``pkdose.tdm/1``); records as rows."""
-        inp = await _inputs(request, "tdm")
-        return JSONResponse(await run_in_threadpool(lambda: tdm_to_dict(tdm_from_inputs(inp))))
+        answer = await run_in_threadpool(tdm_from_inputs, await _inputs(request, "tdm"))
+        return JSONResponse(tdm_to_dict(answer))
 
     @app.post("/api/tdm/plot", tags=["tdm"], summary="The fit and forecast of POST /api/tdm (SVG)",
               responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}, **_ERRORS},

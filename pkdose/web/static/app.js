@@ -256,10 +256,8 @@ async function onTdm() {
     if (e instanceof FieldProblem) { showError(e.field, e.message); return; }
     throw e;
   }
-  const button = $("#tdm-submit");
-  button.disabled = true;
-  button.textContent = "Fitting…";
-  const results = $("#results");
+  const button = $("#tdm-submit"), results = $("#results");
+  Object.assign(button, { disabled: true, textContent: "Fitting…" });
   results.setAttribute("aria-busy", "true");
   try {
     const r = await post("/api/tdm", body);
@@ -277,8 +275,7 @@ async function onTdm() {
   } catch (e) {
     showError(null, `The calculator could not be reached (${e.message}). Is "pkdose serve" still running?`);
   } finally {
-    button.disabled = false;
-    button.textContent = "Fit the levels";
+    Object.assign(button, { disabled: false, textContent: "Fit the levels" });
     results.removeAttribute("aria-busy");
   }
 }
