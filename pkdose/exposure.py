@@ -107,7 +107,7 @@ from .errors import InputError
 from .extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
 from .library import CRRT_SCENARIOS, as_product, load_crrt_assumptions
 from .patient import CRRT, Haemodialysis, Native
-from .pd import ft_above_percent, ft_by_dose_interval
+from .pd import ft_above_percent, ft_attains, ft_by_dose_interval
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
 from .pk.dosing import sorted_unique
 from .pta import DEFAULT_CHUNK, attainment, covariance_etas
@@ -851,9 +851,15 @@ def _component_attainment(comp, course, profile, grid, criterion):
     """Thresholds over the MIC grid and, per virtual patient, whether one target component is met."""
     thr = _thresholds(comp, grid)
     if thr.size > 1 and np.all(thr == thr[0]):  # a fixed threshold (avibactam): one row, the same at every MIC
-        ft = _criterion_ft(course, profile, thr[:1], criterion)
-        return thr, np.repeat(attainment(ft, comp.ft_percent), thr.size, axis=0)
-    return thr, attainment(_criterion_ft(course, profile, thr, criterion), comp.ft_percent)
+        return thr, np.repeat(_criterion_met(course, profile, thr[:1], criterion, comp.ft_percent), thr.size, axis=0)
+    return thr, _criterion_met(course, profile, thr, criterion, comp.ft_percent)
+
+
+def _criterion_met(course, profile, thresholds, criterion, target):
+    """Whether each patient meets a %fT target by the criterion (:func:`_criterion_ft`), decided exactly."""
+    if course.on_hd and criterion == "every_interval":
+        return attainment(_criterion_ft(course, profile, thresholds, criterion), target)
+    return ft_attains(profile, thresholds, course.model.fu_fraction, 0, course.period_h, target)
 
 
 def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=None):

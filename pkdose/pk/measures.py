@@ -98,6 +98,7 @@ class _Stretches:
     def __init__(self, pieces, parent, p, q, fp, fq):
         self.pieces, self.parent, self.p, self.q, self.fp, self.fq = pieces, parent, p, q, fp, fq
         self.patient = pieces.patient if parent is None else pieces.patient[parent]
+        self._signed_data = None
 
     def _of_parent(self, arr, k):
         return np.take(arr, k if self.parent is None else np.take(self.parent, k), axis=-1)
@@ -122,7 +123,7 @@ class _Stretches:
         out[turns] = expsum.solve(c[turns], w[:, turns], lam[:, turns], p[turns], q[turns], fp[turns], fq[turns])
         return out
 
-    def crossings(self, m, lo, count, rising, n_pat, scale):
+    def crossings(self, m, lo, count, rising, n_pat, scale, select=None):
         """Scaled time above the thresholds each stretch crosses, summed per (threshold, patient), flat.
 
         Stretch k crosses the sorted thresholds ``m[lo[k]] .. m[lo[k] + count[k] - 1]``.
@@ -130,16 +131,87 @@ class _Stretches:
         that crosses more than r thresholds; with the stretches ordered by
         their number of crossings each layer is a prefix, so the crossing
         arrays are concatenated prefixes (no gather per crossing).
+        ``select`` (bool, flat over (threshold, patient)): solve only the
+        crossings of these pairs; the others are left at 0.
         """
         out = np.zeros(m.size * n_pat)
         if not count.any():
             return out
-        w = self.pieces.w
-        turns = expsum.may_turn(w if self.parent is None else w.take(self.parent, axis=1))
-        self._one_signed(m, lo, np.where(turns, 0, count), rising, n_pat, scale, out)
+        turns = self._turns()
+        self._one_signed(self._signed(m, lo, np.where(turns, 0, count), rising, n_pat), scale, out, select)
         if turns.any():
-            self._turning(m, lo, np.where(turns, count, 0), rising, n_pat, scale, out)
+            self._turning(m, lo, np.where(turns, count, 0), rising, n_pat, scale, out, select)
         return out
+
+    def brackets(self, m, lo, count, rising, n_pat, scale):
+        r"""Lower and upper bounds of :meth:`crossings`, without solving for any crossing, flat.
+
+        On a stretch of one-signed modes, :math:`h(s) = \ln|f(s) - c|` is convex and
+        decreasing (module :mod:`pkdose.pk.expsum`), so its tangents at both ends
+        lie below it and its chord above it: the crossing of level :math:`y` lies
+        between the tangents' roots and the chord's root, and before
+        :math:`p + (h(p) - y)/\lambda_{min}` (no mode decays more slowly than the
+        slowest). A stretch between turning points has only [p, q].
+        """
+        low, high = np.zeros(m.size * n_pat), np.zeros(m.size * n_pat)
+        if not count.any():
+            return low, high
+        turns = self._turns()
+        sg = self._signed(m, lo, np.where(turns, 0, count), rising, n_pat)
+        if sg.sizes:
+            if sg.span is None:
+                sg.span = sg.y_q - sg.y_p  # < 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sg.chord = (sg.q - sg.p) / sg.span
+                sg.slowest = -1.0 / sg.lam[-1]  # rates are sorted, largest first
+            total = sum(sg.sizes)
+            index, part_lo, part_hi = np.empty(total, dtype=np.intp), np.empty(total), np.empty(total)
+            k = 0
+            for r, size in enumerate(sg.sizes):
+                at, dst = slice(0, size), slice(k, k + size)
+                k += size
+                p, q = sg.p[at], sg.q[at]
+                dy = m.take(sg.lo[at] + r)
+                dy -= sg.c[at]
+                np.abs(dy, out=dy)
+                np.log(dy, out=dy)
+                dy -= sg.y_p[at]  # <= 0
+                with np.errstate(invalid="ignore", over="ignore"):
+                    s_lo = dy * sg.d_p[at]  # tangent at p
+                    s_lo += p
+                    t = dy - sg.span[at]
+                    t *= sg.d_q[at]  # tangent at q
+                    t += q
+                    np.fmax(s_lo, t, out=s_lo)
+                    s_hi = dy * sg.chord[at]  # chord
+                    np.multiply(dy, sg.slowest[at], out=t)  # the slowest mode
+                    np.fmin(s_hi, t, out=s_hi)
+                    s_hi += p
+                np.minimum(np.fmax(s_lo, p, out=s_lo), q, out=s_lo)  # NaN: no bound
+                np.maximum(np.fmin(s_hi, q, out=s_hi), p, out=s_hi)
+                up, sign, offset = sg.up[at], sg.sign[at], sg.offset[at]
+                least = np.where(up, s_hi, s_lo)  # the crossing bound that gives the least time above
+                least *= sign
+                np.add(least, offset, out=part_lo[dst])
+                most = np.where(up, s_lo, s_hi)
+                most *= sign
+                np.add(most, offset, out=part_hi[dst])
+                np.add(sg.base[at], r * n_pat, out=index[dst])
+            low += np.bincount(index, part_lo, minlength=low.size)
+            high += np.bincount(index, part_hi, minlength=high.size)
+        if turns.any():
+            order, sizes = self._layers(np.where(turns, count, 0))
+            for r, size in enumerate(sizes):
+                k = order[:size]
+                high += np.bincount((lo.take(k).astype(np.intp) + r) * n_pat + self.patient.take(k),
+                                    self.q.take(k) - self.p.take(k), minlength=high.size)
+        low *= scale
+        high *= scale
+        return low, high
+
+    def _turns(self):
+        w = self.pieces.w
+        return expsum.may_turn(w if self.parent is None else w.take(self.parent, axis=1))
 
     @staticmethod
     def _layers(count):
@@ -148,57 +220,73 @@ class _Stretches:
         sizes = [n for n in sizes if n]
         return np.argsort(-count.astype(np.int8), kind="stable")[:sizes[0] if sizes else 0], sizes
 
-    def _one_signed(self, m, lo, count, rising, n_pat, scale, out):
+    def _signed(self, m, lo, count, rising, n_pat):
+        """The crossing stretches of one-signed pieces, ordered by layer, with their end levels (computed once)."""
+        if self._signed_data is not None:
+            return self._signed_data
+        order, sizes = self._layers(count)
+        sg = self._signed_data = _Signed()
+        sg.sizes, sg.m, sg.n_pat = sizes, m, n_pat
+        if not sizes:
+            return sg
+        pc = self.pieces
+        parent = order if self.parent is None else self.parent.take(order)
+        aw, lam, sg.c = np.abs(pc.w.take(parent, axis=1)), pc.lam.take(parent, axis=1), pc.c.take(parent)
+        sg.p, sg.q, sg.lo = self.p.take(order), self.q.take(order), lo.take(order).astype(np.intp)
+        sg.aw, sg.lam = aw, lam
+        sg.y_p, sg.d_p = expsum.log_level(aw, lam, sg.p)
+        sg.y_q, sg.d_q = expsum.log_level(aw, lam, sg.q)
+        sg.solver = sg.span = None  # built when needed (_one_signed, brackets)
+        sg.up = rising.take(order)
+        sg.sign = np.where(sg.up, -1.0, 1.0)  # time above: q - s rising, s - p falling
+        sg.offset = np.where(sg.up, sg.q, -sg.p)
+        sg.base = sg.lo * n_pat
+        sg.base += self.patient.take(order)
+        return sg
+
+    def _one_signed(self, sg, scale, out, select=None):
         """Stretches of pieces whose modes share a sign: two Halley steps in log space on every crossing.
 
         Layer r (the first ``sizes[r]`` stretches, most crossings first)
-        crosses the thresholds ``lo + r``; the layers are laid end to end and
-        cut into blocks of at most ``expsum.BLOCK`` crossings (contiguous
-        copies, no gather per crossing), each solved by
-        :func:`pkdose.pk.expsum.crossings_log` from an inverse-Hermite start.
+        crosses the thresholds ``lo + r``: each layer is a prefix of the
+        ordered stretches, so its crossings are solved on slices of the
+        per-stretch arrays (no copy per crossing), in blocks of at most
+        ``expsum.BLOCK``, by :class:`pkdose.pk.expsum.LogCrossings`; with
+        ``select``, only the crossings of the selected pairs, gathered.
         """
-        order, sizes = self._layers(count)
-        if not sizes:
+        if not sg.sizes:
             return
-        pc = self.pieces
-        parent = order if self.parent is None else self.parent.take(order)
-        aw, lam, c = np.abs(pc.w.take(parent, axis=1)), pc.lam.take(parent, axis=1), pc.c.take(parent)
-        rising_o, p_o, q_o, lo_o = rising.take(order), self.p.take(order), self.q.take(order), lo.take(order)
-        y_p, d_p = expsum.log_level(aw, lam, p_o)
-        y_q, d_q = expsum.log_level(aw, lam, q_o)
-        base = lo_o.astype(np.intp)
-        base *= n_pat
-        base += self.patient.take(order)
-        total = sum(sizes)
+        layers = []  # (layer, stretches: a slice or the selected indices)
+        for r, size in enumerate(sg.sizes):
+            if select is None:
+                layers.append((r, slice(0, size), size))
+            else:
+                keep = np.flatnonzero(select[sg.base[:size] + r * sg.n_pat])
+                if keep.size:
+                    layers.append((r, keep, keep.size))
+        total = sum(size for _, _, size in layers)
+        if not total:
+            return
         index, part = np.empty(total, dtype=np.intp), np.empty(total)
-        starts = np.cumsum([0] + sizes)
-        for b0 in range(0, total, expsum.BLOCK):
-            b1 = min(b0 + expsum.BLOCK, total)
-            cuts = []  # (layer, first stretch, last stretch) of the crossings b0 .. b1
-            for r, n in enumerate(sizes):
-                lo_k, hi_k = max(b0, starts[r]) - starts[r], min(b1, starts[r + 1]) - starts[r]
-                if hi_k > lo_k:
-                    cuts.append((r, lo_k, hi_k))
-
-            def laid(a):
-                if len(cuts) == 1:
-                    return a[..., cuts[0][1]:cuts[0][2]]
-                return np.concatenate([a[..., i:k] for _, i, k in cuts], axis=-1)
-
-            at = slice(b0, b1)
-            np.add(laid(base), np.concatenate([np.full(k - i, r * n_pat) for r, i, k in cuts]), out=index[at])
-            level = m.take(np.concatenate([lo_o[i:k] + r for r, i, k in cuts]))
-            level -= laid(c)
-            np.abs(level, out=level)
-            y = np.log(level, out=level)
-            p, q = laid(p_o), laid(q_o)
-            s = expsum.crossings_log(y, laid(aw), laid(lam), p, q, laid(y_p), laid(y_q), laid(d_p), laid(d_q))
-            up = laid(rising_o)
-            np.subtract(np.where(up, q, s), np.where(up, s, p), out=part[at])
+        k = 0
+        for r, stretches, size in layers:
+            for b0 in range(0, size, expsum.BLOCK):
+                at = stretches[b0:b0 + expsum.BLOCK] if select is not None else slice(b0, min(b0 + expsum.BLOCK, size))
+                dst = slice(k, k + (at.stop - at.start if select is None else at.size))
+                k = dst.stop
+                if sg.solver is None:
+                    sg.solver = expsum.LogCrossings(sg.aw, sg.lam, sg.p, sg.q, sg.y_p, sg.y_q, sg.d_p, sg.d_q)
+                level = sg.m.take(sg.lo[at] + r)
+                level -= sg.c[at]
+                np.abs(level, out=level)
+                s = sg.solver.solve(np.log(level, out=level), at)
+                s *= sg.sign[at]
+                np.add(s, sg.offset[at], out=part[dst])
+                np.add(sg.base[at], r * sg.n_pat, out=index[dst])
         part *= scale
         out += np.bincount(index, part, minlength=out.size)
 
-    def _turning(self, m, lo, count, rising, n_pat, scale, out):
+    def _turning(self, m, lo, count, rising, n_pat, scale, out, select=None):
         """Stretches between turning points: the safeguarded Newton iteration, every crossing at once."""
         order, sizes = self._layers(count)
         if not sizes:
@@ -209,12 +297,22 @@ class _Stretches:
 
         k = layered(order)
         lo_o = lo.take(order)
-        j = np.concatenate([lo_o[:n] + r for r, n in enumerate(sizes)])
+        j = np.concatenate([lo_o[:n] + r for r, n in enumerate(sizes)]).astype(np.intp)
+        index = j * n_pat + self.patient.take(k)
+        if select is not None:
+            keep = np.flatnonzero(select[index])
+            k, j, index = k[keep], j[keep], index[keep]
+            if not k.size:
+                return
         s = self.crossing(k, m.take(j))
         up = rising.take(k)
         part = np.where(up, self.q.take(k) - s, s - self.p.take(k))
         part *= scale
-        out += np.bincount(j.astype(np.intp) * n_pat + self.patient.take(k), part, minlength=out.size)
+        out += np.bincount(index, part, minlength=out.size)
+
+
+class _Signed:
+    """Per-stretch data of the one-signed crossing stretches (:meth:`_Stretches._signed`)."""
 
 
 def _count_below(m, values):
@@ -361,24 +459,28 @@ def time_above(profile, threshold_mg_per_l, t0_h, t1_h):
     return result.reshape(thr.shape + (profile.n_patients,))
 
 
-def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0):
+def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0, need=None):
     """:func:`time_above` for thresholds sorted in increasing order, times ``scale``, shape (n_thr, n_patients).
 
     Patients are taken in blocks of at most ``_STRETCHES`` stretches, so that
-    the work arrays stay small whatever the population and the window.
+    the work arrays stay small whatever the population and the window. With
+    ``need``, whether each (scaled) time above reaches ``need`` instead (bool):
+    decided from bounds on the crossing times where they suffice, from the
+    exact times elsewhere (:func:`_time_above_block`).
     """
     n_pat = profile.n_patients
     _check_window(profile, t0_h, t1_h)
     if profile.n_compartments == 1:
-        return _one_compartment_time_above(profile, m, t0_h, t1_h, scale)
+        out = _one_compartment_time_above(profile, m, t0_h, t1_h, scale)
+        return out if need is None else out >= need
     k = max(1, int(np.count_nonzero((profile.t_h[1:] > t0_h) & (profile.t_h[:-1] < t1_h))))
     block = max(1, _STRETCHES // k)
     if block >= n_pat:
-        return _time_above_block(profile, m, t0_h, t1_h, scale, slice(None))
-    out = np.empty((m.size, n_pat))
+        return _time_above_block(profile, m, t0_h, t1_h, scale, slice(None), need)
+    out = np.empty((m.size, n_pat), dtype=float if need is None else bool)
     for s in range(0, n_pat, block):
         part = slice(s, min(s + block, n_pat))
-        out[:, part] = _time_above_block(profile, m, t0_h, t1_h, scale, part)
+        out[:, part] = _time_above_block(profile, m, t0_h, t1_h, scale, part, need)
     return out
 
 
@@ -570,7 +672,15 @@ def _clip_add(buf, length, acc, lo, hi, nan_free=False):
     acc.add(lo, hi, buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0])
 
 
-def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
+def _time_above_block(profile, m, t0_h, t1_h, scale, patients, need=None):
+    """Scaled time above sorted thresholds for some patients; with ``need``, whether it reaches ``need``.
+
+    A decision needs the crossing times only where their bounds
+    (:meth:`_Stretches.brackets`) leave it open: the pairs (threshold, patient)
+    whose bounds lie on both sides of ``need`` (within a margin well above the
+    solver's tolerance) are solved exactly, the others are decided by the
+    bounds, which hold exactly. The answer is that of the exact time above.
+    """
     pc = _Pieces(profile, t0_h, t1_h, patients)
     n_thr, n_pat = m.size, pc.n_patients
     st = pc.monotone()
@@ -579,7 +689,6 @@ def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
     count = below_q - below_p
     rising = count > 0
     np.abs(count, out=count)
-    out = st.crossings(m, lo, count, rising, n_pat, scale).reshape(n_thr, n_pat)
     # Thresholds below both ends count the whole stretch.
     length = st.q - st.p
     length *= scale
@@ -587,11 +696,35 @@ def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
     index *= n_pat
     index += st.patient
     short = np.bincount(index, length, minlength=(n_thr + 1) * n_pat).reshape(-1, n_pat)
+    whole = np.empty((n_thr, n_pat))
     acc = short[n_thr].copy()
     for j in range(n_thr - 1, -1, -1):  # lengths of the stretches with lo > j
-        out[j] += acc
+        whole[j] = acc
         acc += short[j]
-    return np.minimum(out, (t1_h - t0_h) * scale, out=out)  # rounding only: every part lies in its stretch
+    cap = (t1_h - t0_h) * scale
+    if need is None:
+        out = st.crossings(m, lo, count, rising, n_pat, scale).reshape(n_thr, n_pat)
+        out += whole
+        return np.minimum(out, cap, out=out)  # rounding only: every part lies in its stretch
+    low, high = st.brackets(m, lo, count, rising, n_pat, scale)
+    low, high = low.reshape(n_thr, n_pat), high.reshape(n_thr, n_pat)
+    low += whole
+    high += whole
+    margin = _DECISION_MARGIN_H * max(t1_h - t0_h, 1.0) * scale
+    reached = low >= need + margin
+    open_ = high >= need - margin
+    open_ &= ~reached
+    if open_.any():
+        exact = st.crossings(m, lo, count, rising, n_pat, scale, select=open_.ravel()).reshape(n_thr, n_pat)
+        exact += whole
+        np.minimum(exact, cap, out=exact)
+        reached[open_] = exact[open_] >= need
+    return reached
+
+
+#: Margin of a decision from bounds, per hour of window [h/h]: far above the crossing solver's
+#: error (about 1e-10 h per crossing), so a pair decided by bounds gets the exact answer [-].
+_DECISION_MARGIN_H = 1e-8
 
 
 def above_intervals(profile, threshold_mg_per_l, t0_h, t1_h):
