@@ -857,9 +857,11 @@ def _component_attainment(comp, course, profile, grid, criterion):
 
 def _criterion_met(course, profile, thresholds, criterion, target):
     """Whether each patient meets a %fT target by the criterion (:func:`_criterion_ft`), decided exactly."""
+    fu = course.model.fu_fraction
     if course.on_hd and criterion == "every_interval":
-        return attainment(_criterion_ft(course, profile, thresholds, criterion), target)
-    return ft_attains(profile, thresholds, course.model.fu_fraction, 0, course.period_h, target)
+        return ft_by_dose_interval(profile, thresholds, fu, course.dosing, 0.0, course.period_h, periodic=True,
+                                   target_percent=target)[1].all(axis=0)
+    return ft_attains(profile, thresholds, fu, 0, course.period_h, target)
 
 
 def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=None):

@@ -128,16 +128,15 @@ def ft_attains(profile, threshold_free_mg_per_l, fu_fraction, t0_h, t1_h, target
     Parameters
     ----------
     profile : Profile
-        Result of :func:`pkdose.pk.simulate` (total concentrations) [-].
+        Total concentrations, from :func:`pkdose.pk.simulate` [-].
     threshold_free_mg_per_l : array_like
-        MIC or threshold concentration on the free drug; an array gives one row
-        per value [mg/L].
+        Free-drug MIC(s) or threshold(s); one row of the result per value [mg/L].
     fu_fraction : float
-        Unbound fraction in plasma [-].
+        Fraction unbound [-].
     t0_h, t1_h : float
-        Window, usually one dosing interval at steady state [h].
+        Start and end of the window (a dosing interval at steady state) [h].
     target_percent : float
-        Required %fT>threshold [%].
+        %fT>threshold a patient needs [%].
 
     Returns
     -------
@@ -180,7 +179,7 @@ def ft_attains(profile, threshold_free_mg_per_l, fu_fraction, t0_h, t1_h, target
 
 
 def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t0_h=None, t1_h=None, *,
-                        periodic=None):
+                        periodic=None, target_percent=None):
     r"""%fT above a threshold over each dosing interval of a profile.
 
     Parameters
@@ -203,6 +202,10 @@ def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t
         the last dose's interval wraps round to the first dose of the next
         period; by default :attr:`pkdose.pk.Profile.periodic` of every patient
         decides [-].
+    target_percent : float, optional
+        If given, return instead whether each interval's %fT reaches it (ties
+        count as met), decided as :func:`ft_attains` does where the interval
+        is one window [%].
 
     Returns
     -------
@@ -210,7 +213,8 @@ def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t
         ``(start_h, end_h, pieces)`` per dosing interval, from
         :func:`pkdose.pk.dose_intervals` [h].
     ft_percent : ndarray, shape (n_intervals, n_patients) or (n_intervals, n_thresholds, n_patients)
-        %fT>threshold over each whole interval (over all its pieces) [%].
+        %fT>threshold over each whole interval (over all its pieces) [%]; with
+        ``target_percent``, bool: whether it reaches the target [-].
 
     Notes
     -----
@@ -240,9 +244,14 @@ def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t
     if periodic is None:
         periodic = bool(np.all(profile.periodic))
     intervals = dose_intervals(profile, dosing, t0_h, t1_h, periodic=periodic)
-    ft = np.empty((len(intervals),) + np.shape(threshold_free_mg_per_l) + (profile.n_patients,))
+    ft = np.empty((len(intervals),) + np.shape(threshold_free_mg_per_l) + (profile.n_patients,),
+                  dtype=float if target_percent is None else bool)
     for i, (_, _, pieces) in enumerate(intervals):
+        if target_percent is not None and len(pieces) == 1:
+            ft[i] = ft_attains(profile, threshold_free_mg_per_l, fu_fraction, *pieces[0], target_percent)
+            continue
         length = sum(b - a for a, b in pieces)
-        ft[i] = sum(ft_above_percent(profile, threshold_free_mg_per_l, fu_fraction, a, b) * (b - a)
+        value = sum(ft_above_percent(profile, threshold_free_mg_per_l, fu_fraction, a, b) * (b - a)
                     for a, b in pieces) / length
+        ft[i] = value if target_percent is None else value >= target_percent
     return intervals, ft

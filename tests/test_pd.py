@@ -83,3 +83,21 @@ def test_ft_attains_is_the_exact_ft_against_the_target(structure, tau, infusion,
     for t in (target, 50.0, 100.0):
         assert np.array_equal(ft_attains(p, mics, fu, 0, tau, t), ft_above_percent(p, mics, fu, 0, tau) >= t)
     assert np.array_equal(ft_attains(p, 4.0, fu, 1.0, tau, target), ft_above_percent(p, 4.0, fu, 1.0, tau) >= target)
+
+
+@pytest.mark.parametrize("structure", PERIPHERAL)
+def test_per_interval_attainment_is_the_per_interval_ft_against_the_target(structure):
+    """On a dialysis week (the wrapped weekend interval in two windows), decided per interval as ft >= target."""
+    rng = np.random.default_rng(4)
+    n = 300
+    start = np.array([8.0, 56.0, 104.0])
+    d = Dosing(hd_dose_times(24, start + 4.0), 500.0, 0.5)
+    periph = tuple((q * np.exp(rng.normal(0, 0.4, n)), v) for q, v in PERIPHERAL[structure])
+    p = simulate(0.7 * np.exp(rng.normal(0, 0.5, n)), 12.0, d, ExtraClearance(start, start + 4.0, 6.0),
+                 peripheral=periph, t_end_h=WEEK_H, steady_state=True)
+    mics = [0.5, 2.0, 8.0, 32.0]
+    _, ft = ft_by_dose_interval(p, mics, 0.9, d)
+    for target in (40.0, 60.0, 100.0):
+        intervals, met = ft_by_dose_interval(p, mics, 0.9, d, target_percent=target)
+        assert met.dtype == bool and len(intervals) == 7
+        assert np.array_equal(met, ft >= target)
