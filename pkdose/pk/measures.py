@@ -187,8 +187,8 @@ class _Stretches:
                     np.multiply(dy, sg.slowest[at], out=t)  # the slowest mode
                     np.fmin(s_hi, t, out=s_hi)
                     s_hi += p
-                np.minimum(np.fmax(s_lo, p, out=s_lo), q, out=s_lo)  # NaN: no bound
-                np.maximum(np.fmin(s_hi, q, out=s_hi), p, out=s_hi)
+                np.clip(s_lo, p, q, out=s_lo)  # a NaN stays: the pair is left open (_time_above_block)
+                np.clip(s_hi, p, q, out=s_hi)
                 up, sign, offset = sg.up[at], sg.sign[at], sg.offset[at]
                 least = np.where(up, s_hi, s_lo)  # the crossing bound that gives the least time above
                 least *= sign
@@ -256,35 +256,52 @@ class _Stretches:
         """
         if not sg.sizes:
             return
-        layers = []  # (layer, stretches: a slice or the selected indices)
-        for r, size in enumerate(sg.sizes):
-            if select is None:
-                layers.append((r, slice(0, size), size))
-            else:
-                keep = np.flatnonzero(select[sg.base[:size] + r * sg.n_pat])
-                if keep.size:
-                    layers.append((r, keep, keep.size))
-        total = sum(size for _, _, size in layers)
-        if not total:
+        if select is not None:  # the selected crossings, gathered: stretch and layer of each
+            picked = [(np.flatnonzero(select[sg.base[:size] + r * sg.n_pat]), r) for r, size in enumerate(sg.sizes)]
+            at = np.concatenate([k for k, _ in picked])
+            if not at.size:
+                return
+            layer = np.concatenate([np.full(k.size, r) for k, r in picked])
+            solver = expsum.LogCrossings(sg.aw[:, at], sg.lam[:, at], sg.p[at], sg.q[at], sg.y_p[at], sg.y_q[at],
+                                         sg.d_p[at], sg.d_q[at])
+            s = np.concatenate([solver.solve(y, slice(b0, b0 + expsum.BLOCK))
+                                for b0, y in self._levels(sg, at, layer)])
+            s *= sg.sign[at]
+            s += sg.offset[at]
+            s *= scale
+            out += np.bincount(sg.base[at] + layer * sg.n_pat, s, minlength=out.size)
             return
+        total = sum(sg.sizes)
         index, part = np.empty(total, dtype=np.intp), np.empty(total)
+        if sg.solver is None:
+            sg.solver = expsum.LogCrossings(sg.aw, sg.lam, sg.p, sg.q, sg.y_p, sg.y_q, sg.d_p, sg.d_q)
         k = 0
-        for r, stretches, size in layers:
+        for r, size in enumerate(sg.sizes):
             for b0 in range(0, size, expsum.BLOCK):
-                at = stretches[b0:b0 + expsum.BLOCK] if select is not None else slice(b0, min(b0 + expsum.BLOCK, size))
-                dst = slice(k, k + (at.stop - at.start if select is None else at.size))
+                at = slice(b0, min(b0 + expsum.BLOCK, size))
+                dst = slice(k, k + at.stop - b0)
                 k = dst.stop
-                if sg.solver is None:
-                    sg.solver = expsum.LogCrossings(sg.aw, sg.lam, sg.p, sg.q, sg.y_p, sg.y_q, sg.d_p, sg.d_q)
-                level = sg.m.take(sg.lo[at] + r)
-                level -= sg.c[at]
-                np.abs(level, out=level)
-                s = sg.solver.solve(np.log(level, out=level), at)
+                s = sg.solver.solve(self._level(sg, at, r), at)
                 s *= sg.sign[at]
                 np.add(s, sg.offset[at], out=part[dst])
                 np.add(sg.base[at], r * sg.n_pat, out=index[dst])
         part *= scale
         out += np.bincount(index, part, minlength=out.size)
+
+    @staticmethod
+    def _level(sg, at, r):
+        """Log-distance of the thresholds ``lo + r`` from the plateau, for the stretches ``at``."""
+        level = sg.m.take(sg.lo[at] + r)
+        level -= sg.c[at]
+        np.abs(level, out=level)
+        return np.log(level, out=level)
+
+    @classmethod
+    def _levels(cls, sg, at, layer):
+        """:meth:`_level` of gathered crossings (stretches ``at``, layers ``layer``), in blocks: (start, levels)."""
+        for b0 in range(0, at.size, expsum.BLOCK):
+            b = slice(b0, b0 + expsum.BLOCK)
+            yield b0, cls._level(sg, at[b], layer[b])
 
     def _turning(self, m, lo, count, rising, n_pat, scale, out, select=None):
         """Stretches between turning points: the safeguarded Newton iteration, every crossing at once."""
@@ -712,8 +729,9 @@ def _time_above_block(profile, m, t0_h, t1_h, scale, patients, need=None):
     high += whole
     margin = _DECISION_MARGIN_H * max(t1_h - t0_h, 1.0) * scale
     reached = low >= need + margin
-    open_ = high >= need - margin
-    open_ &= ~reached
+    open_ = high < need - margin
+    open_ |= reached
+    np.logical_not(open_, out=open_)  # neither reached nor out of reach by the bounds (NaN bounds included)
     if open_.any():
         exact = st.crossings(m, lo, count, rising, n_pat, scale, select=open_.ravel()).reshape(n_thr, n_pat)
         exact += whole
