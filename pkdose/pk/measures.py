@@ -159,43 +159,41 @@ class _Stretches:
         turns = self._turns()
         sg = self._signed(m, lo, np.where(turns, 0, count), rising, n_pat)
         if sg.sizes:
-            if sg.span is None:
-                sg.span = sg.y_q - sg.y_p  # < 0
+            if sg.upper is None:
+                span = sg.y_q - sg.y_p  # < 0
+                sg.at_q = sg.q - span * sg.d_q  # tangent at q: s = at_q + dy d_q, dy = y - y_p
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    sg.chord = (sg.q - sg.p) / sg.span
-                sg.slowest = -1.0 / sg.lam[-1]  # rates are sorted, largest first
+                    chord = (sg.q - sg.p) / span
+                # chord s = p + dy L/span, slowest mode s = p - dy/lam_min; with dy <= 0 the smaller is
+                # p + dy max(L/span, -1/lam_min). Rates are sorted, largest first.
+                sg.upper = np.fmax(chord, -1.0 / sg.lam[-1])
+                sg.length = sg.q - sg.p
             total = sum(sg.sizes)
             index, part_lo, part_hi = np.empty(total, dtype=np.intp), np.empty(total), np.empty(total)
             k = 0
             for r, size in enumerate(sg.sizes):
                 at, dst = slice(0, size), slice(k, k + size)
                 k += size
-                p, q = sg.p[at], sg.q[at]
+                p, length = sg.p[at], sg.length[at]
                 dy = m.take(sg.lo[at] + r)
                 dy -= sg.c[at]
                 np.abs(dy, out=dy)
                 np.log(dy, out=dy)
                 dy -= sg.y_p[at]  # <= 0
                 with np.errstate(invalid="ignore", over="ignore"):
-                    s_lo = dy * sg.d_p[at]  # tangent at p
-                    s_lo += p
-                    t = dy - sg.span[at]
-                    t *= sg.d_q[at]  # tangent at q
-                    t += q
+                    s_lo = dy * sg.d_p[at]  # tangent at p, from p
+                    t = dy * sg.d_q[at]
+                    t += sg.at_q[at]
+                    t -= p  # tangent at q, from p
                     np.fmax(s_lo, t, out=s_lo)
-                    s_hi = dy * sg.chord[at]  # chord
-                    np.multiply(dy, sg.slowest[at], out=t)  # the slowest mode
-                    np.fmin(s_hi, t, out=s_hi)
-                    s_hi += p
-                np.clip(s_lo, p, q, out=s_lo)  # a NaN stays: the pair is left open (_time_above_block)
-                np.clip(s_hi, p, q, out=s_hi)
-                up, sign, offset = sg.up[at], sg.sign[at], sg.offset[at]
-                least = np.where(up, s_hi, s_lo)  # the crossing bound that gives the least time above
-                least *= sign
-                np.add(least, offset, out=part_lo[dst])
-                most = np.where(up, s_lo, s_hi)
-                most *= sign
-                np.add(most, offset, out=part_hi[dst])
+                    np.multiply(dy, sg.upper[at], out=t)  # chord or slowest mode, from p
+                np.clip(s_lo, 0.0, length, out=s_lo)  # a NaN stays: the pair is left open (_time_above_block)
+                np.clip(t, 0.0, length, out=t)
+                up = sg.up[at]  # rising: above from the crossing to q; falling: from p to the crossing
+                np.copyto(part_lo[dst], s_lo)
+                np.copyto(part_hi[dst], t)
+                np.subtract(length, t, out=part_lo[dst], where=up)
+                np.subtract(length, s_lo, out=part_hi[dst], where=up)
                 np.add(sg.base[at], r * n_pat, out=index[dst])
             low += np.bincount(index, part_lo, minlength=low.size)
             high += np.bincount(index, part_hi, minlength=high.size)
@@ -236,7 +234,7 @@ class _Stretches:
         sg.aw, sg.lam = aw, lam
         sg.y_p, sg.d_p = expsum.log_level(aw, lam, sg.p)
         sg.y_q, sg.d_q = expsum.log_level(aw, lam, sg.q)
-        sg.solver = sg.span = None  # built when needed (_one_signed, brackets)
+        sg.solver = sg.upper = None  # built when needed (_one_signed, brackets)
         sg.up = rising.take(order)
         sg.sign = np.where(sg.up, -1.0, 1.0)  # time above: q - s rising, s - p falling
         sg.offset = np.where(sg.up, sg.q, -sg.p)
