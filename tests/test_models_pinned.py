@@ -158,7 +158,10 @@ def test_floors_apply_only_where_declared():
     assert_allclose(inside, 4.04 * (8 / 83.0) ** 0.682)
     assert inside < 1.1
     assert_allclose(cef.clearance_l_per_h(8.0, dialysis=True, **NONE), 1.1)
-    assert_allclose(cef.clearance_l_per_h(3.0, **NONE), 1.1)                   # below the fitted 4 mL/min
+    # below the fitted 4 mL/min off dialysis: the floor capped at the model's own CL at 4 mL/min (CL never
+    # rises as CrCL falls; it was 1.1 L/h here, twice the 0.55 L/h at 4 mL/min)
+    assert_allclose(cef.clearance_l_per_h(3.0, **NONE), 4.04 * (4 / 83.0) ** 0.682)
+    assert_allclose(cef.clearance_l_per_h(0.0, dialysis=True, **NONE), 1.1)
     assert_allclose(cef.without_assumption("cl_floor_l_per_h").clearance_l_per_h(3.0, **NONE),
                     4.04 * (3 / 83.0) ** 0.682)
     assert_allclose(_model("ceftazidime_li2019").clearance_l_per_h(2.0), 0.40)
