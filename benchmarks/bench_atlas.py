@@ -5,7 +5,28 @@ measured in one run. The W1 reference (``bench_w1.w1_reference``: 10,000
 patients, one compartment, 8 MICs, closed form in numpy) is timed first
 (CPU time, minimum of ``--rounds`` rounds) and again after the atlas; the
 smaller is the yardstick. The atlas is timed as wall time on ``--workers``
-processes (default every core), for each structure asked for.
+processes (default every core), for each structure asked for, and as the CPU
+time of all its processes (parent and workers): on a shared machine the wall
+time depends on what else runs, the CPU time much less; with two free cores the
+goal is CPU <= 6 x (cells x reference).
+
+Where the time goes (cProfile of ``atlas_cell`` over a sample of cells, one
+process): about 70 % deciding attainment (:func:`pkdose.pd.ft_attains`: the
+stretches, their ends, the convexity bounds of every crossing, the exact
+crossings of the few patients the bounds leave open), 12 % simulating, 8 %
+drawing the populations, the rest building courses and rows. A cell's fixed
+cost (measured at 100 patients) is about 4 ms. Why the goal is out of reach:
+a cell evaluates 1.6 target components on average (cefiderocol and aztreonam
+one; the avibactam combinations two) over a whole steady-state period, in two
+or three compartments, at 11 MICs where W1 has 8 on one compartment; the 62
+dialysis cells are a week each (15-30 dosing intervals). Each crossing of a
+sum of exponentials needs at least its bounds (a logarithm and about 20
+arithmetic passes) and the stretch ends an exponential per mode: per cell
+several times W1's work (``bench_w1.py`` puts the three-compartment W1 alone at
+5-7 x W1). The US and EU labels give the same regimen in every condition:
+1,426 distinct computations among the 2,852 cells, each drawn from its own
+seed; one population per (product, regimen, condition) would halve the work
+but change the table for a given seed.
 
 Run:  python benchmarks/bench_atlas.py [--n 10000] [--structure published one_compartment] [--workers 2]
 Prints the machine's load average before and after, since the machine may be shared.
