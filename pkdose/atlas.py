@@ -430,8 +430,8 @@ def atlas(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDICTIONS
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(atlas_cell, cells, chunksize=max(1, len(cells) // (8 * workers)))
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_keep_freed_memory)
+        results = pool.map(atlas_cell, cells, chunksize=max(1, len(cells) // (32 * workers)))
     try:
         for k, part in enumerate(results, start=1):
             rows += part
@@ -442,6 +442,24 @@ def atlas(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDICTIONS
             pool.shutdown(cancel_futures=True)
     columns = list(ATLAS_COLUMNS) + [f"pta_{a}" for a in _ANALYTES]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _keep_freed_memory():
+    """In a worker process: keep freed memory for reuse instead of returning it to the system.
+
+    glibc hands large blocks back to the kernel when they are freed, so each
+    cell's temporaries (a few MB) come back as fresh pages, one page fault per
+    4 kB. A worker lives as long as the atlas; it keeps its memory (mallopt
+    ``M_MMAP_THRESHOLD`` and ``M_TRIM_THRESHOLD``). Elsewhere this does nothing.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 28)  # M_MMAP_THRESHOLD: blocks below 256 MB from the heap
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: the heap is not trimmed below 1 GB free
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def check_out_path(path):
