@@ -417,7 +417,8 @@ def _daily(regimens):
     return {r.component: r.daily_dose_mg for r in regimens}
 
 
-def _continue_current(advice, current, current_check, current_ceilings, prod, cov, goal_text, n, rng):
+def _continue_current(advice, current, current_check, current_ceilings, prod, cov, goal_text, n, rng,
+                      measured=()):
     """((regimens, check, line) or None, why not): whether the current regimen may simply continue.
 
     It continues when it reaches the goal in this patient (the dose advice's verdict, on CRRT at the
@@ -442,7 +443,10 @@ def _continue_current(advice, current, current_check, current_ceilings, prod, co
         return None, (f"The current regimen's predicted {high[0]['analyte']} Cmin/Css "
                       f"({high[0]['cmin_mg_per_l']:.0f} mg/L; posterior probability above "
                       f"{high[0]['ceiling_mg_per_l']:g} mg/L {100 * high[0]['p_above_ceiling']:.0f} %) is too close "
-                      "to the published ceiling to continue it.")
+                      "to the published ceiling to continue it"
+                      + ("." if high[0]["analyte"] in measured else
+                         f" ({high[0]['analyte']} was not measured: its prediction rests on the prior; a "
+                         f"{high[0]['analyte']} level would narrow it)."))
     judged = dataclasses.replace(cov, crrt_scenario="high") if isinstance(cov.renal_state, CRRT) else cov
     check, verdict = assess(prod, current, judged, mic_mg_per_l=advice.mic_mg_per_l, n=n, rng=rng, mics=())
     if not verdict.meets:
@@ -533,7 +537,8 @@ def tdm_advice(fit, *, mic_mg_per_l=None, jurisdiction="US", organism="Enterobac
         current_check = pk_check(prod, current, cov, mic_mg_per_l=advice.mic_mg_per_l, n=n, rng=rng, mics=())
         ceilings += ceiling_rows(ceiling_checks(prod, current, cov, n=n, rng=rng), "current")
     goal = f"target {advice.target_text} at MIC {advice.mic_mg_per_l:g} mg/L"
-    kept, why_not = _continue_current(advice, current, current_check, ceilings, prod, cov, goal, n, rng)
+    kept, why_not = _continue_current(advice, current, current_check, ceilings, prod, cov, goal, n, rng,
+                                      measured=fit.measured)
     if kept is not None:
         recommended, rec_check, line = kept
         ceilings += [dict(r, regimen="recommended") for r in ceilings]

@@ -191,7 +191,7 @@ def tdm_text(a, *, disclaimer=True):
     if a.ceilings:
         out.append("Ceilings")
         rows = {}  # the same check of the current and the recommended regimen (continued) is said once
-        for r in a.ceilings:
+        for r in sorted(a.ceilings, key=lambda r: r["ceiling_mg_per_l"] is None):
             rows.setdefault(r["text"], []).append(r["regimen"] if r["ceiling_mg_per_l"] is not None else "")
         out += [f"{ind}{' and '.join(dict.fromkeys(w)) + ': ' if any(w) else ''}{text}" for text, w in rows.items()]
     if a.notes:
