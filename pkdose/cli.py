@@ -19,6 +19,7 @@ References
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -38,8 +39,10 @@ from .inputs import (
 )
 from .library import available_products, load_pk_model, load_regimen_table, models_dir
 from .library.clinical import clinical
-from .recommend import advise_dose, recommend
+from .answers import dose_answer, with_kinetic_renal
+from .recommend import recommend
 from .report import DISCLAIMER, advice_text, advice_to_dict, recommendation_text, recommendation_to_dict
+from .units import normalise_scr_unit
 
 __all__ = ["main", "build_parser", "EXAMPLES", "FLAGS"]
 
@@ -74,13 +77,16 @@ FLAGS = {
     "mic_mg_per_l": "--mic", "jurisdiction": "--jurisdiction", "organism": "--organism", "n": "--n",
     "seed": "--seed",
     "search": "--no-search", "model_informed": "--model-informed", "plot": "--plot", "pk_model": "--pk-model",
-    "example": "--example",
+    "example": "--example", "scr_series": "--scr-series", "baseline_scr": "--baseline-scr",
+    "baseline_crcl_ml_per_min": "--baseline-crcl", "albumin": "--albumin", "albumin_unit": "--albumin-unit",
+    "ventilated": "--ventilated", "apache_ii": "--apache-ii", "race": "--race", "structure": "--structure",
 }
 _DEST = {flag[2:].replace("-", "_"): field for field, flag in FLAGS.items()}
 _DEST["hd"] = "hd"
 _DEST["crrt_effluent"] = "crrt.effluent_l_per_h"
 _PATIENT_DESTS = ("age", "sex", "weight", "height", "scr", "scr_unit", "crcl", "weight_rule", "renal_method",
-                  "hd", "hd_start", "hd_hours", "crrt_effluent", "crrt_modality", "residual_crcl")
+                  "hd", "hd_start", "hd_hours", "crrt_effluent", "crrt_modality", "residual_crcl", "scr_series",
+                  "baseline_scr", "baseline_crcl")
 #: Longest message printed on the one error line [characters].
 MAX_ERROR_CHARS = 600
 
@@ -142,6 +148,15 @@ def _add_renal(p):
     _opt(g, "--renal-method", metavar=methods,
          help="cg: Cockcroft–Gault from --scr (every label pkdose ships doses by it); measured: a measured "
               "--crcl; ckd-epi-2021: the de-indexed eGFR, shown by crcl (no label doses by it)")
+    k = p.add_argument_group("a changing creatinine: --scr-series with --scr-unit, --baseline-scr and --age --sex "
+                             "--weight (instead of --scr or --crcl)")
+    _opt(k, "--scr-series", metavar="H:SCR,H:SCR,…",
+         help="creatinines that are changing, hours:value oldest first, in --scr-unit (e.g. "
+              "\"0:1.1,24:2.0,48:2.6\"): the kinetic CrCL (Chen 2013) of each interval, the label band now and "
+              "when it is expected to change, the re-check time, and the first days simulated with a clearance "
+              "that follows it")
+    _opt(k, "--baseline-scr", metavar="VALUE", help=_help("baseline_scr"))
+    _opt(k, "--baseline-crcl", metavar="ML_PER_MIN", help=_help("baseline_crcl_ml_per_min"))
     r = p.add_argument_group("renal replacement therapy (one of them)")
     _opt(r, "--hd", nargs="?", const=True, metavar="DAYS",
          help="intermittent haemodialysis, optional days (default Mon,Wed,Fri)")
@@ -152,6 +167,25 @@ def _add_renal(p):
          help=_help("crrt.modality", "(with --crrt-effluent)"))
     _opt(r, "--residual-crcl", metavar="ML_PER_MIN", help=_help("residual_crcl_ml_per_min", "(with --hd or "
                                                                                          "--crrt-effluent)"))
+
+
+def _add_covariates(p):
+    from .population_inputs import RACE_WORDS
+
+    g = p.add_argument_group("PK model covariates (optional; not given: each model's default population, stated in "
+                             "the output)")
+    _opt(g, "--site", metavar="SITE", help=_help("site") + f": {', '.join(FIELDS['site'].choices)}")
+    _opt(g, "--albumin", metavar="VALUE", help=_help("albumin", "(with --albumin-unit)"))
+    _opt(g, "--albumin-unit", metavar="g/dL|g/L", help="unit of --albumin (required with it)")
+    g.add_argument("--ventilated", action=_OnceTrue, help=FIELDS["ventilated"].text)
+    _opt(g, "--apache-ii", metavar="POINTS", help=_help("apache_ii", "(0–71)"))
+    _opt(g, "--race", metavar="GROUP",
+         help="population group, only for products whose published model distinguishes it (ceftazidime-"
+              "avibactam and its combination: Li 2019; aztreonam-avibactam: Xie 2025): "
+              + "; ".join(f"{k} = {RACE_WORDS[k]}" for k in FIELDS["race"].choices)
+              + ". The papers estimated different volumes or clearances for these groups; the output shows each "
+                "factor and its source")
+    _opt(g, "--structure", metavar="|".join(FIELDS["structure"].choices), help=_help("structure"))
 
 
 def _add_common(p, example=True):
@@ -182,22 +216,29 @@ _EPILOG = {
   pkdose crcl --age 70 --sex M --weight 110 --height 175 --scr 1.4 --scr-unit mg/dL
   pkdose crcl --age 70 --sex F --weight 60 --height 160 --scr 88 --scr-unit umol/L --renal-method ckd-epi-2021
   pkdose crcl --crcl 200
+  pkdose crcl --age 70 --sex M --weight 80 --scr-series "0:1.1,24:2.0,48:2.6" --scr-unit mg/dL --baseline-scr 1.0
 With a height, Cockcroft–Gault is shown with each body weight (total, adjusted, ideal) side by side.""",
     "dose": """examples:
   pkdose dose --example
   pkdose dose --drug cefiderocol --crcl 45
   pkdose dose --drug avycaz --age 72 --sex F --weight 58 --height 160 --scr 1.6 --scr-unit mg/dL
   pkdose dose --drug CZA+ATM --hd Mon,Wed,Fri --hd-start 8 --hd-hours 4 --mic 1
-  pkdose dose --drug fetroja --crrt-effluent 2.5 --json""",
+  pkdose dose --drug fetroja --crrt-effluent 2.5 --json
+  pkdose dose --drug avycaz --crcl 60 --site pneumonia --ventilated --apache-ii 18
+  pkdose dose --drug fetroja --crcl 45 --albumin 22 --albumin-unit g/L --structure one_compartment
+  pkdose dose --drug fetroja --age 70 --sex M --weight 80 --scr-series "0:1.1,24:2.0,48:2.6" --scr-unit mg/dL \\
+              --baseline-scr 1.0       # creatinine rising: kinetic CrCL, bands over time, re-check, first days
+Without --site and the other covariates, each PK model uses its paper's default population (stated).""",
     "recommend": """examples:
   pkdose recommend --mechanism NDM --crcl 25 --mic 4
   pkdose recommend --mechanism "NDM + OXA-48" --crcl 40
   pkdose recommend --mechanism KPC                   # the options without doses
-  pkdose recommend --mechanism KPC --crcl 60 --site bloodstream --severity severe
+  pkdose recommend --mechanism KPC --crcl 60 --site bloodstream --severity severe   # the site reaches the PK models
   pkdose recommend --mechanism MBL --crcl 40 --mic cefiderocol=2,atm-avi=0.5""",
     "simulate": """examples:
   pkdose simulate --drug cefiderocol --crcl 45
   pkdose simulate --example hd --plot week.png
+  pkdose simulate --drug CZA --crcl 40 --site urinary --structure one_compartment
 Time 0 is the start of a dose at steady state, or Monday 00:00 of a dialysis week.""",
     "pta": """examples:
   pkdose pta --drug cefiderocol --crcl 100 --plot pta.png
@@ -261,15 +302,16 @@ def build_parser():
     p = _sub(sub, "dose", "adjusted regimen, its sources, and its PK check")
     _add_drug(p)
     _add_renal(p)
+    _add_covariates(p)
     _add_common(p)
     p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
 
     p = _sub(sub, "recommend", "options for a resistance mechanism, with PK-checked doses")
     _opt(p, "--mechanism", metavar="NAME", help="KPC | OXA-48 | MBL | NDM | VIM | IMP | carbapenemase-negative | "
                                                 "untyped; allele numbers (NDM-5) and mixtures (NDM+OXA-48) accepted")
-    _opt(p, "--site", metavar="SITE", help=f"infection site filter: {', '.join(FIELDS['site'].choices)}")
     _opt(p, "--severity", metavar="SEVERITY", help=f"severity filter: {', '.join(FIELDS['severity'].choices)}")
     _add_renal(p)
+    _add_covariates(p)
     _add_common(p)
     p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
 
@@ -278,6 +320,7 @@ def build_parser():
         p = _sub(sub, name, text)
         _add_drug(p)
         _add_renal(p)
+        _add_covariates(p)
         _add_common(p)
         _opt(p, "--plot", metavar="FILE", help=f"write a figure ({', '.join('.' + f for f in PLOT_FORMATS)})")
         p.add_argument("--model-informed", action=_OnceTrue,
@@ -329,8 +372,8 @@ def _mapping(args):
                 out["hd.days"] = days_from_text(value)
         elif dest == "no_search":
             out["search"] = False
-        elif dest in ("model_informed",):
-            out["model_informed"] = True
+        elif dest in ("model_informed", "ventilated"):
+            out[dest] = True
         elif dest == "pk_model":
             out["pk_model"] = tuple(value)
         else:
@@ -366,6 +409,8 @@ def _inputs(args):
 
 def _cmd_crcl(args):
     inp, _ = _inputs(args)
+    if inp.kinetic is not None:
+        return _kinetic_crcl(inp, args.json)
     a = inp.assessment()
     fields = {k: getattr(a, k) for k in ("crcl_ml_per_min", "method", "weight_kg", "weight_explanation",
                                          "crcl_cockcroft_gault_ml_per_min", "crcl_by_weight_ml_per_min",
@@ -393,11 +438,53 @@ def _cmd_crcl(args):
     return "\n".join(lines)
 
 
+def _kinetic_crcl(inp, as_json):
+    """``pkdose crcl --scr-series``: the kinetic CrCL trajectory."""
+    from .changing_renal import json_records, trajectory_lines
+
+    tr = inp.kinetic
+    if as_json:
+        return {"schema": "pkdose.crcl/1", "disclaimer": DISCLAIMER, "crcl_ml_per_min": tr.latest_crcl_ml_per_min,
+                "method": "kinetic CrCL (Chen 2013) of the last interval", "kinetic_crcl": json_records(tr.table()),
+                "assumptions": list(tr.assumptions), "notes": list(tr.notes)}
+    lines = [DISCLAIMER, "", f"CrCL for dosing: {tr.latest_crcl_ml_per_min:.0f} mL/min (kinetic CrCL, Chen 2013, of the "
+                             f"last interval {tr.start_h[-1]:g}–{tr.end_h[-1]:g} h; t in hours from the first "
+                             "creatinine)"]
+    lines += ["  " + x for x in trajectory_lines(tr, normalise_scr_unit(inp.scr_unit))]
+    lines += [f"  note: {n}" for n in tr.notes]
+    return "\n".join(lines)
+
+
 def _advise(args, search):
     """The inputs, the example's description and the dose advice of the drug commands."""
     inp, header = _inputs(args)
-    advice = advise_dose(inp.product, **{**inp.advise_kwargs(), "search": search(inp)})
-    return inp, header, advice
+    return inp, header, dose_answer(inp, search=search(inp)).advice
+
+
+def _before_references(text, blocks):
+    """Insert blocks of lines before the References of a report (at the end if there are none)."""
+    extra = "\n".join(line for block in blocks for line in block)
+    if not extra:
+        return text
+    head, sep, tail = text.rpartition("\nReferences\n")
+    return f"{head}\n{extra}{sep}{tail}" if sep else f"{text}\n{extra}"
+
+
+def _with_references(text, shown, keys):
+    """Append the references of `keys` that the report does not list yet."""
+    from .library import load_sources
+    from .sources import format_citation
+
+    bib = load_sources()
+    extra = [f"  [{k}] {format_citation(bib[k])}" for k in dict.fromkeys(keys) if k in bib and k not in shown]
+    return "\n".join([text, *extra]) if extra else text
+
+
+def _covariate_block(answer):
+    """The covariates block, shown when a covariate or the structure was given."""
+    if not answer.show_population:
+        return []
+    return ["Covariates (PK models)"] + [f"          {x}" for x in answer.population]
 
 
 def _with_header(text, header):
@@ -405,21 +492,42 @@ def _with_header(text, header):
 
 
 def _cmd_dose(args):
-    _, header, advice = _advise(args, lambda inp: inp.search)
+    inp, header = _inputs(args)
+    answer = dose_answer(inp)
     if args.json:
-        out = advice_to_dict(advice)
+        out = answer.to_dict()
         if header:
             out["example"] = header
         return out
-    return _with_header(advice_text(advice), header)
+    changing = answer.changing
+    text = _before_references(advice_text(answer.advice), [changing.lines() if changing else [],
+                                                           _covariate_block(answer)])
+    if changing is not None:
+        text = _with_references(text, {s.key for s in answer.advice.sources}, changing.source_keys())
+    return _with_header(text, header)
 
 
 def _cmd_recommend(args):
+    from .changing_renal import json_records, trajectory_lines
+
     inp, header = _inputs(args)
     rec = recommend(inp.mechanism, **inp.recommend_kwargs())
+    rec = dataclasses.replace(rec, advice=tuple(with_kinetic_renal(a, inp) for a in rec.advice))
+    kinetic = []
+    if inp.kinetic is not None:
+        kinetic = ["Changing renal function: kinetic CrCL (Chen 2013), t in hours from the first creatinine; every "
+                   "dose above uses the last interval's value (dose one product for its bands over time and the "
+                   "first days simulated)"]
+        kinetic += ["  " + x for x in trajectory_lines(inp.kinetic, normalise_scr_unit(inp.scr_unit))]
     if args.json:
-        return recommendation_to_dict(rec)
-    return _with_header(recommendation_text(rec), header)
+        out = recommendation_to_dict(rec)
+        out["population_inputs"] = {"structure": inp.structure, "given": dict(inp.pk_covariates)}
+        out["kinetic_crcl"] = None if inp.kinetic is None else json_records(inp.kinetic.table())
+        return out
+    given = ([f"Covariates (PK models) given: {', '.join(f'{k} {v}' for k, v in inp.pk_covariates.items())}; the "
+              "others take each model's default population; pkdose dose --drug … shows what each does"]
+             if inp.pk_covariates else [])
+    return _with_header(_before_references(recommendation_text(rec), [kinetic, given]), header)
 
 
 def _regimens_for(advice, model_informed):
@@ -473,6 +581,7 @@ def _cmd_simulate(args):
         _plot_simulation(inp.plot, advice, check, origin)
     if args.json:
         out = {"schema": "pkdose.simulate/1", "disclaimer": DISCLAIMER, "product": advice.product,
+               "structure": check.structure, "population": check.population,
                "regimens": [advice_to_dict(advice)["regimens" if not inp.model_informed else "model_informed"]],
                "steady_state_period_h": first.period_h, "time_origin": origin, "analytes": {}}
         for a, (c, profile) in curves.items():
@@ -485,9 +594,10 @@ def _cmd_simulate(args):
         return out
     lines = [DISCLAIMER, ""] + ([f"Example patient: {header}", ""] if header else [])
     lines.append(f"{advice.display_name}: typical patient at steady state, CrCL {advice.renal.crcl_ml_per_min:.0f} "
-                 f"mL/min ({advice.renal.renal_state})")
+                 f"mL/min ({advice.renal.renal_state}; {advice.renal.method})")
     lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
     lines.append(f"  time origin: {origin}")
+    lines.append(f"  PK model structure: {check.structure}; population: {check.population}")
     for a, (c, profile) in curves.items():
         t = _grid(c.period_h)
         total = concentration(profile, t)[0]
@@ -527,11 +637,14 @@ def _cmd_pta(args):
     table = check.pta
     if args.json:
         return {"schema": "pkdose.pta/1", "disclaimer": DISCLAIMER, "product": advice.product,
-                "target": advice.target_text, "n_patients": check.n_patients,
+                "target": advice.target_text, "n_patients": check.n_patients, "structure": check.structure,
+                "population": check.population,
                 "rows": json.loads(table.to_json(orient="records"))}
     lines = [DISCLAIMER, ""] + ([f"Example patient: {header}", ""] if header else [])
     lines.append(f"{advice.display_name}, CrCL {advice.renal.crcl_ml_per_min:.0f} mL/min "
-                 f"({advice.renal.renal_state}); target {advice.target_text}; n = {check.n_patients}")
+                 f"({advice.renal.renal_state}; {advice.renal.method}); target {advice.target_text}; "
+                 f"n = {check.n_patients}")
+    lines.append(f"  PK model structure: {check.structure}; population: {check.population}")
     lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
     cols = [c for c in table.columns if c.startswith("pta_") and c != "pta_fraction"]
     if len(cols) <= 1:  # one analyte: its PTA is the joint PTA, shown once

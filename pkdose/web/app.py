@@ -58,18 +58,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError, ModelFileError, PkdoseError
-from ..guidelines import SEVERITIES, SITES, load_guidelines
-from ..inputs import (FIELDS, RECOMMEND_ORGANISMS, RULES, dosing_renal_methods, mechanism_spellings, parse_inputs,
-                      products_needing_mic)
-from ..library import available_products, load_regimen_table
+from ..guidelines import SEVERITIES, load_guidelines
+from ..answers import dose_answer, with_kinetic_renal
+from ..inputs import (FIELDS, RECOMMEND_ORGANISMS, RULES, SCR_SERIES_MAX_SAMPLES, SCR_SERIES_MAX_SPAN_H,
+                      SCR_SERIES_PATTERN, dosing_renal_methods, mechanism_spellings, parse_inputs, products_needing_mic)
+from ..population_inputs import RACE_WORDS, models_reading
+from ..library import available_products, load_product, load_regimen_table
 from ..library.clinical import clinical
 from ..patient import WEIGHT_RANGE_KG
 from ..recommend import advise_dose, recommend
-from ..report import DISCLAIMER, advice_to_dict, recommendation_to_dict
+from ..units import ALBUMIN_PLAUSIBLE_G_PER_DL
+from ..report import DISCLAIMER, recommendation_to_dict
 from ..units import SCR_PLAUSIBLE_MG_PER_DL, SCR_PLAUSIBLE_UMOL_PER_L
 
 __all__ = ["create_app", "concentration_svg", "uvicorn_log_config", "request_schema", "LOOPBACK_HOSTS",
-           "MAX_BODY_BYTES", "BODY_TIMEOUT_S", "LABELS"]
+           "MAX_BODY_BYTES", "BODY_TIMEOUT_S", "LABELS", "UNSTATED_RULES"]
 
 log = logging.getLogger("pkdose.web")
 
@@ -94,8 +97,19 @@ LABELS = {
     "hd.session_h": "Session length", "crrt": "CRRT", "crrt.effluent_l_per_h": "Effluent rate",
     "crrt.modality": "Modality", "residual_crcl_ml_per_min": "Residual CrCL", "mic_mg_per_l": "MIC",
     "jurisdiction": "Label", "organism": "Organism", "n": "Virtual patients", "seed": "Random seed",
-    "search": "Search a model-informed regimen",
+    "search": "Search a model-informed regimen", "scr_series": "Creatinine series",
+    "baseline_scr": "Baseline creatinine", "baseline_crcl_ml_per_min": "Baseline CrCL", "albumin": "Albumin",
+    "albumin_unit": "the albumin unit", "ventilated": "Mechanically ventilated", "apache_ii": "APACHE II",
+    "race": "Population group", "structure": "Model structure",
 }
+
+#: Rules JSON Schema cannot state, as (field, how the refusal's message starts): a request that breaks one
+#: is answered 422 naming the field. The fuzz tests set such requests aside, as the schema's description says.
+UNSTATED_RULES = (
+    ("scr", "estimated CrCL"),
+    ("baseline_scr", "estimated CrCL"),
+    ("scr_series", "{scr_series}"),
+)
 
 
 class FieldError(BaseModel):
@@ -131,6 +145,9 @@ def _property(f, command):
         return {"type": "string", "enum": list(f.choices), "description": desc}
     if f.kind == "flag":
         return {"type": "boolean", "description": desc}
+    if f.kind == "series":
+        return {"type": "string", "pattern": SCR_SERIES_PATTERN, "maxLength": 40 * SCR_SERIES_MAX_SAMPLES,
+                "description": desc}
     if f.kind == "days":
         return {"type": "array", "items": {"type": "string", "enum": list(f.choices)}, "minItems": 1,
                 "maxItems": 7, "uniqueItems": True, "description": desc}
@@ -175,6 +192,11 @@ def _rule_schema(rule):
     return {key: [{"required": [f]} for f in fields], "description": rule.why}
 
 
+def _product_of(name):
+    """The product a drug spelling of the web API stands for."""
+    return clinical().aliases.get(name.lower(), name.lower())
+
+
 def _patient_rules():
     """Rules the patient dataclasses apply, stated for the schema (values from models/clinical.toml)."""
     scr = []
@@ -182,6 +204,16 @@ def _patient_rules():
                            ("umol/L", SCR_PLAUSIBLE_UMOL_PER_L), ("μmol/L", SCR_PLAUSIBLE_UMOL_PER_L)):
         scr.append({"if": {"required": ["scr_unit"], "properties": {"scr_unit": {"const": unit}}},
                     "then": {"properties": {"scr": {"minimum": lo, "maximum": hi}}}})
+    for unit, (lo, hi) in (("mg/dL", SCR_PLAUSIBLE_MG_PER_DL), ("µmol/L", SCR_PLAUSIBLE_UMOL_PER_L),
+                           ("umol/L", SCR_PLAUSIBLE_UMOL_PER_L), ("μmol/L", SCR_PLAUSIBLE_UMOL_PER_L)):
+        scr.append({"if": {"required": ["scr_unit"], "properties": {"scr_unit": {"const": unit}}},
+                    "then": {"properties": {"baseline_scr": {"minimum": lo, "maximum": hi}}}})
+    alb_lo, alb_hi = ALBUMIN_PLAUSIBLE_G_PER_DL
+    albumin = [{"if": {"required": ["albumin_unit"], "properties": {"albumin_unit": {"const": unit}}},
+                "then": {"properties": {"albumin": {"minimum": alb_lo * k, "maximum": alb_hi * k}}}}
+               for unit, k in (("g/dL", 1), ("g/L", 10))]
+    race = [n for n in FIELDS["drug"].choices
+            if models_reading(load_product(_product_of(n)).pk_models, "race")]
     heavy = clinical().value("no_height_weight_max_kg")
     mic = []
     for organism in FIELDS["organism"].choices:
@@ -194,6 +226,9 @@ def _patient_rules():
                         "description": f"no breakpoint for these products in {organism}: give the MIC"})
     return mic + [
         {"allOf": scr, "description": "serum creatinine plausible in its unit (0.1–20 mg/dL, 8.8–1768 µmol/L)"},
+        {"allOf": albumin, "description": f"albumin plausible in its unit ({alb_lo:g}–{alb_hi:g} g/dL)"},
+        {"if": {"required": ["race", "drug"]}, "then": {"properties": {"drug": {"enum": race}}},
+         "description": "a population group only for products whose published PK model distinguishes it"},
         {"if": {"required": ["weight_rule"], "properties": {"weight_rule": {"enum": ["ideal", "adjusted"]}}},
          "then": {"required": ["height_cm"]}, "description": "ideal and adjusted weight need the height"},
         {"not": {"required": ["scr", "weight_kg"],
@@ -239,6 +274,9 @@ def request_schema(command):
     rules = [r for r in (_rule_schema(x) for x in RULES if not x.commands or command in x.commands)
              if r is not None]
     lo, hi = FIELDS["crcl_ml_per_min"].bounds
+    series = (f"a creatinine series (scr_series) must have strictly increasing times, values > 0 and plausible in "
+              f"scr_unit, at most {SCR_SERIES_MAX_SAMPLES} samples over at most {SCR_SERIES_MAX_SPAN_H:g} h, and "
+              f"give a kinetic CrCL within {lo:g}–{hi:g} mL/min (else 422, field scr_series)")
     return {
         "title": "DoseRequest" if command == "dose" else "RecommendRequest",
         "type": "object", "additionalProperties": False, "properties": props,
@@ -247,7 +285,7 @@ def request_schema(command):
         "description": (f"As `pkdose {command}`: the same fields, limits and rules. Give one renal input: "
                         "crcl_ml_per_min; or scr with scr_unit, age_y, sex and weight_kg; or hd; or crrt. Not "
                         "expressible here: a Cockcroft–Gault estimate must lie within "
-                        f"{lo:g}–{hi:g} mL/min (else 422, field scr)."),
+                        f"{lo:g}–{hi:g} mL/min (else 422, field scr, or baseline_scr with a series); {series}."),
     }
 
 
@@ -288,8 +326,21 @@ async def _inputs(request, command):
     return parse_inputs(await _body(request), command, strict=True)
 
 
+def _recommendation_dict(rec, inp):
+    """``pkdose.recommend/1`` with the kinetic renal method, the covariates given and the kinetic CrCL table."""
+    import dataclasses
+
+    from ..changing_renal import json_records
+
+    rec = dataclasses.replace(rec, advice=tuple(with_kinetic_renal(a, inp) for a in rec.advice))
+    out = recommendation_to_dict(rec)
+    out["population_inputs"] = {"structure": inp.structure, "given": dict(inp.pk_covariates)}
+    out["kinetic_crcl"] = None if inp.kinetic is None else json_records(inp.kinetic.table())
+    return out
+
+
 def _advice(inp):
-    return advise_dose(inp.product, **inp.advise_kwargs())
+    return with_kinetic_renal(advise_dose(inp.product, **inp.advise_kwargs()), inp)
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -567,7 +618,12 @@ def _catalogue():
         "products": products,
         "mechanisms": [{"name": m.name, "aliases": list(m.aliases), "description": m.description}
                        for m in g.mechanisms],
-        "sites": list(SITES),
+        "sites": list(FIELDS["site"].choices),
+        "pk_covariates": {p["product"]: {f: bool(models_reading(load_product(p["product"]).pk_models, f))
+                                         for f in ("infection_site", "albumin_g_per_dl", "race", "ventilated",
+                                                   "apache_ii")} for p in products},
+        "race_groups": [{"value": r, "text": RACE_WORDS[r]} for r in FIELDS["race"].choices],
+        "structures": list(FIELDS["structure"].choices),
         "severities": list(SEVERITIES),
         "jurisdictions": list(FIELDS["jurisdiction"].choices),
         "organisms": list(FIELDS["organism"].choices),
@@ -620,7 +676,7 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
     async def dose(request: Request):
         """The same answer as ``pkdose dose --json`` (schema ``pkdose.dose/1``)."""
         inp = await _inputs(request, "dose")
-        return JSONResponse(await run_in_threadpool(lambda: advice_to_dict(_advice(inp))))
+        return JSONResponse(await run_in_threadpool(lambda: dose_answer(inp).to_dict()))
 
     @app.post("/api/recommend", tags=["recommend"],
               summary="Guideline options for a resistance mechanism, with PK-checked doses",
@@ -630,7 +686,7 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         """The same answer as ``pkdose recommend --json`` (schema ``pkdose.recommend/1``)."""
         inp = await _inputs(request, "recommend")
         rec = await run_in_threadpool(lambda: recommend(inp.mechanism, **inp.recommend_kwargs()))
-        return JSONResponse(recommendation_to_dict(rec))
+        return JSONResponse(_recommendation_dict(rec, inp))
 
     @app.post("/api/dose/plot", tags=["dose"],
               summary="Typical concentration–time course at steady state (SVG)",
