@@ -36,6 +36,7 @@ from .inputs import (
     mic_from_text,
     number_from_text,
     parse_inputs,
+    times_from_text,
 )
 from .library import available_products, load_pk_model, load_regimen_table, models_dir
 from .library.clinical import clinical
@@ -80,8 +81,10 @@ FLAGS = {
     "example": "--example", "scr_series": "--scr-series", "baseline_scr": "--baseline-scr",
     "baseline_crcl_ml_per_min": "--baseline-crcl", "albumin": "--albumin", "albumin_unit": "--albumin-unit",
     "ventilated": "--ventilated", "apache_ii": "--apache-ii", "race": "--race", "structure": "--structure",
+    "last_dose_at": "--last-dose", "now": "--now", "last_supplement_at": "--last-supplement", "hd_log": "--hd-log",
+    "sessions": "--hd-log",
 }
-_DEST = {flag[2:].replace("-", "_"): field for field, flag in FLAGS.items()}
+_DEST = {flag[2:].replace("-", "_"): field for field, flag in FLAGS.items() if field != "sessions"}
 _DEST["hd"] = "hd"
 _DEST["crrt_effluent"] = "crrt.effluent_l_per_h"
 _PATIENT_DESTS = ("age", "sex", "weight", "height", "scr", "scr_unit", "crcl", "weight_rule", "renal_method",
@@ -201,11 +204,13 @@ def _add_common(p, example=True):
                                                                   for k, v in EXAMPLES.items()))
 
 
-def _add_drug(p):
+def _add_drug(p, pk_model=True):
     _opt(p, "--drug", metavar="NAME", help="cefiderocol | ceftazidime-avibactam | aztreonam | "
                                            "ceftazidime-avibactam+aztreonam | aztreonam-avibactam, or a brand "
                                            "name or abbreviation (fetroja, avycaz, zavicefta, azactam, emblaveo, "
                                            "CZA, ATM, ATM-AVI, CZA+ATM …)")
+    if not pk_model:
+        return
     p.add_argument("--pk-model", action="append", default=None, metavar="FILE",
                    help="your own PK model file replacing the default for its analyte (repeatable, one per "
                         "analyte; format in models/README.md)")
@@ -243,6 +248,17 @@ Time 0 is the start of a dose at steady state, or Monday 00:00 of a dialysis wee
     "pta": """examples:
   pkdose pta --drug cefiderocol --crcl 100 --plot pta.png
   pkdose pta --drug ATM-AVI --crcl 25 --n 5000""",
+    "hd-timing": """examples:
+  pkdose hd-timing --drug fetroja --hd Mon,Wed,Fri --hd-start 8 --hd-hours 4 --last-dose "2026-12-06 20:00" \\
+                   --now "2026-12-07 14:10" --hd-log sessions.csv
+  pkdose hd-timing --drug CZA+ATM --hd --last-dose "cza=2026-12-05 14:00,atm=2026-12-07 06:00" \\
+                   --last-supplement "atm=2026-12-05 12:15" --now "2026-12-07 14:10" --hd-log sessions.csv
+sessions.csv lists only the sessions that differ from the schedule (docs/changing-renal-function.md):
+  scheduled_start,start,end,missed
+  2026-12-07 08:00,2026-12-07 10:00,2026-12-07 14:10,        (late)
+  2026-12-09 08:00,,,true                                    (missed)
+  ,2026-12-10 09:00,2026-12-10 12:00,                        (extra)
+Times are local wall-clock times (no time zone; on the night of a daylight-saving change count the hours).""",
     "models": """examples:
   pkdose models
   pkdose models check my_models/meropenem_smith2020.toml""",
@@ -265,6 +281,9 @@ _DESCRIPTION = {
                 "(a week on haemodialysis), total and free, with clock times.",
     "pta": "Probability of target attainment of the label (or model-informed) regimen over a doubling MIC "
            "grid, in a virtual population.",
+    "hd-timing": "When to give the next dose on intermittent haemodialysis from the sessions as they happened "
+                 "(late, early, running, missed, extra): 'give now' or 'give at …', the dose after that, the "
+                 "post-session supplement, and the reason with the label rule or pkdose's declared rule.",
     "models": "List the products and PK models pkdose ships, or check your own PK model file.",
     "serve": "Start the local web calculator (needs the 'web' extra: pip install 'pkdose[web]'). It "
              "answers on this computer only unless --allow-remote is given.",
@@ -326,6 +345,24 @@ def build_parser():
         p.add_argument("--model-informed", action=_OnceTrue,
                        help="use the model-informed regimen instead of the label regimen")
 
+    p = _sub(sub, "hd-timing", "next dose on haemodialysis from the actual sessions")
+    _add_drug(p, pk_model=False)
+    g = p.add_argument_group("dialysis")
+    _opt(g, "--hd", nargs="?", const=True, metavar="DAYS",
+         help="the weekly schedule (required): dialysis days, default Mon,Wed,Fri")
+    _opt(g, "--hd-start", metavar="HOUR", help=_help("hd.start_h"))
+    _opt(g, "--hd-hours", metavar="H", help=_help("hd.session_h"))
+    _opt(g, "--hd-log", metavar="FILE.csv", help=FIELDS["hd_log"].text + "; only the sessions that differ from "
+                                                  "the schedule (unlogged past sessions are taken as on time, "
+                                                  "and the answer says so)")
+    t = p.add_argument_group("times (local wall-clock, YYYY-MM-DD HH:MM)")
+    _opt(t, "--last-dose", metavar="TIME", help=FIELDS["last_dose_at"].text + " (required; e.g. \"2026-12-06 "
+                                                                           "20:00\", or \"cza=…,atm=…\")")
+    _opt(t, "--now", metavar="TIME", help=FIELDS["now"].text)
+    _opt(t, "--last-supplement", metavar="TIME", help=FIELDS["last_supplement_at"].text)
+    _opt(p, "--jurisdiction", metavar="US|EU", help=_help("jurisdiction"))
+    p.add_argument("--json", action=_OnceTrue, help="machine-readable output (docs/json-schema.md)")
+
     p = _sub(sub, "serve", "start the local web calculator (needs the 'web' extra)")
     _opt(p, "--host", metavar="ADDRESS", help="address to bind (default 127.0.0.1, loopback only); another "
                                               "address needs --allow-remote")
@@ -356,6 +393,8 @@ def _convert(field, text):
         return mic_from_text(text)
     if kind == "days":
         return days_from_text(text)
+    if kind == "times":
+        return times_from_text(text)
     return text
 
 
@@ -719,8 +758,21 @@ def _cmd_serve(args):
     return ""
 
 
+def _cmd_hd_timing(args):
+    from .hd_timing import product_hd_timing
+
+    inp, _ = _inputs(args)
+    t = inp.timing
+    answer = product_hd_timing(inp.product, inp.renal_state.schedule, last_dose_at=t["last_dose_at"], now=t["now"],
+                               sessions=t["sessions"], last_supplement_at=t["last_supplement_at"],
+                               jurisdiction=inp.jurisdiction)
+    if args.json:
+        return {"schema": "pkdose.hd_timing/1", "disclaimer": DISCLAIMER, **answer.to_dict()}
+    return "\n".join([DISCLAIMER, "", *answer.lines()])
+
+
 COMMANDS = {"serve": _cmd_serve, "crcl": _cmd_crcl, "dose": _cmd_dose, "recommend": _cmd_recommend,
-            "simulate": _cmd_simulate, "pta": _cmd_pta, "models": _cmd_models}
+            "simulate": _cmd_simulate, "pta": _cmd_pta, "models": _cmd_models, "hd-timing": _cmd_hd_timing}
 _SERVE_FLAGS = {"port": "--port", "host": "--host", "allow_remote": "--allow-remote", "allowed_host": "--allowed-host"}
 
 

@@ -70,6 +70,7 @@ from .patient import (
     crcl_assessment,
     renal_assessment,
 )
+from .hd_timing import parse_local_time, read_session_log, session_records
 from .kinetic_gfr import kinetic_crcl_trajectory, parse_scr_series
 from .population_inputs import RACE_WORDS, models_reading, pk_sites, race_levels
 from .pta import DEFAULT_SEED
@@ -80,6 +81,7 @@ from .units import ALBUMIN_UNITS, albumin_to_g_per_dl
 __all__ = [
     "FIELDS",
     "COMMANDS",
+    "COMPONENTS",
     "RULES",
     "Field",
     "Rule",
@@ -91,6 +93,7 @@ __all__ = [
     "number_from_text",
     "integer_from_text",
     "mic_from_text",
+    "times_from_text",
     "days_from_text",
     "check_plot_path",
     "dosing_renal_methods",
@@ -189,13 +192,17 @@ _C = clinical()
 _DRUG = ("dose", "simulate", "pta")
 _DOSING = ("dose", "recommend", "simulate", "pta")
 _ALL = ("crcl", *_DOSING)
+_HD_TIMING = ("hd-timing",)
+_TIMED = ("dose", "simulate", "pta", "hd-timing")
 _PRODUCTS = tuple(available_products())
+#: Components of the products (what a combination's dose times are given for).
+COMPONENTS = tuple(sorted({c for p in _PRODUCTS for c in load_regimen_table(p).components}))
 
 
 def _fields():
     f = [
         Field("drug", "choice", "product (or a brand name or abbreviation: fetroja, avycaz, CZA, ATM-AVI …)",
-              choices=_PRODUCTS + tuple(_C.aliases) + tuple(a.upper() for a in _C.aliases), commands=_DRUG),
+              choices=_PRODUCTS + tuple(_C.aliases) + tuple(a.upper() for a in _C.aliases), commands=_TIMED),
         Field("mechanism", "choice", "resistance mechanism: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped",
               commands=("recommend",)),
         Field("site", "choice", "infection site: reaches the PK models (each paper's site factors; a site a paper did "
@@ -218,12 +225,13 @@ def _fields():
         Field("renal_method", "choice", "how the CrCL for dosing is obtained: cg (Cockcroft–Gault, the labels' "
               "method), ckd-epi-2021 (de-indexed eGFR; crcl only, no label doses by it) or measured",
               choices=RENAL_METHODS, commands=_ALL),
-        Field("hd", "object", "intermittent haemodialysis on a weekly schedule", commands=_ALL),
+        Field("hd", "object", "intermittent haemodialysis on a weekly schedule", commands=_ALL + _HD_TIMING),
         Field("hd.days", "days", "dialysis days, e.g. Mon, Wed, Fri", choices=WEEKDAYS,
-              default=("Mon", "Wed", "Fri"), commands=_ALL),
+              default=("Mon", "Wed", "Fri"), commands=_ALL + _HD_TIMING),
         Field("hd.start_h", "number", "clock hour each session starts [h], 13.5 = 13:30", (0.0, 24.0),
-              (False, True), default=8.0, commands=_ALL),
-        Field("hd.session_h", "number", "session length [h]", SESSION_RANGE_H, default=4.0, commands=_ALL),
+              (False, True), default=8.0, commands=_ALL + _HD_TIMING),
+        Field("hd.session_h", "number", "session length [h]", SESSION_RANGE_H, default=4.0,
+              commands=_ALL + _HD_TIMING),
         Field("crrt", "object", "continuous renal replacement therapy", commands=_ALL),
         Field("crrt.effluent_l_per_h", "number", "CRRT effluent rate [L/h]", (0.0, EFFLUENT_MAX_L_PER_H),
               (True, False), commands=_ALL),
@@ -255,7 +263,17 @@ def _fields():
         Field("mic_mg_per_l", "mic", "MIC of the isolate [mg/L] (default: the susceptible breakpoint)",
               MIC_RANGE_MG_PER_L, commands=_DOSING),
         Field("jurisdiction", "choice", "label: US (FDA) or EU (EMA)", choices=JURISDICTIONS, default="US",
-              commands=_DOSING),
+              commands=_DOSING + _HD_TIMING),
+        Field("last_dose_at", "times", "when the last maintenance dose was started, local time YYYY-MM-DD HH:MM; "
+              "for a combination one time for both, or one per component", commands=_HD_TIMING),
+        Field("now", "time", "the time of the advice, local YYYY-MM-DD HH:MM (default: this computer's clock)",
+              commands=_HD_TIMING),
+        Field("last_supplement_at", "times", "when the last post-session supplement was started (aztreonam), "
+              "local time", commands=_HD_TIMING),
+        Field("sessions", "sessions", "the sessions that differ from the schedule (late, early, running, missed, "
+              "extra): scheduled_start, start, end, missed", commands=_HD_TIMING),
+        Field("hd_log", "path", "session-log CSV: scheduled_start,start,end,missed (docs/changing-renal-function.md)",
+              commands=_HD_TIMING),
         Field("organism", "choice", "organism group: which breakpoints apply (recommend covers "
               "Enterobacterales)", choices=ORGANISMS, default=ORGANISMS[0], commands=_DOSING),
         Field("n", "integer", "virtual patients for the PTA", N_RANGE, default=DEFAULT_N, commands=_DOSING),
@@ -275,7 +293,7 @@ def _fields():
 #: Every input pkdose accepts, by field name.
 FIELDS = _fields()
 #: Fields each command takes.
-COMMANDS = MappingProxyType({c: tuple(n for n, f in FIELDS.items() if c in f.commands) for c in _ALL})
+COMMANDS = MappingProxyType({c: tuple(n for n, f in FIELDS.items() if c in f.commands) for c in _ALL + _HD_TIMING})
 
 
 @dataclass(frozen=True)
@@ -388,6 +406,12 @@ RULES = (
          "height to de-index the eGFR to mL/min", value="ckd-epi-2021"),
     Rule("conflict", "renal_method", ("weight_rule",), "CKD-EPI 2021 uses no body weight",
          value="ckd-epi-2021"),
+    Rule("one_of", "hd", (), "the dose timing on dialysis needs the schedule: {hd} with its days, start and "
+         "session length", commands=_HD_TIMING),
+    Rule("requires", "hd", ("last_dose_at",), "the next dose is timed from the last one: give when it was started",
+         commands=_HD_TIMING, blame="missing"),
+    Rule("conflict", "hd_log", ("sessions",), "give the sessions as a log file or in the request, not both",
+         commands=_HD_TIMING),
     Rule("one_of", "crcl_ml_per_min", _RENAL[1:], "no renal function given: give a CrCL, or a serum creatinine "
          "with its unit, age, sex and weight, or a creatinine series, or haemodialysis, or CRRT",
          commands=("crcl", *_DRUG)),
@@ -448,6 +472,10 @@ class Inputs:
         PK model structure, ``"published"`` or ``"one_compartment"`` [-]
     scr_unit : str or None
         The serum-creatinine unit as given [-]
+    timing : dict
+        ``hd-timing``: ``last_dose_at``, ``now`` (None: this computer's
+        clock), ``sessions`` (from ``sessions`` or the ``hd_log`` file) and
+        ``last_supplement_at`` [-]
     kinetic : KineticCrclTrajectory or None
         The kinetic CrCL trajectory of a creatinine series
         (:func:`pkdose.kinetic_gfr.kinetic_crcl_trajectory`); the patient then
@@ -485,6 +513,7 @@ class Inputs:
     structure: str = DEFAULT_STRUCTURE
     scr_unit: str | None = None
     kinetic: object = None
+    timing: dict = field(default_factory=dict)
 
     def advise_kwargs(self):
         """Keyword arguments of :func:`pkdose.recommend.advise_dose` (after the product) [-]."""
@@ -743,6 +772,17 @@ def _value(f, raw, strict):
         if strict and isinstance(raw, dict):
             raise InputError("{mic_mg_per_l} must be one number here", field=f.name)
         return _mic(f, raw)
+    if f.kind in ("time", "times"):
+        return _times(f, raw, strict)
+    if f.kind == "sessions":
+        if isinstance(raw, (str, dict)) or not isinstance(raw, (list, tuple)) or len(raw) > 50:
+            raise InputError(f"{{{f.name}}} must be a list of at most 50 sessions, each with scheduled_start, "
+                             f"start, end and missed, got {_shown(raw)}", field=f.name)
+        if strict and any(isinstance(r, dict) and (None in r.values() or not isinstance(r.get("missed", False), bool))
+                          for r in raw):
+            raise InputError(f"{{{f.name}}}: leave out a time that is not known (no null), and give missed as true "
+                             "or false", field=f.name)
+        return session_records(list(raw), f.name)
     if f.kind == "series":
         if not isinstance(raw, str) or len(raw) > 40 * SCR_SERIES_MAX_SAMPLES:
             raise InputError(f"{{{f.name}}} must be text, 'hours:value,hours:value,…' (e.g. 0:1.1,24:2.0), got "
@@ -757,6 +797,56 @@ def _value(f, raw, strict):
             raw = [raw]
         return tuple(str(p) for p in raw)
     return raw
+
+
+def _times(f, raw, strict=False):
+    """A local time, or (kind "times") one per component: {component: time} (strict: exact component names)."""
+    if f.kind == "times" and isinstance(raw, dict):
+        if not 1 <= len(raw) <= 2:
+            raise InputError(f"{{{f.name}}} must name one or two components", field=f.name)
+        out = {}
+        for name, value in raw.items():
+            if strict and name not in COMPONENTS:
+                raise InputError(f"{{{f.name}}} names {_shown(name)}; components: {', '.join(COMPONENTS)}",
+                                 field=f.name)
+            product = resolve_product(name) if isinstance(name, str) else None
+            if product in out:
+                raise InputError(f"{{{f.name}}} names {product} twice", field=f.name)
+            out[product] = parse_local_time(value, f.name)
+        return out
+    return parse_local_time(raw, f.name)
+
+
+def times_from_text(text):
+    r"""A time as typed on the command line: ``2026-12-07 14:10``, or ``COMPONENT=TIME,COMPONENT=TIME``.
+
+    Parameters
+    ----------
+    text : str
+        One local time, or pairs for the components of a combination
+        (``cza=2026-12-05 14:00,atm=2026-12-07 06:00``) [-]
+
+    Returns
+    -------
+    str or dict
+        The text, or ``{component as typed: time text}`` (read by :func:`parse_inputs`) [-]
+
+    References
+    ----------
+    .. [1] ISO 8601-1:2019, local date and time.
+
+    Examples
+    --------
+    >>> times_from_text("cza=2026-12-05 14:00, atm=2026-12-07 06:00")
+    {'cza': '2026-12-05 14:00', 'atm': '2026-12-07 06:00'}
+    """
+    if "=" not in text:
+        return text
+    out = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        out[name.strip()] = value.strip()
+    return out
 
 
 def _mechanism(raw, strict):
@@ -1210,6 +1300,13 @@ def _pk_covariates(v, product, pk_files):
     return out
 
 
+def _timing(v):
+    """The inputs of ``hd-timing``; the session log file is read here."""
+    sessions = read_session_log(v["hd_log"]) if "hd_log" in v else v.get("sessions", ())
+    return {"last_dose_at": v["last_dose_at"], "now": v.get("now"), "sessions": sessions,
+            "last_supplement_at": v.get("last_supplement_at")}
+
+
 def _series_error(exc, name="scr_series"):
     """An error of :func:`parse_scr_series` with the field named as a placeholder."""
     text = exc.template
@@ -1260,7 +1357,7 @@ def parse_inputs(values, command="dose", *, strict=False):
     values : Mapping
         Field name -> value (see :data:`FIELDS`); ``hd`` and ``crrt`` may be
         nested mappings [-]
-    command : {"crcl", "dose", "recommend", "simulate", "pta"}, optional
+    command : {"crcl", "dose", "recommend", "simulate", "pta", "hd-timing"}, optional
         What the inputs are for: which fields are taken and which are
         required [-]
     strict : bool, optional
@@ -1302,7 +1399,7 @@ def parse_inputs(values, command="dose", *, strict=False):
     _check_known(given, command)
     v = {name: _value(FIELDS[name], raw, strict) for name, raw in given.items()}
     _check_rules(v, command)
-    if command in _DRUG and "drug" not in v:
+    if command in _DRUG + _HD_TIMING and "drug" not in v:
         raise InputError(f"{{drug}} is required; choose one of: {', '.join(_PRODUCTS)}", field="drug")
     if command == "recommend" and "mechanism" not in v:
         raise InputError("{mechanism} is required: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped", field="mechanism")
@@ -1339,4 +1436,5 @@ def parse_inputs(values, command="dose", *, strict=False):
         plot=check_plot_path(v["plot"]) if "plot" in v else None,
         pk_model_files=v.get("pk_model", ()), given=frozenset(given), pk_covariates=pk_covariates,
         structure=v.get("structure", DEFAULT_STRUCTURE), scr_unit=v.get("scr_unit"), kinetic=kinetic,
+        timing=_timing(v) if command == "hd-timing" else {},
     )

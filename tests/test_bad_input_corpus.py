@@ -22,6 +22,7 @@ from pkdose.library import models_dir
 D = ["dose", "--drug", "cefiderocol"]
 ADULT = ["--age", "70", "--sex", "male", "--weight", "80"]
 SCR = [*ADULT, "--scr", "1.2", "--scr-unit", "mg/dL"]
+HDT = ["hd-timing", "--drug", "fetroja", "--hd", "--last-dose", "2026-12-06 20:00"]
 
 #: (id, argv, words the one error line must contain)
 CLI = [
@@ -222,6 +223,38 @@ CLI = [
      "--renal-method and --scr-series conflict"),
     ("wiring series with an example", ["dose", "--example", "ckd", "--scr-series", "0:1.1,24:2.0"],
      "--example and --scr-series conflict"),
+    # --- haemodialysis in real time (wiring): bad times and session logs
+    ("wiring hd-timing without a schedule", [*HDT[:3], "--last-dose", "2026-12-06 20:00"], "needs the schedule: --hd"),
+    ("wiring hd-timing without the last dose", HDT[:4], "--hd needs --last-dose"),
+    ("wiring hd-timing time without a clock time", [*HDT, "--now", "2026-12-07"], "--now '2026-12-07' is not a local"),
+    ("wiring hd-timing time with a zone", [*HDT, "--now", "2026-12-07T14:10+01:00"], "without a time zone"),
+    ("wiring hd-timing date that does not exist", [*HDT, "--now", "2026-02-30 10:00"], "is not a date and time that"),
+    ("wiring hd-timing time in words", [*HDT, "--now", "now"], "--now 'now' is not a local date and time"),
+    ("wiring hd-timing last dose after now", [*HDT, "--now", "2026-12-05 10:00"], "--last-dose Sun 06 Dec 20:00 is "
+                                                                                  "after now"),
+    ("wiring hd-timing log missing", [*HDT, "--hd-log", "{tmp}/nope.csv"], "--hd-log '"),
+    ("wiring hd-timing log is a directory", [*HDT, "--hd-log", "{tmp}"], "is a directory"),
+    ("wiring hd-timing log is /dev/zero", [*HDT, "--hd-log", "/dev/zero"], "not a regular file"),
+    ("wiring hd-timing log without its header", [*HDT, "--hd-log", "{tmp}/log_noheader.csv"],
+     "the first line must be scheduled_start,start,end,missed"),
+    ("wiring hd-timing log with a bad time", [*HDT, "--hd-log", "{tmp}/log_badtime.csv"],
+     "--hd-log line 2: start '2026-12-07 25:00' is not a date and time"),
+    ("wiring hd-timing log end before start", [*HDT, "--hd-log", "{tmp}/log_backwards.csv"],
+     "--hd-log line 2: session end"),
+    ("wiring hd-timing log missed not true or false", [*HDT, "--hd-log", "{tmp}/log_missed.csv"],
+     "missed 'maybe' must be true or false"),
+    ("wiring hd-timing log too large", [*HDT, "--hd-log", "{tmp}/large.toml"], "larger than a session log"),
+    ("wiring hd-timing log with a short line", [*HDT, "--hd-log", "{tmp}/log_short.csv"], "2 values for 4 columns"),
+    ("wiring hd-timing log end in the future", [*HDT, "--now", "2026-12-07 13:00", "--hd-log",
+                                                "{tmp}/log_late.csv"], "an actual end cannot be in the future"),
+    ("wiring hd-timing component unknown", ["hd-timing", "--drug", "CZA+ATM", "--hd", "--last-dose",
+                                            "cefiderocol=2026-12-06 20:00", "--now", "2026-12-07 13:00"],
+     "names cefiderocol which is not a component"),
+    ("wiring hd-timing one component without a time", ["hd-timing", "--drug", "CZA+ATM", "--hd", "--last-dose",
+                                                       "atm=2026-12-06 20:00", "--now", "2026-12-07 13:00"],
+     "names ceftazidime-avibactam without a time"),
+    ("wiring hd-timing takes no CrCL", [*HDT, "--crcl", "20"], "unrecognized arguments"),
+    ("wiring hd-timing last dose twice", [*HDT, "--last-dose", "2026-12-06 21:00"], "--last-dose was given twice"),
     # --- hostile files and paths (issue 10: tracebacks before)
     ("issue-10 PK model is a directory", [*D, "--crcl", "45", "--pk-model", "{tmp}"], "is a directory"),
     ("issue-10 PK model is /dev/zero", [*D, "--crcl", "45", "--pk-model", "/dev/zero"], "not a regular file"),
@@ -282,7 +315,7 @@ CLI = [
 PYTHON_NAMES = re.compile(r"(?<![-\w.])(age_y|weight_kg|height_cm|scr_unit|crcl_ml_per_min|residual_crcl_ml_per_min|"
                           r"effluent_l_per_h|mic_mg_per_l|start_h|session_h|weight_rule|renal_method|hd\.days|"
                           r"scr_series|baseline_scr|baseline_crcl_ml_per_min|albumin_unit|apache_ii|"
-                          r"albumin_g_per_dl|last_dose_at|hd_log|sessions)\b")
+                          r"albumin_g_per_dl|last_dose_at|last_supplement_at|hd_log)\b")
 
 
 @pytest.fixture(scope="module")
@@ -296,6 +329,13 @@ def hostile_files(tmp_path_factory):
                                   'value = nan\n')
     (tmp / "not_a_model.toml").write_text("this is not TOML = = =\n")
     (tmp / "a_file").write_text("a file, not a directory\n")
+    head = "scheduled_start,start,end,missed\n"
+    (tmp / "log_noheader.csv").write_text("2026-12-07 08:00,2026-12-07 10:00,2026-12-07 14:10,\n")
+    (tmp / "log_badtime.csv").write_text(head + "2026-12-07 08:00,2026-12-07 25:00,,\n")
+    (tmp / "log_backwards.csv").write_text(head + "2026-12-07 08:00,2026-12-07 10:00,2026-12-07 09:00,\n")
+    (tmp / "log_missed.csv").write_text(head + "2026-12-07 08:00,,,maybe\n")
+    (tmp / "log_short.csv").write_text(head + "2026-12-07 08:00,2026-12-07 10:00\n")
+    (tmp / "log_late.csv").write_text(head + "2026-12-07 08:00,2026-12-07 10:00,2026-12-07 14:10,\n")
     shipped = (models_dir() / "pk" / "cefiderocol_kawaguchi2021.toml").read_text()
     big = re.sub(r"(\[parameters\.cl\w*_l_per_h\]\nvalue = )[0-9.]+", r"\g<1>1e308", shipped, count=1)
     assert big != shipped
@@ -320,7 +360,8 @@ def _check_one_line(status, out, err, words):
 def test_the_corpus_is_large_and_covers_every_subcommand_and_issue_10():
     assert len(CLI) + len(API) >= 100
     commands = {argv[0] for _, argv, _ in CLI if argv}
-    assert {"crcl", "dose", "recommend", "simulate", "pta", "models", "serve"} <= commands
+    assert {"crcl", "dose", "recommend", "simulate", "pta", "models", "serve", "hd-timing"} <= commands
+    assert sum(case.startswith("wiring") for case, _, _ in CLI) + sum(c.startswith("wiring") for c, *_ in API) >= 20
     assert sum(case.startswith("issue-10") for case, _, _ in CLI) + sum(c.startswith("issue-10") for c, *_ in API) \
         >= 25
 
@@ -414,6 +455,30 @@ API = [
     ("no breakpoint and no MIC", "/api/dose", {"drug": "aztreonam-avibactam", "crcl_ml_per_min": 45,
                                                "organism": "Pseudomonas aeruginosa"}, 422, "mic_mg_per_l",
      "no breakpoint"),
+    ("wiring series with a CrCL", "/api/dose", {**C, "crcl_ml_per_min": 45, "scr_series": "0:1.1,24:2.0"}, 422,
+     "scr_series", "conflict"),
+    ("wiring series as a list", "/api/dose", {**C, "age_y": 70, "sex": "male", "weight_kg": 80, "scr_series":
+                                               [[0, 1.1], [24, 2.0]], "scr_unit": "mg/dL", "baseline_scr": 1},
+     422, "scr_series", "must be text"),
+    ("wiring albumin without unit", "/api/dose", {**C, "crcl_ml_per_min": 45, "albumin": 2.8}, 422, "albumin_unit",
+     "needs"),
+    ("wiring race for cefiderocol", "/api/dose", {**C, "crcl_ml_per_min": 45, "race": "asian"}, 422, "race",
+     "no population-group covariate"),
+    ("wiring APACHE II as text", "/api/dose", {**C, "crcl_ml_per_min": 45, "apache_ii": "12"}, 422, "apache_ii",
+     "must be a number"),
+    ("wiring ventilated as text", "/api/dose", {**C, "crcl_ml_per_min": 45, "ventilated": "yes"}, 422, "ventilated",
+     "true or false"),
+    ("wiring hd-timing without a last dose", "/api/hd-timing", {**C, "hd": {}}, 422, "last_dose_at", "needs"),
+    ("wiring hd-timing bad time", "/api/hd-timing", {**C, "hd": {}, "last_dose_at": "yesterday"}, 422,
+     "last_dose_at", "not a local date and time"),
+    ("wiring hd-timing session with null", "/api/hd-timing", {**C, "hd": {}, "last_dose_at": "2026-12-06 20:00",
+                                                              "sessions": [{"start": None}]}, 422, "sessions",
+     "no null"),
+    ("wiring hd-timing session as text", "/api/hd-timing", {**C, "hd": {}, "last_dose_at": "2026-12-06 20:00",
+                                                            "sessions": "late"}, 422, "sessions", "list of"),
+    ("wiring hd-timing takes no CrCL", "/api/hd-timing", {**C, "hd": {}, "last_dose_at": "2026-12-06 20:00",
+                                                          "crcl_ml_per_min": 20}, 422, "crcl_ml_per_min",
+     "not used by hd-timing"),
     ("mixture with untyped", "/api/recommend", {"mechanism": "untyped + NDM", "crcl_ml_per_min": 45}, 422,
      "mechanism", "not known"),
 ]

@@ -9,6 +9,8 @@ One page (``/``, files in ``static/``) and a JSON API behind it:
                            ``pkdose recommend --json``
 ``POST /api/dose/plot``    typical concentration–time course at steady state
                            as SVG (:func:`pkdose.plotting.plot_pk_check`)
+``POST /api/hd-timing``    :meth:`pkdose.hd_timing.ProductHDTiming.to_dict` — as
+                           ``pkdose hd-timing --json``: give now / give at
 ``GET /api/products``      products, mechanisms, sites, severities, limits
 ``GET /api/openapi.json``  the OpenAPI document of all of the above
 =========================  ==================================================
@@ -60,9 +62,12 @@ from .. import __version__
 from ..errors import InputError, ModelFileError, PkdoseError
 from ..guidelines import SEVERITIES, load_guidelines
 from ..answers import dose_answer, with_kinetic_renal
-from ..inputs import (FIELDS, RECOMMEND_ORGANISMS, RULES, SCR_SERIES_MAX_SAMPLES, SCR_SERIES_MAX_SPAN_H,
-                      SCR_SERIES_PATTERN, dosing_renal_methods, mechanism_spellings, parse_inputs, products_needing_mic)
+from ..inputs import (COMPONENTS, FIELDS, RECOMMEND_ORGANISMS, RULES, SCR_SERIES_MAX_SAMPLES,
+                      SCR_SERIES_MAX_SPAN_H, SCR_SERIES_PATTERN, dosing_renal_methods, mechanism_spellings,
+                      parse_inputs, products_needing_mic)
+from ..hd_timing import LOCAL_TIME_PATTERN, LOG_COLUMNS, product_hd_timing
 from ..population_inputs import RACE_WORDS, models_reading
+from ..regimens import select_regimens
 from ..library import available_products, load_product, load_regimen_table
 from ..library.clinical import clinical
 from ..patient import WEIGHT_RANGE_KG
@@ -71,8 +76,8 @@ from ..units import ALBUMIN_PLAUSIBLE_G_PER_DL
 from ..report import DISCLAIMER, recommendation_to_dict
 from ..units import SCR_PLAUSIBLE_MG_PER_DL, SCR_PLAUSIBLE_UMOL_PER_L
 
-__all__ = ["create_app", "concentration_svg", "uvicorn_log_config", "request_schema", "LOOPBACK_HOSTS",
-           "MAX_BODY_BYTES", "BODY_TIMEOUT_S", "LABELS", "UNSTATED_RULES"]
+__all__ = ["create_app", "concentration_svg", "uvicorn_log_config", "request_schema", "unstated_refusal",
+           "LOOPBACK_HOSTS", "MAX_BODY_BYTES", "BODY_TIMEOUT_S", "LABELS", "UNSTATED_RULES"]
 
 log = logging.getLogger("pkdose.web")
 
@@ -87,6 +92,7 @@ BODY_TIMEOUT_S = 10.0
 
 _PRODUCTS = tuple(available_products())
 
+
 #: Field -> the label of its form field: error messages name inputs as the page does.
 LABELS = {
     "drug": "Drug", "mechanism": "Resistance mechanism", "site": "Infection site", "severity": "Severity",
@@ -100,7 +106,8 @@ LABELS = {
     "search": "Search a model-informed regimen", "scr_series": "Creatinine series",
     "baseline_scr": "Baseline creatinine", "baseline_crcl_ml_per_min": "Baseline CrCL", "albumin": "Albumin",
     "albumin_unit": "the albumin unit", "ventilated": "Mechanically ventilated", "apache_ii": "APACHE II",
-    "race": "Population group", "structure": "Model structure",
+    "race": "Population group", "structure": "Model structure", "last_dose_at": "Last dose started",
+    "now": "Now", "last_supplement_at": "Last supplement started", "sessions": "Sessions",
 }
 
 #: Rules JSON Schema cannot state, as (field, how the refusal's message starts): a request that breaks one
@@ -109,7 +116,12 @@ UNSTATED_RULES = (
     ("scr", "estimated CrCL"),
     ("baseline_scr", "estimated CrCL"),
     ("scr_series", "{scr_series}"),
+    ("last_dose_at", "{last_dose_at}"),
+    ("now", "{now}"),
+    ("last_supplement_at", "{last_supplement_at}"),
+    ("sessions", "{sessions}"),
 )
+_TIME = {"type": "string", "pattern": LOCAL_TIME_PATTERN, "description": "local wall-clock time, YYYY-MM-DD HH:MM"}
 
 
 class FieldError(BaseModel):
@@ -145,6 +157,16 @@ def _property(f, command):
         return {"type": "string", "enum": list(f.choices), "description": desc}
     if f.kind == "flag":
         return {"type": "boolean", "description": desc}
+    if f.kind == "time":
+        return {**_TIME, "description": desc}
+    if f.kind == "times":
+        return {"oneOf": [_TIME, {"type": "object", "minProperties": 1, "maxProperties": 2,
+                                  "propertyNames": {"enum": list(COMPONENTS)}, "additionalProperties": _TIME}],
+                "description": desc + " ({component: time} for a combination)"}
+    if f.kind == "sessions":
+        row = {"type": "object", "additionalProperties": False,
+               "properties": {**{k: _TIME for k in LOG_COLUMNS[:3]}, "missed": {"type": "boolean"}}}
+        return {"type": "array", "maxItems": 50, "items": row, "description": desc}
     if f.kind == "series":
         return {"type": "string", "pattern": SCR_SERIES_PATTERN, "maxLength": 40 * SCR_SERIES_MAX_SAMPLES,
                 "description": desc}
@@ -243,7 +265,7 @@ def request_schema(command):
 
     Parameters
     ----------
-    command : {"dose", "recommend"}
+    command : {"dose", "recommend", "hd-timing"}
         Which request [-].
 
     Returns
@@ -271,12 +293,19 @@ def request_schema(command):
             props[f.name] = {**_property(f, command), "type": "number"}
         else:
             props[f.name] = _property(f, command)
-    rules = [r for r in (_rule_schema(x) for x in RULES if not x.commands or command in x.commands)
-             if r is not None]
+    rules = [r for r in (_rule_schema(x) for x in RULES if (not x.commands or command in x.commands)
+                         and all(n in props for n in (x.field, *x.others))) if r is not None]
     lo, hi = FIELDS["crcl_ml_per_min"].bounds
     series = (f"a creatinine series (scr_series) must have strictly increasing times, values > 0 and plausible in "
               f"scr_unit, at most {SCR_SERIES_MAX_SAMPLES} samples over at most {SCR_SERIES_MAX_SPAN_H:g} h, and "
               f"give a kinetic CrCL within {lo:g}–{hi:g} mL/min (else 422, field scr_series)")
+    if command == "hd-timing":
+        return {"title": "HDTimingRequest", "type": "object", "additionalProperties": False, "properties": props,
+                "required": ["drug"], "allOf": rules,
+                "description": "As `pkdose hd-timing`: the same fields and rules. Not expressible here: times must "
+                               "exist and be in order (the last dose not after now, a session's end after its start "
+                               "and not in the future, components of the product named), else 422 naming the "
+                               "field."}
     return {
         "title": "DoseRequest" if command == "dose" else "RecommendRequest",
         "type": "object", "additionalProperties": False, "properties": props,
@@ -324,6 +353,44 @@ async def _body(request):
 
 async def _inputs(request, command):
     return parse_inputs(await _body(request), command, strict=True)
+
+
+def _hd_timing(inp):
+    t = inp.timing
+    return product_hd_timing(inp.product, inp.renal_state.schedule, last_dose_at=t["last_dose_at"], now=t["now"],
+                             sessions=t["sessions"], last_supplement_at=t["last_supplement_at"],
+                             jurisdiction=inp.jurisdiction)
+
+
+def unstated_refusal(command, body):
+    r"""Whether a request is refused for a rule its JSON Schema cannot state (:data:`UNSTATED_RULES`).
+
+    Parameters
+    ----------
+    command : {"dose", "recommend", "hd-timing"}
+        Which request [-].
+    body : Mapping
+        The request body [-].
+
+    Returns
+    -------
+    bool
+        True when the adapter (and, for ``hd-timing``, the timing itself)
+        refuses the body naming a field of :data:`UNSTATED_RULES` [-].
+
+    References
+    ----------
+    .. [1] JSON Schema 2020-12. https://json-schema.org/draft/2020-12
+    """
+    try:
+        inp = parse_inputs(body, command, strict=True)
+        if command == "hd-timing":
+            _hd_timing(inp)
+        else:
+            inp.assessment()
+    except InputError as exc:
+        return any(exc.field == field and exc.template.startswith(head) for field, head in UNSTATED_RULES)
+    return False
 
 
 def _recommendation_dict(rec, inp):
@@ -594,6 +661,12 @@ _RECOMMEND_SCHEMA = {
     "required": ["schema", "disclaimer", "mechanism", "options", "products", "advice", "warnings"],
     "properties": {"schema": {"const": "pkdose.recommend/1"}},
 }
+_HD_SCHEMA = {
+    "type": "object",
+    "description": "pkdose.hd_timing/1, as `pkdose hd-timing --json` (docs/json-schema.md)",
+    "required": ["schema", "disclaimer", "product", "now", "components", "sessions"],
+    "properties": {"schema": {"const": "pkdose.hd_timing/1"}},
+}
 _ERRORS = {422: {"model": ErrorResponse, "description": "input error: what is wrong and which field"},
            400: {"model": ErrorResponse, "description": "Host header not allowed"},
            408: {"model": ErrorResponse, "description": f"body not received within {BODY_TIMEOUT_S:g} s"},
@@ -624,6 +697,10 @@ def _catalogue():
                                                    "apache_ii")} for p in products},
         "race_groups": [{"value": r, "text": RACE_WORDS[r]} for r in FIELDS["race"].choices],
         "structures": list(FIELDS["structure"].choices),
+        "hd_components": {p["product"]: [{"component": r.component, "supplement_mg": r.post_hd_supplement_mg or None,
+                                          "after_hd": r.give_after_hd}
+                                         for r in select_regimens(load_regimen_table(p["product"]), renal_state="ihd")]
+                          for p in products},
         "severities": list(SEVERITIES),
         "jurisdictions": list(FIELDS["jurisdiction"].choices),
         "organisms": list(FIELDS["organism"].choices),
@@ -700,6 +777,16 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         svg = await run_in_threadpool(lambda: concentration_svg(_advice(inp), width_in))
         return Response(svg, media_type="image/svg+xml")
 
+    @app.post("/api/hd-timing", tags=["haemodialysis"],
+              summary="Next dose on haemodialysis from the sessions as they happened: give now / give at",
+              responses={200: {"content": {"application/json": {"schema": _HD_SCHEMA}}}, **_ERRORS},
+              response_class=JSONResponse, openapi_extra=_body_spec("HDTimingRequest"))
+    async def hd_timing(request: Request):
+        """The same answer as ``pkdose hd-timing --json`` (schema ``pkdose.hd_timing/1``)."""
+        inp = await _inputs(request, "hd-timing")
+        answer = await run_in_threadpool(lambda: _hd_timing(inp))
+        return JSONResponse({"schema": "pkdose.hd_timing/1", "disclaimer": DISCLAIMER, **answer.to_dict()})
+
     @app.get("/api/products", tags=["catalogue"], summary="Products, mechanisms and input limits")
     def products() -> dict:
         """What the page offers in its selectors, and the server's input limits."""
@@ -724,5 +811,6 @@ def _openapi(app):
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         schemas["DoseRequest"] = request_schema("dose")
         schemas["RecommendRequest"] = request_schema("recommend")
+        schemas["HDTimingRequest"] = request_schema("hd-timing")
         app.openapi_schema = doc
     return app.openapi_schema

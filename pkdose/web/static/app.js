@@ -75,6 +75,7 @@ function showModes() {
   $("#hd-block").hidden = rrt !== "hd";
   $("#crrt-block").hidden = rrt !== "crrt";
   $("#residual-block").hidden = rrt === "none";
+  if (window.pkdoseExtras) window.pkdoseExtras.showHdTiming();
 }
 
 // a population group is asked only for a drug whose published PK model distinguishes it
@@ -504,6 +505,7 @@ function renderRecommendation(rec, body, shownProduct) {
 document.addEventListener("DOMContentLoaded", () => {
   for (const r of $$("input[name=renal_mode], input[name=rrt]")) r.addEventListener("change", showModes);
   $("#drug").addEventListener("change", showCovariates);
+  if (window.pkdoseExtras) window.pkdoseExtras.initHdTiming();
   showModes();
   $("#form").addEventListener("submit", onSubmit);
   loadCatalogue().catch(() => showError(null, "Could not load the product list from the calculator."));

@@ -94,9 +94,136 @@ window.pkdoseExtras = (() => {
     return h("section", { class: "card changing-renal" }, kids);
   }
 
+  // --- haemodialysis in real time ---------------------------------------------------------------------
+
+  const KINDS = { late: "late, early or rescheduled", running: "running now", missed: "missed", extra: "extra" };
+  const pad = (n) => String(n).padStart(2, "0");
+  const localNow = () => {
+    const d = new Date();
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  };
+
+  function timeInput(cls, label) {
+    return h("input", { type: "datetime-local", class: cls, "aria-label": label });
+  }
+
+  function sessionRow() {
+    const kind = h("select", { class: "kind", "aria-label": "What happened" },
+      Object.entries(KINDS).map(([v, t]) => h("option", { value: v }, t)));
+    const row = h("div", { class: "session-row" }, kind,
+      h("label", { class: "small" }, "scheduled ", timeInput("scheduled", "Scheduled start")),
+      h("label", { class: "small" }, "start ", timeInput("start", "Actual start")),
+      h("label", { class: "small" }, "end ", timeInput("end", "Actual end")),
+      h("button", { type: "button", class: "secondary remove", "aria-label": "Remove this session",
+        onclick: () => row.remove() }, "×"));
+    const sync = () => {
+      const k = kind.value;
+      row.querySelector(".scheduled").parentElement.hidden = k === "extra";
+      row.querySelector(".start").parentElement.hidden = k === "missed";
+      row.querySelector(".end").parentElement.hidden = k === "missed" || k === "running";
+    };
+    kind.addEventListener("change", sync);
+    sync();
+    return row;
+  }
+
+  function components() {
+    const drug = $("#drug").value;
+    return (catalogue && drug && catalogue.hd_components[drug]) || [];
+  }
+
+  // one "last dose" input per component (a combination's components run on their own clocks)
+  function buildTimes() {
+    const comps = components();
+    $("#hd-last-doses").replaceChildren(...comps.map((c) => h("div", { class: "field" },
+      h("label", {}, `Last ${c.component} dose started`, timeInput("last-dose", `Last ${c.component} dose started`)))));
+    $("#hd-last-doses").dataset.components = comps.map((c) => c.component).join("|");
+    $("#hd-last-supplements").replaceChildren(...comps.filter((c) => c.supplement_mg).map((c) => h("div", { class: "field" },
+      h("label", {}, `Last ${c.component} post-session supplement started (optional)`,
+        timeInput("last-supplement", `Last ${c.component} supplement started`)))));
+  }
+
+  function showHdTiming() {
+    const block = $("#hd-timing-block");
+    if (!block) return;
+    block.hidden = $("input[name=rrt]:checked").value !== "hd" || !$("#drug").value;
+    if (!block.hidden) buildTimes();
+  }
+
+  function timesBody() {
+    const comps = $("#hd-last-doses").dataset.components.split("|");
+    const last = {}, supp = {};
+    $$("#hd-last-doses input").forEach((el, i) => { if (el.value) last[comps[i]] = el.value; });
+    const withSupp = components().filter((c) => c.supplement_mg).map((c) => c.component);
+    $$("#hd-last-supplements input").forEach((el, i) => { if (el.value) supp[withSupp[i]] = el.value; });
+    const sessions = $$("#hd-sessions .session-row").map((row) => {
+      const k = row.querySelector(".kind").value, v = (c) => row.querySelector(c).value || null;
+      const s = k === "missed" ? { scheduled_start: v(".scheduled"), missed: true }
+        : { scheduled_start: k === "extra" ? null : v(".scheduled"), start: v(".start"), end: k === "running" ? null : v(".end") };
+      for (const key of Object.keys(s)) if (s[key] === null) delete s[key];
+      return s;
+    });
+    return { last, supp, sessions };
+  }
+
+  async function submitHdTiming() {
+    clearErrors();
+    const drug = $("#drug").value;
+    if (!drug) { showError("drug", "choose the drug to time"); return; }
+    const { last, supp, sessions } = timesBody();
+    const hd = { days: $$("input[name=hd_day]:checked").map((x) => x.value) };
+    for (const [k, id] of [["start_h", "hd_start_h"], ["session_h", "hd_session_h"]]) {
+      const x = numberOf(id, `hd.${k}`);
+      if (x !== null) hd[k] = x;
+    }
+    const body = { drug, hd, jurisdiction: $("#jurisdiction").value, sessions };
+    if (Object.keys(last).length) body.last_dose_at = last;
+    if (Object.keys(supp).length) body.last_supplement_at = supp;
+    if ($("#hd_now").value) body.now = $("#hd_now").value;
+    const r = await post("/api/hd-timing", body);
+    if (!r.ok) {
+      for (const e of (r.error.errors && r.error.errors.length ? r.error.errors : [{ field: r.error.field, message: r.error.detail }])) {
+        showError(e.field, e.message);
+      }
+      return;
+    }
+    const card = hdCard(r.data);
+    $("#results").replaceChildren(card);
+    card.querySelector("h2").focus({ preventScroll: window.innerWidth > 860 });
+  }
+
+  function hdCard(d) {
+    const when = (x) => (x ? x.replace("T", " ") : "–");
+    return h("section", { class: "card hd-timing-answer" },
+      h("h2", { tabindex: "-1" }, `${d.display_name}: the next dose on haemodialysis`),
+      h("p", { class: "small" }, `${d.jurisdiction} label · sessions ${d.schedule.days.join(", ")} · now ${when(d.now)}`
+        + (d.now_given ? "" : " (this computer's clock)")),
+      h("p", { class: "k small" }, "Sessions"), h("ul", { class: "small" }, d.sessions.map((s) => h("li", {}, s.text))),
+      d.components.map((c) => h("div", { class: "regimen-box label" },
+        h("p", { class: "regimen" }, h("strong", {}, `${c.component}: `), c.regimen),
+        h("p", { class: c.give_now ? "verdict ok" : "verdict alt" }, c.advice),
+        h("p", {}, h("span", { class: "k" }, "Why: "), c.reason),
+        c.supplement_mg ? h("p", {}, h("span", { class: "k" }, `Post-session supplement ${num(c.supplement_mg / 1000)} g: `),
+          c.supplement_now ? "due now" : (c.supplement_due_at ? `next due at ${when(c.supplement_due_at)}` : "none due")) : null,
+        h("ul", { class: "small" }, c.rules.map((x) => h("li", {}, h("strong", {}, `${x.rule} `), x.text))),
+        c.notes.map((n) => h("p", { class: "note" }, n)),
+        c.citations.map((x) => h("p", { class: "source" }, "Source: ", h("cite", {}, x.source), `, ${x.locator}`)))));
+  }
+
+  function initHdTiming() {
+    if (!$("#hd-timing-block")) return;
+    $("#hd_now").value = localNow();
+    $("#hd-add-session").addEventListener("click", () => $("#hd-sessions").append(sessionRow()));
+    $("#hd-timing-submit").addEventListener("click", () => submitHdTiming().catch((e) => showError(null, e.message)));
+    $("#drug").addEventListener("change", showHdTiming);
+    showHdTiming();
+  }
+
   return {
     forDose(dose) {
       return [changing(dose.changing_renal), population(dose.population_inputs)].filter(Boolean);
     },
+    showHdTiming,
+    initHdTiming,
   };
 })();
