@@ -35,7 +35,7 @@ import pandas as pd
 
 from .errors import InputError
 from .kinetic_gfr import HOURS_PER_DAY, KineticCrclTrajectory, kinetic_gfr_chen, load_kinetics_constants
-from .library import load_regimen_table
+from .library import as_product, load_regimen_table
 from .regimens import format_regimen, select_regimens
 
 __all__ = ["BandChange", "ChangingRenalAdvice", "BandProjection", "ChangingCourse", "ChangingPKCheck",
@@ -259,8 +259,9 @@ def changing_renal_advice(trajectory, product, *, jurisdiction="US", now_h=None,
     ----------
     trajectory : pkdose.kinetic_gfr.KineticCrclTrajectory
         Kinetic CrCL per interval [-]
-    product : str
-        Product name of ``models/regimens/`` [-]
+    product : str or Product
+        Product name of ``models/regimens/``, a brand name or abbreviation
+        (``"Zavicefta"``), or a Product [-]
     jurisdiction : {"US", "EU"}, optional
         Whose label [-]
     now_h : float, optional
@@ -325,6 +326,7 @@ def changing_renal_advice(trajectory, product, *, jurisdiction="US", now_h=None,
     (41.1, 48.0, 48.0)
     """
     now, aki_start = _check_inputs(trajectory, now_h, aki_start_h)
+    product = as_product(product).name
     table = load_regimen_table(product) if table is None else table
     constants = load_kinetics_constants()
     crcl_now = float(trajectory.crcl_at(now))

@@ -42,10 +42,14 @@ from .library import available_products, load_pk_model, load_regimen_table, mode
 from .library.clinical import clinical
 from .answers import dose_answer, with_kinetic_renal
 from .recommend import recommend
-from .report import DISCLAIMER, advice_text, advice_to_dict, recommendation_text, recommendation_to_dict
+from .report import (DISCLAIMER, advice_text, advice_to_dict, note_text, recommendation_text,
+                     recommendation_to_dict)
 from .units import normalise_scr_unit
 
-__all__ = ["main", "build_parser", "EXAMPLES", "FLAGS"]
+__all__ = ["main", "build_parser", "EXAMPLES", "FLAGS", "OUTPUT_FORMATS"]
+
+#: What ``pkdose dose --format`` writes (``--json`` is ``--format json``).
+OUTPUT_FORMATS = ("text", "json", "note", "card")
 
 #: Built-in example patients for ``--example`` (input fields as in :data:`pkdose.inputs.FIELDS`).
 EXAMPLES = {
@@ -229,6 +233,8 @@ With a height, Cockcroft–Gault is shown with each body weight (total, adjusted
   pkdose dose --drug avycaz --age 72 --sex F --weight 58 --height 160 --scr 1.6 --scr-unit mg/dL
   pkdose dose --drug CZA+ATM --hd Mon,Wed,Fri --hd-start 8 --hd-hours 4 --mic 1
   pkdose dose --drug fetroja --crrt-effluent 2.5 --json
+  pkdose dose --example hd --format note             # to paste into the record
+  pkdose dose --example hd --format card --out card.pdf   # one printable page (.html needs no browser)
   pkdose dose --drug avycaz --crcl 60 --site pneumonia --ventilated --apache-ii 18
   pkdose dose --drug fetroja --crcl 45 --albumin 22 --albumin-unit g/L --structure one_compartment
   pkdose dose --drug fetroja --age 70 --sex M --weight 80 --scr-series "0:1.1,24:2.0,48:2.6" --scr-unit mg/dL \\
@@ -324,6 +330,10 @@ def build_parser():
     _add_covariates(p)
     _add_common(p)
     p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
+    _opt(p, "--format", metavar="|".join(OUTPUT_FORMATS), choices=OUTPUT_FORMATS,
+         help="text (default); json (as --json); note: plain text to paste into the record (inputs, time, "
+              "version, sources); card: a one-page printable dosing card as HTML, or PDF with --out FILE.pdf")
+    _opt(p, "--out", metavar="FILE", help="write the card to FILE.html or FILE.pdf (with --format card)")
 
     p = _sub(sub, "recommend", "options for a resistance mechanism, with PK-checked doses")
     _opt(p, "--mechanism", metavar="NAME", help="KPC | OXA-48 | MBL | NDM | VIM | IMP | carbapenemase-negative | "
@@ -530,19 +540,45 @@ def _with_header(text, header):
     return f"Example patient: {header}\n\n{text}" if header else text
 
 
+def _output_format(args):
+    """The --format asked for (--json is --format json), checked before any computation."""
+    fmt = args.format or ("json" if args.json else "text")
+    if args.json and fmt != "json":
+        raise InputError(f"{{json}} and {{format}} {fmt} conflict: --json is --format json; give one of them",
+                         field="format")
+    if args.out is not None and fmt != "card":
+        raise InputError("{out} writes a dosing card: add --format card (other formats print to the screen)",
+                         field="out")
+    if args.out is not None:
+        from .card import CARD_SUFFIXES
+
+        if not args.out.lower().endswith(CARD_SUFFIXES):
+            raise InputError(f"{{out}} {args.out!r}: a dosing card is written as .html or .pdf", field="out")
+    return fmt
+
+
 def _cmd_dose(args):
+    fmt = _output_format(args)
     inp, header = _inputs(args)
     answer = dose_answer(inp)
-    if args.json:
+    advice = answer.advice
+    if fmt == "json":
         out = answer.to_dict()
         if header:
             out["example"] = header
         return out
+    if fmt == "note":
+        return _with_header(note_text(advice, patient=inp.patient, seed=inp.seed), header)
+    if fmt == "card":
+        from .card import card_html, write_card
+
+        if args.out is None:
+            return card_html(advice, patient=inp.patient, seed=inp.seed)
+        return f"Dosing card written to {write_card(advice, args.out, patient=inp.patient, seed=inp.seed)}"
     changing = answer.changing
-    text = _before_references(advice_text(answer.advice), [changing.lines() if changing else [],
-                                                           _covariate_block(answer)])
+    text = _before_references(advice_text(advice), [changing.lines() if changing else [], _covariate_block(answer)])
     if changing is not None:
-        text = _with_references(text, {s.key for s in answer.advice.sources}, changing.source_keys())
+        text = _with_references(text, {s.key for s in advice.sources}, changing.source_keys())
     return _with_header(text, header)
 
 
@@ -672,7 +708,7 @@ def _cmd_pta(args):
     inp, header, advice = _advise(args, lambda inp: inp.model_informed)
     regs, check = _regimens_for(advice, inp.model_informed)
     if inp.plot:
-        _plot_pta(inp.plot, check, advice)
+        _plot_pta(inp.plot, check, advice, regs)
     table = check.pta
     if args.json:
         return {"schema": "pkdose.pta/1", "disclaimer": DISCLAIMER, "product": advice.product,
@@ -699,18 +735,27 @@ def _cmd_pta(args):
     return "\n".join(lines)
 
 
-def _plot_pta(path, check, advice):
+def _plot_pta(path, check, advice, regimens=()):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from .plotting import plot_pta
+    from .regimens import format_regimen
 
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7, 4.6), layout="constrained")
+    r = advice.renal
+    fig.suptitle("\n".join([f"{advice.display_name}: probability of target attainment over MICs"]
+                           + [f"{x.component}: {format_regimen(x)}" for x in regimens]
+                           + [f"CrCL {r.crcl_ml_per_min:.0f} mL/min ({r.renal_state}); {check.structure} PK "
+                              f"structure; n = {check.n_patients} virtual patients"]), fontsize=8.5)
     df = check.pta.assign(regimen=advice.display_name)
-    bps = {f"{b.body} S≤{b.s_le_mg_per_l:g}": b.s_le_mg_per_l
-           for b in _breakpoints(advice) if b.s_le_mg_per_l is not None}
+    by_value = {}  # bodies that agree share one line (CLSI and FDA often do)
+    for b in _breakpoints(advice):
+        if b.s_le_mg_per_l is not None:
+            by_value.setdefault(b.s_le_mg_per_l, []).append(b.body)
+    bps = {f"{'/'.join(dict.fromkeys(bodies))} S≤{v:g}": v for v, bodies in by_value.items()}
     plot_pta(df, breakpoints=bps, target_label=advice.target_text, ax=ax)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -778,7 +823,7 @@ _SERVE_FLAGS = {"port": "--port", "host": "--host", "allow_remote": "--allow-rem
 
 def _one_line(exc):
     """The error as one line of at most MAX_ERROR_CHARS, inputs named by their flags."""
-    names = {**FLAGS, **_SERVE_FLAGS}
+    names = {**FLAGS, **_SERVE_FLAGS, "format": "--format", "out": "--out", "json": "--json"}
     text = exc.render(names.get) if isinstance(exc, InputError) else str(exc)
     text = " ".join(text.split())
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"

@@ -85,7 +85,7 @@ from scipy.optimize import brentq
 from .covariates import INFECTION_SITES, RACES
 from .errors import InputError
 from .extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
-from .library import CRRT_SCENARIOS, load_crrt_assumptions
+from .library import CRRT_SCENARIOS, as_product, load_crrt_assumptions
 from .patient import CRRT, Haemodialysis, Native
 from .pd import ft_above_percent
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
@@ -417,8 +417,9 @@ def analyte_courses(product, regimens, cov, *, structure=None):
 
     Parameters
     ----------
-    product : Product
-        From :func:`pkdose.library.load_product` (target and PK models) [-].
+    product : str or Product
+        A product name or alias (``"cefiderocol"``, ``"CZA"``), or a Product from
+        :func:`pkdose.library.load_product` (target and PK models) [-].
     regimens : sequence of Regimen
         One regimen per component, from :func:`pkdose.regimens.select_regimens`
         or a model-informed candidate [-].
@@ -437,6 +438,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
     .. [1] Gibaldi M, Perrier D. Pharmacokinetics. 2nd ed. Marcel Dekker; 1982.
        Chapter 3 (multiple dosing).
     """
+    product = as_product(product)
     structure = DEFAULT_STRUCTURE if structure is None else structure
     _check_structure(structure)
     period = _period_h(regimens, cov.on_hd)
@@ -476,8 +478,9 @@ def default_population(product):
 
     Parameters
     ----------
-    product : Product
-        From :func:`pkdose.library.load_product` [-].
+    product : str or Product
+        A product name or alias (``"cefiderocol"``, ``"CZA"``), or a Product from
+        :func:`pkdose.library.load_product` [-].
 
     Returns
     -------
@@ -502,6 +505,7 @@ def default_population(product):
     >>> default_population(load_product("aztreonam-avibactam"))["infection_site"]
     'intra-abdominal'
     """
+    product = as_product(product)
     models = list(product.pk_models.values())
     sites = {m.default_site for m in models}
     if len(sites) != 1:
@@ -621,8 +625,9 @@ def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=No
 
     Parameters
     ----------
-    product : Product
-        From :func:`pkdose.library.load_product` [-].
+    product : str or Product
+        A product name or alias (``"cefiderocol"``, ``"CZA"``), or a Product from
+        :func:`pkdose.library.load_product` [-].
     ft_percent : float, optional
         Required %fT of every component (e.g. 100 for 100 % fT>MIC) [%].
     threshold_mg_per_l : float, optional
@@ -652,6 +657,7 @@ def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=No
     >>> with_target(load_product("cefiderocol"), ft_percent=100).target.components[0].ft_percent
     100.0
     """
+    product = as_product(product)
     if ft_percent is not None and not 0 < ft_percent <= 100:
         raise InputError(f"ft_percent must be in (0, 100], got {ft_percent!r}", field="ft_percent")
     if threshold_mg_per_l is not None and not threshold_mg_per_l > 0:
@@ -714,6 +720,16 @@ class PKCheck:
     structure: str = ""
     population: str = ""
 
+    def __repr__(self):
+        from .report import summary_line
+
+        return summary_line(self)
+
+    def _repr_html_(self):
+        from .report import summary_html
+
+        return summary_html(self)
+
 
 def _typical_rows(courses, profiles):
     rows = []
@@ -754,8 +770,9 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
 
     Parameters
     ----------
-    product : Product
-        From :func:`pkdose.library.load_product` (:func:`with_target` changes
+    product : str or Product
+        A product name or alias (``"cefiderocol"``, ``"CZA"``), or a Product from
+        :func:`pkdose.library.load_product` (:func:`with_target` changes
         its PD target) [-].
     regimens : sequence of Regimen
         One per component [-].
@@ -789,6 +806,7 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     .. [1] Li J, Lovern M, Green ML, et al. Clin Transl Sci. 2019;12(2):151-163.
        doi:10.1111/cts.12585
     """
+    product = as_product(product)
     if not (np.isfinite(mic_mg_per_l) and mic_mg_per_l > 0):
         raise InputError(f"MIC must be a positive number of mg/L, got {mic_mg_per_l!r}")
     courses = analyte_courses(product, regimens, cov, structure=structure)
@@ -916,8 +934,9 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
 
     Parameters
     ----------
-    product : Product
-        From :func:`pkdose.library.load_product` (:func:`with_target` changes
+    product : str or Product
+        A product name or alias (``"cefiderocol"``, ``"CZA"``), or a Product from
+        :func:`pkdose.library.load_product` (:func:`with_target` changes
         its PD target, e.g. 100 % fT>MIC) [-].
     cohort : pandas.DataFrame
         One row per virtual patient: ``crcl_ml_per_min`` and optionally
@@ -952,6 +971,7 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
        Chemother. 2021;65(3):e01437-20. doi:10.1128/AAC.01437-20 (PTA by
        renal-function group and infection site, Tables 3-4).
     """
+    product = as_product(product)
     frame = _cohort(cohort)
     grid = np.asarray(mics, dtype=float)
     joint = np.ones((grid.size, len(frame)), dtype=bool)
@@ -981,8 +1001,9 @@ def exposure_summary(product, cohort, regimens="label", *, renal_state=None, by=
 
     Parameters
     ----------
-    product : Product
-        From :func:`pkdose.library.load_product` [-].
+    product : str or Product
+        A product name or alias (``"cefiderocol"``, ``"CZA"``), or a Product from
+        :func:`pkdose.library.load_product` [-].
     cohort : pandas.DataFrame
         One row per virtual patient, as in :func:`population_pta` [-].
     regimens : "label", callable or sequence of Regimen, optional
@@ -1009,6 +1030,7 @@ def exposure_summary(product, cohort, regimens="label", *, renal_state=None, by=
        Chemother. 2025;69(8):e01950-24. doi:10.1128/aac.01950-24 (Table S9:
        geometric-mean Cmax and AUC24 by renal group).
     """
+    product = as_product(product)
     frame = _cohort(cohort)
     metrics = {}
     for _, idx, courses, profiles in _simulate_cohort(product, frame, regimens, renal_state, structure, rng):

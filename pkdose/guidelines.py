@@ -79,12 +79,16 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _TOP_KEYS = ("schema_version", "mechanism", "guideline", "recommendation", "warning")
 _MECH_KEYS = ("name", "aliases", "description")
 _GUIDE_KEYS = ("key", "name", "date", "grading")
+_GUIDE_OPTIONAL = ("grade_read",)
+#: How a grade or tier was read: in the guideline itself, in a secondary source only, or recalled.
+GRADE_READ = ("V", "V2", "R")
 _REC_REQUIRED = ("guideline", "mechanism", "rank", "product", "in_pkdose", "source", "locator")
 _REC_OPTIONAL = ("tier", "strength", "certainty", "severity", "sites", "excluded_sites",
-                 "condition", "note")
+                 "condition", "note", "grade_read")
 _WARN_KEYS = ("key", "mechanisms", "products", "text", "citations")
-COLUMNS = ("guideline", "guideline_key", "kind", "date", "rank", "product", "in_pkdose", "tier",
-           "strength", "certainty", "severity", "sites", "excluded_sites", "condition", "citation", "note")
+COLUMNS = ("guideline", "guideline_key", "kind", "date", "rank", "co_equal", "product", "in_pkdose", "tier",
+           "strength", "certainty", "grade_read", "severity", "sites", "excluded_sites", "condition", "citation",
+           "note")
 
 #: What a document is: a treatment guideline (GRADE or expert-panel tiers) or an
 #: AI-generated summary (the seed documents), which carries no grade.
@@ -124,12 +128,17 @@ class GuidelineInfo:
         Publication date, ``YYYY-MM`` or ``YYYY-MM-DD`` [-].
     grading : str
         ``"GRADE"``, ``"tier"`` or ``"document"`` [-].
+    grade_read : str
+        How its grades or tiers were read (:data:`GRADE_READ`): ``"V"`` in
+        the guideline, ``"V2"`` in a secondary source only, ``"R"`` recalled;
+        ``""`` for an AI-generated summary, which has no grade [-].
     """
 
     key: str
     name: str
     date: str
     grading: str
+    grade_read: str = "V"
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,9 @@ class Recommendation:
         Free-text condition and comment [-].
     source, locator : str
         Citation [-].
+    grade_read : str
+        How this row's grade was read, where it differs from its guideline's
+        (:data:`GRADE_READ`); ``""`` = the guideline's [-].
     """
 
     guideline: str
@@ -175,6 +187,7 @@ class Recommendation:
     source: str
     locator: str
     note: str
+    grade_read: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,14 +285,24 @@ def _read_guidelines(rows, sources, file):
     out = []
     for i, row in enumerate(rows):
         key_path = f"guideline[{i}]"
-        check_keys(row, (), file, key_path, required=_GUIDE_KEYS)
+        check_keys(row, _GUIDE_OPTIONAL, file, key_path, required=_GUIDE_KEYS)
         check_source(row["key"], sources, file, f"{key_path}.key")
         if not isinstance(row["date"], str) or not _DATE_RE.match(row["date"]):
             _fail(file, f"{key_path}.date", f"use YYYY-MM or YYYY-MM-DD, got {row['date']!r}")
         if row["grading"] not in _GRADINGS:
             _fail(file, f"{key_path}.grading", f"use one of {', '.join(_GRADINGS)}")
-        out.append(GuidelineInfo(row["key"], row["name"], row["date"], row["grading"]))
+        read = _grade_read(row, row["grading"] != "document", file, key_path)
+        out.append(GuidelineInfo(row["key"], row["name"], row["date"], row["grading"], read))
     return tuple(out)
+
+
+def _grade_read(row, graded, file, key_path, default="V"):
+    """The row's ``grade_read`` (a document has none)."""
+    value = row.get("grade_read", default if graded else "")
+    if graded and value not in GRADE_READ or not graded and value:
+        _fail(file, f"{key_path}.grade_read", f"use one of {', '.join(GRADE_READ)}"
+              if graded else "an AI-generated summary has no grade to read")
+    return value
 
 
 def _check_grading(row, grading, file, key_path):
@@ -332,7 +355,9 @@ def _read_recommendation(row, ctx, i):
         excluded_sites=_str_list(row.get("excluded_sites", []), file,
                                  f"{key_path}.excluded_sites", SITES),
         source=check_source(row["source"], sources, file, f"{key_path}.source"),
-        locator=_nonempty(row["locator"], file, f"{key_path}.locator"), **text)
+        locator=_nonempty(row["locator"], file, f"{key_path}.locator"),
+        grade_read=(_grade_read(row, gradings[row["guideline"]] != "document", file, key_path, default="")
+                    if "grade_read" in row else ""), **text)
 
 
 def _nonempty(value, file, key_path):
@@ -479,11 +504,12 @@ def _applies(rec, site, severity):
     return True
 
 
-def _row(rec, info):
+def _row(rec, info, co_equal=False):
     """One output row of the recommendations table."""
     return {"guideline": info.name, "guideline_key": info.key, "kind": KINDS[info.grading],
-            "date": info.date, "rank": rec.rank, "product": rec.product, "in_pkdose": rec.in_pkdose,
-            "tier": rec.tier, "strength": rec.strength, "certainty": rec.certainty,
+            "date": info.date, "rank": rec.rank, "co_equal": co_equal, "product": rec.product,
+            "in_pkdose": rec.in_pkdose, "tier": rec.tier, "strength": rec.strength, "certainty": rec.certainty,
+            "grade_read": rec.grade_read or info.grade_read,
             "severity": rec.severity, "sites": ", ".join(rec.sites),
             "excluded_sites": ", ".join(rec.excluded_sites), "condition": rec.condition,
             "citation": f"{rec.source}: {rec.locator}", "note": rec.note}
@@ -565,7 +591,8 @@ def recommendations(mechanism, site=None, severity=None, guidelines=None):
     for info in g.guidelines:
         recs = [r for r in g.recommendations if r.guideline == info.key
                 and r.mechanism == mech and _applies(r, site, severity)]
-        rows += [_row(r, info) for r in sorted(recs, key=lambda r: r.rank)]
+        ranks = [r.rank for r in recs]
+        rows += [_row(r, info, ranks.count(r.rank) > 1) for r in sorted(recs, key=lambda r: r.rank)]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -669,6 +696,17 @@ def _product_order(options):
     return tuple(first + rest)
 
 
+def _alias_note(given, name, guidelines=None):
+    """Why a name given (NDM, OXA-181, NDM-5) is read as its family (MBL, OXA-48-like); "" if given as is."""
+    if _normalise(str(given)) == _normalise(name):
+        return ""
+    g = guidelines or _default()
+    what = next((m.description for m in g.mechanisms if m.name == name), "").rstrip(".")
+    return (f"{str(given).strip()} is read as {name}: the guidelines rank options by carbapenemase family, and "
+            f"{str(given).strip()} belongs to the family {name}" + (f" ({what})" if what else "")
+            + f"; the {name} options below apply to it.")
+
+
 def mechanism_options(mechanism, site=None, severity=None, guidelines=None):
     r"""Guideline options for one mechanism or a mixture, the products to dose, and how a mixture was read.
 
@@ -714,14 +752,15 @@ def mechanism_options(mechanism, site=None, severity=None, guidelines=None):
     name = " + ".join(names)
     if "MBL" in names:
         options = recommendations("MBL", site, severity, guidelines)
-        note = ("" if len(names) == 1 else f"{name}: a metallo-beta-lactamase is present, so the MBL options "
+        note = (_alias_note(mechanism, name, guidelines) if len(names) == 1 else
+                f"{name}: a metallo-beta-lactamase is present, so the MBL options "
                 "apply; avibactam (in aztreonam-avibactam and ceftazidime-avibactam + aztreonam) also inhibits "
                 "the co-produced serine carbapenemase (IDSA 2026 Question 3.5).")
         return name, options, _product_order(options), note
     frames = [recommendations(m, site, severity, guidelines) for m in names]
     options = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     products = _product_order(options)
-    note = ""
+    note = _alias_note(mechanism, name, guidelines) if len(names) == 1 else ""
     if len(names) > 1:
         ranked = [set(f.loc[f["in_pkdose"].astype(bool) & (f["kind"] == "guideline"), "product"]) for f in frames]
         products = tuple(p for p in products if all(p in r for r in ranked))

@@ -519,6 +519,7 @@ class Inputs:
         """Keyword arguments of :func:`pkdose.recommend.advise_dose` (after the product) [-]."""
         out = self._common()
         out["pk_model_files"] = self.pk_model_files
+        out["site"] = self.site  # chooses between published CRRT regimens; also in pk_covariates (the PK models)
         return out
 
     def recommend_kwargs(self):

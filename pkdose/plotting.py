@@ -32,13 +32,17 @@ References
    https://jfly.uni-koeln.de/color/ (accessed 2026-11-23).
 """
 
+import warnings
+
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.collections import LineCollection
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.textpath import TextToPath
-from matplotlib.ticker import FixedLocator, MaxNLocator, MultipleLocator, NullLocator, PercentFormatter
+from matplotlib.ticker import (FixedFormatter, FixedLocator, MaxNLocator, MultipleLocator, NullFormatter, NullLocator,
+                               PercentFormatter)
 
 from .errors import InputError
 from .pd import ft_above_percent, ft_by_dose_interval
@@ -68,6 +72,8 @@ _HEATMAP_MAX_ROW_LABELS = 20
 #: Points per interval between breakpoints used only to *draw* the curves [-].
 _POINTS_PER_INTERVAL = 48
 _PTA_TARGET_PERCENT = 90.0
+#: Share of an axes' width left to it once a layout engine has made room for its labels [-].
+_LAYOUT_WIDTH_SHARE = 0.85
 
 
 def _new_axes(ax):
@@ -561,7 +567,15 @@ def _log2_mic_axis(ax, mics):
     ax.xaxis.set_major_formatter(lambda v, _: _mic_label(v))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlim(mics[0] / 2**0.3, mics[-1] * 2**0.3)
-    if mics.size > 12:
+    # Labels that would run together ("0.1250.250.5") stand upright: the ticks are equally spaced
+    # on log2 with 2 x 0.3 dilution of margin, and a layout engine later takes some of the width.
+    size = rcParams["xtick.labelsize"]
+    em_in = FontProperties(size=size).get_size_in_points() / 72.0
+    widest_in = max(_text_width_in(_mic_label(m), size) for m in mics)
+    spacing_in = _LAYOUT_WIDTH_SHARE * _axes_width_in(ax) / (mics.size - 1 + 0.6)
+    if widest_in + em_in > spacing_in:
+        ax.tick_params(axis="x", labelrotation=90)
+    elif mics.size > 12:
         ax.tick_params(axis="x", labelrotation=45)
 
 
@@ -598,7 +612,8 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     Notes
     -----
     MICs are doubling dilutions, so the x axis is log2 with one tick per
-    dilution. The dotted line at 90 % is the customary attainment level for
+    dilution; the tick labels stand upright when the axes is too narrow for
+    them side by side. The dotted line at 90 % is the customary attainment level for
     choosing a dose or judging a breakpoint [2]_. The legend, titled with the
     target, sits in rows above the axes, so that it never covers a curve or
     the breakpoint labels written up from the foot of each breakpoint line.
@@ -910,25 +925,35 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
     return ax
 
 
-def plot_pk_check(check, axes=None):
+def plot_pk_check(check, ax=None, **kwargs):
     r"""One concentration panel per analyte of a PK check, at steady state, for the typical patient.
 
     Parameters
     ----------
     check : PKCheck
         Result of :func:`pkdose.exposure.pk_check` [-].
-    axes : sequence of matplotlib.axes.Axes, optional
-        One Axes per analyte, in the order of ``check.courses``; a new figure
-        when omitted [-].
+    ax : matplotlib.axes.Axes or sequence of matplotlib.axes.Axes, optional
+        One Axes per analyte, in the order of ``check.courses`` (one Axes
+        alone for a one-analyte product); a new figure when omitted. The
+        former name ``axes=`` still works, with a DeprecationWarning [-].
+    **kwargs
+        Only ``axes``, the deprecated name of ``ax`` [-].
 
     Returns
     -------
     list of matplotlib.axes.Axes
 
+    Raises
+    ------
+    InputError
+        The number of Axes is not the number of analytes, or an unknown
+        keyword is given.
+
     Notes
     -----
     Each panel is :func:`plot_concentration` over one period (a week on
-    haemodialysis, with the sessions shaded). An analyte with an MIC target is
+    haemodialysis, with the sessions shaded and the x axis labelled by
+    weekday, Monday 00:00 = 0 h). An analyte with an MIC target is
     drawn against the MIC; one with a fixed threshold (avibactam) against its
     threshold, labelled as such; one without a target (ceftazidime in the
     ceftazidime-avibactam + aztreonam combination) without a line.
@@ -938,25 +963,57 @@ def plot_pk_check(check, axes=None):
     .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
        2007;9(3):90-95. doi:10.1109/MCSE.2007.55
     """
+    ax = _renamed_axes_keyword(ax, kwargs)
     courses = check.courses
-    if axes is None:
+    if ax is None:
         import matplotlib.pyplot as plt
 
-        _, axes = plt.subplots(len(courses), 1, figsize=(FIGSIZE_IN[0], 3.2 * len(courses)),
+        _, grid = plt.subplots(len(courses), 1, figsize=(FIGSIZE_IN[0], 3.2 * len(courses)),
                                layout="constrained", squeeze=False)
-        axes = axes[:, 0]
-    axes = list(axes)
+        ax = grid[:, 0]
+    axes = [ax] if hasattr(ax, "plot") else list(ax)
     if len(axes) != len(courses):
         raise InputError(f"plot_pk_check needs one Axes per analyte ({len(courses)}), got {len(axes)}")
     targets = {row["analyte"]: row for row in check.targets.to_dict("records")}
-    for ax, (analyte, c) in zip(axes, courses.items()):
+    for one, (analyte, c) in zip(axes, courses.items()):
         profile = c.typical_profile()
         target = targets.get(analyte)
         threshold = None if target is None else target["threshold_mg_per_l"]
         labels = {}
         if target is not None and target["metric"] != "ft_above_mic":
             labels = dict(threshold_label=f"{analyte} threshold", ft_label=f"{threshold:g} mg/L")
-        sessions = None if c.extra is None or c.period_h != 168 else (c.extra.start_h, c.extra.end_h)
+        week = c.extra is not None and c.period_h == _WEEK_H
+        sessions = (c.extra.start_h, c.extra.end_h) if week else None
         plot_concentration(profile, fu_fraction=c.model.fu_fraction, mic_mg_per_l=threshold, dosing=c.dosing,
-                           hd_sessions=sessions, label=analyte, ax=ax, **labels)
+                           hd_sessions=sessions, label=analyte, ax=one, **labels)
+        if week:
+            _weekday_ticks(one)
     return axes
+
+
+_WEEK_H = 168.0
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _weekday_ticks(ax):
+    """A dialysis week's x axis: a weekday under each day, ticks at 00:00, minor ticks every 6 h."""
+    ax.xaxis.set_major_locator(FixedLocator(np.arange(0.0, _WEEK_H + 1, 24.0)))
+    ax.xaxis.set_major_formatter(NullFormatter())
+    ax.xaxis.set_minor_locator(FixedLocator(np.arange(12.0, _WEEK_H, 24.0)))
+    ax.xaxis.set_minor_formatter(FixedFormatter(_WEEKDAYS))
+    ax.tick_params(axis="x", which="minor", length=0)
+    ax.set_xlabel("Day of the dialysis week (ticks at 00:00)")
+
+
+def _renamed_axes_keyword(ax, kwargs):
+    """``axes=`` was the name of ``ax`` in plot_pk_check: accept it once more, with a warning."""
+    if set(kwargs) - {"axes"}:
+        raise InputError(f"plot_pk_check() got unexpected keyword(s) {sorted(set(kwargs) - {'axes'})}; "
+                         "it takes check and ax", field=sorted(set(kwargs) - {"axes"})[0])
+    if "axes" in kwargs:
+        if ax is not None:
+            raise InputError("give ax (or the former axes), not both", field="ax")
+        warnings.warn("plot_pk_check(axes=...) is deprecated: use ax=, as in every other pkdose plot",
+                      DeprecationWarning, stacklevel=3)
+        return kwargs["axes"]
+    return ax

@@ -47,6 +47,7 @@ References
    doi:10.1016/S1473-3099(14)70036-2
 """
 
+import sys
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -57,15 +58,18 @@ from .exposure import Covariates, pk_check
 from .guidelines import guideline_reasons, mechanism_options, warnings_for
 from .library import (
     CRRT_SCENARIOS,
+    as_product,
     load_crrt_assumptions,
     load_pk_model,
     load_product,
     load_regimen_table,
     load_sources,
+    TargetComponent,
 )
+from .library.regimen_tables import SITES
 from .patient import CRRT, Haemodialysis, Native, renal_assessment
 from .pta import pta_interval
-from .regimens import Regimen, exceeds_label_maximum, select_published, select_regimens
+from .regimens import Regimen, exceeds_label_maximum, format_regimen, select_published, select_regimens
 
 __all__ = [
     "PTA_GOAL",
@@ -74,6 +78,9 @@ __all__ = [
     "ORGANISMS",
     "Verdict",
     "Susceptibility",
+    "CeilingCheck",
+    "WeightBand",
+    "IncreasedExposure",
     "DoseAdvice",
     "Recommendation",
     "advise_dose",
@@ -84,6 +91,7 @@ __all__ = [
     "susceptibility",
     "renal_summary",
     "with_pk_models",
+    "ceiling_checks",
 ]
 
 #: PTA a regimen must reach to be called adequate [-].
@@ -99,10 +107,15 @@ BORDERLINE_BAND = 0.01
 N_PATIENTS_MAX = 32_000
 
 #: Organism groups with breakpoints in ``models/targets.toml``.
-ORGANISMS = ("Enterobacterales", "Pseudomonas aeruginosa")
+ORGANISMS = ("Enterobacterales", "Pseudomonas aeruginosa", "Acinetobacter baumannii complex")
 
 #: Breakpoint body used in each jurisdiction.
 BREAKPOINT_BODY = {"US": "CLSI", "EU": "EUCAST"}
+
+#: Every breakpoint body a jurisdiction's laboratories may report, the one
+#: pkdose reads first leading; the others are shown beside it where they differ
+#: (US: the FDA-identified criteria the labels refer to).
+JURISDICTION_BODIES = {"US": ("CLSI", "FDA"), "EU": ("EUCAST",)}
 
 #: Candidate intervals of the model-informed search [h].
 SEARCH_INTERVALS_H = (6.0, 8.0, 12.0, 24.0)
@@ -202,6 +215,12 @@ class Susceptibility:
         Enterobacterales (S ≤ 4, R ≥ 16 mg/L)" [-].
     source, locator : str
         Citation of the breakpoint row [-].
+    others : tuple
+        ``(body, category, text, source, locator)`` of the jurisdiction's
+        other bodies that read the MIC differently (US: FDA beside CLSI) [-].
+    note : str
+        What the reading rests on when it is borrowed (the CZA + aztreonam
+        combination reads the aztreonam-avibactam breakpoint as a stand-in) [-].
     """
 
     category: str
@@ -210,6 +229,13 @@ class Susceptibility:
     text: str
     source: str = ""
     locator: str = ""
+    others: tuple = ()
+    note: str = ""
+
+    @property
+    def resistant_by_any(self):
+        """True when any body of the jurisdiction calls the isolate resistant [-]."""
+        return self.category == "R" or any(o[1] == "R" for o in self.others)
 
 
 @dataclass(frozen=True)
@@ -259,6 +285,24 @@ class DoseAdvice:
         Outcome of the search [-].
     alternative_reason : str
         One line: why it is offered and what it assumes [-].
+    ceilings : tuple of CeilingCheck
+        Exposure ceilings of the regimen offered first, per analyte, or the
+        statement that none is published [-].
+    alternative_ceilings : tuple of CeilingCheck
+        The same for the model-informed alternative [-].
+    bands : tuple
+        ``(component, lo, hi, bounds)`` of the label band each component was
+        dosed in (native and HD) [mL/min].
+    weight_bands : tuple of WeightBand
+        CrCL and regimen with each Cockcroft–Gault body weight when the
+        weight rule changes the band; empty otherwise [-].
+    site : str or None
+        Infection site, where given (it decides the CZA regimen on CRRT) [-].
+    choice_note : str
+        How the published regimen was chosen (MIC, site) and any fall-back [-].
+    high_exposure : IncreasedExposure or None
+        With no MIC given and an "increased exposure"/intermediate range in
+        the breakpoints: the high dose that range needs, checked at its top [-].
     warnings : tuple of str
         Safety flags (resistance, label cautions, maxima, dialysis timing) [-].
     sources : tuple of Source
@@ -294,6 +338,135 @@ class DoseAdvice:
     threshold_check: object = None
     alternative_verdict: object = None
     alternative_reason: str = ""
+    ceilings: tuple = ()
+    alternative_ceilings: tuple = ()
+    bands: tuple = ()
+    weight_bands: tuple = ()
+    site: str | None = None
+    choice_note: str = ""
+    high_exposure: object = None
+
+    def __repr__(self):
+        from .report import summary_line
+
+        return summary_line(self)
+
+    def _repr_html_(self):
+        from .report import summary_html
+
+        return summary_html(self)
+
+
+@dataclass(frozen=True)
+class CeilingCheck:
+    """One analyte's exposure against its published ceiling (toxicity), or the statement that none exists.
+
+    Parameters
+    ----------
+    analyte : str
+        Drug [-].
+    ceiling_mg_per_l : float or None
+        Upper limit of the total Cmin (intermittent) or Css (continuous);
+        None: no published ceiling [mg/L].
+    cmin_mg_per_l : float or None
+        Typical patient's total trough (steady state; a continuous infusion's
+        Css) where the ceiling is judged [mg/L].
+    share_above : float or None
+        Fraction of virtual patients whose trough is at or above the ceiling [-].
+    n_patients : int
+        Virtual patients behind ``share_above`` [-].
+    where : str
+        Where it was judged: ``"patient"``, or on CRRT ``"low-clearance end of
+        the CRRT range"`` (the most exposure) [-].
+    source, locator, note : str
+        Citation of the ceiling (or of its absence) [-].
+    """
+
+    analyte: str
+    ceiling_mg_per_l: float | None
+    cmin_mg_per_l: float | None
+    share_above: float | None
+    n_patients: int
+    where: str
+    source: str
+    locator: str
+    note: str = ""
+
+    @property
+    def exceeded(self):
+        """True when the typical patient's trough is above the ceiling [-]."""
+        return self.ceiling_mg_per_l is not None and self.cmin_mg_per_l > self.ceiling_mg_per_l
+
+    def text(self):
+        r"""The check as a pharmacist reads it.
+
+        Returns
+        -------
+        str
+
+        References
+        ----------
+        .. [1] Guilhaumou R, et al. Crit Care. 2019;23(1):104.
+           doi:10.1186/s13054-019-2378-9 (Table 2)
+        """
+        if self.ceiling_mg_per_l is None:
+            return (f"{self.analyte}: no published exposure ceiling ({self.source}: {self.locator}); pkdose "
+                    "sets none")
+        flag = "ABOVE" if self.exceeded else "below"
+        where = "" if self.where == "patient" else f" at the {self.where}"
+        return (f"{self.analyte}: typical Cmin/Css{where} {self.cmin_mg_per_l:.0f} mg/L, {flag} the ceiling "
+                f"{self.ceiling_mg_per_l:g} mg/L (Cmin or Css, total; {self.source}: {self.locator}); "
+                f"{100 * self.share_above:.0f} % of {self.n_patients} virtual patients at or above it")
+
+
+@dataclass(frozen=True)
+class WeightBand:
+    """CrCL and label regimen with one Cockcroft–Gault body weight.
+
+    Parameters
+    ----------
+    rule : str
+        ``"total"``, ``"adjusted"`` or ``"ideal"`` [-].
+    crcl_ml_per_min : float
+        Cockcroft–Gault CrCL with that weight [mL/min].
+    weight_explanation : str
+        The weight [-].
+    regimens : tuple of str
+        The label regimen of every component in that band [-].
+    used : bool
+        True for the rule the advice was dosed with [-].
+    """
+
+    rule: str
+    crcl_ml_per_min: float
+    weight_explanation: str
+    regimens: tuple
+    used: bool = False
+
+
+@dataclass(frozen=True)
+class IncreasedExposure:
+    """The high dose an MIC in the increased-exposure (or intermediate) range needs.
+
+    Parameters
+    ----------
+    mic_mg_per_l : float
+        Top of that MIC range, where the high dose is checked [mg/L].
+    low_mg_per_l : float
+        Its bottom (the susceptible breakpoint it lies above) [mg/L].
+    regimens : tuple of Regimen
+        The high-dose regimen [-].
+    verdict : Verdict
+        Its PTA verdict at ``mic_mg_per_l`` [-].
+    text : str
+        One line for the pharmacist [-].
+    """
+
+    mic_mg_per_l: float
+    low_mg_per_l: float
+    regimens: tuple
+    verdict: object
+    text: str
 
 
 def _state_name(state):
@@ -353,10 +526,10 @@ def _check_organism(organism):
 
 
 def _breakpoint_rows(product, jurisdiction, organism):
-    """The product's breakpoint rows for the organism, the jurisdiction's body first."""
-    body = BREAKPOINT_BODY.get(jurisdiction, "EUCAST")
-    rows = [b for b in product.breakpoints if b.organism == organism]
-    return sorted(rows, key=lambda b: b.body != body), body
+    """The product's breakpoint rows for the organism from the jurisdiction's bodies, its first body first."""
+    bodies = JURISDICTION_BODIES.get(jurisdiction, ("EUCAST",))
+    rows = [b for b in product.breakpoints if b.organism == organism and b.body in bodies]
+    return sorted(rows, key=lambda b: bodies.index(b.body)), bodies[0]
 
 
 def default_mic(product, jurisdiction="US", organism="Enterobacterales"):
@@ -392,8 +565,12 @@ def default_mic(product, jurisdiction="US", organism="Enterobacterales"):
     .. [1] EUCAST. Breakpoint tables for interpretation of MICs and zone diameters.
     .. [2] CLSI. Performance Standards for Antimicrobial Susceptibility Testing. M100.
     """
-    rows, _ = _breakpoint_rows(product, jurisdiction, _check_organism(organism))
-    rows = [b for b in rows if b.s_le_mg_per_l is not None]
+    _check_organism(organism)
+    bodies = JURISDICTION_BODIES.get(jurisdiction, ("EUCAST",))
+    # the jurisdiction's bodies first; where they have none (EUCAST "IE" for Acinetobacter), another body's
+    # breakpoint is the MIC checked, and the text names that body
+    rows = sorted((b for b in product.breakpoints if b.organism == organism and b.s_le_mg_per_l is not None),
+                  key=lambda b: bodies.index(b.body) if b.body in bodies else len(bodies))
     if not rows:
         raise InputError(f"no breakpoint for {product.name} in {organism} (EUCAST and CLSI): give the "
                          "isolate's measured MIC with --mic; its susceptibility cannot be interpreted",
@@ -436,19 +613,38 @@ def susceptibility(product, mic_mg_per_l, jurisdiction="US", organism="Enterobac
     ('R', 'CLSI')
     """
     rows, body = _breakpoint_rows(product, jurisdiction, _check_organism(organism))
-    rows = [b for b in rows if b.body == body]
-    if not rows or rows[0].status != "breakpoint":
-        why = rows[0].status.replace("_", " ") if rows else "no row"
+    first = [b for b in rows if b.body == body]
+    borrowed = product.target.breakpoint_from
+    note = product.target.breakpoint_from_note if borrowed else ""
+    if not first or first[0].status != "breakpoint":
+        why = first[0].status.replace("_", " ") if first else "no row"
         return Susceptibility("", body, organism, f"{body} has no {product.name} breakpoint for {organism} "
                               f"({why}): the MIC cannot be interpreted", *(
-                                  (rows[0].source, rows[0].locator) if rows else ("", "")))
-    b = rows[0]
-    cat = b.category(mic_mg_per_l)
+                                  (first[0].source, first[0].locator) if first else ("", "")), note=note)
+    cat, text = _reading(first[0], mic_mg_per_l, borrowed)
+    others = []
+    for b in rows:
+        if b.body == body or b.status != "breakpoint":
+            continue
+        other_cat, other_text = _reading(b, mic_mg_per_l, borrowed)
+        if other_cat != cat:
+            others.append((b.body, other_cat, other_text, b.source, b.locator))
+    if others:
+        text += "; " + "; ".join(o[2] for o in others) + (
+            f" — the {' and '.join([body] + [o[0] for o in others])} criteria disagree at this MIC: ask the "
+            "laboratory which it reports")
+    return Susceptibility(cat, body, organism, text, first[0].source, first[0].locator, tuple(others), note)
+
+
+def _reading(b, mic, borrowed=""):
+    """(category, text) of an MIC read against one breakpoint row."""
+    cat = b.category(mic)
     limit = (f"R > {b.r_gt_mg_per_l:g}" if b.r_gt_mg_per_l is not None else f"R ≥ {b.r_ge_mg_per_l:g}")
-    words = {"S": "susceptible", "I": ("susceptible, increased exposure" if body == "EUCAST" else "intermediate"),
+    words = {"S": "susceptible", "I": ("susceptible, increased exposure" if b.body == "EUCAST" else "intermediate"),
              "R": "RESISTANT"}[cat]
-    text = f"{words} by {body} for {organism} (S ≤ {b.s_le_mg_per_l:g}, {limit} mg/L)"
-    return Susceptibility(cat, body, organism, text, b.source, b.locator)
+    what = (f"the {b.body} {borrowed} breakpoint for {b.organism}, used as a stand-in" if borrowed
+            else f"{b.body} for {b.organism}")
+    return cat, f"{words} by {what} (S ≤ {b.s_le_mg_per_l:g}, {limit} mg/L)"
 
 
 def _covariates(renal, patient, scenario="central", pk_covariates=None):
@@ -468,12 +664,12 @@ def _axis(renal):
     return kw
 
 
-def _primary(table, renal, jurisdiction):
+def _primary(table, renal, jurisdiction, exposure="standard", mic=None, site=None):
     """(regimens, basis, heading, label note): the label's, else the published regimen."""
     kw = _axis(renal)
     combination = len(table.components) > 1
     try:
-        regs = tuple(select_regimens(table, jurisdiction=jurisdiction, **kw))
+        regs = tuple(select_regimens(table, jurisdiction=jurisdiction, exposure=exposure, **kw))
         if combination:
             return regs, "combination", ("combination regimen: no label covers it; each component dosed by "
                                          f"its own {jurisdiction} label, given together"), ""
@@ -484,7 +680,8 @@ def _primary(table, renal, jurisdiction):
         note = (f"No {jurisdiction} label dose for CRRT ({table.display_name}: "
                 f"{'none of the component labels has one' if combination else 'the label has none'}).")
     try:
-        regs = tuple(select_published(table, jurisdiction=jurisdiction, **kw))
+        regs = tuple(select_published(table, jurisdiction=jurisdiction, exposure=exposure, mic_mg_per_l=mic,
+                                      site=site, **kw))
     except OutOfRangeError:
         return (), "none", "no label or published regimen", note
     if any(r.evidence.startswith("label:") for r in regs):
@@ -660,15 +857,16 @@ def _threshold_check(prod, regimens, cov, mic, n, rng, structure=None):
 
 def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None, mic_mg_per_l=None,
                 jurisdiction="US", weight_rule="auto", n=1000, rng=2026, search=True, pk_model_files=(),
-                organism="Enterobacterales", pk_covariates=None, structure=None):
+                organism="Enterobacterales", pk_covariates=None, structure=None, site=None):
     r"""Cited regimen for one patient, how it performs in the PK model, and a safer one if needed.
 
     Parameters
     ----------
-    product : str
+    product : str or Product
         Product CLI name (``"cefiderocol"``, ``"ceftazidime-avibactam"``,
         ``"aztreonam"``, ``"ceftazidime-avibactam+aztreonam"``,
-        ``"aztreonam-avibactam"``) [-].
+        ``"aztreonam-avibactam"``), a brand name or abbreviation
+        (``"Fetroja"``, ``"CZA+ATM"``), or a Product [-].
     patient : Patient, optional
         Patient (SCr and demographics, or measured CrCL) [-].
     renal_state : Native, Haemodialysis or CRRT, optional
@@ -687,11 +885,13 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     rng : None, int or numpy.random.Generator, optional
         Random source (SPEC 7) [-].
     search : bool, optional
-        Search a model-informed regimen when the verdict is not "meets" [-].
+        Search a model-informed regimen when the verdict is "BELOW" (a
+        "borderline" regimen is kept: the gap lies inside the Monte Carlo
+        interval) [-].
     pk_model_files : sequence of str, optional
         User PK model files replacing the defaults of their analytes [-].
     organism : str, optional
-        ``"Enterobacterales"`` or ``"Pseudomonas aeruginosa"`` (breakpoints) [-].
+        One of :data:`ORGANISMS` (breakpoints) [-].
     pk_covariates : dict, optional
         Further covariates of the published PK models, passed to
         :class:`pkdose.exposure.Covariates`: ``infection_site``,
@@ -699,6 +899,12 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
         missing ones take the product's default population [-].
     structure : {"published", "one_compartment"}, optional
         PK model structure (:data:`pkdose.exposure.DEFAULT_STRUCTURE`) [-].
+    site : str, optional
+        Infection site (``bloodstream``, ``urinary``, ``pneumonia``,
+        ``intra-abdominal``, ``other``); it chooses between published CRRT
+        regimens (ceftazidime-avibactam: 1.25 g q8h only at MIC < 4 mg/L in
+        bloodstream or urinary infection; unknown: the higher regimen) and,
+        unless ``pk_covariates`` gives one, is the PK models' infection site [-].
 
     Returns
     -------
@@ -709,10 +915,20 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     UnknownDrugError, InputError, OutOfRangeError, UnitError
         Unknown product or invalid input.
 
+    Notes
+    -----
+    An MIC in the "susceptible, increased exposure" (EUCAST) or intermediate
+    (CLSI) category selects the label's high-dose rows where the table has
+    them, so the regimen line itself is the high dose. Every regimen offered
+    is checked against the exposure ceilings of ``models/targets.toml``
+    (:func:`ceiling_checks`).
+
     References
     ----------
     .. [1] Shionogi Inc. FETROJA (cefiderocol) for injection. US prescribing
        information. Section 2.2.
+    .. [2] Guilhaumou R, et al. Crit Care. 2019;23(1):104.
+       doi:10.1186/s13054-019-2378-9 (Table 2: exposure ceilings)
 
     Examples
     --------
@@ -722,9 +938,13 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
     >>> a.verdict.verdict
     'meets'
     """
-    prod = with_pk_models(load_product(product), pk_model_files)
+    prod = with_pk_models(as_product(product), pk_model_files)
+    product = prod.name
     table = load_regimen_table(product)
     organism = _check_organism(organism)
+    site = _check_site(site)
+    if site is not None:  # the infection site is also the PK models' site unless given apart
+        pk_covariates = {"infection_site": site, **(pk_covariates or {})}
     renal = renal_summary(patient, renal_state, crcl_ml_per_min=crcl_ml_per_min, weight_rule=weight_rule)
     if mic_mg_per_l is None:
         mic, basis_mic = default_mic(prod, jurisdiction, organism)
@@ -733,35 +953,232 @@ def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None
         if not (np.isfinite(mic) and 0 < mic <= 512):
             raise OutOfRangeError(f"MIC {mic_mg_per_l!r} mg/L is outside (0, 512] mg/L", field="mic_mg_per_l")
     sus = susceptibility(prod, mic, jurisdiction, organism)
-    regimens, basis, heading, label_note = _primary(table, renal, jurisdiction)
+    exposure = "high" if sus.category == "I" else "standard"
+    regimens, basis, heading, label_note = _primary(table, renal, jurisdiction, exposure, mic, site)
     on_crrt = renal.renal_state == "crrt"
     cov = _covariates(renal, patient, "high" if on_crrt else "central", pk_covariates)
     check = verdict = threshold = None
-    crrt_range = ()
+    crrt_range, ceilings, choice_note = (), (), ""
     if regimens:
         check, verdict = assess(prod, regimens, cov, mic_mg_per_l=mic, n=n, rng=rng, structure=structure)
+        if basis == "published":
+            regimens, check, verdict, choice_note = _published_choice(
+                prod, table, renal, jurisdiction, exposure, mic, site, (regimens, check, verdict), cov, n, rng,
+                structure)
         crrt_range = _crrt_range(prod, regimens, cov, mic, verdict.n_patients, rng, structure) if on_crrt else ()
         threshold = _threshold_check(prod, regimens, cov, mic, verdict.n_patients, rng, structure)
-    alt, alt_check, alt_verdict, alt_note, alt_reason = (), None, None, "", ""
-    if sus.category == "R":
-        alt_note = (f"Not searched: MIC {mic:g} mg/L is {sus.text}. {table.display_name} is not expected to "
+        ceilings = ceiling_checks(prod, regimens, cov, n=n, rng=rng, structure=structure)
+    alt, alt_check, alt_verdict, alt_note, alt_reason, alt_ceilings = (), None, None, "", "", ()
+    if sus.resistant_by_any:
+        which = sus.text if sus.category == "R" else next(o[2] for o in sus.others if o[1] == "R")
+        alt_note = (f"Not searched: MIC {mic:g} mg/L is {which}. {table.display_name} is not expected to "
                     "work at any dose pkdose may propose; choose another agent.")
+    elif search and verdict is not None and verdict.verdict == "borderline":
+        alt_note = (f"Not searched: the regimen's joint PTA ({verdict.text()}) is within the Monte Carlo band of "
+                    "the goal. pkdose keeps this regimen rather than raise exposure to close a gap no larger than "
+                    "the simulation's own uncertainty; confirm exposure with therapeutic drug monitoring where "
+                    "available.")
     elif search and (verdict is None or not verdict.meets):
         floors = _floors(table, renal, jurisdiction, regimens)
         alt, alt_check, alt_verdict, alt_note = search_regimens(prod, table, cov, mic, floors, n=n, rng=rng,
                                                                 jurisdiction=jurisdiction, structure=structure)
         if alt:
+            alt = _with_ceiling_caution(prod, alt)
             alt_reason = _reason(table, regimens, verdict, check, renal, cov, prod, threshold)
+            alt_ceilings = ceiling_checks(prod, alt, cov, n=n, rng=rng)
+    high = (_increased_exposure(prod, table, renal, jurisdiction, organism, site, cov, n, rng, structure)
+            if mic_mg_per_l is None else None)
+    bands = _bands(table, renal, jurisdiction, exposure)
+    weight_bands = _weight_bands(table, patient, renal, jurisdiction, exposure)
     crrt_keys = [k for k, _ in load_crrt_assumptions().cite(prod.pk_models)] if on_crrt else []
     spec_keys = [k for c in table.components.values() for k, _ in c.citations()] if alt else []
-    keys = _citations_keys(regimens + alt, prod, _model_keys(prod, renal.renal_state) + crrt_keys + spec_keys)
+    ceiling_keys = [c.source for c in ceilings + alt_ceilings]
+    keys = _citations_keys(regimens + alt + (high.regimens if high else ()), prod,
+                           _model_keys(prod, renal.renal_state) + crrt_keys + spec_keys + ceiling_keys)
     keys += [sus.source] if sus.source else []
+    keys += [o[3] for o in sus.others]
+    keys += [k for k, _ in prod.target.breakpoint_from_citations] if sus.note else []
     keys += [threshold[1].source] if threshold else []
+    warnings = _warnings(regimens, renal, sus, mic, check, ceilings, weight_bands, exposure)
     return DoseAdvice(
         product, table.display_name, jurisdiction, renal, regimens, label_note, mic, basis_mic, check,
-        alt, alt_check, alt_note, _warnings(regimens, renal, sus, mic, check), _sources(keys),
+        alt, alt_check, alt_note, warnings, _sources(keys),
         _target_text(prod), tuple(f"{a}: {m.key}" for a, m in prod.pk_models.items()),
-        basis, heading, organism, sus, verdict, crrt_range, threshold, alt_verdict, alt_reason)
+        basis, heading, organism, sus, verdict, crrt_range, threshold, alt_verdict, alt_reason,
+        ceilings, alt_ceilings, bands, weight_bands, site, choice_note, high)
+
+
+def _check_site(site):
+    if site is None:
+        return None
+    if site not in SITES:
+        raise InputError(f"site={site!r}: use one of {', '.join(SITES)}", field="site")
+    return site
+
+
+def _texts(regimens):
+    return tuple(format_regimen(r) for r in regimens)
+
+
+def _published_choice(prod, table, renal, jurisdiction, exposure, mic, site, chosen, cov, n, rng, structure=None):
+    """The published regimen chosen by MIC and site, falling back to the unconditional one when it misses.
+
+    Returns (regimens, check, verdict, note). The note says why the regimen
+    was chosen; it is empty for a product whose published rows have no MIC
+    or site condition.
+    """
+    regimens, check, verdict = chosen
+    state = renal.renal_state
+    conditional = [p for p in table.published if p.conditional and jurisdiction in p.jurisdiction
+                   and p.renal_state == state and p.exposure == exposure]
+    if not conditional:
+        return regimens, check, verdict, ""
+    row = conditional[0]
+    kw = _axis(renal)
+    default = tuple(select_published(table, jurisdiction=jurisdiction, exposure=exposure, **kw))
+    option = format_regimen(row.regimen)
+    where = " or ".join(row.sites)
+    cites = ", ".join(dict.fromkeys(k for k, _ in row.citations))
+    if _texts(regimens) == _texts(default):
+        why = []
+        if row.mic_below_mg_per_l is not None and not mic < row.mic_below_mg_per_l:
+            why.append(f"MIC {mic:g} mg/L is not below {row.mic_below_mg_per_l:g} mg/L")
+        if row.sites and site not in row.sites:
+            why.append("the site is not given" if site is None else f"the site is {site}")
+        return regimens, check, verdict, (
+            f"The higher published regimen: {'; '.join(why)}. {row.component} {option} is the published option "
+            f"only at MIC below {row.mic_below_mg_per_l:g} mg/L in {where} infection ({cites}).")
+    if verdict.meets:
+        return regimens, check, verdict, (
+            f"{row.component} {option} chosen: MIC {mic:g} mg/L below {row.mic_below_mg_per_l:g} mg/L and a "
+            f"{site} infection ({cites}); it meets the goal at the high-clearance end of the CRRT range.")
+    check2, verdict2 = assess(prod, default, cov, mic_mg_per_l=mic, n=n, rng=rng, structure=structure)
+    return default, check2, verdict2, (
+        f"{row.component} {option} (MIC below {row.mic_below_mg_per_l:g} mg/L, {site} infection; {cites}) does "
+        f"not meet the goal at the high-clearance end of the CRRT range ({verdict.text()}): pkdose gives the "
+        "higher published regimen.")
+
+
+def ceiling_checks(product, regimens, cov, *, n=1000, rng=2026, structure=None):
+    r"""Each analyte's exposure against its published ceiling, or the statement that none exists.
+
+    Parameters
+    ----------
+    product : Product
+        From :func:`pkdose.library.load_product`; its ``ceilings`` [-].
+    regimens : sequence of Regimen
+        One per component [-].
+    cov : Covariates
+        Patient covariates and renal state; on CRRT the ceiling is judged at
+        the low-clearance end of the CRRT range (the most exposure) [-].
+    n : int, optional
+        Virtual patients for the share above the ceiling [-].
+    rng : None, int or numpy.random.Generator, optional
+        Random source (SPEC 7) [-].
+    structure : {"published", "one_compartment"}, optional
+        PK model structure (:data:`pkdose.exposure.DEFAULT_STRUCTURE`) [-].
+
+    Returns
+    -------
+    tuple of CeilingCheck
+        One per analyte with a ``[[ceiling]]`` row, in the product's analyte order.
+
+    Notes
+    -----
+    The share of virtual patients whose total trough stays at or above the
+    ceiling is the share whose free concentration exceeds ``fu × ceiling``
+    for 100 % of the dosing period at steady state, computed by
+    :func:`pkdose.exposure.pk_check` with that as the only target. The
+    ceilings are cited data (:func:`pkdose.library.load_ceilings`) [1]_.
+
+    References
+    ----------
+    .. [1] Guilhaumou R, et al. Crit Care. 2019;23(1):104.
+       doi:10.1186/s13054-019-2378-9 (Table 2: ceftazidime Cmin or Css < 80 mg/L)
+    """
+    on_crrt = isinstance(cov.renal_state, CRRT)
+    tox = replace(cov, crrt_scenario="low") if on_crrt else cov
+    where = "low-clearance end of the CRRT range" if on_crrt else "patient"
+    out = []
+    for c in product.ceilings:
+        if c.cmin_mg_per_l is None:
+            out.append(CeilingCheck(c.analyte, None, None, None, 0, where, c.source, c.locator, c.note))
+            continue
+        fu = product.pk_models[c.analyte].fu_fraction
+        comp = TargetComponent(analyte=c.analyte, metric="ft_above_threshold", ft_percent=100.0,
+                               threshold_mg_per_l=c.cmin_mg_per_l * fu, source=c.source, locator=c.locator)
+        variant = replace(product, target=replace(product.target, components=(comp,)))
+        chk = pk_check(variant, regimens, tox, mic_mg_per_l=1.0, n=n, rng=rng, mics=(), structure=structure)
+        cmin = float(chk.typical.set_index("analyte").loc[c.analyte, "cmin_mg_per_l"])
+        out.append(CeilingCheck(c.analyte, c.cmin_mg_per_l, cmin, chk.pta_at_mic, n, where, c.source,
+                                c.locator, c.note))
+    return tuple(out)
+
+
+def _ceiling_caution(product):
+    """The caution every model-informed regimen of an analyte with a ceiling carries."""
+    return " ".join(f"{c.analyte.capitalize()} neurotoxicity: keep Cmin or Css below {c.cmin_mg_per_l:g} mg/L "
+                    f"({c.source}: {c.locator}); watch for encephalopathy and seizures and measure concentrations "
+                    "(TDM) where available." for c in product.ceilings if c.cmin_mg_per_l is not None)
+
+
+def _with_ceiling_caution(product, regimens):
+    """Model-informed regimens delivering an analyte with a ceiling, with its caution attached."""
+    caution = _ceiling_caution(product)
+    capped = {c.analyte for c in product.ceilings if c.cmin_mg_per_l is not None}
+    return tuple(replace(r, caution=" ".join(x for x in (r.caution, caution) if x))
+                 if capped & set(r.analyte_dose_mg) else r for r in regimens)
+
+
+def _increased_exposure(prod, table, renal, jurisdiction, organism, site, cov, n, rng, structure=None):
+    """The high dose an MIC in the I range needs, checked at the top of that range (no MIC given)."""
+    rows, body = _breakpoint_rows(prod, jurisdiction, organism)
+    first = [b for b in rows if b.body == body and b.status == "breakpoint"]
+    if not first or first[0].s_le_mg_per_l <= 0.001:
+        return None
+    b = first[0]
+    top = b.r_gt_mg_per_l if b.r_gt_mg_per_l is not None else b.r_ge_mg_per_l / 2
+    if not top > b.s_le_mg_per_l:
+        return None
+    regs, *_ = _primary(table, renal, jurisdiction, "high", top, site)
+    if not regs or all(r.exposure == "standard" for r in regs):
+        return None
+    _, verdict = assess(prod, regs, cov, mic_mg_per_l=top, n=n, rng=rng, mics=(), structure=structure)
+    words = "susceptible, increased exposure" if body == "EUCAST" else "intermediate"
+    text = (f"No MIC given: checked at the {body} susceptible breakpoint {b.s_le_mg_per_l:g} mg/L. An isolate with "
+            f"MIC above {b.s_le_mg_per_l:g} up to {top:g} mg/L is '{words}' by {body} and needs the high dose: "
+            + "; ".join(f"{r.component}: {format_regimen(r)}" for r in regs)
+            + f" — joint PTA at {top:g} mg/L {verdict.text()}.")
+    return IncreasedExposure(top, b.s_le_mg_per_l, regs, verdict, text)
+
+
+def _bands(table, renal, jurisdiction, exposure="standard"):
+    """(component, lo, hi, bounds) of the label band each component is dosed in (native and HD; not a row for any CrCL)."""
+    if renal.renal_state == "crrt":
+        return ()
+    rows = [r for r in table.rows if jurisdiction in r.jurisdiction and r.renal_state == renal.renal_state
+            and r.exposure == "standard" and r.contains(renal.crcl_ml_per_min)
+            and not (r.lo == 0 and r.hi == float("inf"))]  # a row for every CrCL is no band
+    return tuple((r.component, r.lo, r.hi, r.bounds) for r in rows)
+
+
+def _weight_bands(table, patient, renal, jurisdiction, exposure="standard"):
+    """CrCL and label regimen with each body weight, when the weight rule changes the band."""
+    a = renal.assessment
+    if (patient is None or a is None or renal.renal_state != "native" or patient.crcl_ml_per_min is not None
+            or patient.scr_mg_per_dl is None):
+        return ()
+    out = []
+    for rule in ("ideal", "adjusted", "total"):
+        try:
+            b = renal_assessment(patient, renal.state, weight_rule=rule)
+        except InputError:  # no height: only total body weight can be used
+            continue
+        regs = select_regimens(table, b.crcl_ml_per_min, "native", jurisdiction=jurisdiction, exposure=exposure)
+        out.append(WeightBand(rule, b.crcl_ml_per_min, b.weight_explanation,
+                              tuple(f"{r.component}: {format_regimen(r)}" for r in regs),
+                              abs(b.crcl_ml_per_min - renal.crcl_ml_per_min) < 1e-9))
+    return tuple(out) if len({w.regimens for w in out}) > 1 else ()
 
 
 def _sources(keys):
@@ -778,21 +1195,44 @@ def _target_text(prod):
     return " AND ".join(parts)
 
 
-def _warnings(regimens, renal, sus, mic, check):
+def _warnings(regimens, renal, sus, mic, check, ceilings=(), weight_bands=(), exposure="standard"):
     out = []
     if sus.category == "R":
         out.append(f"!!! RESISTANT: MIC {mic:g} mg/L is {sus.text}. Do not rely on this product; no dose was "
                    "searched.")
-    elif sus.category == "I":
-        out.append(f"MIC {mic:g} mg/L is {sus.text}: use the highest labelled dose.")
+    elif sus.resistant_by_any:
+        out.append(f"!!! MIC {mic:g} mg/L is {sus.text}. One of the criteria calls the isolate RESISTANT: pkdose "
+                   "searched no dose; confirm the criteria with the laboratory or choose another agent.")
+    elif sus.others:
+        out.append(f"! MIC {mic:g} mg/L: {sus.text}.")
+    if sus.category == "I":
+        high = [r for r in regimens if r.exposure == "high"]
+        if high:
+            out.append(f"MIC {mic:g} mg/L is {sus.text}: the regimen above is the label's high dose for this "
+                       "category (" + ", ".join(f"{r.component} {format_regimen(r)}" for r in high) + ").")
+        else:
+            out.append(f"! MIC {mic:g} mg/L is {sus.text}: the label has no higher dose than the regimen above for "
+                       "this renal function; confirm exposure (TDM) or choose another agent.")
     elif not sus.category:
         out.append(sus.text + ".")
+    if sus.note:
+        out.append(f"! MIC interpretation: {sus.note}")
     for r in regimens:
         if r.caution:
             out.append(f"! {r.component}: {r.caution}")
         if exceeds_label_maximum(r):
             out.append(f"!!! {r.component}: {r.daily_dose_mg:g} mg/day is ABOVE the labelled maximum "
                        f"of {r.max_daily_dose_mg:g} mg/day — not a label dose; specialist review")
+    for c in ceilings:
+        if c.exceeded:
+            out.append(f"!! {c.text()}: neurotoxicity risk — watch for encephalopathy and seizures, measure "
+                       "concentrations (TDM) where available and lower the dose if they are high.")
+    if weight_bands:
+        used = next((w for w in weight_bands if w.used), None)
+        out.append("!! The body-weight rule changes the label band: " + "; ".join(
+            f"{w.rule} body weight CrCL {w.crcl_ml_per_min:.1f} mL/min -> {' + '.join(w.regimens)}"
+            for w in weight_bands) + (f". Dosed with {used.rule} body weight; check which weight your "
+                                      "protocol uses." if used else "."))
     if check is not None and not _first_day_ok(check):
         out.append("! The typical patient does not reach the target in the first 24 h of this regimen "
                    "(see the first-24-h %fT): consider a loading dose.")
@@ -864,7 +1304,8 @@ def _candidates(table, component, after_hd, min_daily_mg=0.0, supplement_mg=0.0)
                                give_after_hd=after_hd,
                                bag_change_h=spec.stability_h.value if infusion > spec.stability_h.value else None,
                                **common))
-    if spec.continuous_stability_h is not None and loading is not None:
+    if spec.syringe_stability_h is not None and loading is not None:
+        bag = min(spec.stability_h.value, 24.0)  # bags of the label dilution; one day's amount at most
         for k in range(1, int(max_daily // (vial / 2)) + 1):
             daily = k * vial / 2
             if daily < min_daily_mg - 1e-9:
@@ -872,7 +1313,7 @@ def _candidates(table, component, after_hd, min_daily_mg=0.0, supplement_mg=0.0)
             out.append(Regimen(dose_mg=daily, interval_h=24.0, infusion_h=24.0,
                                analyte_dose_mg={a: daily * s for a, s in share.items()},
                                loading_dose_mg=loading, loading_infusion_h=loading_h,
-                               bag_change_h=spec.continuous_stability_h.value, **common))
+                               bag_change_h=bag, syringe_change_h=spec.syringe_stability_h.value, **common))
     out.sort(key=lambda r: (round(r.daily_dose_mg, 6), -r.infusion_h / r.interval_h, -r.interval_h))
     return out
 
@@ -931,7 +1372,9 @@ def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, r
     Notes
     -----
     Hard constraints, each tested: no component below its floor nor above its
-    cited maximum; intermittent doses in half vials up to the largest
+    cited maximum; the typical patient's trough (a continuous infusion's Css)
+    below every published exposure ceiling, judged on CRRT at the
+    low-clearance end of the range (``models/targets.toml`` ``[[ceiling]]``); intermittent doses in half vials up to the largest
     labelled dose, over the component's cited infusion time (label, or the
     combination's practice); a continuous infusion only where cited stability
     data allow it, with a loading dose and the bag changes its stability
@@ -959,19 +1402,35 @@ def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, r
             pass
     grids = [_candidates(table, c, cov.on_hd, floors.get(c, 0.0), supplements.get(c, 0.0))
              for c in table.components]
+    capped = [c for c in product.ceilings if c.cmin_mg_per_l is not None]
+    tox = replace(cov, crrt_scenario="low") if isinstance(cov.renal_state, CRRT) else cov
+    over_ceiling = 0
     for combo in _ordered_combinations(grids):
         quick = pk_check(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, mics=(), structure=structure)
         if quick.pta_at_mic < PTA_GOAL + BORDERLINE_BAND or not _first_day_ok(quick):
             continue
+        if capped and _above_ceiling(product, combo, tox, capped, mic_mg_per_l, rng, structure):
+            over_ceiling += 1
+            continue
         chk, verdict = assess(product, combo, cov, mic_mg_per_l=mic_mg_per_l, n=n, rng=rng, structure=structure)
         if verdict.meets and _first_day_ok(chk):
             note = (f"Least daily amount that meets the {100 * PTA_GOAL:g} % PTA goal at MIC {mic_mg_per_l:g} mg/L "
-                    "within the hard constraints. Model-informed, NOT labelled dosing: confirm with a "
-                    "specialist and, where available, therapeutic drug monitoring.")
+                    "within the hard constraints (exposure ceilings included). Model-informed, NOT labelled "
+                    "dosing: confirm with a specialist and, where available, therapeutic drug monitoring.")
             return tuple(combo), chk, verdict, note
-    return (), None, None, (f"No regimen within the labelled maxima and the allowed infusion times meets the "
-                            f"{100 * PTA_GOAL:g} % PTA goal at MIC {mic_mg_per_l:g} mg/L in this model: consider "
-                            "another agent.")
+    ceiling = (f" {over_ceiling} regimen(s) that would meet it put the typical patient above an exposure ceiling "
+               f"({', '.join(f'{c.analyte} {c.cmin_mg_per_l:g} mg/L, {c.source}' for c in capped)})."
+               if over_ceiling else "")
+    return (), None, None, (f"No regimen within the labelled maxima, the allowed infusion times and the exposure "
+                            f"ceilings meets the {100 * PTA_GOAL:g} % PTA goal at MIC {mic_mg_per_l:g} mg/L in this "
+                            f"model.{ceiling} Consider another agent, or TDM-guided dosing with a specialist.")
+
+
+def _above_ceiling(product, regimens, cov, capped, mic, rng, structure=None):
+    """True when the typical patient's trough of an analyte with a ceiling is above it."""
+    typical = pk_check(product, regimens, cov, mic_mg_per_l=mic, n=1, rng=rng, mics=(), structure=structure).typical
+    cmin = dict(zip(typical["analyte"], typical["cmin_mg_per_l"]))
+    return any(c.analyte in cmin and cmin[c.analyte] > c.cmin_mg_per_l for c in capped)
 
 
 def _reason(table, regimens, verdict, check, renal, cov, prod, threshold):
@@ -1051,6 +1510,16 @@ class Recommendation:
     mechanism_note: str = ""
     doses_note: str = ""
 
+    def __repr__(self):
+        from .report import summary_line
+
+        return summary_line(self)
+
+    def _repr_html_(self):
+        from .report import summary_html
+
+        return summary_html(self)
+
 
 def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None, site=None,
               severity=None, mic_mg_per_l=None, jurisdiction="US", n=1000, rng=2026, search=True,
@@ -1067,7 +1536,8 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
         As for :func:`advise_dose`; with none of them the answer lists the
         options and pitfalls without doses [-].
     site : str, optional
-        Infection site filter, as in ``models/guidelines.toml`` [-].
+        Infection site: filters the guideline rows (``models/guidelines.toml``)
+        and chooses between published CRRT regimens (:func:`advise_dose`) [-].
     severity : str, optional
         Severity filter [-].
     mic_mg_per_l : float or dict, optional
@@ -1119,7 +1589,21 @@ def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None
             pk_cov.setdefault("infection_site", site)
         advice = tuple(advise_dose(p, patient, renal_state, crcl_ml_per_min=crcl_ml_per_min,
                                    mic_mg_per_l=mics.get(p), jurisdiction=jurisdiction, n=n, rng=rng,
-                                   search=search, organism=organism, pk_covariates=pk_cov, structure=structure)
-                       for p in products)
+                                   search=search, organism=organism, pk_covariates=pk_cov, structure=structure,
+                                   site=site) for p in products)
     warns = tuple(dict.fromkeys(w for m in mech.split(" + ") for w in warnings_for(m)))
     return Recommendation(mech, options, products, advice, warns, MappingProxyType(reasons), note, doses_note)
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    """``pkdose.recommend`` is both this module and its main function: calling the module calls :func:`recommend`.
+
+    ``import pkdose`` exposes ``pkdose.recommend``; Python sets that package attribute to this module whenever
+    the module is imported, so the module itself answers ``pkdose.recommend("NDM", crcl_ml_per_min=25)``.
+    """
+
+    def __call__(self, *args, **kwargs):
+        return recommend(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

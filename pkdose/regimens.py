@@ -39,6 +39,8 @@ __all__ = [
     "select_regimens",
     "select_published",
     "exceeds_label_maximum",
+    "after_each_session",
+    "week_amounts_mg",
 ]
 
 #: Jurisdictions whose labels the regimen tables reproduce.
@@ -95,8 +97,15 @@ class Regimen:
         A label caution that must be shown as a warning (e.g. not to be used
         without renal replacement therapy) [-].
     bag_change_h : float or None, optional
-        The infusion outlasts the in-use stability of its preparation: a new
-        bag or syringe is needed at least this often [h].
+        The infusion outlasts the in-use stability of an infusion bag of the
+        label's dilution: a new bag is needed at least this often [h].
+    syringe_change_h : float or None, optional
+        A continuous infusion may instead run from syringes of the
+        concentrated solution a cited study tested: a new syringe at least
+        this often (only at that concentration) [h].
+    exposure : str, optional
+        ``"standard"``, or ``"high"`` for the label's high dose (an MIC in the
+        "susceptible, increased exposure" or intermediate category) [-].
 
     Raises
     ------
@@ -138,6 +147,8 @@ class Regimen:
     evidence: str = ""
     caution: str = ""
     bag_change_h: float | None = None
+    syringe_change_h: float | None = None
+    exposure: str = "standard"
 
     def __post_init__(self):
         _positive("dose_mg", self.dose_mg, "mg")
@@ -149,7 +160,7 @@ class Regimen:
         if self.loading_dose_mg is not None:
             _positive("loading_dose_mg", self.loading_dose_mg, "mg (use None for no loading dose)")
         _nonnegative("post_hd_supplement_mg", self.post_hd_supplement_mg, "mg")
-        for name in ("loading_infusion_h", "bag_change_h"):
+        for name in ("loading_infusion_h", "bag_change_h", "syringe_change_h"):
             if getattr(self, name) is not None:
                 _positive(name, getattr(self, name), "h")
         if self.continuous and self.loading_dose_mg is not None and self.loading_infusion_h is None:
@@ -226,7 +237,8 @@ def regimen_from_row(row):
         max_daily_dose_mg=float(row.max_daily_dose_mg),
         citations=((row.source, row.locator),), note=row.note or "",
         loading_infusion_h=getattr(row, "loading_infusion_h", None),
-        evidence=getattr(row, "evidence", ""), caution=getattr(row, "caution", ""))
+        evidence=getattr(row, "evidence", ""), caution=getattr(row, "caution", ""),
+        exposure=getattr(row, "exposure", "standard"))
 
 
 # ---------------------------------------------------------------------------
@@ -322,7 +334,7 @@ def _pick_row(rows, component, x, product):
 
 
 def select_regimens(table, crcl_ml_per_min=None, renal_state="native",
-                    effluent_l_per_h=None, jurisdiction="US"):
+                    effluent_l_per_h=None, jurisdiction="US", *, exposure="standard"):
     r"""Select the labelled regimen of every component for a patient's renal function.
 
     Parameters
@@ -343,6 +355,11 @@ def select_regimens(table, crcl_ml_per_min=None, renal_state="native",
         their sum for CVVHDF); required for ``"crrt"`` [L/h].
     jurisdiction : {"US", "EU"}, optional
         Whose label to follow [-].
+    exposure : {"standard", "high"}, optional
+        ``"high"``: the label's high dose where the table has one (an MIC in
+        the "susceptible, increased exposure" or intermediate category); a
+        component without high-dose rows keeps its standard rows, and its
+        regimen says ``exposure="standard"`` [-].
 
     Returns
     -------
@@ -390,15 +407,23 @@ def select_regimens(table, crcl_ml_per_min=None, renal_state="native",
     x = _axis_value(state, crcl_ml_per_min, effluent_l_per_h)
     rows = tuple(getattr(table, "rows", table))
     product = getattr(table, "product", "")
+    level = _check_choice("exposure", exposure, ("standard", "high"))
     matching = [r for r in rows if jur in r.jurisdiction and r.renal_state == state]
     if not matching:
         raise OutOfRangeError(_no_rows_message(product, state, jur, rows))
     components = list(dict.fromkeys(r.component for r in matching))
-    return [regimen_from_row(_pick_row(matching, c, x, product)) for c in components]
+    return [regimen_from_row(_pick_row(_at_exposure(matching, c, level), c, x, product)) for c in components]
+
+
+def _at_exposure(rows, component, exposure):
+    """A component's rows at an exposure level; its standard rows where it has none at that level."""
+    rows = [r for r in rows if r.component == component]
+    level = [r for r in rows if getattr(r, "exposure", "standard") == exposure]
+    return level or [r for r in rows if getattr(r, "exposure", "standard") == "standard"]
 
 
 def select_published(table, crcl_ml_per_min=None, renal_state="crrt", effluent_l_per_h=None,
-                     jurisdiction="US"):
+                     jurisdiction="US", *, exposure="standard", mic_mg_per_l=None, site=None):
     r"""Select the published regimen of every component where the label is silent.
 
     Parameters
@@ -413,6 +438,13 @@ def select_published(table, crcl_ml_per_min=None, renal_state="crrt", effluent_l
         CRRT effluent flow; required for ``"crrt"`` [L/h].
     jurisdiction : {"US", "EU"}, optional
         Jurisdiction of the user [-].
+    exposure : {"standard", "high"}, optional
+        As for :func:`select_regimens` [-].
+    mic_mg_per_l : float, optional
+        The isolate's MIC: a row that holds only below an MIC is chosen when
+        it is below it [mg/L].
+    site : str, optional
+        Infection site: a row that holds only at some sites is chosen there [-].
 
     Returns
     -------
@@ -420,7 +452,8 @@ def select_published(table, crcl_ml_per_min=None, renal_state="crrt", effluent_l
         One per component; ``evidence`` says what each rests on (grade and
         study), ``citations`` list every source, ``caution`` the warnings.
         A row pointing at another jurisdiction's label (``label_of``) gives
-        that label's regimen for the patient.
+        that label's regimen for the patient. A conditional row whose MIC
+        and site conditions hold takes precedence over the unconditional one.
 
     Raises
     ------
@@ -451,7 +484,9 @@ def select_published(table, crcl_ml_per_min=None, renal_state="crrt", effluent_l
                               f"jurisdiction {jur!r}")
     out = []
     for component in dict.fromkeys(p.component for p in rows):
-        row = _pick_row(rows, component, x, table.product)
+        level = _at_exposure(rows, component, _check_choice("exposure", exposure, ("standard", "high")))
+        held = [p for p in level if p.conditional and p.applies(mic_mg_per_l, site)]
+        row = _pick_row(held or [p for p in level if not p.conditional], component, x, table.product)
         if row.label_of:
             (label,) = [r for r in select_regimens(table, crcl_ml_per_min, state, effluent_l_per_h, row.label_of)
                         if r.component == component]
@@ -460,7 +495,7 @@ def select_published(table, crcl_ml_per_min=None, renal_state="crrt", effluent_l
             base = replace(row.regimen, max_daily_dose_mg=table.components[component].max_daily_dose_mg.value)
             cites = row.citations
         out.append(replace(base, citations=tuple(dict.fromkeys(cites)), note=row.note, caution=row.caution,
-                           evidence=f"{row.grade}: {row.evidence}"))
+                           evidence=f"{row.grade}: {row.evidence}", exposure=row.exposure))
     return out
 
 
@@ -515,6 +550,80 @@ def exceeds_label_maximum(regimen, max_daily_dose_mg=None):
     return regimen.daily_dose_mg > float(limit) * (1 + _REL_TOL)
 
 
+def after_each_session(regimen, hd_days=None):
+    r"""Whether a regimen is given once after every dialysis session (no fixed interval).
+
+    Parameters
+    ----------
+    regimen : Regimen
+        Regimen [-].
+    hd_days : sequence of str, optional
+        Dialysis days; None: not on a dialysis schedule [-].
+
+    Returns
+    -------
+    bool
+        True for a dose "after HD" with a labelled interval of 48 h or more
+        on a dialysis schedule: the plan gives it after each session, so its
+        interval is the gap between sessions, not the label's ``q48h``.
+
+    References
+    ----------
+    .. [1] pkdose.schedule module Notes (the dose-timing rule).
+
+    Examples
+    --------
+    >>> after_each_session(Regimen("x", 940, 48, 2, give_after_hd=True), ("Mon", "Wed", "Fri"))
+    True
+    """
+    return bool(hd_days) and regimen.give_after_hd and regimen.interval_h >= 48
+
+
+def week_amounts_mg(regimen, hd_days=None):
+    r"""Maintenance and post-dialysis supplement amounts given in one week.
+
+    Parameters
+    ----------
+    regimen : Regimen
+        Regimen [-].
+    hd_days : sequence of str, optional
+        Dialysis days of the patient's schedule [-].
+
+    Returns
+    -------
+    tuple of float
+        ``(maintenance, supplements)`` per week [mg]. A dose "after each
+        session" (:func:`after_each_session`) counts once per session; other
+        doses ``168 / interval`` times; a supplement once per session.
+
+    Notes
+    -----
+    The mean daily amount of an "after each session" regimen is
+    ``maintenance / 7``: 0.94 g after each Mon/Wed/Fri session is
+    2.82 g/week, 0.40 g/day, not the 0.47 g/day of its label interval q48h.
+
+    References
+    ----------
+    .. [1] Allergan USA. AVYCAZ (ceftazidime and avibactam) prescribing
+       information. Section 2.3, Table 3 (dose after haemodialysis on
+       dialysis days).
+
+    Examples
+    --------
+    >>> r = Regimen("ceftazidime-avibactam", 940, 48, 2, give_after_hd=True)
+    >>> week_amounts_mg(r, ("Mon", "Wed", "Fri"))
+    (2820.0, 0.0)
+    >>> week_amounts_mg(Regimen("aztreonam", 500, 8, 0.5, post_hd_supplement_mg=250), ("Mon", "Wed", "Fri"))
+    (10500.0, 750.0)
+    """
+    sessions = len(hd_days) if hd_days else 0
+    if after_each_session(regimen, hd_days):
+        maintenance = regimen.dose_mg * sessions
+    else:
+        maintenance = regimen.dose_mg * 168.0 / regimen.interval_h
+    return float(maintenance), float(regimen.post_hd_supplement_mg * sessions)
+
+
 # ---------------------------------------------------------------------------
 # Text: format and parse
 # ---------------------------------------------------------------------------
@@ -566,7 +675,7 @@ def _maintenance_text(regimen, hd_days):
         daily = 24.0 / regimen.interval_h
         text = f"{_amount(regimen.dose_mg * daily, doses, daily)} IV per 24 h as a continuous infusion"
         return text + (" started when the loading dose ends" if regimen.loading_dose_mg is not None else "")
-    if hd_days and regimen.give_after_hd and regimen.interval_h >= 48:
+    if after_each_session(regimen, hd_days):
         main = f"{_amount(regimen.dose_mg, doses)} IV after each dialysis session{_sessions(hd_days)}"
     else:
         main = f"{_amount(regimen.dose_mg, doses)} IV q{_hours(regimen.interval_h)}h"
@@ -636,13 +745,16 @@ def format_regimen(regimen, hd_days=None):
     text = _maintenance_text(regimen, hd_days)
     if loading:
         text = f"{loading}, then {text}"
-    if regimen.give_after_hd and not (hd_days and regimen.interval_h >= 48):
+    if regimen.give_after_hd and not after_each_session(regimen, hd_days):
         text += f"; on dialysis days{_sessions(hd_days)} give the dose after the session"
     if regimen.post_hd_supplement_mg:
         text += (f"; plus {_grams(regimen.post_hd_supplement_mg)} IV after each dialysis "
                  f"session{_sessions(hd_days)}")
     if regimen.bag_change_h is not None:
-        text += f"; prepare a new bag or syringe at least every {_hours(regimen.bag_change_h)} h"
+        text += f"; prepare a new bag at least every {_hours(regimen.bag_change_h)} h"
+    if regimen.syringe_change_h is not None:
+        text += (f"; or by syringe driver at the tested concentration, a new syringe at least every "
+                 f"{_hours(regimen.syringe_change_h)} h")
     return text
 
 
@@ -664,12 +776,15 @@ _SUPPLEMENT_RE = re.compile(
 _AFTER_HD_RE = re.compile(
     rf"^(?:on dialysis days{_DAYS} )?give (?:the dose )?after (?:the session|dialysis|hd)$")
 _BAG_RE = re.compile(rf"^prepare a new bag(?: or syringe)? at least every (?P<bag>{_NUM})\s*h$")
+_SYRINGE_RE = re.compile(
+    rf"^or by syringe driver at the tested concentration, a new syringe at least every (?P<syr>{_NUM})\s*h$")
 _GRAMMAR = ("'2 g q8h over 3 h', '2000 q8 over 3' (mg), '2 g loading dose, then 1 g q8h "
             "over 0.5 h', '0.94 g (ceftazidime 0.75 g + avibactam 0.19 g) q12h over 2 h', "
             "'2 g loading dose over 3 h, then 6 g per 24 h as a continuous infusion', "
             "optionally followed by '; plus 0.25 g after each dialysis session', "
             "'; on dialysis days give the dose after the session' and/or "
-            "'; prepare a new bag at least every 6 h'")
+            "'; prepare a new bag at least every 6 h' and "
+            "'; or by syringe driver at the tested concentration, a new syringe at least every 24 h'")
 
 
 def _to_mg(number, unit):
@@ -705,7 +820,8 @@ def _analyte_doses(dose_split, load_split, dose, loading, component, original):
 
 def _parse_options(clauses, original):
     """Read the clauses after the first ';': supplement, after-HD advice, bag changes."""
-    options = {"post_hd_supplement_mg": 0.0, "give_after_hd": False, "bag_change_h": None}
+    options = {"post_hd_supplement_mg": 0.0, "give_after_hd": False, "bag_change_h": None,
+               "syringe_change_h": None}
     for clause in clauses:
         if (m := _SUPPLEMENT_RE.match(clause)) is not None:
             options["post_hd_supplement_mg"] = _to_mg(m["supp"], m["supp_unit"])
@@ -713,6 +829,8 @@ def _parse_options(clauses, original):
             options["give_after_hd"] = True
         elif (m := _BAG_RE.match(clause)) is not None:
             options["bag_change_h"] = float(m["bag"])
+        elif (m := _SYRINGE_RE.match(clause)) is not None:
+            options["syringe_change_h"] = float(m["syr"])
         else:
             raise InputError(f"cannot read {clause!r} in {original!r}; expected e.g. {_GRAMMAR}")
     return options
@@ -763,6 +881,7 @@ def parse_regimen(text, component=""):
         [; plus AMOUNT after each dialysis session [(DAYS)]]
         [; on dialysis days [(DAYS)] give the dose after the session]
         [; prepare a new bag [or syringe] at least every <t> h]
+        [; or by syringe driver at the tested concentration, a new syringe at least every <t> h]
 
     where ``AMOUNT = <number> [mg|g] [(<analyte> <number> mg|g + ...)]``.
     "After each dialysis session" reads as a 48-h interval given after the

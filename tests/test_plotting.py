@@ -410,6 +410,23 @@ def test_pta_log2_axis_lines_90_percent_and_breakpoints():
     assert ax.get_ylabel() == "Probability of target attainment [%]"
 
 
+@pytest.mark.parametrize("width_in", [3.2, 5.0, 10.0])
+def test_pta_mic_tick_labels_never_overlap(width_in):
+    # Issue 13: in a narrow axes the labels ran together ("0.1250.250.5").
+    import matplotlib.pyplot as plt
+
+    mics = 2.0 ** np.arange(-3, 7)
+    frame = pd.DataFrame({"mic_mg_per_l": mics, "pta_fraction": np.linspace(1, 0, mics.size)})
+    fig, ax = plt.subplots(figsize=(width_in, 4.6), layout="constrained")
+    plot_pta(frame, ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()]
+    assert [t.get_text() for t in ax.get_xticklabels()][:3] == ["0.125", "0.25", "0.5"]
+    assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:])), width_in
+    plt.close(fig)
+
+
 def _pta_three_regimens():
     mics = 2.0 ** np.arange(-2, 7)
     curves = {"2 g q8h over 1 h": [1, 1, 1, .99, .9, .5, .1, 0, 0],

@@ -113,7 +113,9 @@ def test_haemodialysis_advice_flags_dose_timing():
 LOW_PTA = [  # high CrCL and an MIC above the susceptible breakpoint but not resistant: label PTA < 90 %
     ("cefiderocol", 105.0, 8.0),
     ("aztreonam", 200.0, 8.0),
-    ("ceftazidime-avibactam+aztreonam", 90.0, 8.0),  # cIAI default (Xie 2025): at 120 no label-maximum regimen meets
+    # cIAI default (Xie 2025): at 120 no label-maximum regimen meets; at 90-95 the label regimen is borderline
+    # (within the Monte Carlo band of the goal), which pkdose keeps without a search (safe2 finding 2)
+    ("ceftazidime-avibactam+aztreonam", 110.0, 8.0),
 ]
 
 
@@ -131,7 +133,7 @@ def test_low_pta_triggers_a_model_informed_alternative_within_label_maxima(produ
     for r in a.alternative:
         spec = table.components[r.component]
         assert r.interval_h in SEARCH_INTERVALS_H or r.continuous
-        assert r.infusion_h == spec.infusion_h.value or (r.continuous and spec.continuous_stability_h)
+        assert r.infusion_h == spec.infusion_h.value or (r.continuous and spec.syringe_stability_h)
     assert not any(w.startswith("!!!") for w in a.warnings)  # the label dose itself is within its maximum
 
 
@@ -229,8 +231,8 @@ def test_crrt_ceftazidime_avibactam_gets_the_published_regimen_first():
 
 @pytest.mark.parametrize("kwargs", [
     dict(renal_state=Haemodialysis(), mic_mg_per_l=4.0),
-    dict(crcl_ml_per_min=90.0, mic_mg_per_l=8.0),
-], ids=["hd", "native-crcl90-mic8"])
+    dict(crcl_ml_per_min=110.0, mic_mg_per_l=8.0),
+], ids=["hd", "native-crcl110-mic8"])
 def test_combination_alternative_components_share_interval_and_infusion(kwargs):
     a = advise_dose("ceftazidime-avibactam+aztreonam", n=N, **kwargs)
     cza, atm = a.alternative

@@ -432,8 +432,9 @@ def test_parse_regimen_errors(text):
 
 
 def _strip(r):
-    """Metadata the regimen language does not write: maximum, citations, note, caution, evidence."""
-    return dataclasses.replace(r, max_daily_dose_mg=None, citations=(), note="", caution="", evidence="")
+    """Metadata the regimen language does not write: maximum, citations, note, caution, evidence, exposure."""
+    return dataclasses.replace(r, max_daily_dose_mg=None, citations=(), note="", caution="", evidence="",
+                               exposure="standard")
 
 
 def test_format_parse_round_trip_on_every_table_row(tables):

@@ -60,7 +60,8 @@ def test_crrt_answer_is_the_published_regimen_never_below_published_practice_or_
         if r.continuous:
             assert r.loading_dose_mg is not None and r.loading_infusion_h is not None
     for r in a.regimens:
-        assert r.evidence.split(":")[0] in ("pk-study", "case-report", "handbook", "case-series", "guideline")
+        assert r.evidence.split(":")[0] in ("pk-study", "case-report", "handbook", "case-series", "guideline",
+                                            "label-dose")
         assert r.citations and r.note.startswith("Off-label")
     assert (a.verdict.meets and not a.alternative) or a.alternative_verdict.meets
 
@@ -132,8 +133,9 @@ def test_search_uses_only_label_or_stability_backed_infusion_times(product):
     for component, spec in table.components.items():
         for c in _candidates(table, component, False):
             if c.continuous:
-                assert spec.continuous_stability_h is not None
-                assert c.bag_change_h == spec.continuous_stability_h.value
+                assert spec.syringe_stability_h is not None
+                assert c.bag_change_h == min(spec.stability_h.value, 24)
+                assert c.syringe_change_h == spec.syringe_stability_h.value
                 assert c.loading_dose_mg == spec.loading_dose_mg.value
                 assert c.loading_infusion_h == spec.loading_infusion_h.value
             else:

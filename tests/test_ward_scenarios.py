@@ -34,7 +34,7 @@ CZA25 = "2.5 g (ceftazidime 2 g + avibactam 0.5 g) IV q8h, infused over 2 h"
 CZA094 = "0.94 g (ceftazidime 0.75 g + avibactam 0.19 g) IV"
 AA_CRRT = ("2.67 g (aztreonam 2 g + avibactam 0.67 g) IV loading dose over 3 h, then 4 g (aztreonam 3 g + "
            "avibactam 1 g) IV per 24 h as a continuous infusion started when the loading dose ends; prepare a new "
-           "bag or syringe at least every 8 h")
+           "bag at least every 8 h")
 COMBO_CRRT = [("ceftazidime-avibactam", "2.5 g (ceftazidime 2 g + avibactam 0.5 g) IV q8h, infused over 3 h",
                "ojeanson2025"), ("aztreonam", "2 g IV q8h, infused over 3 h", "trotman2005")]
 
@@ -152,10 +152,11 @@ SCENARIOS = [
     ("crrt-cza-eu-4.5", CZA, dict(renal_state=CRRT(4.5), jurisdiction="EU"), "published", one(CZA25, "ojeanson2025")),
     ("crrt-atm-1.5", ATM, dict(renal_state=CRRT(1.5)), "published",
      one("2 g IV q12h, infused over 0.5 h", "trotman2005")),
+    # above the ~1-2 L/h effluent the CRRT handbook dose assumed: escalation within the label (finding 8)
     ("crrt-atm-eu-2.5", ATM, dict(renal_state=CRRT(2.5), jurisdiction="EU"), "published",
-     one("2 g IV q12h, infused over 0.5 h", "trotman2005")),
+     one("2 g IV q8h, infused over 0.5 h", "azactam-uspi")),
     ("crrt-atm-4.5", ATM, dict(renal_state=CRRT(4.5)), "published",
-     one("2 g IV q12h, infused over 0.5 h", "trotman2005")),
+     one("2 g IV q8h, infused over 0.5 h", "azactam-uspi")),
     ("crrt-aa-eu-1.5", AA, dict(renal_state=CRRT(1.5), jurisdiction="EU"), "published", one(AA_CRRT, "fresan2025")),
     ("crrt-aa-2.5", AA, dict(renal_state=CRRT(2.5)), "published", one(AA_CRRT, "fresan2025")),
     ("crrt-aa-4.5", AA, dict(renal_state=CRRT(4.5)), "published", one(AA_CRRT, "fresan2025")),

@@ -203,6 +203,8 @@ def test_mechanism_shows_the_guideline_comparison(page, server, tmp_path):
     assert "Doses for this patient" in text and "Pitfalls" in text
     # the AI-generated seeds apart from the guidelines, never in the grade column (issue 8)
     assert "AI-generated summaries — not guidelines" in text and "pending human review" in text
+    # secondary-only grades carry their tag, co-equal options are not numbered as ranks (safe2 findings 10, 12)
+    assert "conditional, moderate [V2]" in text and "1=" in text
     assert "Seed" not in page.inner_text(".guidelines-table")
     assert "When aztreonam-avibactam is not available." in page.inner_text(".guidelines-table")
     details = page.locator("details.product").first
@@ -248,4 +250,19 @@ def test_crrt_shows_the_published_regimen_its_evidence_and_the_clearance_range(p
     rows = page.locator(".crrt-range tbody tr")
     assert rows.count() == 3 and "high" in rows.nth(2).inner_text()
     assert "Monte Carlo interval" in text
+    assert not page.problems, page.problems
+
+
+def test_hd_week_amounts_loading_dose_and_exposure_ceilings_are_on_the_page(page, server):
+    """Pharmacist review (safe2), findings 2, 7, 11: the week's amount, the loading dose of the week plan and the
+    exposure ceilings are shown, not kept in JSON only."""
+    page.check("input[name=renal_mode][value=crcl]")
+    page.check("input[name=rrt][value=hd]")
+    page.select_option("#drug", "aztreonam")
+    page.click("#submit")
+    page.wait_for_selector(".advice .hd-week")
+    text = page.inner_text(".advice")
+    assert "Start of therapy (once, before the weekly plan): aztreonam 2 g loading dose over 0.5 h" in text
+    assert "10.5 g/week = 1.5 g/day of aztreonam (+ 0.75 g/week of post-HD supplements)" in text
+    assert "Exposure ceilings (toxicity):" in text and "aztreonam: no published exposure ceiling" in text
     assert not page.problems, page.problems

@@ -51,7 +51,7 @@ from .bibliography import load_sources
 from .crrt import CRRT_SCENARIOS, CRRTAssumptions, load_crrt_assumptions
 from .pkmodels import PKModel, available_pk_models, load_pk_model
 from .populations import available_population_designs, load_population_design
-from .products import Product, available_products, load_product
+from .products import Product, as_product, available_products, load_product
 from .reading import (
     BSA_REF_M2,
     SCHEMA_VERSIONS,
@@ -68,13 +68,14 @@ from .reading import (
 )
 from .regimen_tables import (
     EVIDENCE_GRADES,
+    EXPOSURES,
     ComponentSpec,
     PublishedRow,
     RegimenRow,
     RegimenTable,
     load_regimen_table,
 )
-from .targets import Breakpoint, Target, TargetComponent, load_breakpoints, load_targets
+from .targets import Breakpoint, Ceiling, Target, TargetComponent, load_breakpoints, load_ceilings, load_targets
 
 __all__ = [
     "BSA_REF_M2",
@@ -85,15 +86,18 @@ __all__ = [
     "TargetComponent",
     "Target",
     "Breakpoint",
+    "Ceiling",
     "RegimenRow",
     "RegimenTable",
     "ComponentSpec",
     "PublishedRow",
     "EVIDENCE_GRADES",
+    "EXPOSURES",
     "CRRT_SCENARIOS",
     "CRRTAssumptions",
     "load_crrt_assumptions",
     "Product",
+    "as_product",
     "models_dir",
     "read_toml",
     "check_schema_version",
@@ -109,6 +113,7 @@ __all__ = [
     "available_population_designs",
     "load_targets",
     "load_breakpoints",
+    "load_ceilings",
     "load_regimen_table",
     "available_products",
     "load_product",

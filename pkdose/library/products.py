@@ -8,10 +8,11 @@ from types import MappingProxyType
 
 from ..errors import ModelFileError, UnknownDrugError
 from .pkmodels import load_pk_model
-from .targets import Target, _targets_data, load_breakpoints, load_targets
+from .targets import Target, _targets_data, load_breakpoints, load_ceilings, load_targets
 
 __all__ = [
     "Product",
+    "as_product",
     "available_products",
     "load_product",
 ]
@@ -58,12 +59,16 @@ class Product:
         Analyte -> default PK model [-].
     breakpoints : tuple of Breakpoint
         Breakpoint rows of this product [-].
+    ceilings : tuple of Ceiling
+        Exposure ceilings of its analytes, or the statements that none is
+        published (``models/targets.toml`` ``[[ceiling]]``) [-].
     """
 
     name: str
     target: Target
     pk_models: object
     breakpoints: tuple
+    ceilings: tuple = ()
 
 
 def load_product(product, root=None):
@@ -101,8 +106,56 @@ def load_product(product, root=None):
         raise ModelFileError(f"targets.toml: 'products.{product}.breakpoint_from': unknown product "
                              f"{source_product!r}")
     rows = tuple(b for b in load_breakpoints(root) if b.product == source_product)
+    ceilings = load_ceilings(root)
     return Product(name=product, target=target, pk_models=MappingProxyType(models),
-                   breakpoints=rows)
+                   breakpoints=rows, ceilings=tuple(ceilings[a] for a in models if a in ceilings))
 
 
 # ---------------------------------------------------------------------------
+
+
+def as_product(product, root=None):
+    r"""The :class:`Product` a name, brand name, abbreviation or Product stands for.
+
+    Every public function that takes a product passes it through here, so that
+    ``population_pta("cefiderocol", ...)``, ``pk_check("CZA", ...)`` and a
+    :class:`Product` changed by :func:`pkdose.exposure.with_target` all work.
+
+    Parameters
+    ----------
+    product : str or Product
+        A product's CLI name (``"cefiderocol"``), a brand name or abbreviation
+        of ``models/clinical.toml`` (``"Fetroja"``, ``"CZA+ATM"``), in any
+        case, or a :class:`Product`, returned unchanged [-].
+    root : str or pathlib.Path, optional
+        Models directory; defaults to :func:`models_dir` [-].
+
+    Returns
+    -------
+    Product
+
+    Raises
+    ------
+    UnknownDrugError
+        An unknown name, or neither a name nor a Product; the message lists
+        the known products.
+
+    References
+    ----------
+    .. [1] ``models/clinical.toml``, ``[aliases]`` (brand names cite their label).
+
+    Examples
+    --------
+    >>> as_product("Fetroja").name, as_product(as_product("cza+atm")).name
+    ('cefiderocol', 'ceftazidime-avibactam+aztreonam')
+    """
+    if isinstance(product, Product):
+        return product
+    if not isinstance(product, str):
+        raise UnknownDrugError(f"product must be a product name such as 'cefiderocol' or a Product "
+                               f"(pkdose.library.load_product), got {type(product).__name__}; known products: "
+                               f"{', '.join(available_products(root))}")
+    from .clinical import clinical, normalise_product_name  # clinical.toml checks its aliases against products
+
+    key = normalise_product_name(product)
+    return load_product(clinical().aliases.get(key, key), root)

@@ -6,15 +6,20 @@ A table holds three kinds of rows:
 
 * ``[[component]]``: what is given (a product, or one component of a
   combination), with its cited label maximum, vial, label infusion time,
-  in-use stability and, where cited data allow a continuous infusion, the
-  stability of that preparation and its loading dose;
+  in-use stability of an infusion bag and, where a cited study tested
+  concentrated syringes for continuous infusion, the syringe stability, and
+  its loading dose;
 * ``[[regimen]]``: the labelled regimens, one per band of CrCL or CRRT
-  effluent, written in the regimen language of
+  effluent (and per exposure: ``exposure = "high"`` rows are the label's
+  high dose for an MIC in the "susceptible, increased exposure" or
+  intermediate category), written in the regimen language of
   :func:`pkdose.regimens.parse_regimen` (``"2.5 g (ceftazidime 2 g +
   avibactam 0.5 g) q8h over 2 h"``);
 * ``[[published]]``: regimens from the literature where the label is silent
   (CRRT), each with an evidence grade, or a pointer to another
-  jurisdiction's label table (``label_of = "US"``).
+  jurisdiction's label table (``label_of = "US"``); a row may hold only
+  below an MIC (``mic_below_mg_per_l``) and at given infection sites
+  (``sites``).
 """
 
 import math
@@ -44,6 +49,8 @@ from .reading import (
 
 __all__ = [
     "EVIDENCE_GRADES",
+    "EXPOSURES",
+    "SITES",
     "ComponentSpec",
     "PublishedRow",
     "RegimenRow",
@@ -51,20 +58,31 @@ __all__ = [
     "load_regimen_table",
 ]
 
-#: Evidence grades of a published regimen, strongest first.
-EVIDENCE_GRADES = ("label", "guideline", "pk-study", "case-series", "case-report", "handbook")
+#: Evidence grades of a published regimen, strongest first. ``label-dose``: a
+#: dose the label gives another population (e.g. the usual serious-infection
+#: dose), used where no study of this renal state exists.
+EVIDENCE_GRADES = ("label", "guideline", "pk-study", "case-series", "case-report", "handbook", "label-dose")
+
+#: Exposure levels of a regimen row: the standard dose, or the label's high
+#: dose for an MIC in the "susceptible, increased exposure" (EUCAST) or
+#: intermediate (CLSI) category.
+EXPOSURES = ("standard", "high")
+
+#: Infection sites a published row may be restricted to (as in ``models/guidelines.toml``).
+SITES = ("bloodstream", "urinary", "pneumonia", "intra-abdominal", "other")
 
 _HEADER_REQUIRED = ("schema_version", "product", "display_name", "analytes", "component", "regimen")
 _HEADER_OPTIONAL = ("crcl_bounds", "effluent_bounds", "note", "source", "published", "vial")
 _VIAL_KEYS = ("component", "dose_mg", "source", "locator", "note")
 _COMPONENT_PARAMS = ("max_daily_dose_mg", "infusion_h", "stability_h")
-_COMPONENT_OPTIONAL = ("continuous_stability_h", "loading_dose_mg", "loading_infusion_h", "note")
+_COMPONENT_OPTIONAL = ("syringe_stability_h", "loading_dose_mg", "loading_infusion_h", "note")
 _ROW_REQUIRED = ("jurisdiction", "renal_state", "regimen", "locator")
 _ROW_OPTIONAL = ("component", "source", "crcl_ml_per_min", "crcl_bounds", "effluent_l_per_h",
-                 "effluent_bounds", "note", "caution")
+                 "effluent_bounds", "note", "caution", "exposure")
 _PUBLISHED_REQUIRED = ("jurisdiction", "renal_state", "grade", "evidence", "sources")
 _PUBLISHED_OPTIONAL = ("component", "regimen", "label_of", "crcl_ml_per_min", "crcl_bounds",
-                       "effluent_l_per_h", "effluent_bounds", "note", "caution")
+                       "effluent_l_per_h", "effluent_bounds", "note", "caution", "exposure",
+                       "mic_below_mg_per_l", "sites")
 
 
 @dataclass(frozen=True)
@@ -81,10 +99,15 @@ class ComponentSpec:
         Infusion time of an intermittent dose (the label's, or the
         combination's cited practice) [h].
     stability_h : Param
-        In-use stability of a standard infusion bag at room temperature [h].
-    continuous_stability_h : Param or None
-        Stability of the concentrated preparation of a continuous infusion
-        at room temperature; None: no cited data, no continuous infusion [h].
+        In-use stability of an infusion bag of the label's dilution at room
+        temperature: the bag-change interval of any infusion that outlasts it,
+        continuous infusions included [h].
+    syringe_stability_h : Param or None
+        Stability of concentrated syringes for a syringe driver at room
+        temperature, at the concentration the cited study tested (its
+        ``note`` says which); it is the syringe-change interval only for such
+        syringes. A continuous infusion is searched only where such a study
+        exists; None: no continuous infusion [h].
     loading_dose_mg, loading_infusion_h : Param or None
         Loading dose before an extended or continuous infusion, and its
         infusion time [mg], [h].
@@ -96,7 +119,7 @@ class ComponentSpec:
     max_daily_dose_mg: object
     infusion_h: object
     stability_h: object
-    continuous_stability_h: object = None
+    syringe_stability_h: object = None
     loading_dose_mg: object = None
     loading_infusion_h: object = None
     note: str = ""
@@ -113,7 +136,7 @@ class ComponentSpec:
         .. [1] ``models/README.md``, "Regimen files".
         """
         params = (self.max_daily_dose_mg, self.infusion_h, self.stability_h,
-                  self.continuous_stability_h, self.loading_dose_mg, self.loading_infusion_h)
+                  self.syringe_stability_h, self.loading_dose_mg, self.loading_infusion_h)
         return tuple(dict.fromkeys((p.source, p.locator) for p in params if p is not None))
 
 
@@ -184,6 +207,9 @@ class RegimenRow(_Band):
         Label caution to show as a warning [-].
     text : str
         The regimen as written in the file [-].
+    exposure : str
+        ``"standard"``, or ``"high"`` for the label's high dose (see
+        :data:`EXPOSURES`) [-].
     """
 
     dose_mg: float
@@ -200,7 +226,7 @@ class RegimenRow(_Band):
     loading_infusion_h: float | None = None
     caution: str = ""
     text: str = ""
-
+    exposure: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -233,6 +259,12 @@ class PublishedRow(_Band):
         ``(source, locator)`` pairs [-].
     note, caution : str
         Comment, and a caution to show as a warning [-].
+    exposure : str
+        ``"standard"`` or ``"high"`` (:data:`EXPOSURES`) [-].
+    mic_below_mg_per_l : float or None
+        The row holds only for an MIC below this; None: any MIC [mg/L].
+    sites : tuple of str
+        The row holds only at these infection sites; empty: any site [-].
     """
 
     regimen: object
@@ -242,6 +274,37 @@ class PublishedRow(_Band):
     citations: tuple
     note: str = ""
     caution: str = ""
+    exposure: str = "standard"
+    mic_below_mg_per_l: float | None = None
+    sites: tuple = ()
+
+    @property
+    def conditional(self):
+        r"""True when the row holds only below an MIC or at some sites [-]."""
+        return self.mic_below_mg_per_l is not None or bool(self.sites)
+
+    def applies(self, mic_mg_per_l=None, site=None):
+        r"""Whether the row's MIC and site conditions hold.
+
+        Parameters
+        ----------
+        mic_mg_per_l : float, optional
+            The isolate's MIC; unknown: a conditional MIC row does not hold [mg/L].
+        site : str, optional
+            Infection site; unknown: a site-restricted row does not hold [-].
+
+        Returns
+        -------
+        bool
+
+        References
+        ----------
+        .. [1] ``models/README.md``, "Regimen files" ([[published]] rows).
+        """
+        if self.mic_below_mg_per_l is not None and (mic_mg_per_l is None
+                                                     or not mic_mg_per_l < self.mic_below_mg_per_l):
+            return False
+        return not self.sites or site in self.sites
 
 
 
@@ -360,7 +423,28 @@ def _read_regimen_row(row, ctx, key_path):
         note=_text(row.get("note", ""), path, f"{key_path}.note", allow_empty=True),
         loading_infusion_h=r.loading_infusion_h,
         caution=_text(row.get("caution", ""), path, f"{key_path}.caution", allow_empty=True),
-        text=row["regimen"])
+        text=row["regimen"], exposure=_exposure(row, path, key_path))
+
+
+def _exposure(row, path, key_path):
+    """The row's exposure level, ``"standard"`` by default."""
+    value = row.get("exposure", "standard")
+    if value not in EXPOSURES:
+        _fail(path, f"{key_path}.exposure", f"use one of {', '.join(EXPOSURES)}")
+    return value
+
+
+def _conditions(row, path, key_path):
+    """``(mic_below_mg_per_l, sites)`` of a published row."""
+    mic = None
+    if "mic_below_mg_per_l" in row:
+        mic = _check_number(row["mic_below_mg_per_l"], path, f"{key_path}.mic_below_mg_per_l")
+        if mic <= 0:
+            _fail(path, f"{key_path}.mic_below_mg_per_l", "must be > 0 [mg/L]")
+    sites = row.get("sites", [])
+    if not isinstance(sites, list) or any(x not in SITES for x in sites):
+        _fail(path, f"{key_path}.sites", f"expected a list of sites from {', '.join(SITES)}")
+    return mic, tuple(sites)
 
 
 def _read_citations(value, sources, path, key_path):
@@ -384,6 +468,7 @@ def _read_published_row(row, ctx, key_path):
     if ("regimen" in row) == ("label_of" in row):
         _fail(path, key_path, "give either 'regimen' (a published regimen) or 'label_of' "
               "(another jurisdiction's label rows), not both or neither")
+    mic, sites = _conditions(row, path, key_path)
     axis, lo, hi, bounds = (_row_range(row, data, path, key_path) if "regimen" in row else
                             ("effluent_l_per_h" if row["renal_state"] == "crrt" else "crcl_ml_per_min",
                              0.0, math.inf, "[]"))
@@ -394,7 +479,8 @@ def _read_published_row(row, ctx, key_path):
         grade=row["grade"], evidence=_text(row["evidence"], path, f"{key_path}.evidence"),
         citations=_read_citations(row["sources"], sources, path, f"{key_path}.sources"),
         note=_text(row.get("note", ""), path, f"{key_path}.note", allow_empty=True),
-        caution=_text(row.get("caution", ""), path, f"{key_path}.caution", allow_empty=True))
+        caution=_text(row.get("caution", ""), path, f"{key_path}.caution", allow_empty=True),
+        exposure=_exposure(row, path, key_path), mic_below_mg_per_l=mic, sites=sites)
 
 
 def _read_component(row, default_source, sources, path, key_path):
@@ -435,11 +521,12 @@ def _check_tiling(rows, indices, path, kind):
 
 
 def _check_all_tilings(rows, path, kind="regimen"):
-    """Group rows by (jurisdiction, renal_state, component) and check each group."""
+    """Group rows by (jurisdiction, renal_state, component, exposure, conditions) and check each group."""
     groups = {}
     for i, row in enumerate(rows):
+        condition = (getattr(row, "mic_below_mg_per_l", None), getattr(row, "sites", ()))
         for j in row.jurisdiction:
-            groups.setdefault((j, row.renal_state, row.component), []).append(i)
+            groups.setdefault((j, row.renal_state, row.component, row.exposure, condition), []).append(i)
     for indices in groups.values():
         _check_tiling([rows[i] for i in indices], indices, path, kind)
 

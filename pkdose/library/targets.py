@@ -25,9 +25,11 @@ from .reading import (
 
 __all__ = [
     "Breakpoint",
+    "Ceiling",
     "Target",
     "TargetComponent",
     "load_breakpoints",
+    "load_ceilings",
     "load_targets",
 ]
 
@@ -37,7 +39,10 @@ __all__ = [
 _METRICS = ("ft_above_mic", "ft_above_threshold")
 _COMPONENT_KEYS = ("analyte", "metric", "ft_percent", "threshold_mg_per_l", "source",
                    "locator", "note", "alternatives")
-_PRODUCT_KEYS = ("display_name", "mic_analyte", "pk_models", "component", "note", "breakpoint_from")
+_PRODUCT_KEYS = ("display_name", "mic_analyte", "pk_models", "component", "note", "breakpoint_from",
+                 "breakpoint_from_note", "breakpoint_from_sources")
+_CEILING_STATUSES = ("ceiling", "none_published")
+_CEILING_KEYS = ("analyte", "status", "cmin_mg_per_l", "source", "locator", "note")
 _BREAKPOINT_STATUSES = ("breakpoint", "insufficient_evidence", "none")
 _BREAKPOINT_KEYS = ("product", "organism", "body", "status", "s_le_mg_per_l",
                     "r_gt_mg_per_l", "r_ge_mg_per_l", "inhibitor_fixed_mg_per_l",
@@ -97,6 +102,10 @@ class Target:
     breakpoint_from : str
         Product whose breakpoints apply when this one has none of its own
         (the CZA + aztreonam combination reads aztreonam-avibactam's) [-].
+    breakpoint_from_note : str
+        What borrowing those breakpoints means, shown with every MIC reading [-].
+    breakpoint_from_citations : tuple of (str, str)
+        ``(source, locator)`` of that note [-].
     """
 
     product: str
@@ -106,6 +115,8 @@ class Target:
     pk_models: object
     note: str = ""
     breakpoint_from: str = ""
+    breakpoint_from_note: str = ""
+    breakpoint_from_citations: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -186,11 +197,36 @@ class Breakpoint:
         return "R" if resistant else "I"
 
 
+@dataclass(frozen=True)
+class Ceiling:
+    """An exposure ceiling (toxicity) of one analyte, or the statement that none is published.
+
+    Parameters
+    ----------
+    analyte : str
+        Drug whose concentration is limited [-].
+    status : str
+        ``"ceiling"`` or ``"none_published"`` [-].
+    cmin_mg_per_l : float or None
+        Upper limit of the total trough (intermittent dosing) or steady-state
+        concentration (continuous infusion) [mg/L].
+    source, locator, note : str
+        Citation [-].
+    """
+
+    analyte: str
+    status: str
+    cmin_mg_per_l: object
+    source: str
+    locator: str
+    note: str = ""
+
+
 def _targets_data(root):
     path = Path(root or models_dir()) / "targets.toml"
     data = read_toml(path)
     check_schema_version(data, path)
-    check_keys(data, ("products", "breakpoint"), path, "",
+    check_keys(data, ("products", "breakpoint", "ceiling"), path, "",
                required=("schema_version", "products"))
     return path, data
 
@@ -238,12 +274,20 @@ def _read_product_target(name, table, sources, path, root):
                   f"{comp.analyte!r} has no entry in pk_models")
     if table["mic_analyte"] not in pk_models:
         _fail(path, f"{key_path}.mic_analyte", f"{table['mic_analyte']!r} not in pk_models")
+    cites = []
+    for j, cite in enumerate(table.get("breakpoint_from_sources", [])):
+        check_keys(cite, (), path, f"{key_path}.breakpoint_from_sources[{j}]", required=("source", "locator"))
+        cites.append((check_source(cite["source"], sources, path, f"{key_path}.breakpoint_from_sources[{j}].source"),
+                      _text(cite["locator"], path, f"{key_path}.breakpoint_from_sources[{j}].locator")))
     return Target(product=name, display_name=table["display_name"],
                   mic_analyte=table["mic_analyte"], components=components,
                   pk_models=MappingProxyType(pk_models),
                   note=_text(table.get("note", ""), path, f"{key_path}.note", allow_empty=True),
                   breakpoint_from=_text(table.get("breakpoint_from", ""), path,
-                                        f"{key_path}.breakpoint_from", allow_empty=True))
+                                        f"{key_path}.breakpoint_from", allow_empty=True),
+                  breakpoint_from_note=_text(table.get("breakpoint_from_note", ""), path,
+                                             f"{key_path}.breakpoint_from_note", allow_empty=True),
+                  breakpoint_from_citations=tuple(cites))
 
 
 def _read_pk_model_map(table, path, key_path, root):
@@ -366,3 +410,60 @@ def load_breakpoints(root=None):
                  for i, row in enumerate(rows))
 
 
+
+
+def _read_ceiling(table, sources, path, key_path):
+    """Validate one ``[[ceiling]]`` row."""
+    check_keys(table, _CEILING_KEYS, path, key_path, required=("analyte", "status", "source", "locator"))
+    if table["status"] not in _CEILING_STATUSES:
+        _fail(path, f"{key_path}.status", f"use one of {_CEILING_STATUSES}")
+    value = _optional_number(table, "cmin_mg_per_l", path, key_path)
+    if (value is None) == (table["status"] == "ceiling"):
+        _fail(path, f"{key_path}.cmin_mg_per_l", "required with status 'ceiling' and only there")
+    return Ceiling(analyte=_text(table["analyte"], path, f"{key_path}.analyte"), status=table["status"],
+                   cmin_mg_per_l=value,
+                   source=check_source(table["source"], sources, path, f"{key_path}.source"),
+                   locator=_text(table["locator"], path, f"{key_path}.locator"),
+                   note=_text(table.get("note", ""), path, f"{key_path}.note", allow_empty=True))
+
+
+def load_ceilings(root=None):
+    r"""Load the exposure ceilings (toxicity) per analyte from ``models/targets.toml``.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path, optional
+        Models directory; defaults to :func:`models_dir` [-].
+
+    Returns
+    -------
+    ceilings : Mapping[str, Ceiling]
+        Analyte -> its ceiling, or the statement that none is published.
+
+    Raises
+    ------
+    ModelFileError
+        Any rule of the file format is broken, or an analyte is listed twice.
+
+    References
+    ----------
+    .. [1] Guilhaumou R, Benaboud S, Bennis Y, et al. Optimization of the
+       treatment with beta-lactam antibiotics in critically ill patients:
+       guidelines from the SFPT and the SFAR. Crit Care. 2019;23(1):104.
+       doi:10.1186/s13054-019-2378-9 (Table 2)
+
+    Examples
+    --------
+    >>> c = load_ceilings()
+    >>> c["ceftazidime"].cmin_mg_per_l, c["cefiderocol"].status
+    (80.0, 'none_published')
+    """
+    path, data = _targets_data(root)
+    sources = load_sources(root)
+    out = {}
+    for i, row in enumerate(_table_list(data.get("ceiling", []), path, "ceiling")):
+        c = _read_ceiling(row, sources, path, f"ceiling[{i}]")
+        if c.analyte in out:
+            _fail(path, f"ceiling[{i}].analyte", f"{c.analyte!r} is listed twice")
+        out[c.analyte] = c
+    return MappingProxyType(out)

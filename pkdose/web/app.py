@@ -11,6 +11,8 @@ One page (``/``, files in ``static/``) and a JSON API behind it:
                            as SVG (:func:`pkdose.plotting.plot_pk_check`)
 ``POST /api/hd-timing``    :meth:`pkdose.hd_timing.ProductHDTiming.to_dict` — as
                            ``pkdose hd-timing --json``: give now / give at
+``POST /api/dose/print``   the note (:func:`pkdose.report.note_text`) and the
+                           dosing card (:func:`pkdose.card.card_html`)
 ``GET /api/products``      products, mechanisms, sites, severities, limits
 ``GET /api/openapi.json``  the OpenAPI document of all of the above
 =========================  ==================================================
@@ -214,6 +216,32 @@ def _rule_schema(rule):
     return {key: [{"required": [f]} for f in fields], "description": rule.why}
 
 
+def _all_or_none(rules):
+    """Rules where each of a few fields requires all the others, stated once as 'all of them or none', last.
+
+    The same assertions with fewer branches, placed last: the canonical form
+    that schemathesis expands to generate requests (jsonschema_rs) stays within
+    its limit on intersections (measured: two more two-way rules fit).
+    """
+    deps = {}  # (field, the fields it requires) -> its rule
+    for r in rules:
+        if set(r) == {"dependentRequired", "description"} and len(r["dependentRequired"]) == 1:
+            (field, others), = r["dependentRequired"].items()
+            deps[(field, frozenset(others))] = r
+    merged, groups = set(), []
+    for field, others in list(deps):
+        group = others | {field}
+        members = [(g, group - {g}) for g in sorted(group)]
+        if (field, others) in merged or not all(m in deps for m in members):
+            continue
+        merged |= set(members)
+        groups.append({"anyOf": [{"required": sorted(group)},
+                                 {"not": {"anyOf": [{"required": [g]} for g in sorted(group)]}}],
+                       "description": "; ".join(dict.fromkeys(deps[m]["description"] for m in members))})
+    gone = [id(deps[m]) for m in merged]
+    return [r for r in rules if id(r) not in gone] + groups
+
+
 def _product_of(name):
     """The product a drug spelling of the web API stands for."""
     return clinical().aliases.get(name.lower(), name.lower())
@@ -221,15 +249,12 @@ def _product_of(name):
 
 def _patient_rules():
     """Rules the patient dataclasses apply, stated for the schema (values from models/clinical.toml)."""
-    scr = []
-    for unit, (lo, hi) in (("mg/dL", SCR_PLAUSIBLE_MG_PER_DL), ("µmol/L", SCR_PLAUSIBLE_UMOL_PER_L),
-                           ("umol/L", SCR_PLAUSIBLE_UMOL_PER_L), ("μmol/L", SCR_PLAUSIBLE_UMOL_PER_L)):
-        scr.append({"if": {"required": ["scr_unit"], "properties": {"scr_unit": {"const": unit}}},
-                    "then": {"properties": {"scr": {"minimum": lo, "maximum": hi}}}})
-    for unit, (lo, hi) in (("mg/dL", SCR_PLAUSIBLE_MG_PER_DL), ("µmol/L", SCR_PLAUSIBLE_UMOL_PER_L),
-                           ("umol/L", SCR_PLAUSIBLE_UMOL_PER_L), ("μmol/L", SCR_PLAUSIBLE_UMOL_PER_L)):
-        scr.append({"if": {"required": ["scr_unit"], "properties": {"scr_unit": {"const": unit}}},
-                    "then": {"properties": {"baseline_scr": {"minimum": lo, "maximum": hi}}}})
+    # one assertion per range (its unit spellings in an enum), both creatinines in it: fewer branches keep
+    # the whole schema within what JSON Schema canonicalisers (schemathesis) can expand
+    scr = [{"if": {"required": ["scr_unit"], "properties": {"scr_unit": {"enum": list(units)}}},
+            "then": {"properties": {k: {"minimum": lo, "maximum": hi} for k in ("scr", "baseline_scr")}}}
+           for units, (lo, hi) in ((("mg/dL",), SCR_PLAUSIBLE_MG_PER_DL),
+                                   (("µmol/L", "umol/L", "μmol/L"), SCR_PLAUSIBLE_UMOL_PER_L))]
     alb_lo, alb_hi = ALBUMIN_PLAUSIBLE_G_PER_DL
     albumin = [{"if": {"required": ["albumin_unit"], "properties": {"albumin_unit": {"const": unit}}},
                 "then": {"properties": {"albumin": {"minimum": alb_lo * k, "maximum": alb_hi * k}}}}
@@ -301,7 +326,7 @@ def request_schema(command):
               f"give a kinetic CrCL within {lo:g}–{hi:g} mL/min (else 422, field scr_series)")
     if command == "hd-timing":
         return {"title": "HDTimingRequest", "type": "object", "additionalProperties": False, "properties": props,
-                "required": ["drug"], "allOf": rules,
+                "required": ["drug"], "allOf": _all_or_none(rules),
                 "description": "As `pkdose hd-timing`: the same fields and rules. Not expressible here: times must "
                                "exist and be in order (the last dose not after now, a session's end after its start "
                                "and not in the future, components of the product named), else 422 naming the "
@@ -310,7 +335,7 @@ def request_schema(command):
         "title": "DoseRequest" if command == "dose" else "RecommendRequest",
         "type": "object", "additionalProperties": False, "properties": props,
         "required": ["drug" if command == "dose" else "mechanism"],
-        "allOf": rules + _patient_rules(),
+        "allOf": _all_or_none(rules + _patient_rules()),
         "description": (f"As `pkdose {command}`: the same fields, limits and rules. Give one renal input: "
                         "crcl_ml_per_min; or scr with scr_unit, age_y, sex and weight_kg; or hd; or crrt. Not "
                         "expressible here: a Cockcroft–Gault estimate must lie within "
@@ -673,6 +698,28 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "input error: what is wr
            413: {"model": ErrorResponse, "description": "body larger than 16 KiB"}}
 
 
+_PRINT_SCHEMA = {
+    "type": "object", "required": ["note", "card_html"],
+    "properties": {"note": {"type": "string", "description": "as `pkdose dose --format note`"},
+                   "card_html": {"type": "string", "description": "the card of `pkdose dose --format card`, as an "
+                                                                  "<article class=pk-card> element (style: "
+                                                                  "/static/card.css)"}},
+}
+
+
+def _print_outputs(inp):
+    """The note and the card of one dose answer, computed once."""
+    import datetime
+
+    from ..card import card_html
+    from ..report import note_text
+
+    advice = _advice(inp)
+    when = datetime.datetime.now()
+    return {"note": note_text(advice, patient=inp.patient, seed=inp.seed, when=when),
+            "card_html": card_html(advice, patient=inp.patient, seed=inp.seed, when=when, standalone=False)}
+
+
 def _body_spec(name):
     return {"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": f"#/components/schemas/{name}"}}}}}
@@ -776,6 +823,15 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         inp = await _inputs(request, "dose")
         svg = await run_in_threadpool(lambda: concentration_svg(_advice(inp), width_in))
         return Response(svg, media_type="image/svg+xml")
+
+    @app.post("/api/dose/print", tags=["dose"],
+              summary="The note to paste into the record and the one-page dosing card (HTML fragment)",
+              responses={200: {"content": {"application/json": {"schema": _PRINT_SCHEMA}}}, **_ERRORS},
+              response_class=JSONResponse, openapi_extra=_body_spec("DoseRequest"))
+    async def dose_print(request: Request):
+        """``pkdose dose --format note`` and the card of ``--format card``, for the page's Copy and Print."""
+        inp = await _inputs(request, "dose")
+        return JSONResponse(await run_in_threadpool(lambda: _print_outputs(inp)))
 
     @app.post("/api/hd-timing", tags=["haemodialysis"],
               summary="Next dose on haemodialysis from the sessions as they happened: give now / give at",

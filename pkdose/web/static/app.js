@@ -248,14 +248,21 @@ function render(results, dose, rec, body) {
   if (dose && window.pkdoseExtras) parts.push(...window.pkdoseExtras.forDose(dose));
   if (rec) parts.push(renderRecommendation(rec, body, dose ? dose.product : null));
   results.replaceChildren(...parts);
+  document.body.classList.remove("has-card");
+  if (dose) loadPrint(results, { ...body, drug: dose.product });
   for (const card of $$("[data-plot-pending=now]", results)) card._plot();
   // on a narrow screen the results are below the form: bring them into view
   results.querySelector("h2").focus({ preventScroll: window.innerWidth > 860 });
 }
 
 function renderRenal(r) {
-  const rows = [h("p", { class: "big" }, h("strong", {}, `${num(r.crcl_ml_per_min, 3)} mL/min`), " ",
+  // crcl_text: enough digits that the value shown lies in the label band it was dosed in
+  const rows = [h("p", { class: "big" }, h("strong", {}, `${r.crcl_text || num(r.crcl_ml_per_min, 3)} mL/min`), " ",
     h("span", { class: "muted" }, `(${STATE[r.renal_state]})`))];
+  if ((r.label_bands || []).length) {
+    rows.push(h("p", {}, h("span", { class: "k" }, "Label band: "),
+      r.label_bands.map((b) => `${b.component} ${b.band} mL/min`).join("; ")));
+  }
   rows.push(h("p", {}, h("span", { class: "k" }, "How: "), r.method));
   if (r.weight_explanation && !r.method.includes(r.weight_explanation)) {
     rows.push(h("p", {}, h("span", { class: "k" }, "Weight used: "), r.weight_explanation));
@@ -267,6 +274,12 @@ function renderRenal(r) {
   }
   if (r.crrt_effluent_l_per_h !== null && r.crrt_effluent_l_per_h !== undefined) {
     rows.push(h("p", {}, h("span", { class: "k" }, "CRRT: "), `${r.crrt_modality}, effluent ${num(r.crrt_effluent_l_per_h)} L/h`));
+  }
+  if (r.weight_rule_changes_band) {
+    rows.push(h("div", { class: "caution" }, h("strong", {}, "The body-weight rule changes the label band: "),
+      h("ul", { class: "small" }, r.crcl_by_weight.map((w) => h("li", {},
+        `${w.rule} body weight: CrCL ${num(w.crcl_ml_per_min, 3)} mL/min → ${w.regimens.join(" + ")}`,
+        w.used ? h("strong", {}, " (used)") : null)))));
   }
   for (const n of r.notes) rows.push(h("p", { class: "note" }, n));
   return h("section", { class: "card renal" }, h("h2", { tabindex: "-1" }, "Creatinine clearance used"), rows);
@@ -281,22 +294,36 @@ function renderRegimens(regimens, kind) {
   // the drug is named on every line; evidence, sources, notes and cautions are always shown
   return regimens.map((r) => h("div", { class: `regimen-box ${kind}` },
     h("p", { class: "regimen" }, h("strong", {}, `${r.component}: `), r.text),
-    h("p", { class: "meta" }, `${grams(r.daily_dose_mg)}/day of ${r.component} · labelled maximum ${grams(r.max_daily_dose_mg)}/day`,
+    h("p", { class: "meta" }, r.weekly_dose_mg !== null && r.weekly_dose_mg !== undefined
+      ? `${grams(r.weekly_dose_mg)}/week = ${grams(r.daily_dose_mg)}/day of ${r.component}`
+        + (r.weekly_supplement_mg ? ` (+ ${grams(r.weekly_supplement_mg)}/week of post-HD supplements)` : "")
+      : `${grams(r.daily_dose_mg)}/day of ${r.component}`, ` · labelled maximum ${grams(r.max_daily_dose_mg)}/day`,
       r.exceeds_label_maximum ? h("strong", { class: "bad" }, " · ABOVE THE LABELLED MAXIMUM") : null),
     r.evidence ? h("p", { class: "evidence" }, h("span", { class: "k" }, "Evidence: "), r.evidence) : null,
     r.citations.map((c) => h("p", { class: "source" }, "Source: ", h("cite", {}, c.source), `, ${c.locator}`)),
     r.note && !(r.evidence || "").includes(r.note) ? h("p", { class: "note" }, r.note) : null,
+    r.syringe_change_h ? h("p", { class: "note" }, `Infusion bags of the label dilution: a new bag at least every `
+      + `${num(r.bag_change_h)} h; the ${num(r.syringe_change_h)}-h figure holds only for syringes of the concentrated `
+      + "solution at the tested concentration.") : null,
     r.caution ? h("p", { class: "caution" }, h("strong", {}, "Caution: "), r.caution) : null));
+}
+
+function renderCeilings(ceilings) {
+  if (!ceilings || !ceilings.length) return null;
+  return h("div", { class: "ceilings small" }, h("p", { class: "k" }, "Exposure ceilings (toxicity):"),
+    h("ul", {}, ceilings.map((c) => h("li", { class: c.exceeded ? "caution" : "" }, c.text))));
 }
 
 function renderAdvice(a, plotBody, open) {
   const kids = [];
   kids.push(h("h2", { tabindex: "-1" }, a.display_name, " ",
     h("span", { class: "muted small" }, `${a.jurisdiction} · ${STATE[a.renal.renal_state]}`)));
+  if (open) kids.push(renderActions());
   for (const w of a.warnings.filter((x) => x.startsWith("!!!"))) kids.push(h("p", { class: "alarm" }, w));
   if (a.regimens.length) {
     kids.push(h("p", { class: a.basis === "label" ? "tag" : "tag alt" }, a.basis_text), renderRegimens(a.regimens, "label"));
     if (a.label_note) kids.push(h("p", { class: "note" }, a.label_note));
+    if (a.choice_note) kids.push(h("p", { class: "note" }, a.choice_note));
   } else {
     kids.push(h("p", { class: "tag bad" }, "No label or published regimen"), h("p", { class: "note" }, a.label_note));
   }
@@ -304,10 +331,15 @@ function renderAdvice(a, plotBody, open) {
     const s = a.susceptibility;
     kids.push(h("p", { class: s.category === "R" ? "verdict bad" : "small" }, h("span", { class: "k" }, "MIC: "),
       `${num(a.mic_mg_per_l)} mg/L (${a.mic_basis === "user" ? "as entered" : a.mic_basis}) — ${s.text}`));
+    if (s.note) kids.push(h("p", { class: "caution" }, h("strong", {}, "MIC interpretation: "), s.note));
   }
-  const rest = a.warnings.filter((x) => !x.startsWith("!!!"));
+  if (a.increased_exposure) kids.push(h("p", { class: "note" }, a.increased_exposure.text));
+  // shown above: the alarms, and the MIC interpretation in its own box
+  const rest = a.warnings.filter((x) => !x.startsWith("!!!") && !(a.susceptibility && a.susceptibility.note
+    && x.startsWith("! MIC interpretation:")));
   if (rest.length) kids.push(h("ul", { class: "warnings" }, rest.map((w) => h("li", {}, w))));
   if (a.pk_check) kids.push(renderCheck(a.pk_check, a, "PK check of the regimen", a.crrt_range, a.threshold_alternative));
+  kids.push(renderCeilings(a.exposure_ceilings));
   if (a.model_informed) {
     const m = a.model_informed;
     kids.push(h("div", { class: "alt-block" },
@@ -315,7 +347,8 @@ function renderAdvice(a, plotBody, open) {
       h("p", { class: "reason" }, m.reason),
       renderRegimens(m.regimens, "alt"),
       h("p", { class: "note" }, m.note),
-      m.pk_check ? renderCheck(m.pk_check, a, "PK check of the model-informed regimen", [], null) : null));
+      m.pk_check ? renderCheck(m.pk_check, a, "PK check of the model-informed regimen", [], null) : null,
+      renderCeilings(m.exposure_ceilings)));
   } else if (a.model_informed_note) {
     kids.push(h("p", { class: "note" }, `Model-informed search: ${a.model_informed_note}`));
   }
@@ -370,10 +403,13 @@ function renderCheck(c, a, title, crrtRange, threshold) {
     renderCrrtRange(crrtRange),
     renderThreshold(threshold, c.verdict),
     h("ul", { class: "small typical" }, typical),
-    h("p", { class: "k small" }, "Population PTA by MIC (mg/L), with its 95 % Monte Carlo interval"),
-    h("dl", { class: "pta-grid small" }, grid.map((p) => h("div", { class: p.pta >= 0.9 ? "ok" : "bad",
-      title: `95 % interval ${pct(p.lower_95)}–${pct(p.upper_95)}` },
-      h("dt", {}, num(p.mic_mg_per_l)), h("dd", {}, pct(p.pta))))),
+    h("div", { class: "scroll" }, h("table", { class: "pta-grid small" },
+      h("caption", {}, `${a.display_name}: population PTA by MIC, n = ${c.n_patients} (hover a value for its 95 % `
+        + "Monte Carlo interval)"),
+      h("tbody", {},
+        h("tr", {}, h("th", { scope: "row" }, "MIC (mg/L)"), grid.map((p) => h("td", {}, num(p.mic_mg_per_l)))),
+        h("tr", {}, h("th", { scope: "row" }, "PTA"), grid.map((p) => h("td", { class: p.pta >= 0.9 ? "ok" : "bad",
+          title: `95 % interval ${pct(p.lower_95)}–${pct(p.upper_95)}` }, pct(p.pta))))))),
     renderHdWeek(c.hd_week));
 }
 
@@ -406,6 +442,7 @@ function renderThreshold(t, chosen) {
 function renderHdWeek(week) {
   if (!week || !week.length) return null;
   const sessions = week.filter((w) => w.session).map((w) => w.session);
+  const loads = week.filter((w) => w.loading_dose);
   const byDay = {};
   for (const d of week.filter((w) => w.clock)) {
     const [day, clock] = d.clock.split(" ");
@@ -418,6 +455,8 @@ function renderHdWeek(week) {
   }
   return h("div", { class: "hd-week small" },
     h("p", {}, h("span", { class: "k" }, "Dialysis sessions: "), sessions.join(", ")),
+    loads.length ? h("p", {}, h("span", { class: "k" }, "Start of therapy (once, before the weekly plan): "),
+      loads.map((w) => `${w.component} ${grams(w.amount_mg)} loading dose over ${num(w.infusion_h)} h`).join(" + ")) : null,
     h("p", { class: "k" }, "Dose plan for the week (amounts of each product):"),
     Object.entries(byDay).map(([day, slots]) => h("p", {}, h("span", { class: "k" }, `${day} `),
       Object.entries(slots).map(([slot, parts]) => `${slot}: ${parts.join(" + ")}`).join(" | "))));
@@ -435,6 +474,76 @@ async function loadPlot(fig, body, name) {
   const img = h("img", { src: URL.createObjectURL(r.data), alt: `Concentration–time curve of ${name} for this patient` });
   slot.replaceChildren(img);
 }
+
+// --- note and card: the same text as `pkdose dose --format note`, the card of `--format card` ----
+
+function renderActions() {
+  const status = h("span", { class: "status small", role: "status", "aria-live": "polite" }, "Preparing the note and card…");
+  const copy = h("button", { type: "button", class: "action copy", disabled: true, onclick: () => copyNote(copy, status) },
+    "Copy note");
+  const print = h("button", { type: "button", class: "action print", disabled: true, onclick: () => window.print() },
+    "Print card");
+  return h("div", { class: "actions" }, copy, print, status);
+}
+
+let printed = null; // {note, card_html} of the answer on the page
+
+async function loadPrint(results, body) {
+  printed = null;
+  const r = await post("/api/dose/print", body);
+  const status = $(".actions .status", results);
+  if (!r.ok) {
+    if (status) status.textContent = `No note or card: ${r.error.detail}`;
+    return;
+  }
+  printed = r.data;
+  // the card is the server's HTML (every text escaped there); it is shown only in print
+  const doc = new DOMParser().parseFromString(r.data.card_html, "text/html");
+  const holder = h("div", { id: "print-card" }, ...Array.from(doc.body.childNodes).map((n) => document.importNode(n, true)));
+  const old = document.getElementById("print-card");
+  if (old) old.remove();
+  results.append(holder);
+  fitCard(holder);
+  document.body.classList.add("has-card");
+  for (const b of $$(".actions button", results)) b.disabled = false;
+  if (status) status.textContent = "";
+}
+
+// One printed page: shrink the card (down to 80 %) when it is taller than the printable area of US Letter
+// with 10-mm margins, measured at the narrower A4 width.
+function fitCard(holder) {
+  const mm = 96 / 25.4;
+  holder.classList.add("measuring");
+  holder.style.width = `${Math.round(190 * mm)}px`;
+  const height = holder.scrollHeight;
+  holder.classList.remove("measuring");
+  holder.style.removeProperty("width");
+  const zoom = Math.max(0.8, Math.min(1, (11 * 96 - 20 * mm - 4) / height));
+  holder.style.setProperty("--card-zoom", String(zoom));
+}
+
+async function copyNote(button, status) {
+  if (!printed) return;
+  try {
+    await navigator.clipboard.writeText(printed.note);
+  } catch (e) { // no clipboard API (or permission): select a copy of the text for Ctrl+C
+    const area = h("textarea", { class: "note-copy", readonly: true, "aria-label": "Note to copy" });
+    area.value = printed.note;
+    button.parentElement.append(area);
+    area.select();
+    status.textContent = "Press Ctrl+C (Cmd+C) to copy the selected note.";
+    return;
+  }
+  status.textContent = `Note copied (${printed.note.split("\n").length} lines).`;
+}
+
+// Printing opens every folded part (references) and closes it again afterwards.
+window.addEventListener("beforeprint", () => {
+  for (const d of $$("details:not([open])")) { d.dataset.printOpened = "1"; d.open = true; }
+});
+window.addEventListener("afterprint", () => {
+  for (const d of $$("details[data-print-opened]")) { delete d.dataset.printOpened; d.open = false; }
+});
 
 function conditionText(o) {
   const parts = [];
@@ -462,9 +571,13 @@ function renderRecommendation(rec, body, shownProduct) {
     h("thead", {}, h("tr", {}, ["Guideline", "Rank", "Option", "Grade", "When"].map((c) => h("th", { scope: "col" }, c)))),
     groups.map((g) => h("tbody", {}, g.rows.map((o, i) => h("tr", { class: o.in_pkdose ? "" : "not-modelled" },
       i === 0 ? h("th", { scope: "rowgroup", rowspan: String(g.rows.length) }, g.guideline, h("br"), h("span", { class: "muted small" }, g.date)) : null,
-      h("td", { class: "rank", "data-label": "Rank" }, String(o.rank)),
+      h("td", { class: "rank", "data-label": "Rank", title: o.co_equal ? "co-equal: not ranked against each other" : "" },
+        o.co_equal ? `${o.rank}=` : String(o.rank)),
       h("td", { class: "option" }, o.product, o.in_pkdose ? null : h("span", { class: "muted small" }, " (not modelled)")),
-      h("td", { "data-label": "Grade" }, [o.tier, o.strength, o.certainty].filter(Boolean).join(", ")),
+      h("td", { "data-label": "Grade" }, [o.tier, o.strength, o.certainty].filter(Boolean).join(", "),
+        o.grade_read === "V2" || o.grade_read === "R"
+          ? h("span", { class: "muted small", title: o.grade_read === "V2" ? "grade read in a secondary source only"
+            : "grade recalled, not re-read" }, ` [${o.grade_read}]`) : null),
       h("td", { class: "small", "data-label": "When" }, conditionText(o)))))));
   const seeds = opts.filter((x) => x.kind === "ai-summary");
   const seedBlock = seeds.length ? h("div", { class: "ai-summaries" },
@@ -494,7 +607,9 @@ function renderRecommendation(rec, body, shownProduct) {
   return h("section", { class: "card guidelines" },
     h("h2", { tabindex: "-1" }, `Guideline options: ${rec.mechanism}`),
     rec.mechanism_note ? h("p", { class: "note" }, rec.mechanism_note) : null,
-    h("p", { class: "muted small" }, "Newest guideline first; grey rows are agents pkdose does not model."),
+    h("p", { class: "muted small" }, "Newest guideline first; grey rows are agents pkdose does not model; "
+      + "n= marks co-equal options the guideline does not rank; [V2] grade read in a secondary source only; "
+      + "[R] grade recalled, not re-read."),
     h("div", { class: "scroll" }, table),
     seedBlock,
     h("h3", {}, "Doses for this patient"), h("div", { class: "scroll" }, summary),
