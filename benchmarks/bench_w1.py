@@ -27,8 +27,13 @@ Baselines, each measured in the same run:
 
 Timing: CPU time of the process (``time.process_time``: user + system, so page
 faults count, other processes on a shared machine do not), the minimum over
-``--rounds`` interleaved rounds. Memory: tracemalloc peak of the W1 computation
-at 10^4 ... 10^6 patients (chunks of ``pkdose.pta.DEFAULT_CHUNK``).
+``--rounds`` interleaved rounds. Interleaving matters: glibc returns freed
+memory of large temporaries to the system and pays page faults to get it back,
+so a function timed alone in a loop can fault on every call; the page faults
+of each function's last round are printed. Memory: tracemalloc peak of the W1
+computation, and of a steady-state population PTA of the published cefiderocol
+model (:func:`pkdose.exposure.population_attainment`), at 10^4 ... 10^6
+patients (chunks of ``pkdose.pta.DEFAULT_CHUNK``).
 
 Run:  python benchmarks/bench_w1.py  [--rounds 9] [--baseline-n 200] [--big 1000000]
 Figures are ratios measured in this run, so they hold on any machine.
@@ -185,6 +190,26 @@ def peak_memory_mb(n):
     return elapsed, peak / 2**20, (cl.nbytes + v.nbytes) / 2**20
 
 
+def peak_memory_population_mb(n):
+    """tracemalloc peak of a published-structure cefiderocol population PTA (2 g q8h, CrCL 80, 10 MICs)."""
+    from pkdose.exposure import Covariates, analyte_courses, population_attainment
+    from pkdose.library import load_product
+    from pkdose.patient import Native
+    from pkdose.regimens import parse_regimen
+
+    product = load_product("cefiderocol")
+    courses = analyte_courses(product, [parse_regimen("2 g q8h over 3 h", component="cefiderocol")],
+                              Covariates(80.0, Native()))
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    t0 = time.perf_counter()
+    joint, _ = population_attainment(product, courses, n, 1, HD_MICS)
+    elapsed = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return elapsed, peak / 2**20, joint.nbytes / 2**20
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=9, help="interleaved timing rounds (minimum taken; >= 7)")
@@ -231,12 +256,16 @@ def main(argv=None):
               f"pkdose's time; max |%fT difference| {np.abs(ft[:, sub] - ft_ode).max():.3f} points "
               "(its grid step 0.01 h = 0.125 %)")
     print(f"Memory (tracemalloc peak of W1, chunks of {DEFAULT_CHUNK:,} patients):")
-    for n in (10_000, 100_000, args.big):
-        if n > args.big:
-            continue
+    sizes = sorted({n for n in (10_000, 100_000, args.big) if n <= args.big})
+    for n in sizes:
         elapsed, peak, inputs = peak_memory_mb(n)
         print(f"  {n:>9,} patients: {elapsed * 1e3:9.1f} ms, peak {peak:7.1f} MiB (the CL and V inputs "
               f"{inputs:6.1f} MiB, the %fT output {MICS.size * n * 8 / 2**20:6.1f} MiB)")
+    print("Memory of a population PTA, published 3-cmt cefiderocol at steady state, 10 MICs (exposure layer):")
+    for n in sizes:
+        elapsed, peak, out = peak_memory_population_mb(n)
+        print(f"  {n:>9,} patients: {elapsed * 1e3:9.1f} ms, peak {peak:7.1f} MiB (the attainment output "
+              f"{out:6.1f} MiB)")
     sys.stdout.flush()
 
 

@@ -34,6 +34,8 @@ API = {
     # PK check, cohorts and targets
     "pk_check": "exposure", "population_pta": "exposure", "exposure_summary": "exposure",
     "with_target": "exposure", "Covariates": "exposure", "PKCheck": "exposure",
+    # the PTA atlas (pkdose.atlas: the module, which calls atlas() when called)
+    "atlas": "atlas",
     # the engine
     "simulate": "pk", "concentration": "pk", "regimen_dosing": "pk", "ft_above_percent": "pd",
     "sample_cohort": "pta",

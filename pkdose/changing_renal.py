@@ -31,7 +31,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .errors import InputError
 from .kinetic_gfr import HOURS_PER_DAY, KineticCrclTrajectory, kinetic_gfr_chen, load_kinetics_constants
@@ -489,8 +488,8 @@ class ChangingCourse:
     """
 
     name: str
-    doses: pd.DataFrame
-    windows: pd.DataFrame
+    doses: "pandas.DataFrame"
+    windows: "pandas.DataFrame"
 
 
 @dataclass(frozen=True)
@@ -522,7 +521,7 @@ class ChangingPKCheck:
     """
 
     simulated: str
-    clearance: pd.DataFrame
+    clearance: "pandas.DataFrame"
     courses: tuple
     mic_mg_per_l: float
     target: str
@@ -549,6 +548,8 @@ def _dose_plan(table, trajectory, jurisdiction, t0, end, defer_until=None, basel
                          "regimen": format_regimen(r), "_regimen": r})
             t += r.interval_h
             first = False
+    import pandas as pd  # only with a creatinine series: `pkdose dose` starts without pandas
+
     return pd.DataFrame(rows)
 
 
@@ -597,6 +598,8 @@ def _step_parameters(product, trajectory, covariates, structure):
 
 def _course(name, plan, product, steps, pop, start_h, windows, mic, structure):
     """Simulate one dose plan (typical and population) and summarise each day."""
+    import pandas as pd
+
     from .exposure import simulate_structure
     from .pd import ft_above_percent
     from .pk import ClearanceSteps, auc, peak
@@ -721,6 +724,8 @@ def changing_renal_pk_check(trajectory, product, *, advice=None, covariates=None
                                  advice.baseline_regimens)))
     courses = tuple(_course(name, plan, product, steps, pop, start_h, windows, mic_mg_per_l, structure)
                     for name, plan in plans)
+    import pandas as pd
+
     clearance = pd.DataFrame({"start_h": start_h, "crcl_ml_per_min": trajectory.crcl_ml_per_min,
                               **{f"cl_{a}_l_per_h": [s[a].params["cl"] for s in steps] for a in steps[0]}})
     simulated = (f"Therapy from the first creatinine ({t0:g} h), from an empty body, to the re-check ({end:g} h); "

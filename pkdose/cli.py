@@ -1,7 +1,7 @@
 """The ``pkdose`` command line.
 
 Subcommands: ``crcl``, ``dose``, ``recommend``, ``simulate``, ``pta``,
-``models`` and ``serve``; ``pkdose COMMAND --help`` describes each, with
+``atlas``, ``models`` and ``serve``; ``pkdose COMMAND --help`` describes each, with
 examples. Readable text by default, ``--json`` for the documented schema
 (``docs/json-schema.md``).
 
@@ -265,6 +265,11 @@ sessions.csv lists only the sessions that differ from the schedule (docs/changin
   2026-12-09 08:00,,,true                                    (missed)
   ,2026-12-10 09:00,2026-12-10 12:00,                        (extra)
 Times are local wall-clock times (no time zone; on the night of a daylight-saving change count the hours).""",
+    "atlas": """examples:
+  pkdose atlas --out atlas.csv --plot atlas.png
+  pkdose atlas --n 2000 --structure one_compartment --out atlas.parquet --workers 2
+  pkdose atlas --drug cefiderocol --jurisdiction EU --out cefiderocol.csv
+Cells run on every core (--workers); the table is the same for a --seed whatever the workers.""",
     "models": """examples:
   pkdose models
   pkdose models check my_models/meropenem_smith2020.toml""",
@@ -290,6 +295,10 @@ _DESCRIPTION = {
     "hd-timing": "When to give the next dose on intermittent haemodialysis from the sessions as they happened "
                  "(late, early, running, missed, extra): 'give now' or 'give at …', the dose after that, the "
                  "post-session supplement, and the reason with the label rule or pkdose's declared rule.",
+    "atlas": "PTA of every label regimen of every product (US and EU; published practice on CRRT where the "
+             "label is silent) in every renal condition (native CrCL 0-200 mL/min in steps of 5, haemodialysis "
+             "Mon/Wed/Fri, CRRT 1.5-4.5 L/h) at 11 MICs (0.125-128 mg/L), as a tidy table (CSV, or Parquet "
+             "with pyarrow) and a heatmap; published model structures unless --structure one_compartment.",
     "models": "List the products and PK models pkdose ships, or check your own PK model file.",
     "serve": "Start the local web calculator (needs the 'web' extra: pip install 'pkdose[web]'). It "
              "answers on this computer only unless --allow-remote is given.",
@@ -372,6 +381,15 @@ def build_parser():
     _opt(t, "--last-supplement", metavar="TIME", help=FIELDS["last_supplement_at"].text)
     _opt(p, "--jurisdiction", metavar="US|EU", help=_help("jurisdiction"))
     p.add_argument("--json", action=_OnceTrue, help="machine-readable output (docs/json-schema.md)")
+    p = _sub(sub, "atlas", "PTA of every label regimen over renal conditions and MICs, on all cores")
+    _opt(p, "--out", metavar="FILE", help="the table: FILE.csv, or FILE.parquet (needs pyarrow)")
+    _opt(p, "--plot", metavar="FILE", help=f"heatmaps ({', '.join('.' + f for f in PLOT_FORMATS)})")
+    _opt(p, "--n", metavar="N", help="virtual patients per cell; default 10000")
+    _opt(p, "--workers", metavar="K", help="worker processes; default every core")
+    _opt(p, "--structure", metavar="NAME", help="published (default) | one_compartment")
+    _opt(p, "--seed", metavar="SEED", help="root seed of the cells; default 2026")
+    _opt(p, "--drug", metavar="NAME", help="one product only (name or alias)")
+    _opt(p, "--jurisdiction", metavar="US|EU", help="one jurisdiction only")
 
     p = _sub(sub, "serve", "start the local web calculator (needs the 'web' extra)")
     _opt(p, "--host", metavar="ADDRESS", help="address to bind (default 127.0.0.1, loopback only); another "
@@ -816,9 +834,56 @@ def _cmd_hd_timing(args):
     return "\n".join([DISCLAIMER, "", *answer.lines()])
 
 
+def _cmd_atlas(args):
+    import time
+
+    from .atlas import atlas, check_out_path, plot_atlas, write_atlas
+    from .inputs import check_plot_path, resolve_product
+
+    if args.out is None and args.plot is None:
+        raise InputError("{out} or {plot} is needed: where should the atlas go (FILE.csv, FILE.parquet, "
+                         "FILE.png)?", field="out")
+    out = None if args.out is None else check_out_path(args.out)
+    plot = None if args.plot is None else check_plot_path(args.plot)
+    n = 10_000 if args.n is None else integer_from_text(args.n, "n")
+    workers = None if args.workers is None else integer_from_text(args.workers, "workers")
+    seed = 2026 if args.seed is None else integer_from_text(args.seed, "seed")
+    structure = args.structure
+    if structure is not None and structure not in ("published", "one_compartment"):
+        raise InputError(f"{{structure}} {structure!r}: use published or one_compartment", field="structure")
+    products = None if args.drug is None else [resolve_product(args.drug)]
+    juris = ("US", "EU") if args.jurisdiction is None else (args.jurisdiction.strip().upper(),)
+    if juris[0] not in ("US", "EU"):
+        raise InputError(f"{{jurisdiction}} {args.jurisdiction!r}: use US or EU", field="jurisdiction")
+    start = time.perf_counter()
+    table = atlas(n, products=products, jurisdictions=juris, structure=structure, seed=seed, workers=workers)
+    elapsed = time.perf_counter() - start
+    lines = [DISCLAIMER, "",
+             f"PTA atlas: {table.groupby(['product', 'jurisdiction', 'regimen', 'condition']).ngroups} cells, "
+             f"{len(table)} rows, {n:,} virtual patients per cell, {table['structure'].iloc[0]} structure, "
+             f"seed {seed}; {elapsed:.1f} s"]
+    if out is not None:
+        write_atlas(table, out)
+        lines.append(f"Table written to {out}")
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig = plot_atlas(table)
+        fig.savefig(plot, dpi=90)
+        plt.close(fig)
+        lines.append(f"Figure written to {plot}")
+    return "\n".join(lines)
+
+
 COMMANDS = {"serve": _cmd_serve, "crcl": _cmd_crcl, "dose": _cmd_dose, "recommend": _cmd_recommend,
-            "simulate": _cmd_simulate, "pta": _cmd_pta, "models": _cmd_models, "hd-timing": _cmd_hd_timing}
-_SERVE_FLAGS = {"port": "--port", "host": "--host", "allow_remote": "--allow-remote", "allowed_host": "--allowed-host"}
+            "simulate": _cmd_simulate, "pta": _cmd_pta, "atlas": _cmd_atlas, "models": _cmd_models,
+            "hd-timing": _cmd_hd_timing}
+_SERVE_FLAGS = {"port": "--port", "host": "--host", "allow_remote": "--allow-remote", "allowed_host": "--allowed-host",
+                "out": "--out", "workers": "--workers", "structure": "--structure", "n_patients": "--n",
+                "products": "--drug", "jurisdictions": "--jurisdiction"}
 
 
 def _one_line(exc):

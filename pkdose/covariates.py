@@ -85,6 +85,7 @@ COVARIATES = MappingProxyType({
     "race": RACES,
     "ventilated": ("true",),           # ventilator present (Li 2019 'NPv')
     "apache_ii_above_10": ("true",),   # APACHE II score > 10 (Li 2019 Methods)
+    "acute_pyelonephritis": ("true",), # cUTI with acute pyelonephritis (Li 2019 ceftazidime theta11)
     "esrd": ("true",),                 # end-stage renal disease rule of the model
 })
 

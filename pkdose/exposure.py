@@ -39,16 +39,37 @@ Period and steady state
     day only: the typical patient's %fT over the first 24 h of therapy, from an
     empty body, is reported separately (``typical_first_24h_ft_percent``).
 
+Attainment on dialysis
+    The papers define %fT over a dosing interval (Li 2019 and Kawaguchi 2021,
+    Methods; Mouton 2005). On native kidneys and CRRT every interval of the
+    period is alike at steady state. A dialysis week is not: its 24-, 48- and
+    72-h intervals and the sessions make each interval different. By default
+    (:data:`DEFAULT_HD_CRITERION` ``"every_interval"``, the conservative
+    reading) a virtual patient on intermittent haemodialysis attains a target
+    only if every dosing interval of the week meets it, each over its own
+    length (:func:`pkdose.pd.ft_by_dose_interval`); the typical %fT reported is
+    that of the worst interval, and the first-24-h check judges each dosing
+    interval that starts in the first 24 h of therapy over its whole length.
+    ``hd_criterion="week"`` averages %fT over the whole 168-h week instead.
+    Every :class:`PKCheck` states the criterion (``attainment_criterion``).
+
 Dialysis clearance
-    Where the model file gives a measured dialyser clearance
-    (``hd_cl_l_per_h``, aztreonam: Gerig 1984) it is used as is. Otherwise the
-    session clearance is a declared assumption calibrated so that one session
-    of the published length removes the published fraction of the body amount
-    from the kind of subject it was measured in: the model's uninfected
-    reference subject with kidney failure (residual CrCL 5 mL/min, the model's
-    ESRD rule), in the structure being simulated, the session starting in the
-    terminal (post-distribution) phase. It is a property of the dialyser and
-    the drug, so every virtual patient gets the same value.
+    Where a model declares the assumption ``hd_calibration`` (cefiderocol,
+    ceftazidime, avibactam), the session clearance is calibrated so that one
+    session of the published length removes the published fraction of the
+    body amount from the kind of subject it was measured in: the model's
+    uninfected reference subject with kidney failure (residual CrCL 5 mL/min,
+    the model's ESRD rule), in the structure being simulated, the session
+    starting in the terminal (post-distribution) phase.
+    ``PKModel.without_assumption("hd_calibration")`` switches it off; the
+    model's published dialyser clearance (``hd_cl_l_per_h``: avibactam 9.0 L/h,
+    label) is then used as is, and a model without one cannot simulate
+    haemodialysis. Aztreonam declares no calibration: Gerig 1984's measured
+    dialyser clearance is used, because its published fraction is the amount
+    recovered from the dialysate, not the fall of the body amount. Either way
+    the value is a property of the dialyser and the drug, so every virtual
+    patient gets the same one, and every PKCheck states its basis
+    (``typical["extracorporeal_basis"]``).
     CRRT clearance is ``coefficient x delivered fraction x prescribed effluent``,
     with a cited low, central and high value of each factor in
     ``models/crrt.toml`` (:func:`pkdose.library.load_crrt_assumptions`); the
@@ -75,21 +96,21 @@ References
 """
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import brentq
 
 from .covariates import INFECTION_SITES, RACES
 from .errors import InputError
 from .extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
 from .library import CRRT_SCENARIOS, as_product, load_crrt_assumptions
 from .patient import CRRT, Haemodialysis, Native
-from .pd import ft_above_percent
+from .pd import ft_above_percent, ft_by_dose_interval
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
-from .pta import attainment, covariance_etas
+from .pk.dosing import sorted_unique
+from .pta import DEFAULT_CHUNK, attainment, covariance_etas
 from .schedule import WEEK_H, hd_dose_times
 
 __all__ = [
@@ -100,9 +121,12 @@ __all__ = [
     "MIC_GRID_MG_PER_L",
     "STRUCTURES",
     "DEFAULT_STRUCTURE",
+    "HD_CRITERIA",
+    "DEFAULT_HD_CRITERION",
     "analyte_courses",
     "simulate_structure",
     "pk_check",
+    "population_attainment",
     "population_pta",
     "exposure_summary",
     "with_target",
@@ -121,6 +145,12 @@ STRUCTURES = ("published", "one_compartment")
 #: Default structure: the published one.
 DEFAULT_STRUCTURE = "published"
 
+#: How a patient on intermittent haemodialysis is judged against a %fT target (module Notes).
+HD_CRITERIA = ("every_interval", "week")
+
+#: Default: every dosing interval of the dialysis week meets the target (the conservative reading).
+DEFAULT_HD_CRITERION = "every_interval"
+
 _VOLUMES = ("v1", "v2", "v3")
 _PERIPHERAL = (("q2", "v2"), ("q3", "v3"))
 
@@ -138,7 +168,10 @@ class Covariates:
     weight_kg : float, optional
         Total body weight; None uses each model's reference weight [kg].
     bsa_m2 : float, optional
-        Body-surface area; None uses 1.73 m2 in BSA-normalised models [m2].
+        Body-surface area (Du Bois, from the height); None: models on
+        BSA-normalised CrCL estimate it from the weight alone (declared
+        assumption ``bsa_from_weight``, Livingston 2001), or use 1.73 m2
+        without a weight [m2].
     infection_site : str, optional
         One of :data:`pkdose.covariates.INFECTION_SITES`; None uses the
         product's default population (the paper's conservative site) [-].
@@ -155,6 +188,13 @@ class Covariates:
         None reads as not above 10 [points].
     crrt_scenario : {"low", "central", "high"}, optional
         End of the CRRT clearance range (``models/crrt.toml``) [-].
+    acute_pyelonephritis : bool, optional
+        A urinary infection with acute pyelonephritis (Li 2019 ceftazidime:
+        Vc x 0.815); needs ``infection_site="urinary"``; None reads as not [-].
+    esrd : bool, optional
+        End-stage renal disease: the avibactam models' ESRD flag (Li 2019,
+        Xie 2025) whatever the CrCL; always set on dialysis; None reads as
+        not (the models' declared CrCL thresholds still apply) [-].
     """
 
     crcl_ml_per_min: float
@@ -167,6 +207,8 @@ class Covariates:
     ventilated: bool | None = None
     apache_ii: float | None = None
     crrt_scenario: str = "central"
+    acute_pyelonephritis: bool | None = None
+    esrd: bool | None = None
 
     def __post_init__(self):
         if self.crrt_scenario not in CRRT_SCENARIOS:
@@ -182,6 +224,9 @@ class Covariates:
                              "check the unit (g/dL, not g/L)", field="albumin_g_per_dl")
         if self.apache_ii is not None and not 0 <= self.apache_ii <= 71:
             raise InputError(f"APACHE II {self.apache_ii!r} is outside 0-71 points", field="apache_ii")
+        if self.acute_pyelonephritis and self.infection_site != "urinary":
+            raise InputError("acute_pyelonephritis applies to a urinary infection: give "
+                             "infection_site='urinary'", field="acute_pyelonephritis")
 
     @property
     def on_hd(self):
@@ -194,6 +239,7 @@ class Covariates:
                 "albumin_g_per_dl": self.albumin_g_per_dl, "infection_site": self.infection_site,
                 "race": self.race, "ventilated": self.ventilated,
                 "apache_ii_above_10": None if self.apache_ii is None else self.apache_ii > 10,
+                "acute_pyelonephritis": self.acute_pyelonephritis, "esrd": self.esrd,
                 "dialysis": isinstance(self.renal_state, (Haemodialysis, CRRT))}
 
 
@@ -227,6 +273,12 @@ class AnalyteCourse:
     first_dose_added : bool
         The loading dose comes before a continuous infusion, which starts
         when it ends (instead of the loading dose replacing the first dose) [-].
+    extracorporeal_basis : str
+        Where the extracorporeal clearance comes from (calibrated to a
+        published fraction removed, a published dialyser clearance, or the
+        CRRT assumptions); empty without one [-].
+    on_hd : bool
+        The period is a week of intermittent haemodialysis [-].
     """
 
     analyte: str
@@ -240,6 +292,8 @@ class AnalyteCourse:
     first_dose_mg: float = float("nan")
     first_dose_h: float = float("nan")
     first_dose_added: bool = False
+    extracorporeal_basis: str = ""
+    on_hd: bool = False
 
     @property
     def cl_l_per_h(self):
@@ -354,8 +408,13 @@ def _period_dosing(regimen, analyte, period_h, session_end_h):
 
 
 def _hd_clearance(model, structure):
-    """Session clearance: measured, or calibrated to the published fraction removed (module Notes)."""
-    if model.hd_cl_l_per_h is not None:
+    """Session clearance: calibrated to the published fraction removed (declared ``hd_calibration``),
+    else the published dialyser clearance (module Notes)."""
+    if not model.assumption_on("hd_calibration"):
+        if model.hd_cl_l_per_h is None:
+            raise InputError(f"{model.key} has no published dialyser clearance (extracorporeal.hd_cl_l_per_h) "
+                             "and its hd_calibration assumption is off: it cannot simulate haemodialysis",
+                             field="renal_state")
         return float(model.hd_cl_l_per_h)
     p = {k: float(v) for k, v in model.typical_parameters(
         HD_CALIBRATION_RESIDUAL_CRCL_ML_PER_MIN, dialysis=True, **_reference(model)).items()}
@@ -370,6 +429,8 @@ def _hd_clearance(model, structure):
         w2, v2 = np.linalg.eig(a)
         x1 = np.real(v2 @ (np.exp(w2 * t) * np.linalg.solve(v2, x0)))
         return 1.0 - x1.sum() / x0.sum() - f
+
+    from scipy.optimize import brentq
 
     if removed(0.0) >= 0:
         raise InputError(f"{model.key}: the residual clearance alone removes more than {f:g} in {t:g} h")
@@ -393,17 +454,27 @@ def _rate_matrix(p):
     return a
 
 
+def _hd_basis(model):
+    """Which dialysis clearance a model uses, and on what evidence (stated in every PKCheck)."""
+    src = model.extracorporeal
+    if model.assumption_on("hd_calibration"):
+        return (f"calibrated: one {model.hd_session_h:g}-h session removes {model.hd_fraction_removed:.0%} of the "
+                f"body amount ({src['hd_removed_fraction'].source}; declared assumption hd_calibration)")
+    return f"published dialyser clearance ({src['hd_cl_l_per_h'].source}, {src['hd_cl_l_per_h'].locator})"
+
+
 def _extra(model, cov, period_h, structure):
     state = cov.renal_state
     if isinstance(state, Haemodialysis):
         start, end = hd_sessions(state.schedule, 0.0, period_h)
         cl = _hd_clearance(model, structure)
-        return ExtraClearance(start, np.minimum(end, period_h), np.full(start.size, cl)), cl
+        return ExtraClearance(start, np.minimum(end, period_h), np.full(start.size, cl)), cl, _hd_basis(model)
     if isinstance(state, CRRT):
         coefficient, delivered = load_crrt_assumptions().values(model.analyte, cov.crrt_scenario)
         cl = crrt_clearance(state.effluent_l_per_h * delivered, coefficient, state.modality)
-        return ExtraClearance([0.0], [period_h], [cl]), float(cl)
-    return None, 0.0
+        return (ExtraClearance([0.0], [period_h], [cl]), float(cl),
+                f"CRRT: coefficient x delivered effluent ({cov.crrt_scenario} scenario, models/crrt.toml)")
+    return None, 0.0, ""
 
 
 def _check_structure(structure):
@@ -444,14 +515,14 @@ def analyte_courses(product, regimens, cov, *, structure=None):
     period = _period_h(regimens, cov.on_hd)
     ends = None
     if cov.on_hd:
-        ends = np.unique(hd_sessions(cov.renal_state.schedule, 0.0, WEEK_H)[1] % WEEK_H)
+        ends = sorted_unique(hd_sessions(cov.renal_state.schedule, 0.0, WEEK_H)[1] % WEEK_H)
     courses = {}
     for regimen in regimens:
         for analyte in (regimen.analyte_dose_mg or {regimen.component: regimen.dose_mg}):
             if analyte not in product.pk_models:
                 continue
             model = product.pk_models[analyte]
-            extra, cl_extra = _extra(model, cov, period, structure)
+            extra, cl_extra, basis = _extra(model, cov, period, structure)
             params = {k: float(v) for k, v in model.typical_parameters(
                 cov.crcl_ml_per_min, **_site_default(product, cov.model_covariates())).items()}
             if not params["cl"] > 0:
@@ -465,7 +536,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
             courses[analyte] = AnalyteCourse(
                 analyte, model, _period_dosing(regimen, analyte, period, ends), period, extra,
                 params, structure, cl_extra, first,
-                float("nan") if first_h is None else float(first_h), added)
+                float("nan") if first_h is None else float(first_h), added, basis, cov.on_hd)
     missing = set(c.analyte for c in product.target.components) - set(courses)
     if missing:
         raise InputError(f"regimens give no dose of {sorted(missing)} needed by the "
@@ -574,8 +645,8 @@ def _population(courses, n, rng, typical=None):
     return out
 
 
-def _first_day(course, p):
-    """Profile of the first 24 h of therapy, from an empty body, loading dose first.
+def _first_schedule(course):
+    """Dosing and extracorporeal clearance of the start of therapy, from an empty body, loading dose first.
 
     Therapy starts at the first dose of the period's schedule (on dialysis: the
     first dose of the week); the schedule and the extracorporeal clearance are
@@ -604,7 +675,48 @@ def _first_day(course, p):
         extra = ExtraClearance(np.tile(extra.start_h, reps) + np.repeat(np.arange(reps) * period, n),
                                np.tile(extra.end_h, reps) + np.repeat(np.arange(reps) * period, n),
                                np.tile(extra.cl_l_per_h, reps))
-    return _run(course, p, dosing, extra, t_start_h=t0, t_end_h=t0 + 24.0), t0
+    return dosing, extra, t0
+
+
+def _first_day_ft(course, threshold, criterion):
+    """Typical %fT of the first 24 h of therapy (module Notes: on dialysis, every interval starting then)."""
+    dosing, extra, t0 = _first_schedule(course)
+    fu = course.model.fu_fraction
+    if not (course.on_hd and criterion == "every_interval"):
+        prof = _run(course, course.params, dosing, extra, t_start_h=t0, t_end_h=t0 + 24.0)
+        return float(ft_above_percent(prof, threshold, fu, t0, t0 + 24.0)[0])
+    starts = np.unique(dosing.start_h)
+    first = starts[starts < t0 + 24.0]
+    ends = starts[np.searchsorted(starts, first, side="right")]
+    prof = _run(course, course.params, dosing, extra, t_start_h=t0, t_end_h=float(ends[-1]))
+    return min(float(ft_above_percent(prof, threshold, fu, a, b)[0]) for a, b in zip(first, ends))
+
+
+def _criterion_ft(course, profile, thresholds, criterion):
+    """%fT deciding attainment at steady state: over the period, or the worst interval of a dialysis week."""
+    fu = course.model.fu_fraction
+    if course.on_hd and criterion == "every_interval":
+        return ft_by_dose_interval(profile, thresholds, fu, course.dosing, 0.0, course.period_h,
+                                   periodic=True)[1].min(axis=0)
+    return ft_above_percent(profile, thresholds, fu, 0, course.period_h)
+
+
+def _hd_criterion(criterion):
+    criterion = DEFAULT_HD_CRITERION if criterion is None else criterion
+    if criterion not in HD_CRITERIA:
+        raise InputError(f"hd_criterion {criterion!r} is not known; use one of {', '.join(HD_CRITERIA)}",
+                         field="hd_criterion")
+    return criterion
+
+
+def _criterion_text(courses, criterion):
+    """The attainment criterion a check used, in words (stated in every PKCheck)."""
+    if not any(c.on_hd for c in courses.values()):
+        return "%fT over a dosing interval at steady state (every interval of the period alike)"
+    if criterion == "every_interval":
+        return ("dialysis week: a patient attains the target only if every dosing interval of the week meets it, "
+                "each over its own length (hd_criterion='every_interval')")
+    return "dialysis week: %fT averaged over the whole 168-h week (hd_criterion='week')"
 
 
 def _thresholds(component, mics):
@@ -613,11 +725,72 @@ def _thresholds(component, mics):
     return np.full(len(mics), float(component.threshold_mg_per_l))
 
 
-def _component_attainment(comp, course, profile, grid):
+def population_attainment(product, courses, n, rng, mics, *, chunk=DEFAULT_CHUNK, criterion=None):
+    r"""Whether each of ``n`` virtual patients attains the product's target, at every MIC.
+
+    Parameters
+    ----------
+    product : Product
+        From :func:`pkdose.library.load_product`; its target is evaluated [-].
+    courses : dict
+        Analyte -> :class:`AnalyteCourse`, from :func:`analyte_courses` [-].
+    n : int
+        Virtual patients [-].
+    rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
+        Random source of the random effects (SPEC 7) [-].
+    mics : array_like
+        MIC grid, sorted [mg/L].
+    chunk : int, optional
+        Patients simulated at once: memory stays flat in ``n`` [-].
+    criterion : {"every_interval", "week"}, optional
+        On intermittent haemodialysis, whether every dosing interval of the
+        week must meet the target (default) or the week's average [-].
+
+    Returns
+    -------
+    joint : ndarray of bool, shape (n_mics, n)
+        Every target component met [-].
+    met : dict
+        Analyte -> ndarray of bool, shape (n_mics, n): its own component met [-].
+
+    Notes
+    -----
+    The random effects of all ``n`` patients are drawn first, jointly from
+    the published OMEGA matrices (:func:`_joint_omega`); the patients are then
+    simulated at steady state over one period in chunks of ``chunk``. Each
+    patient's result depends only on his own parameters, so it is the same
+    whatever the chunk.
+
+    References
+    ----------
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
+       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
+       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+    """
+    grid = np.asarray(mics, dtype=float)
+    criterion = _hd_criterion(criterion)
+    pop = _population(courses, n, rng)
+    joint = np.ones((grid.size, n), dtype=bool)
+    met_by = {}
+    for comp in product.target.components:
+        c = courses[comp.analyte]
+        met = np.empty((grid.size, n), dtype=bool)
+        for s in range(0, n, int(chunk)):
+            part = slice(s, min(s + int(chunk), n))
+            p = pop[comp.analyte] if part.stop - part.start == n else {k: v[part] for k, v in pop[comp.analyte].items()}
+            met[:, part] = _component_attainment(comp, c, _run(c, p, steady_state=True), grid, criterion)[1]
+        joint &= met
+        met_by[comp.analyte] = met
+    return joint, met_by
+
+
+def _component_attainment(comp, course, profile, grid, criterion):
     """Thresholds over the MIC grid and, per virtual patient, whether one target component is met."""
     thr = _thresholds(comp, grid)
-    ft = ft_above_percent(profile, thr, course.model.fu_fraction, 0, course.period_h)
-    return thr, attainment(ft, comp.ft_percent)
+    if thr.size > 1 and np.all(thr == thr[0]):  # a fixed threshold (avibactam): one row, the same at every MIC
+        ft = _criterion_ft(course, profile, thr[:1], criterion)
+        return thr, np.repeat(attainment(ft, comp.ft_percent), thr.size, axis=0)
+    return thr, attainment(_criterion_ft(course, profile, thr, criterion), comp.ft_percent)
 
 
 def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=None):
@@ -676,24 +849,25 @@ def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=No
     return dataclasses.replace(product, target=dataclasses.replace(product.target, components=tuple(new)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PKCheck:
     """Result of :func:`pk_check`.
+
+    The three tables are pandas DataFrames, built when first read (so that
+    the command line's dose advice runs without importing pandas);
+    :meth:`rows` gives the same rows as dicts.
 
     Attributes
     ----------
     courses : dict
         Analyte -> :class:`AnalyteCourse` [-].
-    typical : pandas.DataFrame
-        One row per analyte: CL, extracorporeal CL, structural volumes, Vss,
-        half-life of the reduction, AUC24, Cmax, Cmin of the typical patient at
-        steady state [units in column names].
-    targets : pandas.DataFrame
-        One row per target component at the requested MIC: typical %fT and the
-        component's own PTA [-].
-    pta : pandas.DataFrame
-        Joint PTA (``pta_fraction``) and each component's own PTA
-        (``pta_<analyte>_fraction``) over the MIC grid and the requested MIC [-].
+    typical_rows : tuple of dict
+        The rows of :attr:`typical` [-].
+    target_rows : tuple of dict
+        The rows of :attr:`targets`: typical %fT, the component's own PTA and
+        the attainment ``criterion`` [-].
+    pta_columns : dict
+        The columns of :attr:`pta` [-].
     mic_mg_per_l : float
         The MIC the check was made at [mg/L].
     pta_at_mic : float
@@ -707,18 +881,73 @@ class PKCheck:
     population : str
         The covariates the check was made for, saying which came from the
         default population and why [-].
+    attainment_criterion : str
+        How %fT was judged: over a dosing interval at steady state, or, on
+        dialysis, every interval of the week (default) or the week's average [-].
     """
 
     courses: dict
-    typical: pd.DataFrame
-    targets: pd.DataFrame
-    pta: pd.DataFrame
+    typical_rows: tuple
+    target_rows: tuple
+    pta_columns: dict
     mic_mg_per_l: float
     pta_at_mic: float
     n_patients: int
     ft_typical_percent: float = field(default=float("nan"))
     structure: str = ""
     population: str = ""
+    attainment_criterion: str = ""
+
+    @functools.cached_property
+    def typical(self):
+        """One row per analyte: CL, extracorporeal CL, structural volumes, Vss, half-life of the reduction,
+        AUC24, Cmax, Cmin of the typical patient at steady state (pandas.DataFrame; units in column names)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.typical_rows))
+
+    @functools.cached_property
+    def targets(self):
+        """One row per target component at the requested MIC: typical %fT and the component's own PTA
+        (pandas.DataFrame)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.target_rows))
+
+    @functools.cached_property
+    def pta(self):
+        """Joint PTA (``pta_fraction``) and each component's own PTA (``pta_<analyte>_fraction``) over the MIC
+        grid and the requested MIC (pandas.DataFrame)."""
+        import pandas as pd
+
+        return pd.DataFrame(dict(self.pta_columns))
+
+    def rows(self, table):
+        """The rows of a table as dicts, without pandas.
+
+        Parameters
+        ----------
+        table : {"typical", "targets", "pta"}
+            Which table [-].
+
+        Returns
+        -------
+        list of dict
+            One dict per row, column -> value, in column order [-].
+
+        References
+        ----------
+        .. [1] McKinney W. Data structures for statistical computing in Python.
+           Proc 9th Python in Science Conf. 2010:56-61 (the records layout).
+        """
+        if table == "pta":
+            cols = {k: np.broadcast_to(v, np.shape(self.pta_columns["mic_mg_per_l"])).tolist()
+                    for k, v in self.pta_columns.items()}
+            return [dict(zip(cols, values)) for values in zip(*cols.values())]
+        rows = {"typical": self.typical_rows, "targets": self.target_rows}.get(table)
+        if rows is None:
+            raise InputError(f"table {table!r} is not known; use typical, targets or pta", field="table")
+        return [dict(r) for r in rows]
 
     def __repr__(self):
         from .report import summary_line
@@ -736,7 +965,8 @@ def _typical_rows(courses, profiles):
     for a, c in courses.items():
         p = profiles[a]
         row = {"analyte": a, "model": c.model.key, "structure": c.structure, "cl_l_per_h": c.cl_l_per_h,
-               "extracorporeal_cl_l_per_h": c.extracorporeal_cl_l_per_h, "v_l": c.v_l}
+               "extracorporeal_cl_l_per_h": c.extracorporeal_cl_l_per_h,
+               "extracorporeal_basis": c.extracorporeal_basis, "v_l": c.v_l}
         row.update({f"{k}_l": float(c.params[k]) for k in _VOLUMES if k in c.params})
         row.update({
             "half_life_h": math.log(2) * c.v_l / c.cl_l_per_h,
@@ -745,7 +975,7 @@ def _typical_rows(courses, profiles):
             "cmin_mg_per_l": float(trough(p, 0, c.period_h)[0]),
             "fu_fraction": c.model.fu_fraction})
         rows.append(row)
-    return pd.DataFrame(rows)
+    return tuple(rows)
 
 
 def _population_text(product, cov):
@@ -754,18 +984,35 @@ def _population_text(product, cov):
     parts = [f"infection site {site['infection_site']}"
              + ("" if given else f" (default population: {site['reason']})")]
     for label, value in (("albumin", cov.albumin_g_per_dl), ("race", cov.race),
-                         ("ventilated", cov.ventilated), ("APACHE II", cov.apache_ii)):
+                         ("ventilated", cov.ventilated), ("APACHE II", cov.apache_ii),
+                         ("acute pyelonephritis", cov.acute_pyelonephritis), ("ESRD flag", cov.esrd)):
         if value is not None:
             parts.append(f"{label} {value:g}" if isinstance(value, float) else f"{label} {value}")
     missing = [m.key for m in product.pk_models.values()
                if "albumin_g_per_dl" in m.default_population and cov.albumin_g_per_dl is None]
     if missing:
         parts.append("albumin: default population of " + ", ".join(missing))
-    return "; ".join(parts)
+    bsa = _bsa_text(product, cov)
+    return "; ".join(parts + ([bsa] if bsa else []))
+
+
+def _bsa_text(product, cov):
+    """How the BSA of models on BSA-normalised CrCL was obtained, when it was not given."""
+    models = [m for m in product.pk_models.values() if any(e.covariate == "ncrcl" for e in m.effects)]
+    if not models or cov.bsa_m2 is not None:
+        return ""
+    keys = ", ".join(m.key for m in models)
+    estimated = [m for m in models if m.assumption_on("bsa_from_weight")]
+    if cov.weight_kg is None or len(estimated) < len(models):
+        return f"BSA 1.73 m² assumed for the CrCL/1.73 m² of {keys} (no height or weight given)"
+    from .renal import bsa_livingston
+    src = estimated[0].assumptions["bsa_from_weight"]["source"]
+    return (f"BSA {bsa_livingston(cov.weight_kg):.2f} m² estimated from the weight alone ({src}, no height "
+            f"given; declared assumption bsa_from_weight) for the CrCL/1.73 m² of {keys}")
 
 
 def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC_GRID_MG_PER_L,
-             structure=None):
+             structure=None, hd_criterion=None):
     r"""Typical %fT and population PTA of a product's regimen(s) for one patient.
 
     Parameters
@@ -788,6 +1035,10 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
         MIC grid for the PTA table [mg/L].
     structure : {"published", "one_compartment"}, optional
         Model structure; default :data:`DEFAULT_STRUCTURE` [-].
+    hd_criterion : {"every_interval", "week"}, optional
+        On intermittent haemodialysis: every dosing interval of the week must
+        meet the target, or %fT averaged over the week; default
+        :data:`DEFAULT_HD_CRITERION` [-].
 
     Returns
     -------
@@ -797,7 +1048,9 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     -----
     A patient attains the product's target when *every* component is met in
     that patient (joint target): e.g. ceftazidime 50 % fT>MIC and avibactam
-    50 % fT>1 mg/L [1]_. %fT is evaluated over one full period at steady state.
+    50 % fT>1 mg/L [1]_. %fT is evaluated at steady state over a dosing
+    interval; on dialysis, by default, over each dosing interval of the week,
+    all of which must meet the target (module Notes, "Attainment on dialysis").
     The virtual patients share the patient's covariates; their random effects
     come from the published OMEGA matrices.
 
@@ -809,41 +1062,41 @@ def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC
     product = as_product(product)
     if not (np.isfinite(mic_mg_per_l) and mic_mg_per_l > 0):
         raise InputError(f"MIC must be a positive number of mg/L, got {mic_mg_per_l!r}")
+    criterion = _hd_criterion(hd_criterion)
     courses = analyte_courses(product, regimens, cov, structure=structure)
-    grid = np.unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
-    pop = _population(courses, n, rng)
+    judged = _criterion_text(courses, criterion)
+    grid = sorted_unique(np.append(np.asarray(mics, dtype=float), mic_mg_per_l))
+    joint, met_by = population_attainment(product, courses, n, rng, grid, criterion=criterion)
     typical = {a: c.typical_profile() for a, c in courses.items()}  # simulated once, used twice
-    joint = np.ones((grid.size, n), dtype=bool)
     rows, per_component = [], {}
     k = int(np.searchsorted(grid, mic_mg_per_l))
     for comp in product.target.components:
         c = courses[comp.analyte]
-        thr, met = _component_attainment(comp, c, _run(c, pop[comp.analyte], steady_state=True), grid)
-        joint &= met
+        thr, met = _thresholds(comp, grid), met_by[comp.analyte]
         per_component[f"pta_{comp.analyte}_fraction"] = met.mean(axis=1)
-        typ = ft_above_percent(typical[comp.analyte], thr, c.model.fu_fraction, 0, c.period_h)[:, 0]
-        day1, t0 = _first_day(c, c.params)
-        first = ft_above_percent(day1, thr[k], c.model.fu_fraction, t0, t0 + 24.0)[0]
+        typ = _criterion_ft(c, typical[comp.analyte], thr, criterion)[:, 0]
+        first = _first_day_ft(c, thr[k], criterion)
         rows.append({"analyte": comp.analyte, "metric": comp.metric,
                      "threshold_mg_per_l": float(thr[k]), "required_ft_percent": comp.ft_percent,
                      "typical_ft_percent": float(typ[k]), "typical_first_24h_ft_percent": float(first),
-                     "pta_fraction": float(met[k].mean()), "source": comp.source, "locator": comp.locator})
-    table = pd.DataFrame({"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n,
-                          **per_component})
-    targets = pd.DataFrame(rows)
+                     "pta_fraction": float(met[k].mean()), "criterion": judged, "source": comp.source,
+                     "locator": comp.locator})
+    table = {"mic_mg_per_l": grid, "pta_fraction": joint.mean(axis=1), "n_patients": n, **per_component}
     structure = next(iter(courses.values())).structure
-    return PKCheck(courses, _typical_rows(courses, typical), targets, table, float(mic_mg_per_l),
-                   float(joint[k].mean()), n, float(targets["typical_ft_percent"].iloc[0]),
-                   structure, _population_text(product, cov))
+    return PKCheck(courses, _typical_rows(courses, typical), tuple(rows), table, float(mic_mg_per_l),
+                   float(joint[k].mean()), n, float(rows[0]["typical_ft_percent"]),
+                   structure, _population_text(product, cov), judged)
 
 
 # --- cohorts: one call over patients whose covariates (and regimens) differ ----------
 
 _COHORT_COLUMNS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl", "infection_site",
-                   "race", "ventilated", "apache_ii")
+                   "race", "ventilated", "apache_ii", "apache_ii_above_10", "acute_pyelonephritis", "esrd")
 
 
 def _cohort(cohort):
+    import pandas as pd
+
     if not isinstance(cohort, pd.DataFrame) or "crcl_ml_per_min" not in cohort:
         raise InputError("cohort must be a pandas DataFrame with a crcl_ml_per_min column "
                          f"(optional: {', '.join(_COHORT_COLUMNS[1:])})", field="cohort")
@@ -855,10 +1108,22 @@ def _cohort(cohort):
 def _cohort_kwargs(product, frame):
     kw = {c: frame[c].to_numpy() for c in _COHORT_COLUMNS[1:] if c in frame}
     if "apache_ii" in kw:
+        if "apache_ii_above_10" in kw:
+            raise InputError("give apache_ii or apache_ii_above_10, not both", field="apache_ii")
         kw["apache_ii_above_10"] = kw.pop("apache_ii") > 10
-    if "ventilated" in kw:
-        kw["ventilated"] = kw["ventilated"].astype(bool)
+    for name in ("ventilated", "apache_ii_above_10", "acute_pyelonephritis", "esrd"):
+        if name in kw:
+            kw[name] = _flags(name, kw[name])
     return _site_default(product, kw)
+
+
+def _flags(name, values):
+    """A yes/no cohort column (bool, 0/1, or the design's level names "true"/"false") -> bool array."""
+    text = np.asarray([str(v).strip().lower() for v in values], dtype=object)
+    ok = np.isin(text, ("true", "false", "1", "0", "1.0", "0.0"))
+    if not ok.all():
+        raise InputError(f"cohort column {name} holds {values[~ok][0]!r}; use true/false", field=name)
+    return np.isin(text, ("true", "1", "1.0"))
 
 
 def _regimen_key(regs):
@@ -920,6 +1185,8 @@ def _simulate_cohort(product, cohort, regimens, renal_state, structure, rng):
 
 def _by(frame, by):
     if by is None:
+        import pandas as pd
+
         return pd.Series(np.zeros(len(frame), dtype=int)), []
     cols = [by] if isinstance(by, str) else list(by)
     missing = [c for c in cols if c not in frame]
@@ -929,7 +1196,7 @@ def _by(frame, by):
 
 
 def population_pta(product, cohort, regimens="label", *, renal_state=None, by=None, mics=MIC_GRID_MG_PER_L,
-                   structure=None, rng=2026):
+                   structure=None, rng=2026, hd_criterion=None):
     r"""Joint PTA over MICs for a cohort of virtual patients whose covariates (and regimens) differ.
 
     Parameters
@@ -941,7 +1208,8 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
     cohort : pandas.DataFrame
         One row per virtual patient: ``crcl_ml_per_min`` and optionally
         ``weight_kg``, ``bsa_m2``, ``albumin_g_per_dl``, ``infection_site``,
-        ``race``, ``ventilated``, ``apache_ii`` and any grouping columns, e.g.
+        ``race``, ``ventilated``, ``apache_ii`` (or ``apache_ii_above_10``),
+        ``acute_pyelonephritis``, ``esrd`` and any grouping columns, e.g.
         from :func:`pkdose.pta.sample_cohort` [-].
     regimens : "label", callable or sequence of Regimen, optional
         ``"label"``: each patient gets the label regimen for his CrCL
@@ -957,6 +1225,9 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
         Model structure; default :data:`DEFAULT_STRUCTURE` [-].
     rng : None, int or numpy.random.Generator
         Random source for the random effects (SPEC 7) [-].
+    hd_criterion : {"every_interval", "week"}, optional
+        On intermittent haemodialysis, as in :func:`pk_check`; default
+        :data:`DEFAULT_HD_CRITERION` [-].
 
     Returns
     -------
@@ -973,13 +1244,14 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
     """
     product = as_product(product)
     frame = _cohort(cohort)
+    criterion = _hd_criterion(hd_criterion)
     grid = np.asarray(mics, dtype=float)
     joint = np.ones((grid.size, len(frame)), dtype=bool)
     comp_met = {}
     for _, idx, courses, profiles in _simulate_cohort(product, frame, regimens, renal_state, structure, rng):
         for comp in product.target.components:
             c = courses[comp.analyte]
-            _, met = _component_attainment(comp, c, profiles[comp.analyte], grid)
+            _, met = _component_attainment(comp, c, profiles[comp.analyte], grid, criterion)
             comp_met.setdefault(comp.analyte, np.ones_like(joint))[:, idx] = met
             joint[:, idx] &= met
     group, cols = _by(frame, by)
@@ -992,6 +1264,8 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
             rows.append({**labels, "mic_mg_per_l": mic, "pta_fraction": p[i], "n_patients": int(sel.sum()),
                          "mc_se_fraction": math.sqrt(p[i] * (1 - p[i]) / sel.sum()),
                          **{f"pta_{a}_fraction": m[i, sel].mean() for a, m in comp_met.items()}})
+    import pandas as pd
+
     return pd.DataFrame(rows)
 
 
@@ -1047,4 +1321,6 @@ def exposure_summary(product, cohort, regimens="label", *, renal_state=None, by=
             gm = np.exp(np.log(m[:, sel]).mean(axis=1))
             rows.append({**labels, "analyte": a, "n_patients": int(sel.sum()), "gm_cmax_mg_per_l": gm[0],
                          "gm_cmin_mg_per_l": gm[1], "gm_auc24_mg_h_per_l": gm[2]})
+    import pandas as pd
+
     return pd.DataFrame(rows)

@@ -40,8 +40,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from .errors import InputError, ModelFileError
 from .library import (check_keys, check_schema_version, check_source, load_sources,
                       models_dir, read_toml)
@@ -587,6 +585,8 @@ def recommendations(mechanism, site=None, severity=None, guidelines=None):
     mech = canonical_mechanism(mechanism, g)
     _check_filter("site", site, SITES)
     _check_filter("severity", severity, SEVERITIES)
+    import pandas as pd
+
     rows = []
     for info in g.guidelines:
         recs = [r for r in g.recommendations if r.guideline == info.key
@@ -758,7 +758,12 @@ def mechanism_options(mechanism, site=None, severity=None, guidelines=None):
                 "the co-produced serine carbapenemase (IDSA 2026 Question 3.5).")
         return name, options, _product_order(options), note
     frames = [recommendations(m, site, severity, guidelines) for m in names]
-    options = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frames) > 1:
+        import pandas as pd
+
+        options = pd.concat(frames, ignore_index=True)
+    else:
+        options = frames[0]
     products = _product_order(options)
     note = _alias_note(mechanism, name, guidelines) if len(names) == 1 else ""
     if len(names) > 1:

@@ -1098,16 +1098,19 @@ def products_needing_mic(organism):
     >>> products_needing_mic("Enterobacterales")
     ()
     """
+    return tuple(p for p in _PRODUCTS if _needs_mic(p, organism))
+
+
+def _needs_mic(product, organism):
+    """Whether the product has no breakpoint for the organism (:func:`products_needing_mic`, one product)."""
     from .library import load_product
     from .recommend import default_mic
 
-    out = []
-    for product in _PRODUCTS:
-        try:
-            default_mic(load_product(product), "US", organism)
-        except InputError:
-            out.append(product)
-    return tuple(out)
+    try:
+        default_mic(load_product(product), "US", organism)
+    except InputError:
+        return True
+    return False
 
 
 def dosing_renal_methods(product, jurisdiction="US"):
@@ -1419,7 +1422,7 @@ def parse_inputs(values, command="dose", *, strict=False):
     kinetic, patient = _kinetic(v) if "scr_series" in v else (None, _patient(v, state))
     pk_covariates = _pk_covariates(v, product, v.get("pk_model", ()))
     jurisdiction = v.get("jurisdiction", "US")
-    if product in products_needing_mic(organism) and "mic_mg_per_l" not in v:
+    if "mic_mg_per_l" not in v and product in _PRODUCTS and _needs_mic(product, organism):
         raise InputError(f"{{mic_mg_per_l}} is needed: there is no breakpoint for {product} in {organism} (EUCAST "
                          "and CLSI) to stand in for it; give the isolate's measured MIC", field="mic_mg_per_l")
     if "renal_method" in v and command != "crcl":

@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .errors import InputError, ModelFileError
 from .library.bibliography import load_sources
@@ -642,6 +641,8 @@ class KineticCrclTrajectory:
         .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888.
            doi:10.1681/ASN.2012070653
         """
+        import pandas as pd
+
         s = self.scr_mg_per_dl
         return pd.DataFrame({
             "start_h": self.start_h, "end_h": self.end_h,

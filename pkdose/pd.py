@@ -121,8 +121,9 @@ def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t
     ----------
     profile : Profile
         Result of :func:`pkdose.pk.simulate` [-].
-    threshold_free_mg_per_l : float
-        MIC or threshold concentration on the free drug [mg/L].
+    threshold_free_mg_per_l : array_like
+        MIC or threshold concentration on the free drug; an array gives one
+        row per value [mg/L].
     fu_fraction : float
         Unbound fraction in plasma [-].
     dosing : Dosing
@@ -142,7 +143,7 @@ def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t
     intervals : list of tuple
         ``(start_h, end_h, pieces)`` per dosing interval, from
         :func:`pkdose.pk.dose_intervals` [h].
-    ft_percent : ndarray, shape (n_intervals, n_patients)
+    ft_percent : ndarray, shape (n_intervals, n_patients) or (n_intervals, n_thresholds, n_patients)
         %fT>threshold over each whole interval (over all its pieces) [%].
 
     Notes
@@ -173,7 +174,7 @@ def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t
     if periodic is None:
         periodic = bool(np.all(profile.periodic))
     intervals = dose_intervals(profile, dosing, t0_h, t1_h, periodic=periodic)
-    ft = np.empty((len(intervals), profile.n_patients))
+    ft = np.empty((len(intervals),) + np.shape(threshold_free_mg_per_l) + (profile.n_patients,))
     for i, (_, _, pieces) in enumerate(intervals):
         length = sum(b - a for a, b in pieces)
         ft[i] = sum(ft_above_percent(profile, threshold_free_mg_per_l, fu_fraction, a, b) * (b - a)

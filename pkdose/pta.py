@@ -1,10 +1,16 @@
 r"""Virtual populations, probability of target attainment (PTA) and cumulative fraction of response.
 
 Between-subject variability is log-normal: a patient's parameter is
-:math:`\theta_i = \theta_{typ}\, e^{\eta_i}` with :math:`\eta \sim N(0, \omega^2)`.
-Variability reported as a coefficient of variation is turned into
-:math:`\omega^2 = \ln(1 + CV^2)`. Randomness follows SPEC 7: every stochastic
-function takes ``rng`` (None, an int seed or a ``numpy.random.Generator``).
+:math:`\theta_i = \theta_{typ}\, e^{\eta_i}` with :math:`\eta \sim N(0, \Omega)`.
+The population-PK files give :math:`\Omega` on the scale the paper printed
+(``models/README.md``, "Variability"): a variance, an SD, or a "CV %" that
+Kawaguchi 2021 and Xie 2025 print as :math:`\omega \times 100` (only that reading
+reproduces their printed covariances), read as :math:`\omega = CV/100` with no
+log-normal conversion. :func:`omega_from_cv` is the exact conversion
+:math:`\omega^2 = \ln(1 + CV^2)` for the CV of a log-normal quantity itself (e.g.
+a covariate distribution of a simulation design); it is not applied to the
+model files. Randomness follows SPEC 7: every stochastic function takes ``rng``
+(None, an int seed or a ``numpy.random.Generator``).
 
 Large populations are simulated in chunks so that memory stays flat as the
 number of patients grows.
@@ -22,8 +28,9 @@ References
    https://scientific-python.org/specs/spec-0007/ (accessed 2026-11-23).
 """
 
+from statistics import NormalDist
+
 import numpy as np
-import pandas as pd
 
 from .errors import InputError
 from .pd import ft_above_percent
@@ -121,8 +128,11 @@ def lognormal_etas(n, omegas, correlation=None, rng=None):
     if np.any(np.linalg.eigvalsh(corr) < -1e-12):
         raise InputError("correlation matrix must be positive semi-definite")
     cov = corr * np.outer(omegas, omegas)
-    return np.random.default_rng(rng).multivariate_normal(np.zeros(omegas.size), cov, size=int(n),
-                                                          method="eigh")
+    # numpy's Generator.multivariate_normal(0, cov, n, method="eigh"), the same numbers, without its
+    # per-call checks (validated above): standard normals times the eigen-factor of the covariance.
+    s, u = np.linalg.eigh(cov)
+    x = np.random.default_rng(rng).standard_normal((int(n), omegas.size))
+    return x @ (u * np.sqrt(np.abs(s))).T
 
 
 def covariance_etas(n, covariance, rng=None):
@@ -215,7 +225,9 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
         :func:`pkdose.library.load_population_design`: each entry a mapping
         with ``distribution`` (a key of :data:`DISTRIBUTIONS`), its
         parameters and an optional ``range`` (redrawn outside it); or, for a
-        categorical covariate, ``mix`` (level -> weight) [-].
+        categorical covariate, ``mix`` (level -> weight), drawn only for the
+        infection sites in ``sites`` when given (the level ``otherwise``
+        elsewhere) [-].
     rng : None, int or numpy.random.Generator
         Random source (SPEC 7) [-].
     **fixed
@@ -231,7 +243,8 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
     Raises
     ------
     InputError
-        Bad band or CrCL array, unknown distribution.
+        Bad band or CrCL array, unknown distribution, a site-dependent
+        covariate without an infection site.
 
     Notes
     -----
@@ -281,9 +294,23 @@ def sample_cohort(n, crcl_ml_per_min, design=None, *, rng=None, **fixed):
             cols[name] = _draw(gen, n, spec, name)
     if "weight_kg" in cols and "height_cm" in cols:
         cols["bsa_m2"] = 0.007184 * cols["weight_kg"] ** 0.425 * cols["height_cm"] ** 0.725
+    import pandas as pd
+
     frame = pd.DataFrame(cols)
     for name, value in fixed.items():
         frame[name] = value
+    return _only_at_sites(frame, design or {}, fixed)
+
+
+def _only_at_sites(frame, design, fixed):
+    """Covariates a design draws only for some infection sites take their ``otherwise`` level elsewhere."""
+    for name, spec in design.items():
+        if name in fixed or "sites" not in spec:
+            continue
+        if "infection_site" not in frame:
+            raise InputError(f"{name} is drawn only for infection sites {list(spec['sites'])}: give "
+                             "infection_site", field="infection_site")
+        frame.loc[~frame["infection_site"].isin(spec["sites"]), name] = spec["otherwise"]
     return frame
 
 
@@ -412,6 +439,8 @@ def pta_table(mics_mg_per_l, attained, **labels):
     mics = np.atleast_1d(np.asarray(mics_mg_per_l, dtype=float))
     if att.ndim != 2 or att.shape[0] != mics.size:
         raise InputError(f"attained must have shape (n_mics={mics.size}, n_patients), got {att.shape}")
+    import pandas as pd
+
     p = att.mean(axis=1)
     df = pd.DataFrame({"mic_mg_per_l": mics, "pta_fraction": p, "n_patients": att.shape[1],
                        "mc_se_fraction": np.sqrt(p * (1 - p) / att.shape[1])})
@@ -451,7 +480,8 @@ def pta_interval(pta_fraction, n_patients, level=0.95):
     .. math:: \frac{\hat p + \frac{z^2}{2n} \pm z\sqrt{\frac{\hat p(1-\hat p)}{n}
               + \frac{z^2}{4n^2}}}{1 + \frac{z^2}{n}}
 
-    with :math:`z` the standard-normal quantile of :math:`(1 + level)/2`. Unlike
+    with :math:`z` the standard-normal quantile of :math:`(1 + level)/2`
+    (:class:`statistics.NormalDist`, Wichura's algorithm AS 241 [3]_). Unlike
     the Wald interval it stays inside [0, 1] and keeps its coverage near
     :math:`\hat p = 0` or 1, where PTA tables often sit [2]_. It measures the
     Monte Carlo error only, not the uncertainty of the PK model.
@@ -462,6 +492,9 @@ def pta_interval(pta_fraction, n_patients, level=0.95):
        inference. J Am Stat Assoc. 1927;22(158):209-212. doi:10.1080/01621459.1927.10502953
     .. [2] Brown LD, Cai TT, DasGupta A. Interval estimation for a binomial
        proportion. Stat Sci. 2001;16(2):101-133. doi:10.1214/ss/1009213286
+    .. [3] Wichura MJ. Algorithm AS 241: the percentage points of the normal
+       distribution. J R Stat Soc Ser C Appl Stat. 1988;37(3):477-484.
+       doi:10.2307/2347330
 
     Examples
     --------
@@ -471,14 +504,12 @@ def pta_interval(pta_fraction, n_patients, level=0.95):
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.8798, 0.9171)
     """
-    from scipy.stats import norm
-
     p = np.asarray(pta_fraction, dtype=float)
     n = np.asarray(n_patients, dtype=float)
     if np.any((p < 0) | (p > 1)) or np.any(n < 1) or not 0 < level < 1:
         raise InputError(f"pta_interval needs PTA in [0, 1], n >= 1 and 0 < level < 1, got "
                          f"{pta_fraction!r}, {n_patients!r}, {level!r}")
-    z = norm.ppf(0.5 + level / 2)
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
     # the interval contains the estimate; min/max only undo rounding at p = 0 or 1

@@ -823,8 +823,7 @@ def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None,
 
 def _first_day_ok(check):
     """Every target component met by the typical patient over the first 24 h of therapy."""
-    t = check.targets
-    return bool((t["typical_first_24h_ft_percent"] >= t["required_ft_percent"] - 1e-9).all())
+    return all(t["typical_first_24h_ft_percent"] >= t["required_ft_percent"] - 1e-9 for t in check.rows("targets"))
 
 
 def _crrt_range(prod, regimens, cov, mic, n, rng, structure=None):
@@ -833,7 +832,7 @@ def _crrt_range(prod, regimens, cov, mic, n, rng, structure=None):
     for scenario in CRRT_SCENARIOS:
         chk, v = assess(prod, regimens, replace(cov, crrt_scenario=scenario), mic_mg_per_l=mic, n=n, rng=rng,
                         mics=(), structure=structure)
-        cls = dict(zip(chk.typical["analyte"], chk.typical["extracorporeal_cl_l_per_h"]))
+        cls = {t["analyte"]: t["extracorporeal_cl_l_per_h"] for t in chk.rows("typical")}
         out.append((scenario, v, cls))
     return tuple(out)
 
@@ -1109,7 +1108,7 @@ def ceiling_checks(product, regimens, cov, *, n=1000, rng=2026, structure=None):
                                threshold_mg_per_l=c.cmin_mg_per_l * fu, source=c.source, locator=c.locator)
         variant = replace(product, target=replace(product.target, components=(comp,)))
         chk = pk_check(variant, regimens, tox, mic_mg_per_l=1.0, n=n, rng=rng, mics=(), structure=structure)
-        cmin = float(chk.typical.set_index("analyte").loc[c.analyte, "cmin_mg_per_l"])
+        cmin = float(next(t["cmin_mg_per_l"] for t in chk.rows("typical") if t["analyte"] == c.analyte))
         out.append(CeilingCheck(c.analyte, c.cmin_mg_per_l, cmin, chk.pta_at_mic, n, where, c.source,
                                 c.locator, c.note))
     return tuple(out)
@@ -1428,8 +1427,8 @@ def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, r
 
 def _above_ceiling(product, regimens, cov, capped, mic, rng, structure=None):
     """True when the typical patient's trough of an analyte with a ceiling is above it."""
-    typical = pk_check(product, regimens, cov, mic_mg_per_l=mic, n=1, rng=rng, mics=(), structure=structure).typical
-    cmin = dict(zip(typical["analyte"], typical["cmin_mg_per_l"]))
+    chk = pk_check(product, regimens, cov, mic_mg_per_l=mic, n=1, rng=rng, mics=(), structure=structure)
+    cmin = {t["analyte"]: t["cmin_mg_per_l"] for t in chk.rows("typical")}
     return any(c.analyte in cmin and cmin[c.analyte] > c.cmin_mg_per_l for c in capped)
 
 

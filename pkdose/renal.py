@@ -35,6 +35,7 @@ __all__ = [
     "ckd_epi_2021",
     "bsa_du_bois",
     "bsa_mosteller",
+    "bsa_livingston",
     "deindex_egfr",
     "bsa_normalised_crcl",
     "is_augmented",
@@ -575,6 +576,44 @@ def bsa_mosteller(weight_kg, height_cm):
     weight = np.asarray(weight_kg, dtype=float)
     height = np.asarray(height_cm, dtype=float)
     return _out(np.sqrt(height * weight / 3600.0))
+
+
+def bsa_livingston(weight_kg):
+    r"""Body-surface area from weight alone, by the Livingston-Lee power law.
+
+    Parameters
+    ----------
+    weight_kg : array_like
+        Total body weight, >= 10 kg [kg]
+
+    Returns
+    -------
+    bsa_m2 : float or numpy.ndarray
+        Body-surface area estimated from the weight [m²]
+
+    Notes
+    -----
+    .. math:: BSA = 0.1173 \, W^{0.6466}
+
+    from [1]_, derived by body-size scaling from geometric BSA measurements in
+    45 patients of 51-249 kg combined with published BSA data; below 10 kg the
+    paper gives other coefficients (not implemented: adults only). pkdose uses
+    it where a model needs a BSA and only the weight is known (a declared
+    assumption of the model files on BSA-normalised CrCL); with a height,
+    :func:`bsa_du_bois` is used.
+
+    References
+    ----------
+    .. [1] Livingston EH, Lee S. Body surface area prediction in normal-weight
+       and obese patients. Am J Physiol Endocrinol Metab. 2001;281(3):E586-E591.
+       doi:10.1152/ajpendo.2001.281.3.E586
+
+    Examples
+    --------
+    >>> round(bsa_livingston(70.0), 2), round(bsa_livingston(50.0), 2), round(bsa_livingston(120.0), 2)
+    (1.83, 1.47, 2.59)
+    """
+    return _out(0.1173 * np.asarray(weight_kg, dtype=float) ** 0.6466)
 
 
 def deindex_egfr(egfr_ml_per_min_per_1_73m2, bsa_m2):

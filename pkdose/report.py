@@ -226,10 +226,10 @@ def hd_week_schedule(check, regimens=()):
     return out + sorted(doses, key=lambda x: x["time_h"])
 
 
-def _records(frame):
-    """DataFrame rows as dicts, numbers rounded to 4 significant figures."""
+def _records(rows):
+    """Table rows (dicts) with numbers rounded to 4 significant figures."""
     return [{k: (_num(v) if isinstance(v, (int, float, np.floating)) else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]
+            for row in rows]
 
 
 def _verdict_dict(v):
@@ -263,17 +263,18 @@ def check_to_dict(check, regimens=(), verdict=None):
         return None
     from .pta import pta_interval
 
-    lo, hi = pta_interval(check.pta["pta_fraction"].to_numpy(), check.n_patients)
+    pta = check.rows("pta")
+    lo, hi = pta_interval(np.array([r["pta_fraction"] for r in pta]), check.n_patients)
     return {
         "mic_mg_per_l": _num(check.mic_mg_per_l),
         "pta_at_mic": _num(check.pta_at_mic),
         "n_patients": int(check.n_patients),
         "verdict": _verdict_dict(verdict),
         "period_h": _num(next(iter(check.courses.values())).period_h),
-        "targets": _records(check.targets),
-        "typical": _records(check.typical),
-        "pta_by_mic": [{"mic_mg_per_l": _num(m), "pta": _num(p), "lower_95": _num(a), "upper_95": _num(b)}
-                       for m, p, a, b in zip(check.pta["mic_mg_per_l"], check.pta["pta_fraction"], lo, hi)],
+        "targets": _records(check.rows("targets")),
+        "typical": _records(check.rows("typical")),
+        "pta_by_mic": [{"mic_mg_per_l": _num(r["mic_mg_per_l"]), "pta": _num(r["pta_fraction"]),
+                        "lower_95": _num(a), "upper_95": _num(b)} for r, a, b in zip(pta, lo, hi)],
         "hd_week": hd_week_schedule(check, regimens),
         "structure": check.structure,
         "population": check.population,
@@ -524,7 +525,7 @@ def _pct(p):
 
 def _target_lines(check, indent):
     lines = []
-    for row in check.targets.to_dict("records"):
+    for row in check.rows("targets"):
         thr = ("MIC" if row["metric"] == "ft_above_mic" else "threshold") + f" {row['threshold_mg_per_l']:g} mg/L"
         lines.append(f"{indent}{row['analyte']}: typical patient {row['typical_ft_percent']:.0f} % fT>{thr} "
                      f"(needs {row['required_ft_percent']:g} %; first 24 h of therapy "
@@ -536,21 +537,20 @@ def _check_lines(check, verdict, indent=_IND):
     lines = _target_lines(check, indent)
     if verdict is not None:
         lines.append(f"{indent}joint PTA at MIC {check.mic_mg_per_l:g} mg/L: {verdict.text()}")
-    for row in check.targets.to_dict("records"):
+    for row in check.rows("targets"):
         if row["metric"] != "ft_above_mic" and row["pta_fraction"] < 0.9:
             lines.append(f"{indent}note: {row['analyte']} exposure ({row['required_ft_percent']:g} % fT>"
                          f"{row['threshold_mg_per_l']:g} mg/L) caps the joint PTA at "
                          f"{_pct(row['pta_fraction'])} whatever the MIC")
-    for row in check.typical.to_dict("records"):
+    for row in check.rows("typical"):
         extra = (f", + {row['extracorporeal_cl_l_per_h']:.2f} L/h extracorporeal"
                  if row["extracorporeal_cl_l_per_h"] else "")
         lines.append(f"{indent}{row['analyte']} typical: CL {row['cl_l_per_h']:.2f} L/h{extra}, "
                      f"V {row['v_l']:.1f} L, AUC24 {row['auc24_mg_h_per_l']:.0f} mg·h/L, "
                      f"Cmax {row['cmax_mg_per_l']:.1f} / Cmin {row['cmin_mg_per_l']:.1f} mg/L")
     lines.append(f"{indent}PK model structure: {check.structure}; population: {check.population}")
-    grid = check.pta[check.pta["mic_mg_per_l"] <= 64]
     lines.append(f"{indent}PTA by MIC (mg/L): " + "  ".join(
-        f"{m:g}: {100 * p:.0f}%" for m, p in zip(grid["mic_mg_per_l"], grid["pta_fraction"])))
+        f"{r['mic_mg_per_l']:g}: {100 * r['pta_fraction']:.0f}%" for r in check.rows("pta") if r["mic_mg_per_l"] <= 64))
     return lines
 
 
@@ -1103,7 +1103,7 @@ def _pk_summary(check, verdict):
         return []
     lines = [f"{row['analyte']}: typical patient {row['typical_ft_percent']:.0f} % fT>"
              + ("MIC" if row["metric"] == "ft_above_mic" else "") + f"{row['threshold_mg_per_l']:g} mg/L"
-             + f" (needs {row['required_ft_percent']:g} %)" for row in check.targets.to_dict("records")]
+             + f" (needs {row['required_ft_percent']:g} %)" for row in check.rows("targets")]
     lines = [x.replace("fT>MIC", "fT>MIC ") for x in lines]
     if verdict is not None:
         lines.append(f"joint PTA at MIC {check.mic_mg_per_l:g} mg/L: {verdict.text()}")
@@ -1266,7 +1266,7 @@ def summary_line(result):
                                                                                        "function given)") + ">")
     if kind == "PKCheck":
         targets = ", ".join(f"{row['analyte']} {row['typical_ft_percent']:.0f} % fT (needs "
-                            f"{row['required_ft_percent']:g} %)" for row in result.targets.to_dict("records"))
+                            f"{row['required_ft_percent']:g} %)" for row in result.rows("targets"))
         return (f"<PKCheck at MIC {result.mic_mg_per_l:g} mg/L: typical {targets}; PTA "
                 f"{100 * result.pta_at_mic:.1f} % (n = {result.n_patients}); {result.structure} structure>")
     return object.__repr__(result)
@@ -1317,7 +1317,7 @@ def summary_html(result):
     elif kind == "PKCheck":
         rows += [row(t["analyte"], f"typical {t['typical_ft_percent']:.0f} % fT>{t['threshold_mg_per_l']:g} mg/L "
                                    f"(needs {t['required_ft_percent']:g} %), population PTA "
-                                   f"{100 * t['pta_fraction']:.1f} %") for t in result.targets.to_dict("records")]
+                                   f"{100 * t['pta_fraction']:.1f} %") for t in result.rows("targets")]
         rows.append(row("joint PTA", f"{100 * result.pta_at_mic:.1f} % at MIC {result.mic_mg_per_l:g} mg/L, "
                                      f"n = {result.n_patients}; PTA by MIC in .pta"))
     else:

@@ -5,9 +5,11 @@ test_extracorporeal) and against published values (tests/validation); here we
 check that exposure.py connects them as its docstrings say.
 """
 
+import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
@@ -55,7 +57,7 @@ def test_hd_week_doses_sessions_and_supplements(product, schedule, residual):
         assert_allclose(c.extra.start_h, start)
         assert_allclose(c.extra.end_h, np.minimum(end, WEEK_H))
         model = prod.pk_models[analyte]
-        if model.hd_cl_l_per_h is not None:  # measured dialyser clearance (aztreonam, Gerig 1984)
+        if not model.assumption_on("hd_calibration"):  # measured dialyser clearance (aztreonam, Gerig 1984)
             cl_hd = model.hd_cl_l_per_h
         elif c.structure == "one_compartment":  # calibrated on the uninfected reference subject with kidney failure
             ref = {k: v for k, v in model.reference_covariates().items() if k != "dialysis"}
@@ -425,3 +427,122 @@ def test_structures_share_the_auc_and_differ_in_shape(product):
             .typical.set_index("analyte") for s in exposure.STRUCTURES}
     assert_allclose(rows["published"]["auc24_mg_h_per_l"], rows["one_compartment"]["auc24_mg_h_per_l"], rtol=1e-9)
     assert (rows["published"]["cmax_mg_per_l"] != rows["one_compartment"]["cmax_mg_per_l"]).all()
+
+
+def test_acute_pyelonephritis_reaches_the_ceftazidime_model():
+    """pmx review 1, item 3: Covariates and cohort columns carry the Li 2019 AP flag to Vc."""
+    prod = load_product("ceftazidime-avibactam")
+    regs = label("ceftazidime-avibactam", 60.0)
+    base = analyte_courses(prod, regs, Covariates(60.0, Native(), infection_site="urinary"))
+    ap = analyte_courses(prod, regs, Covariates(60.0, Native(), infection_site="urinary",
+                                                acute_pyelonephritis=True))
+    assert ap["ceftazidime"].params["v1"] == pytest.approx(0.815 * base["ceftazidime"].params["v1"])
+    assert ap["avibactam"].params == base["avibactam"].params  # no AP term in the avibactam model
+    with pytest.raises(InputError, match="acute_pyelonephritis"):
+        Covariates(60.0, Native(), acute_pyelonephritis=True)
+    check = pk_check(prod, regs, Covariates(60.0, Native(), infection_site="urinary", acute_pyelonephritis=True),
+                     mic_mg_per_l=8, n=50)
+    assert "acute pyelonephritis True" in check.population
+    frames = [pd.DataFrame({"id": [0, 1], "crcl_ml_per_min": 60.0, "infection_site": "urinary",
+                            "acute_pyelonephritis": flags}) for flags in (["true", "false"], [False, False])]
+    ap, none = (exposure.exposure_summary(prod, f, regs, by="id", rng=1).query("analyte == 'ceftazidime'")
+                .set_index("id")["gm_cmax_mg_per_l"] for f in frames)
+    assert ap[0] != pytest.approx(none[0]) and ap[1] == pytest.approx(none[1])
+
+
+def test_population_text_says_how_the_bsa_was_obtained():
+    """pmx review 1, item 5: the PKCheck says when the BSA of nCrCL was estimated from the weight."""
+    prod = load_product("aztreonam-avibactam")
+    regs = label("aztreonam-avibactam", 60.0)
+    est = pk_check(prod, regs, Covariates(60.0, Native(), weight_kg=50.0), mic_mg_per_l=8, n=50)
+    assert "BSA 1.47 m² estimated from the weight alone (livingston2001" in est.population
+    given = pk_check(prod, regs, Covariates(60.0, Native(), weight_kg=50.0, bsa_m2=1.5), mic_mg_per_l=8, n=50)
+    assert "BSA" not in given.population
+    none = pk_check(prod, regs, Covariates(60.0, Native()), mic_mg_per_l=8, n=50)
+    assert "BSA 1.73 m² assumed" in none.population
+    cef = pk_check(load_product("cefiderocol"), label("cefiderocol", 60.0), Covariates(60.0, Native(), weight_kg=50.0),
+                   mic_mg_per_l=4, n=50)
+    assert "BSA" not in cef.population  # raw-CrCL model
+    # the estimate reaches the typical patient
+    c = analyte_courses(prod, regs, Covariates(60.0, Native(), weight_kg=50.0))["avibactam"]
+    c2 = analyte_courses(prod, regs, Covariates(60.0, Native(), weight_kg=50.0, bsa_m2=1.4718109))["avibactam"]
+    assert c.cl_l_per_h == pytest.approx(c2.cl_l_per_h, rel=1e-6)
+
+
+def test_hd_calibration_is_a_named_switchable_assumption():
+    """pmx review 1, item 4: without_assumption("hd_calibration") falls back to the published dialyser
+    clearance (avibactam: label 9.0 L/h); models without one refuse HD; aztreonam uses Gerig's measured
+    clearance and declares no calibration; every PKCheck states the basis."""
+    state = Haemodialysis(HDSchedule(("Mon", "Wed", "Fri"), 8.0, 4.0), 5.0)
+    cov = Covariates(5.0, state)
+    prod = load_product("ceftazidime-avibactam")
+    regs = label("ceftazidime-avibactam", 5.0, "ihd")
+    calibrated = analyte_courses(prod, regs, cov)["avibactam"]
+    assert calibrated.extracorporeal_cl_l_per_h == pytest.approx(3.28, abs=0.01)
+    assert "calibrated" in calibrated.extracorporeal_basis and "avycaz-uspi" in calibrated.extracorporeal_basis
+    models = dict(prod.pk_models, avibactam=prod.pk_models["avibactam"].without_assumption("hd_calibration"))
+    label_cl = analyte_courses(dataclasses.replace(prod, pk_models=models), regs, cov)["avibactam"]
+    assert label_cl.extracorporeal_cl_l_per_h == 9.0
+    assert label_cl.extracorporeal_basis.startswith("published dialyser clearance (avycaz-uspi")
+    for key in ("ceftazidime", "cefiderocol"):
+        product = load_product("cefiderocol" if key == "cefiderocol" else "ceftazidime-avibactam")
+        models = dict(product.pk_models)
+        models[key] = models[key].without_assumption("hd_calibration")
+        with pytest.raises(InputError, match="no published dialyser clearance"):
+            analyte_courses(dataclasses.replace(product, pk_models=models),
+                            label(product.name, 5.0, "ihd"), cov)
+    atm = load_product("aztreonam")
+    with pytest.raises(InputError, match="declares no assumption"):
+        atm.pk_models["aztreonam"].without_assumption("hd_calibration")
+    chk = pk_check(atm, label("aztreonam", 5.0, "ihd"), cov, mic_mg_per_l=4, n=20)
+    assert chk.typical.loc[0, "extracorporeal_cl_l_per_h"] == 2.39
+    assert chk.typical.loc[0, "extracorporeal_basis"].startswith("published dialyser clearance (gerig1984")
+
+
+def test_dialysis_week_pta_judges_every_dosing_interval():
+    """pmx review 1, item 2: on intermittent HD a virtual patient attains the target only if every dosing
+    interval of the week meets it (default, declared, stated in the PKCheck); the weekly average is a
+    switch; native kidneys are unaffected."""
+    from pkdose.pd import ft_by_dose_interval
+
+    prod = load_product("cefiderocol")
+    regs = label("cefiderocol", 5.0, "ihd")
+    cov = Covariates(5.0, Haemodialysis(HDSchedule(("Mon", "Wed", "Fri"), 8.0, 3.5), 5.0))
+    assert exposure.DEFAULT_HD_CRITERION == "every_interval"
+    every = pk_check(prod, regs, cov, mic_mg_per_l=16, n=400, mics=(4, 8, 16))
+    week = pk_check(prod, regs, cov, mic_mg_per_l=16, n=400, mics=(4, 8, 16), hd_criterion="week")
+    assert "every dosing interval" in every.attainment_criterion and "168-h week" in week.attainment_criterion
+    assert (every.pta.pta_fraction <= week.pta.pta_fraction).all()
+    assert every.pta.pta_fraction.iloc[-1] < week.pta.pta_fraction.iloc[-1] - 0.1  # MIC 16: > 10 points
+    # the typical %fT is the worst interval's, computed independently here
+    c = every.courses["cefiderocol"]
+    _, ft = ft_by_dose_interval(c.typical_profile(), 16.0, c.model.fu_fraction, c.dosing, periodic=True)
+    assert every.targets.loc[0, "typical_ft_percent"] == pytest.approx(ft.min())
+    assert week.targets.loc[0, "typical_ft_percent"] > ft.min()
+    # first 24 h: every interval that starts then, each over its whole length, from an empty body
+    assert every.targets.loc[0, "typical_first_24h_ft_percent"] <= week.targets.loc[0, "typical_first_24h_ft_percent"]
+    with pytest.raises(InputError, match="hd_criterion"):
+        pk_check(prod, regs, cov, mic_mg_per_l=8, n=10, hd_criterion="weekly")
+    native = [pk_check(prod, label("cefiderocol", 60.0), Covariates(60.0, Native()), mic_mg_per_l=8, n=200,
+                       hd_criterion=h) for h in ("every_interval", "week")]
+    assert_allclose(native[0].pta.pta_fraction, native[1].pta.pta_fraction)
+    assert native[0].attainment_criterion.startswith("%fT over a dosing interval")
+
+
+def test_first_day_on_dialysis_covers_the_whole_first_interval():
+    """The q48h-after-HD avibactam dose of ceftazidime-avibactam: its first interval runs 48 h, past the
+    first day; the per-interval first-day check judges it whole."""
+    from pkdose.pd import ft_above_percent
+
+    prod = load_product("ceftazidime-avibactam")
+    regs = label("ceftazidime-avibactam", 5.0, "ihd")
+    cov = Covariates(5.0, Haemodialysis(HDSchedule(("Mon", "Wed", "Fri"), 8.0, 4.0), 5.0))
+    c = analyte_courses(prod, regs, cov)["ceftazidime"]
+    dosing, extra, t0 = exposure._first_schedule(c)
+    starts = np.unique(dosing.start_h)
+    nxt = starts[starts > t0][0]
+    prof = exposure._run(c, c.params, dosing, extra, t_start_h=t0, t_end_h=float(nxt))
+    whole = float(ft_above_percent(prof, 16.0, c.model.fu_fraction, t0, float(nxt))[0])
+    if nxt - t0 >= 24.0:  # one dose in the first day
+        assert exposure._first_day_ft(c, 16.0, "every_interval") == pytest.approx(whole)
+    assert exposure._first_day_ft(c, 16.0, "every_interval") <= whole + 1e-9

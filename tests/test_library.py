@@ -5,6 +5,8 @@ import shutil
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from pkdose.errors import InputError, ModelFileError, UnknownDrugError
@@ -166,11 +168,36 @@ def test_esrd_rule_by_threshold_and_by_dialysis():
 
 
 def test_esrd_threshold_uses_raw_crcl_in_normalised_model():
-    model = load_pk_model("avibactam", source="xie2025")
-    # raw CrCL 14 is ESRD whatever the BSA; raw 16 with a small BSA is not
+    # the paper's group definition (alternative): raw CrCL 14 is ESRD whatever the BSA; raw 16 is not
+    model = load_pk_model("avibactam", source="xie2025").with_alternative(
+        "esrd_crcl_max_ml_per_min", "esrd_crcl_max_groups_ml_per_min")
     assert_allclose(model.clearance_l_per_h(14.0, bsa_m2=1.2, infection_site="none"), 10.3 * 0.077,
                     rtol=1e-12)
     assert model.clearance_l_per_h(16.0, bsa_m2=1.2, infection_site="none") > 10.3 * 0.077
+
+
+def test_xie_esrd_term_only_where_its_population_is_defined():
+    """pmx review 1, item 1: Xie 2025's ESRD term applies on dialysis, to a flagged patient and below the
+    fitted CrCL (4.6 mL/min); between 4.6 and 15 the nCrCL arm applies, as in the paper's simulation."""
+    model = load_pk_model("avibactam", source="xie2025")
+    none = {"infection_site": "none", "weight_kg": 70.0, "bsa_m2": 1.73}
+    arm = 10.3 * (np.array([5.0, 10.0, 14.9, 15.1]) / 80) ** 1.06
+    assert_allclose(model.clearance_l_per_h([5.0, 10.0, 14.9, 15.1], **none), arm, rtol=1e-12)
+    assert_allclose(model.clearance_l_per_h([10.0, 10.0, 4.6, 0.0], dialysis=[True, False, False, False],
+                                            esrd=[False, True, False, False], **none), 10.3 * 0.077, rtol=1e-12)
+    # continuous at the paper's group edge (the former rule jumped x 2.2 there)
+    lo, hi = model.clearance_l_per_h([14.999, 15.001], **none)
+    assert hi / lo == pytest.approx(1.0, abs=1e-3)
+    # typical cIAI 70-kg patient at CrCL 10: 0.88 L/h under the former rule, the arm now
+    cl = float(model.clearance_l_per_h(10.0, infection_site="intra-abdominal", weight_kg=70.0, bsa_m2=1.73))
+    assert cl == pytest.approx(10.3 * (10 / 80) ** 1.06 * 1.115)
+    old = model.with_alternative("esrd_crcl_max_ml_per_min", "esrd_crcl_max_groups_ml_per_min")
+    assert float(old.clearance_l_per_h(10.0, infection_site="intra-abdominal", weight_kg=70.0,
+                                       bsa_m2=1.73)) == pytest.approx(0.884, abs=0.001)
+    # switched off: dialysis and the flag only
+    off = model.without_assumption("esrd_crcl_max_ml_per_min")
+    assert_allclose(off.clearance_l_per_h(4.0, **none), 10.3 * (4 / 80) ** 1.06, rtol=1e-12)
+    assert_allclose(off.clearance_l_per_h(4.0, esrd=True, **none), 10.3 * 0.077, rtol=1e-12)
 
 
 def test_bsa_normalisation():
@@ -531,3 +558,49 @@ def test_regimen_rows_are_grouped_by_jurisdiction(models_copy):
     write_regimens(models_copy, [regimen_row(0, 30), regimen_row(30, "inf"), eu_only])
     assert len(load_regimen_table("cefiderocol", root=models_copy).rows) == 3
 
+
+
+def test_bsa_from_weight_when_no_height():
+    """pmx review 1, item 5: without a BSA the Xie models estimate it from the weight
+    (Livingston 2001) instead of 1.73 m2; switchable; the height-based BSA wins when given."""
+    from pkdose.renal import bsa_livingston
+
+    model = load_pk_model("avibactam", source="xie2025")
+    for weight, bsa in ((50.0, 1.4718), (120.0, 2.5924)):
+        assert bsa_livingston(weight) == pytest.approx(bsa, abs=1e-4)
+        cl = model.clearance_l_per_h(60.0, weight_kg=weight, infection_site="none")
+        ncrcl = 60.0 * 1.73 / bsa_livingston(weight)
+        assert_allclose(cl, 10.3 * (ncrcl / 80) ** 1.06 * (weight / 70) ** 0.75, rtol=1e-12)
+        assert_allclose(cl, model.clearance_l_per_h(60.0, weight_kg=weight, bsa_m2=bsa_livingston(weight),
+                                                    infection_site="none"), rtol=1e-12)
+    small = model.clearance_l_per_h(60.0, weight_kg=50.0, infection_site="intra-abdominal")
+    assert small == pytest.approx(7.81, abs=0.01)  # 6.58 L/h with the 1.73 m2 default before the fix
+    off = model.without_assumption("bsa_from_weight")
+    assert_allclose(off.clearance_l_per_h(60.0, weight_kg=50.0, infection_site="none"),
+                    10.3 * (60 / 80) ** 1.06 * (50 / 70) ** 0.75, rtol=1e-12)
+    # no weight: the reference 1.73 m2 (raw CrCL read as indexed)
+    assert_allclose(model.clearance_l_per_h(60.0, infection_site="none"), 10.3 * (60 / 80) ** 1.06, rtol=1e-12)
+    # the reference subject keeps the printed typical values
+    ref = model.reference_covariates()
+    assert ref["bsa_m2"] == 1.73
+    assert_allclose(model.clearance_l_per_h(80.0, weight_kg=100.0, **ref), 10.3 * (100 / 70) ** 0.75, rtol=1e-12)
+    # models on raw CrCL are not affected
+    cef = load_pk_model("cefiderocol")
+    assert "bsa_from_weight" not in cef.assumptions and "bsa_m2" not in cef.reference_covariates()
+
+
+@pytest.mark.parametrize("analyte,source", [("cefiderocol", None), ("ceftazidime", None), ("aztreonam", None),
+                                            ("avibactam", "li2019"), ("avibactam", "xie2025")])
+@pytest.mark.parametrize("dialysis", [False, True])
+@given(weight=st.floats(40, 160), lo=st.floats(0, 30), step=st.floats(0, 30))
+@settings(max_examples=40, deadline=None)
+def test_clearance_never_rises_as_crcl_falls(analyte, source, dialysis, weight, lo, step):
+    """A declared floor must not make CL jump up below the fitted range (cefiderocol: 1.1 L/h at CrCL 3.9
+    against 0.55 at 4 before the floor was capped at the model's own CL at the edge)."""
+    m = load_pk_model(analyte, source=source) if source else load_pk_model(analyte)
+    if "esrd_crcl_max_ml_per_min" in m.assumptions:
+        # Li 2019's categorical ESRD term at CrCL <= 5 (0.69 L/h) sits 3 % above the power model just
+        # above 5 (0.67 L/h): a step of the published covariate model, not of a pkdose floor
+        m = m.without_assumption("esrd_crcl_max_ml_per_min")
+    cl = m.clearance_l_per_h(np.array([lo, lo + step]), weight_kg=weight, dialysis=dialysis)
+    assert cl[0] <= cl[1] * (1 + 1e-12)

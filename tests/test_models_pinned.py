@@ -42,8 +42,8 @@ PINS = {
     "aztreonam_xie2025": (40.0, 90.0, {"infection_site": "intra-abdominal", "bsa_m2": 2.0},
                           5.00 * (40 * 1.73 / 2.0 / 80) ** 0.502 * (90 / 70) ** 0.75 * 1.279,
                           7.01 * (90 / 70) * 1.931),
-    "avibactam_xie2025": (200.0, 60.0, {"infection_site": "urinary", "race": "chinese"},
-                          10.3 * (1 + 0.00313 * 120) * (60 / 70) ** 0.75 * 1.222,
+    "avibactam_xie2025": (200.0, 60.0, {"infection_site": "urinary", "race": "chinese", "bsa_m2": 1.6},
+                          10.3 * (1 + 0.00313 * (200 * 1.73 / 1.6 - 80)) * (60 / 70) ** 0.75 * 1.222,
                           12.6 * (60 / 70) * 2.5 * (1 - 0.145)),
 }
 
@@ -141,11 +141,14 @@ def test_esrd_rules_replace_the_renal_factor():
     li = _model("avibactam_li2019")
     assert_allclose(li.clearance_l_per_h(4.0, **NONE), 10.2 * 0.0678)         # CrCL <= 5 (label band)
     assert_allclose(li.clearance_l_per_h(40.0, dialysis=True, **NONE), 10.2 * 0.0678)
+    assert_allclose(li.clearance_l_per_h(40.0, esrd=True, **NONE), 10.2 * 0.0678)
     xie = _model("avibactam_xie2025")
-    assert_allclose(xie.clearance_l_per_h(12.0, weight_kg=90.0, **NONE), 10.3 * 0.077 * (90 / 70) ** 0.75)
+    assert_allclose(xie.clearance_l_per_h(12.0, weight_kg=90.0, dialysis=True, **NONE),
+                    10.3 * 0.077 * (90 / 70) ** 0.75)
     assert_allclose(xie.clearance_l_per_h(0.0, **NONE), 10.3 * 0.077)          # no 0 x ratio
     # the infection factor still applies on top of the ESRD rule
-    assert_allclose(xie.clearance_l_per_h(12.0, infection_site="intra-abdominal"), 10.3 * 0.077 * 1.115)
+    assert_allclose(xie.clearance_l_per_h(12.0, infection_site="intra-abdominal", esrd=True),
+                    10.3 * 0.077 * 1.115)
 
 
 def test_floors_apply_only_where_declared():
@@ -155,7 +158,10 @@ def test_floors_apply_only_where_declared():
     assert_allclose(inside, 4.04 * (8 / 83.0) ** 0.682)
     assert inside < 1.1
     assert_allclose(cef.clearance_l_per_h(8.0, dialysis=True, **NONE), 1.1)
-    assert_allclose(cef.clearance_l_per_h(3.0, **NONE), 1.1)                   # below the fitted 4 mL/min
+    # below the fitted 4 mL/min off dialysis: the floor capped at the model's own CL at 4 mL/min (CL never
+    # rises as CrCL falls; it was 1.1 L/h here, twice the 0.55 L/h at 4 mL/min)
+    assert_allclose(cef.clearance_l_per_h(3.0, **NONE), 4.04 * (4 / 83.0) ** 0.682)
+    assert_allclose(cef.clearance_l_per_h(0.0, dialysis=True, **NONE), 1.1)
     assert_allclose(cef.without_assumption("cl_floor_l_per_h").clearance_l_per_h(3.0, **NONE),
                     4.04 * (3 / 83.0) ** 0.682)
     assert_allclose(_model("ceftazidime_li2019").clearance_l_per_h(2.0), 0.40)
@@ -170,3 +176,38 @@ def test_unstudied_sites_take_the_declared_level():
     off = cef.without_assumption("unstudied_site")
     assert_allclose(off.clearance_l_per_h(60.0, infection_site="intra-abdominal"),
                     cef.clearance_l_per_h(60.0, infection_site="none"))
+
+
+def test_xie_avibactam_additive_residual_is_phase1_only():
+    """Xie 2025 Table S3: the additive avibactam residual (theta19) belongs to phase 1; the
+    proportional 20 % (theta20) to every phase (pmx review 1, item 7)."""
+    xie = _model("avibactam_xie2025")
+    assert xie.residual["phase1"] == pytest.approx((0.20, 0.00621))
+    assert xie.residual["phase2_3"] == pytest.approx((0.20, 0.0))
+    assert "all" not in xie.residual
+
+
+def test_cefiderocol_crrt_central_coefficient_says_it_is_derived():
+    """The label-implied 0.63 is pkdose's derivation, not a label number (pmx review 1, item 7)."""
+    central = load_crrt_assumptions().coefficients["cefiderocol"]["central"]
+    assert central.value == 0.63
+    assert central.locator.startswith("Derived by pkdose from")
+    assert central.note.startswith("Derived by pkdose")
+
+
+def test_li2019_ceftazidime_acute_pyelonephritis_stacks_on_the_cuti_factor():
+    """Li 2019 Table 1 theta11: Vc x (1 - 0.185) for acute pyelonephritis, on top of cUTI x 1.03
+    (pmx review 1, item 3); CL is unchanged and the flag needs a urinary infection."""
+    caz = _model("ceftazidime_li2019")
+    ap = caz.typical_parameters(60.0, weight_kg=80.0, infection_site="urinary", acute_pyelonephritis=True)
+    cuti = caz.typical_parameters(60.0, weight_kg=80.0, infection_site="urinary")
+    assert_allclose(ap["v1"], 10.5 * (80 / 70) ** 1.01 * 1.03 * (1 - 0.185), rtol=1e-12)
+    assert_allclose(cuti["v1"], 10.5 * (80 / 70) ** 1.01 * 1.03, rtol=1e-12)
+    assert_allclose(ap["cl"], cuti["cl"], rtol=1e-12)
+    assert_allclose(ap["v2"], cuti["v2"], rtol=1e-12)
+    v = caz.typical_parameters(60.0, infection_site="urinary", acute_pyelonephritis=[True, False])["v1"]
+    assert_allclose(v[0] / v[1], 0.815, rtol=1e-12)
+    from pkdose.errors import InputError
+    with pytest.raises(InputError, match="acute_pyelonephritis"):
+        caz.typical_parameters(60.0, infection_site="pneumonia", acute_pyelonephritis=True)
+    assert "acute_pyelonephritis" not in caz.not_applied  # applied, not listed as left out

@@ -44,6 +44,12 @@ def test_per_interval_ft_wraps_the_weekend_gap(structure):
     assert [(a, b) for a, b, _ in intervals] == [(12.0, 60.0), (60.0, 108.0), (108.0, 168.0)]
     truth = [ft_above_percent(two, 1.0, 0.92, a, b)[0] for a, b in ((12, 60), (60, 108), (108, 180))]
     assert_allclose(ft[:, 0], truth, rtol=1e-9)
+    # an array of thresholds gives one row per threshold (the PTA grid of a dialysis week)
+    _, grid = ft_by_dose_interval(week, [0.5, 1.0, 4.0], 0.92, d)
+    assert grid.shape == (3, 3, 1)
+    assert_allclose(grid[:, 1, 0], truth, rtol=1e-9)
+    assert_allclose(grid[:, 2, 0], [ft_above_percent(two, 4.0, 0.92, a, b)[0]
+                                    for a, b in ((12, 60), (60, 108), (108, 180))], rtol=1e-9)
 
 
 def test_per_interval_ft_without_periodicity_and_for_a_single_dose():

@@ -475,3 +475,32 @@ def test_a_kinetic_crcl_trajectory_drives_the_engine():
         ref = _ode_reference(None, 7.78, STRUCTURES["cefiderocol 3-cmt"][0], dosing, None, t, 72,
                              steps=(start, cl[i]))[0]
         assert_allclose(concentration(p, t)[i], ref, rtol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cl=st.lists(pos, min_size=1, max_size=6), r=regimens, hd=st.floats(0, 10), cont=st.floats(0, 3000),
+       window=st.tuples(st.floats(0, 1), st.floats(0, 1)), block=st.sampled_from([1 << 17, 7]))
+def test_one_compartment_kernel_equals_the_crossing_spans(cl, r, hd, cont, window, block):
+    """The dense one-compartment time above (all thresholds at once, in blocks of patients) against the spans.
+
+    The spans come from :func:`above_intervals`, a separate path (one crossing time per monotone stretch);
+    the regimen mixes infusions, a bolus, a continuous infusion that can hold the level above or below its
+    plateau, and a dialysis window; the thresholds include 0, repeats and levels above every peak.
+    """
+    import pkdose.pk.measures as measures
+
+    d = combine_dosing(_reg(r), Dosing([5.0], [300.0], [0.0]), Dosing([2.0], [cont], [30.0]))
+    t_end = float(d.end_h.max() + 12)
+    v = np.linspace(8.0, 40.0, len(cl))
+    p = simulate(cl, v, d, ExtraClearance([7.0], [11.0], [hd]), t_end_h=t_end)
+    t0, t1 = sorted(w * t_end for w in window)
+    sampled = concentration(p, np.linspace(0, t_end, 7)).ravel() * 1.000001  # off a plateau: no tie to rounding
+    levels = np.sort(np.concatenate([[0.0, 0.0], sampled, sampled, [1e6]]))
+    spans = np.array([[np.sum(s[:, 1] - s[:, 0]) for s in above_intervals(p, m, t0, t1)] for m in levels])
+    saved = measures._ONE_CMT_BLOCK
+    measures._ONE_CMT_BLOCK = block
+    try:
+        dense = time_above(p, levels, t0, t1)
+    finally:
+        measures._ONE_CMT_BLOCK = saved
+    assert_allclose(dense, spans, atol=1e-9)

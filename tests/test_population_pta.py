@@ -43,7 +43,7 @@ def test_sample_cohort_truncates_mixes_and_derives_bsa():
     xie = sample_cohort(5000, (50, 80), load_population_design("xie2025"), rng=2)
     assert xie.weight_kg.between(33, 130).all() and xie.height_cm.between(145, 200).all()
     assert_allclose(xie.bsa_m2, 0.007184 * xie.weight_kg ** 0.425 * xie.height_cm ** 0.725)
-    li = sample_cohort(20_000, (50, 80), load_population_design("li2019"), rng=3)
+    li = sample_cohort(20_000, (50, 80), load_population_design("li2019"), rng=3, infection_site="urinary")
     assert_allclose((li.race == "chinese").mean(), 262 / 1764, atol=0.01)
 
 
@@ -171,3 +171,26 @@ def test_exposure_summary_geometric_means_by_group():
 def test_every_product_has_one_default_population(product):
     d = default_population(load_product(product))
     assert d["infection_site"] in ("intra-abdominal", "bloodstream") and d["reason"]
+
+
+def test_li2019_design_draws_apache_and_ventilation_as_published():
+    """pmx review 1, item 6: APACHE II > 10 in 438/1,115 cIAI and NP patients (none in cUTI), ventilation
+    = VAP in 138/413 NP patients (none elsewhere), Li 2019 Table 3."""
+    design = load_population_design("li2019")
+    assert dict(design["apache_ii_above_10"]["mix"]) == {"true": 438, "false": 677}
+    assert design["apache_ii_above_10"]["sites"] == ("intra-abdominal", "pneumonia")
+    shares = {}
+    for site in ("intra-abdominal", "pneumonia", "urinary"):
+        c = sample_cohort(20_000, (30, 120), design, rng=3, infection_site=site)
+        shares[site] = ((c.apache_ii_above_10 == "true").mean(), (c.ventilated == "true").mean())
+    assert shares["intra-abdominal"][0] == pytest.approx(438 / 1115, abs=0.01)
+    assert shares["pneumonia"] == pytest.approx((438 / 1115, 138 / 413), abs=0.01)
+    assert shares["intra-abdominal"][1] == 0 and shares["urinary"] == (0, 0)
+    with pytest.raises(InputError, match="infection_site"):
+        sample_cohort(10, (30, 60), design, rng=1)
+    # the drawn flags reach the models: APACHE II > 10 lowers avibactam CL, so the cIAI exposure rises
+    prod = load_product("ceftazidime-avibactam")
+    c = sample_cohort(400, (50, 80), design, rng=4, infection_site="intra-abdominal")
+    by = exposure_summary(prod, c, "label", by="apache_ii_above_10", rng=5).query("analyte == 'avibactam'")
+    auc = by.set_index("apache_ii_above_10")["gm_auc24_mg_h_per_l"]
+    assert auc["true"] > 1.1 * auc["false"]

@@ -101,3 +101,26 @@ def test_chunking_does_not_change_a_three_compartment_trajectory():
     assert_allclose(one, many)
     direct = ft_above_percent(simulate(steps, v1, d, extra, peripheral=periph, t_end_h=48.0), [1, 8, 16], 0.42, 40, 48)
     assert_allclose(one, direct, atol=1e-9)
+
+
+def test_module_docstring_states_the_model_files_cv_convention():
+    """pmx review 1, item 7: the files' 'CV %' is omega x 100 (Kawaguchi, Xie), not ln(1 + CV^2)."""
+    import pkdose.pta
+    from pkdose.library import load_pk_model
+
+    assert "\\omega \\times 100" in pkdose.pta.__doc__ and "not applied to the\nmodel files" in pkdose.pta.__doc__
+    assert load_pk_model("cefiderocol").omega_sd("cl") == pytest.approx(0.375)  # 37.5 % read as omega 0.375
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2026])
+def test_etas_are_numpys_multivariate_normal(seed):
+    """lognormal_etas draws exactly what Generator.multivariate_normal(method="eigh") draws for the seed."""
+    gen = np.random.default_rng(seed)
+    a = gen.normal(size=(5, 5))
+    for cov in (a @ a.T / 5, np.diag([0.1, 0.0, 0.3, 0.2, 0.05])):  # full, and singular (a fixed effect)
+        sd = np.sqrt(np.diag(cov))
+        corr = np.where(np.outer(sd, sd) > 0, cov / np.where(np.outer(sd, sd) > 0, np.outer(sd, sd), 1), np.eye(5))
+        ours = lognormal_etas(1000, sd, corr, rng=seed)
+        ref = np.random.default_rng(seed).multivariate_normal(np.zeros(5), corr * np.outer(sd, sd), size=1000,
+                                                              method="eigh")
+        assert np.array_equal(ours, ref)

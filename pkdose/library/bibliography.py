@@ -95,12 +95,27 @@ def load_sources(root=None):
     2019
     """
     directory = Path(root or models_dir()) / "sources"
+    paths = sorted(directory.glob("*.toml"))
+    try:  # the same files in the same versions give the same (read-only) bibliography
+        key = tuple((str(p), st.st_mtime_ns, st.st_size) for p in paths for st in (p.stat(),))
+    except OSError:
+        key = None
+    if key is not None and key in _LOADED:
+        return _LOADED[key]
     sources = {}
-    for path in sorted(directory.glob("*.toml")):
+    for path in paths:
         data = read_toml(path)
         check_schema_version(data, path, required=False)
         _read_source_tables(data, path, sources)
-    return MappingProxyType(sources)
+    sources = MappingProxyType(sources)
+    if key is not None:
+        _LOADED.clear()  # one version kept: the current one
+        _LOADED[key] = sources
+    return sources
+
+
+#: The bibliography last loaded, by the versions of its files (see :func:`load_sources`).
+_LOADED = {}
 
 
 # ---------------------------------------------------------------------------

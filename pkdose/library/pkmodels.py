@@ -61,7 +61,10 @@ _HEADER_OPTIONAL = ("note", "correlated_with", "residual", "fitted_range", "assu
                     "extracorporeal", "alternatives", "not_applied", "sources")
 _EXTRACORPOREAL_REQUIRED = ("hd_removed_fraction", "hd_session_h")
 _EXTRACORPOREAL_OPTIONAL = ("hd_cl_l_per_h",)  # CRRT assumptions: models/crrt.toml
-_ASSUMPTIONS = ("cl_floor_l_per_h", "esrd_crcl_max_ml_per_min", "unstudied_site")
+_ASSUMPTIONS = ("cl_floor_l_per_h", "esrd_crcl_max_ml_per_min", "unstudied_site", "bsa_from_weight",
+                "hd_calibration")
+#: Declared rules without a number of their own (source, locator and note only).
+_RULES = ("bsa_from_weight", "hd_calibration")
 _FLOOR_DOMAINS = ("dialysis_or_below_fitted_range", "everywhere")
 _OMEGA_SCALES = ("variance", "sd", "cv_percent")
 _RESIDUAL_SCALES = ("variance", "sd")
@@ -72,7 +75,11 @@ _CONTINUOUS = {"crcl": "ml_per_min", "ncrcl": "ml_per_min", "weight": "kg",
 
 #: Keys of every patient covariate a model can be given (see :meth:`PKModel.typical_parameters`).
 _COVARIATE_ARGS = ("crcl_ml_per_min", "weight_kg", "bsa_m2", "albumin_g_per_dl",
-                   "infection_site", "race", "ventilated", "apache_ii_above_10", "dialysis")
+                   "infection_site", "race", "ventilated", "apache_ii_above_10",
+                   "acute_pyelonephritis", "esrd", "dialysis")
+
+#: Yes/no covariates: argument -> its level name when true (the categorical forms read ``"true"``).
+_FLAGS = ("ventilated", "apache_ii_above_10", "acute_pyelonephritis")
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,8 @@ class PKModel:
         ``infection_site`` and other covariate defaults, with the reason [-].
     assumptions : Mapping[str, object]
         Declared assumptions not in the paper (``cl_floor_l_per_h``,
-        ``esrd_crcl_max_ml_per_min``, ``unstudied_site``) [-].
+        ``esrd_crcl_max_ml_per_min``, ``unstudied_site``, ``bsa_from_weight``,
+        ``hd_calibration``) [-].
     extracorporeal : Mapping[str, Param]
         Dialysis and CRRT data (not part of the popPK model) [-].
     alternatives, not_applied : Mapping[str, Param]
@@ -289,7 +297,11 @@ class PKModel:
 
     @property
     def hd_cl_l_per_h(self):
-        """Measured dialyser clearance when the file gives one, else None [L/h]."""
+        """Published dialyser clearance when the file gives one, else None [L/h].
+
+        Used as is for dialysis sessions unless the model declares (and keeps on)
+        the ``hd_calibration`` assumption (``models/README.md``).
+        """
         p = self.extracorporeal.get("hd_cl_l_per_h")
         return None if p is None else p.value
 
@@ -329,15 +341,16 @@ class PKModel:
         -------
         dict
             ``infection_site`` (the default population's), ``race`` "other",
-            ``ventilated`` and ``apache_ii_above_10`` False, ``dialysis``
-            False, ``albumin_g_per_dl`` where the default population gives one.
+            ``ventilated``, ``apache_ii_above_10``, ``acute_pyelonephritis``
+            and ``dialysis`` False, ``albumin_g_per_dl`` where the default
+            population gives one.
 
         References
         ----------
         .. [1] ``models/README.md``, "Default population".
         """
-        out = {"infection_site": self.default_site, "race": "other", "ventilated": False,
-               "apache_ii_above_10": False, "dialysis": False}
+        out = {"infection_site": self.default_site, "race": "other", "dialysis": False, "esrd": False,
+               **dict.fromkeys(_FLAGS, False)}
         if "albumin_g_per_dl" in self.default_population:
             out["albumin_g_per_dl"] = self.default_population["albumin_g_per_dl"].value
         return out
@@ -349,17 +362,20 @@ class PKModel:
         -------
         dict
             ``infection_site`` "none", race "other", not ventilated, APACHE II
-            not above 10, albumin at the reference of its effect.
+            not above 10, no acute pyelonephritis, albumin at the reference of
+            its effect, BSA 1.73 m2 in models on BSA-normalised CrCL.
 
         References
         ----------
         .. [1] ``models/README.md``, "Default population".
         """
-        out = {"infection_site": "none", "race": "other", "ventilated": False,
-               "apache_ii_above_10": False, "dialysis": False}
+        out = {"infection_site": "none", "race": "other", "dialysis": False, "esrd": False,
+               **dict.fromkeys(_FLAGS, False)}
         for e in self.effects:
             if e.covariate == "albumin":
                 out["albumin_g_per_dl"] = e.args["reference"].value
+            if e.covariate == "ncrcl":  # the reference subject's CrCL is the indexed one
+                out["bsa_m2"] = BSA_REF_M2
         return out
 
     def typical_parameters(self, crcl_ml_per_min, **covariates):
@@ -371,10 +387,16 @@ class PKModel:
             Cockcroft-Gault creatinine clearance, raw (not BSA-indexed) [mL/min].
         **covariates
             ``weight_kg`` [kg] (default: each effect's reference weight),
-            ``bsa_m2`` [m2] (default 1.73: CrCL read as already indexed),
+            ``bsa_m2`` [m2] (models on BSA-normalised CrCL; when not given,
+            estimated from ``weight_kg`` where the model declares
+            ``bsa_from_weight``, else 1.73: CrCL read as already indexed),
             ``albumin_g_per_dl`` [g/dL], ``infection_site`` (one of
             :data:`pkdose.covariates.INFECTION_SITES`), ``race``,
-            ``ventilated``, ``apache_ii_above_10`` and ``dialysis`` (on
+            ``ventilated``, ``apache_ii_above_10``, ``acute_pyelonephritis``
+            (a cUTI patient with acute pyelonephritis: needs
+            ``infection_site="urinary"``), ``esrd`` (the models' end-stage
+            renal disease flag, as nlmixr2lib's ``RENALIMP_ESRD``) and
+            ``dialysis`` (on
             intermittent haemodialysis or CRRT: the model's ESRD rule and the
             domain of its clearance floor); missing ones take
             :meth:`default_covariates` [-].
@@ -389,15 +411,18 @@ class PKModel:
         ------
         InputError
             Unknown covariate, negative or non-finite CrCL, non-positive
-            weight, BSA or albumin, unknown site or race, shapes that do not
+            weight, BSA or albumin, unknown site or race, acute
+            pyelonephritis outside a urinary infection, shapes that do not
             broadcast.
 
         Notes
         -----
         ``ncrcl`` (models on BSA-normalised CrCL) is
-        :math:`CrCL \cdot 1.73 / BSA`. The ESRD rule (where the model has one)
-        applies at raw CrCL at or below ``esrd_crcl_max_ml_per_min`` and on
-        dialysis. A declared clearance floor applies only in its domain
+        :math:`CrCL \cdot 1.73 / BSA`. The ESRD term (where the model has one)
+        applies to the patients its population defines: on dialysis, or
+        flagged ``esrd``; and, as a declared assumption, at raw CrCL at or
+        below ``esrd_crcl_max_ml_per_min`` (Li 2019: the label's ESRD band,
+        5 mL/min; Xie 2025: below its fitted range, 4.6 mL/min). A declared clearance floor applies only in its domain
         (``applies``): on dialysis or below the fitted CrCL range.
 
         References
@@ -417,6 +442,13 @@ class PKModel:
         [4.04, 7.78, 6.19, 5.77, 0.127, 0.798]
         """
         x = self._covariate_values(crcl_ml_per_min, covariates)
+        out = self._unfloored(x)
+        out["cl"] = self._floored(out["cl"], x, lambda edge: self._unfloored(
+            self._covariate_values(np.maximum(x["crcl"], edge), covariates))["cl"])
+        return out
+
+    def _unfloored(self, x):
+        """Typical parameters of the published covariate model, before any declared floor."""
         out = {}
         for name in self.parameter_names:
             effects = [e for e in self.effects if e.parameter == name]
@@ -426,7 +458,6 @@ class PKModel:
                     factors[e.replaces] = np.where(e.applies(x[e.covariate]), 1.0, factors[e.replaces])
             out[name] = self.params[_PARAM_KEYS[name]].value * np.prod(
                 [np.ones(x["shape"]), *factors.values()], axis=0)
-        out["cl"] = self._floored(out["cl"], x)
         return out
 
     def clearance_l_per_h(self, crcl_ml_per_min, **covariates):
@@ -686,7 +717,7 @@ class PKModel:
             raise InputError(f"crcl_ml_per_min must be >= 0 [mL/min], got {crcl_ml_per_min!r}",
                              field="crcl_ml_per_min")
         arrays = {"crcl": crcl,
-                  "bsa": _positive("bsa_m2", merged.get("bsa_m2", BSA_REF_M2), "m2"),
+                  "bsa": self._bsa(merged),
                   "weight": _positive("weight_kg", merged["weight_kg"], "kg")
                   if "weight_kg" in merged else None,
                   "albumin": _positive("albumin_g_per_dl", merged["albumin_g_per_dl"], "g/dL")
@@ -694,8 +725,8 @@ class PKModel:
                   "infection_site": _levels("infection_site", merged["infection_site"],
                                             cov_forms.INFECTION_SITES),
                   "race": _levels("race", merged["race"], cov_forms.RACES),
-                  "ventilated": np.asarray(merged["ventilated"], dtype=bool),
-                  "apache_ii_above_10": np.asarray(merged["apache_ii_above_10"], dtype=bool),
+                  **{name: np.asarray(merged[name], dtype=bool) for name in _FLAGS},
+                  "esrd": np.asarray(merged["esrd"], dtype=bool),
                   "dialysis": np.asarray(merged["dialysis"], dtype=bool)}
         present = {k: v for k, v in arrays.items() if v is not None}
         try:
@@ -705,14 +736,26 @@ class PKModel:
                              f"{ {k: v.shape for k, v in present.items()} }") from None
         x = {"shape": shape, **arrays}
         x["ncrcl"] = crcl * (BSA_REF_M2 / arrays["bsa"])
-        x["esrd"] = np.where(self._esrd(crcl, arrays["dialysis"]), "true", "false")
+        x["esrd"] = np.where(self._esrd(crcl, arrays["dialysis"] | arrays["esrd"]), "true", "false")
         x["infection_site"] = self._site_as_modelled(arrays["infection_site"])
-        for name in ("ventilated", "apache_ii_above_10"):
+        if np.any(arrays["acute_pyelonephritis"] & (arrays["infection_site"] != "urinary")):
+            raise InputError("acute_pyelonephritis applies to a urinary infection (Li 2019: a cUTI "
+                             "subgroup); give infection_site='urinary'", field="acute_pyelonephritis")
+        for name in _FLAGS:
             x[name] = np.where(arrays[name], "true", "false")
         for name in ("weight", "albumin"):
             if x[name] is None:  # missing: every effect of it at its reference (factor 1)
                 x[name] = self._reference_of(name)
         return x
+
+    def _bsa(self, merged):
+        """Given BSA; else from the weight alone (declared ``bsa_from_weight``); else 1.73 m2."""
+        if "bsa_m2" in merged:
+            return _positive("bsa_m2", merged["bsa_m2"], "m2")
+        if "weight_kg" in merged and self.assumption_on("bsa_from_weight"):
+            from ..renal import bsa_livingston  # pkdose.renal reads the library: imported when needed
+            return np.asarray(bsa_livingston(_positive("weight_kg", merged["weight_kg"], "kg")))
+        return np.asarray(BSA_REF_M2)
 
     def _reference_of(self, covariate):
         refs = {e.args["reference"].value for e in self.effects
@@ -732,16 +775,22 @@ class PKModel:
         a = self.assumptions["unstudied_site"]
         return np.where(np.isin(site, a["sites"]), a["level"], site)
 
-    def _floored(self, cl, x):
+    def _floored(self, cl, x, cl_at_crcl):
+        """The declared floor in its domain; below the fitted range (off dialysis) never above the
+        model's own CL at the range's lower edge, so that CL stays non-decreasing in CrCL."""
         if not self.assumption_on("cl_floor_l_per_h"):
             return cl
-        floor = self.value("cl_floor_l_per_h")
-        domain = np.ones(x["shape"], dtype=bool)
-        if self.floor_applies == "dialysis_or_below_fitted_range":
-            below = (x["crcl"] < self.fitted_range["crcl_min_ml_per_min"].value
-                     if "crcl_min_ml_per_min" in self.fitted_range else False)
-            domain = np.broadcast_to(x["dialysis"] | below, x["shape"])
-        return np.where(domain, np.maximum(cl, floor), cl)
+        floor = np.broadcast_to(self.value("cl_floor_l_per_h"), x["shape"])
+        if self.floor_applies != "dialysis_or_below_fitted_range":
+            return np.maximum(cl, floor)
+        dialysis = np.broadcast_to(x["dialysis"], x["shape"])
+        if "crcl_min_ml_per_min" not in self.fitted_range:
+            return np.where(dialysis, np.maximum(cl, floor), cl)
+        edge = self.fitted_range["crcl_min_ml_per_min"].value
+        below = np.broadcast_to(x["crcl"] < edge, x["shape"]) & ~dialysis
+        if np.any(below):
+            floor = np.where(below, np.minimum(floor, cl_at_crcl(edge)), floor)
+        return np.where(dialysis | below, np.maximum(cl, floor), cl)
 
 
 def _array(name, value, unit):
@@ -1142,6 +1191,12 @@ def _assumptions(tables, src, sources, path):
     out = {}
     for name, t in tables.items():
         kp = f"assumptions.{name}"
+        if name in _RULES:
+            check_keys(t, ("source", "locator", "note"), path, kp, required=("source", "locator", "note"))
+            out[name] = {"source": check_source(t["source"], sources, path, f"{kp}.source"),
+                         "locator": _text(t["locator"], path, f"{kp}.locator"),
+                         "note": _text(t["note"], path, f"{kp}.note")}
+            continue
         if name == "unstudied_site":
             check_keys(t, ("level", "sites", "source", "locator", "note"), path, kp,
                        required=("level", "sites", "locator", "note"))

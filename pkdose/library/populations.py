@@ -6,6 +6,7 @@ Part of :mod:`pkdose.library`; the format is documented in ``models/README.md``.
 from pathlib import Path
 from types import MappingProxyType
 
+from ..covariates import INFECTION_SITES
 from .bibliography import load_sources
 from .reading import (
     _check_number,
@@ -22,6 +23,20 @@ __all__ = ["available_population_designs", "load_population_design"]
 
 _DISTRIBUTIONS = {"lognormal_mean_cv": ("mean", "cv_percent"), "lognormal_median_cv": ("median", "cv_percent"),
                   "normal": ("mean", "sd"), "uniform": ("low", "high")}
+
+
+def _conditional(spec, mix, path, kp):
+    """``sites`` and ``otherwise``: a level drawn only for some infection sites, a fixed level elsewhere."""
+    if ("sites" in spec) != ("otherwise" in spec):
+        _fail(path, kp, "give both sites (where the mix is drawn) and otherwise (the level elsewhere)")
+    if "sites" not in spec:
+        return {}
+    bad = [s for s in spec["sites"] if s not in INFECTION_SITES]
+    if bad or not spec["sites"]:
+        _fail(path, f"{kp}.sites", f"list infection sites from {', '.join(INFECTION_SITES)}")
+    if spec["otherwise"] not in mix:
+        _fail(path, f"{kp}.otherwise", f"use a level of the mix ({', '.join(mix)})")
+    return {"sites": tuple(spec["sites"]), "otherwise": spec["otherwise"]}
 
 
 def _file(root):
@@ -68,7 +83,8 @@ def load_population_design(name, root=None):
     Mapping
         Covariate column (``weight_kg``, ``albumin_g_per_dl``, ``height_cm``,
         ``race``...) -> ``{"distribution", parameters, "range", "source",
-        "locator"}`` or ``{"mix": {level: weight}, ...}``; pass it to
+        "locator"}`` or ``{"mix": {level: weight}, ...}`` (with ``sites`` and
+        ``otherwise`` when the mix is drawn only for some infection sites); pass it to
         :func:`pkdose.pta.sample_cohort` [-].
 
     Raises
@@ -103,9 +119,9 @@ def load_population_design(name, root=None):
             continue
         base = ("source", "locator", "note")
         if "mix" in spec:
-            check_keys(spec, base + ("mix",), path, kp, required=("mix", "source", "locator"))
+            check_keys(spec, base + ("mix", "sites", "otherwise"), path, kp, required=("mix", "source", "locator"))
             mix = {k: _check_number(v, path, f"{kp}.mix.{k}") for k, v in spec["mix"].items()}
-            entry = {"mix": MappingProxyType(mix)}
+            entry = {"mix": MappingProxyType(mix), **_conditional(spec, mix, path, kp)}
         else:
             kind = spec.get("distribution")
             if kind not in _DISTRIBUTIONS:

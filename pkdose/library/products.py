@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 from ..errors import ModelFileError, UnknownDrugError
 from .pkmodels import load_pk_model
+from .reading import models_dir, tree_version
 from .targets import Target, _targets_data, load_breakpoints, load_ceilings, load_targets
 
 __all__ = [
@@ -95,6 +96,21 @@ def load_product(product, root=None):
     ----------
     .. [1] pkdose design contract, ``docs/design.md``, module map.
     """
+    key = (product, str(root or models_dir()))
+    version = tree_version(root or models_dir())
+    hit = _LOADED.get(key)
+    if hit is not None and hit[0] == version:  # the same files in the same versions: the same (frozen) product
+        return hit[1]
+    out = _load_product(product, root)
+    _LOADED[key] = (version, out)
+    return out
+
+
+#: Product -> (version of the model files, the product assembled from them) (:func:`load_product`).
+_LOADED = {}
+
+
+def _load_product(product, root):
     targets = load_targets(root)
     if product not in targets:
         raise UnknownDrugError(f"unknown product {product!r}; known products: "

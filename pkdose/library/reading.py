@@ -3,7 +3,6 @@ r"""Generic reading and validation of the TOML files in ``models/`` (rules share
 Part of :mod:`pkdose.library`; the file formats are documented in ``models/README.md``.
 """
 
-import copy
 import functools
 import math
 import os
@@ -107,9 +106,29 @@ def models_dir():
     >>> (models_dir() / "pk").is_dir()
     True
     """
+    return _models_dir()
+
+
+@functools.lru_cache(maxsize=1)
+def _models_dir():
     package = Path(__file__).resolve().parent.parent  # pkdose/
     wheel_dir = package / "_models"
     return wheel_dir if wheel_dir.is_dir() else package.parent / "models"
+
+
+def tree_version(root):
+    """The versions (path, mtime, size) of every TOML file under ``root``: equal while no file changed."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".toml"):
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                out.append((dirpath, name, st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 def _fail(file, key_path, reason):
@@ -164,7 +183,16 @@ def read_toml(path):
         raise ModelFileError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     _check_regular(path, stat)
     # Parsed once per file version (path, mtime, size); callers get their own copy.
-    return copy.deepcopy(_parse_toml(str(path), stat.st_mtime_ns, stat.st_size))
+    return _copy_tree(_parse_toml(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+def _copy_tree(data):
+    """Copy of parsed TOML: new dicts and lists, the immutable leaves (str, numbers, dates) shared."""
+    if isinstance(data, dict):
+        return {k: _copy_tree(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copy_tree(v) for v in data]
+    return data
 
 
 #: Largest model file read [bytes]; the largest shipped file is about 30 kB.

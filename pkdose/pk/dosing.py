@@ -19,6 +19,14 @@ __all__ = ["Dosing", "ExtraClearance", "ClearanceSteps", "regimen_dosing", "comb
 BOLUS_MAX_H = 1e-6
 
 
+def sorted_unique(values):
+    """Sorted distinct values of a finite 1-D array (``np.unique`` without its lazy import of ``numpy.ma``)."""
+    t = np.sort(np.asarray(values).ravel())
+    if t.size > 1:
+        t = t[np.concatenate(([True], t[1:] != t[:-1]))]
+    return t
+
+
 def _as_1d(name, value):
     arr = np.atleast_1d(np.asarray(value, dtype=float))
     if arr.ndim != 1:

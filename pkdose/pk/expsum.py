@@ -24,7 +24,9 @@ so for one exponential. Newton's method on :math:`h` from a point left of the
 zero then climbs monotonically onto it, and any Newton step lands left of it;
 it is solved by Halley's method (Newton's where Halley's step would be
 long), converging in two or three steps from the exponential-interpolation
-start (:func:`solve_log`).
+start (:func:`solve_log`). Many crossings at once (every threshold a
+population's stretches cross) start from the inverse cubic Hermite through
+both stretch ends and take two Halley steps each (:func:`crossings_log`).
 
 Arrays: coefficient arrays ``w`` and rates ``lam`` have the term index first,
 shape (m, ...); ``c``, ``p``, ``q`` broadcast against the rest.
@@ -52,7 +54,7 @@ ROOT_TOL_H = 1e-11
 _MAXITER = 100
 
 #: Elements solved at once: keeps each work array small (cache-resident, no fresh pages) [-].
-BLOCK = 4096
+BLOCK = 8192
 
 #: The log-Halley iteration stops after a Halley step below the first (cubic convergence: the
 #: error left is of order K step^3 with K ~ lambda^2 < 100 / h^2, below 1e-10 h) or a Newton step
@@ -238,44 +240,84 @@ def halley_log(target, w, lam, p, q, t, tol=ROOT_TOL_H):
     return out
 
 
-#: Stretches are cut into this many pieces for the inverse-Hermite start of :func:`halley_log` [-].
-HERMITE_PIECES = 4
+def log_level(aw, lam, s):
+    """``ln sum aw exp(-lam s)`` and its inverse slope ``ds/dy`` at ``s``, for positive ``aw`` (n, N) and s (N,)."""
+    g = g1 = 0.0
+    zero = not s.any()
+    for wj, lj in zip(aw, lam):
+        e = wj if zero else wj * np.exp(-lj * s)
+        g = g + e
+        g1 = g1 + lj * e
+    return np.log(g), -g / g1
 
 
-def log_hermite(w, lam, p, q, pieces=HERMITE_PIECES):
-    """Per monotone one-signed stretch: nodes of a piecewise inverse cubic Hermite of ``ln|sum w exp(-lam s)|``.
+def crossings_log(y, aw, lam, p, q, y_p, y_q, d_p, d_q, tol=ROOT_TOL_H):
+    r"""Solve ``ln sum aw exp(-lam s) = y`` on [p, q] for many one-signed stretches at once.
 
-    Returns ``(y, m)``, each of shape (pieces + 1, n): the log-level at
-    equally spaced times from p to q and ds/dy there;
-    :func:`log_hermite_at` evaluates s at a level. A near-exact start for
-    :func:`halley_log` on every threshold a stretch crosses.
+    Parameters are flat over crossings: ``aw`` and ``lam`` (n, N), the rest
+    (N,); ``y_p``, ``y_q`` are the log-levels at the stretch ends (``y``
+    lies between them) and ``d_p``, ``d_q`` the inverse slopes ds/dy there.
+
+    The start is the inverse cubic Hermite through both ends (values and
+    slopes); two Halley steps follow on every crossing, without a
+    convergence test in between, and :func:`halley_log` finishes the few
+    whose second step is not below its stopping rule.
     """
-    y, m = np.empty((pieces + 1,) + p.shape), np.empty((pieces + 1,) + p.shape)
-    for k in range(pieces + 1):
-        s = p + (q - p) * (k / pieces)
-        g = g1 = 0.0
-        for wj, lj in zip(w, lam):
-            e = np.abs(wj) * np.exp(-lj * s)
-            g = g + e
-            g1 = g1 + lj * e
-        y[k] = np.log(g)
-        m[k] = -g / g1
-    return y, m
-
-
-def log_hermite_at(target, p, q, y, m):
-    """Evaluate the piecewise inverse Hermite of :func:`log_hermite` at log-levels ``target``, inside [p, q]."""
-    pieces = y.shape[0] - 1
-    k = (y[1:-1] >= target).sum(axis=0)  # the piece whose levels bracket the target (y decreases)
-    at = k[None]
-    y0, y1 = np.take_along_axis(y, at, 0)[0], np.take_along_axis(y, at + 1, 0)[0]
-    m0, m1 = np.take_along_axis(m, at, 0)[0], np.take_along_axis(m, at + 1, 0)[0]
-    width = (q - p) / pieces
-    s0 = p + width * k
-    dy = y1 - y0
-    x = (target - y0) / dy
+    span = y_q - y_p
+    x = y - y_p
+    x /= span
     x2 = x * x
-    x3 = x2 * x
-    s = (2 * x3 - 3 * x2 + 1) * s0 + (x3 - 2 * x2 + x) * dy * m0 + (3 * x2 - 2 * x3) * (s0 + width) \
-        + (x3 - x2) * dy * m1
-    return np.minimum(np.maximum(s, p), q)
+    h01 = x2 * (3.0 - 2.0 * x)  # Hermite basis: s = p + (q - p) h01 + span (h10 d_p + h11 d_q)
+    one_x = 1.0 - x
+    h10 = x * one_x
+    h10 *= one_x
+    x2 *= -one_x  # h11
+    h10 *= d_p
+    x2 *= d_q
+    h10 += x2
+    h10 *= span
+    t = q - p
+    t *= h01
+    t += p
+    t += h10
+    np.minimum(np.maximum(t, p, out=t), q, out=t)
+    neg = -lam
+    lam2 = lam * lam
+    for k in range(2):
+        step, halley = _halley_step(t, y, aw, neg, lam, lam2)
+        t += step
+        np.minimum(np.maximum(t, p, out=t), q, out=t)
+    np.abs(step, out=step)
+    late = np.nonzero(step >= np.where(halley, max(tol, _HALLEY_STOP_H), max(tol, _NEWTON_STOP_H)))[0]
+    if late.size:
+        t[late] = halley_log(y[late], aw[:, late], lam[:, late], p[late], q[late], t[late], tol)
+    return t
+
+
+def _halley_step(t, y, aw, neg, lam, lam2):
+    """Halley's step for ``ln sum aw exp(-lam t) = y`` (Newton's where Halley's would be too long)."""
+    g = g1 = g2 = None
+    for wj, nj, lj, l2 in zip(aw, neg, lam, lam2):
+        e = nj * t
+        np.exp(e, out=e)
+        e *= wj
+        if g is None:
+            g, g1, g2 = e, lj * e, l2 * e
+        else:
+            g += e
+            g1 += lj * e
+            g2 += l2 * e
+    h = np.log(g)
+    h -= y
+    g1 /= g  # a = -h'
+    g2 /= g
+    a2 = g1 * g1
+    g2 -= a2  # h'' >= 0
+    g2 *= h
+    den = a2 + a2
+    den -= g2
+    halley = den > a2
+    num = h * g1
+    step = np.where(halley, num + num, h)
+    step /= np.where(halley, den, g1)
+    return step, halley

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import expsum
-from .dosing import _as_1d
+from .dosing import _as_1d, sorted_unique
 
 __all__ = ["concentration", "auc", "time_above", "above_intervals", "peak", "trough", "dose_intervals",
            "steady_state_auc_tau"]
@@ -134,8 +134,6 @@ class _Stretches:
         out = np.zeros(m.size * n_pat)
         if not count.any():
             return out
-        if self.pieces.w.shape[0] == 1:
-            return self._one_exponential(m, lo, count, rising, n_pat, scale, out)
         w = self.pieces.w
         turns = expsum.may_turn(w if self.parent is None else w.take(self.parent, axis=1))
         self._one_signed(m, lo, np.where(turns, 0, count), rising, n_pat, scale, out)
@@ -150,66 +148,53 @@ class _Stretches:
         sizes = [n for n in sizes if n]
         return np.argsort(-count.astype(np.int8), kind="stable")[:sizes[0] if sizes else 0], sizes
 
-    def _one_exponential(self, m, lo, count, rising, n_pat, scale, out):
-        """One compartment, closed form: part = d - g ln|m - c|, with g = -+scale/lambda, layer by layer."""
-        order, sizes = self._layers(count)
-        pc = self.pieces
-        rising_o, p_o, q_o, lo_o = rising.take(order), self.p.take(order), self.q.take(order), lo.take(order)
-        parent = order if self.parent is None else self.parent.take(order)
-        g = np.where(rising_o, -scale, scale)
-        g /= pc.lam[0].take(parent)
-        d = np.abs(pc.w[0].take(parent))
-        np.log(d, out=d)
-        d *= g
-        d += np.where(rising_o, q_o, -p_o) * scale
-        c = pc.c.take(parent)
-        base = lo_o.astype(np.intp)
-        base *= n_pat
-        base += self.patient.take(order)
-        length = q_o - p_o
-        length *= scale
-        index, part, off = np.empty(sum(sizes), dtype=np.intp), np.empty(sum(sizes)), 0
-        with np.errstate(divide="ignore"):  # a threshold exactly at the plateau: rounding only
-            for r, n in enumerate(sizes):  # layer r: the first n ordered stretches, at threshold lo + r
-                at = slice(off, off + n)
-                x = m[r:].take(lo_o[:n])
-                x -= c[:n]
-                np.abs(x, out=x)
-                np.log(x, out=x)
-                x *= g[:n]
-                np.subtract(d[:n], x, out=part[at])
-                np.fmin(np.fmax(part[at], 0.0, out=part[at]), length[:n], out=part[at])
-                np.add(base[:n], r * n_pat, out=index[at])
-                off += n
-        out += np.bincount(index, part, minlength=out.size)
-        return out
-
     def _one_signed(self, m, lo, count, rising, n_pat, scale, out):
-        """Stretches of pieces whose modes share a sign: log-Halley from an inverse-Hermite start, by layer."""
+        """Stretches of pieces whose modes share a sign: two Halley steps in log space on every crossing.
+
+        Layer r (the first ``sizes[r]`` stretches, most crossings first)
+        crosses the thresholds ``lo + r``; the layers are laid end to end and
+        cut into blocks of at most ``expsum.BLOCK`` crossings (contiguous
+        copies, no gather per crossing), each solved by
+        :func:`pkdose.pk.expsum.crossings_log` from an inverse-Hermite start.
+        """
         order, sizes = self._layers(count)
         if not sizes:
             return
         pc = self.pieces
         parent = order if self.parent is None else self.parent.take(order)
-        w, lam, c = pc.w.take(parent, axis=1), pc.lam.take(parent, axis=1), pc.c.take(parent)
+        aw, lam, c = np.abs(pc.w.take(parent, axis=1)), pc.lam.take(parent, axis=1), pc.c.take(parent)
         rising_o, p_o, q_o, lo_o = rising.take(order), self.p.take(order), self.q.take(order), lo.take(order)
-        herm = expsum.log_hermite(w, lam, p_o, q_o, pieces=1)
+        y_p, d_p = expsum.log_level(aw, lam, p_o)
+        y_q, d_q = expsum.log_level(aw, lam, q_o)
         base = lo_o.astype(np.intp)
         base *= n_pat
         base += self.patient.take(order)
-        index, part, off = np.empty(sum(sizes), dtype=np.intp), np.empty(sum(sizes)), 0
-        for r, n in enumerate(sizes):
-            y = np.log(np.abs(m[r:].take(lo_o[:n]) - c[:n]))
-            s = np.empty(n)
-            for b in range(0, n, expsum.BLOCK):
-                at = slice(b, min(b + expsum.BLOCK, n))
-                p, q = p_o[at], q_o[at]
-                start = expsum.log_hermite_at(y[at], p, q, herm[0][:, at], herm[1][:, at])
-                s[at] = expsum.halley_log(y[at], w[:, at], lam[:, at], p, q, start)
-            at = slice(off, off + n)
-            np.subtract(np.where(rising_o[:n], q_o[:n], s), np.where(rising_o[:n], s, p_o[:n]), out=part[at])
-            np.add(base[:n], r * n_pat, out=index[at])
-            off += n
+        total = sum(sizes)
+        index, part = np.empty(total, dtype=np.intp), np.empty(total)
+        starts = np.cumsum([0] + sizes)
+        for b0 in range(0, total, expsum.BLOCK):
+            b1 = min(b0 + expsum.BLOCK, total)
+            cuts = []  # (layer, first stretch, last stretch) of the crossings b0 .. b1
+            for r, n in enumerate(sizes):
+                lo_k, hi_k = max(b0, starts[r]) - starts[r], min(b1, starts[r + 1]) - starts[r]
+                if hi_k > lo_k:
+                    cuts.append((r, lo_k, hi_k))
+
+            def laid(a):
+                if len(cuts) == 1:
+                    return a[..., cuts[0][1]:cuts[0][2]]
+                return np.concatenate([a[..., i:k] for _, i, k in cuts], axis=-1)
+
+            at = slice(b0, b1)
+            np.add(laid(base), np.concatenate([np.full(k - i, r * n_pat) for r, i, k in cuts]), out=index[at])
+            level = m.take(np.concatenate([lo_o[i:k] + r for r, i, k in cuts]))
+            level -= laid(c)
+            np.abs(level, out=level)
+            y = np.log(level, out=level)
+            p, q = laid(p_o), laid(q_o)
+            s = expsum.crossings_log(y, laid(aw), laid(lam), p, q, laid(y_p), laid(y_q), laid(d_p), laid(d_q))
+            up = laid(rising_o)
+            np.subtract(np.where(up, q, s), np.where(up, s, p), out=part[at])
         part *= scale
         out += np.bincount(index, part, minlength=out.size)
 
@@ -384,6 +369,8 @@ def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0):
     """
     n_pat = profile.n_patients
     _check_window(profile, t0_h, t1_h)
+    if profile.n_compartments == 1:
+        return _one_compartment_time_above(profile, m, t0_h, t1_h, scale)
     k = max(1, int(np.count_nonzero((profile.t_h[1:] > t0_h) & (profile.t_h[:-1] < t1_h))))
     block = max(1, _STRETCHES // k)
     if block >= n_pat:
@@ -397,6 +384,190 @@ def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0):
 
 #: Stretches (interval x patient) handled at once by :func:`time_above_sorted` [-].
 _STRETCHES = 20000
+
+#: Elements (threshold x interval x patient) of one work array of the one-compartment kernel:
+#: a few hundred kB, cache-resident [-].
+_ONE_CMT_BLOCK = 1 << 17
+
+
+def _one_compartment_time_above(profile, m, t0_h, t1_h, scale):
+    r"""Time above sorted thresholds ``m`` for a one-compartment profile, dense and in closed form.
+
+    On a piece of an interval, :math:`C(s) = c + w e^{-\lambda s}` is monotone,
+    so the time above :math:`M` is a clipped closed form, with
+    :math:`s^* = (\ln|w| - \ln|M - c|)/\lambda`:
+
+    * no infusion (:math:`c = 0`, :math:`w \ge 0`): :math:`\mathrm{clip}(s^* - a, 0, L)`,
+      one logarithm per patient and piece (:math:`\ln M` is shared);
+    * infusion, rising (:math:`w \le 0`): :math:`\mathrm{clip}(b - s^*, 0, L)`, zero
+      when :math:`M \ge c` (the NaN of a logarithm of a non-positive number
+      clips to 0);
+    * infusion, falling to its plateau (:math:`w > 0`): :math:`L` minus the
+      time below, the same expression with the sign of :math:`M - c` flipped.
+
+    Pieces of one kind are solved together; thresholds (rows) below or above
+    every patient's range on them count whole or not at all, without a
+    logarithm. Returns shape (n_thresholds, n_patients), times ``scale``.
+    """
+    n_pat = profile.n_patients
+    t_b = profile.t_h
+    lo, hi = np.maximum(t_b[:-1], t0_h), np.minimum(t_b[1:], t1_h)
+    idx = np.nonzero(hi > lo)[0]
+    a_h, b_h = (lo[idx] - t_b[idx])[:, None], (hi[idx] - t_b[idx])[:, None]
+    rate = profile.rate_mg_per_h[idx]
+    with np.errstate(divide="ignore"):
+        ln_m = np.log(m)
+    out = np.empty((m.size, n_pat))
+    groups = [g for g in (np.nonzero(rate == 0)[0], np.nonzero(rate > 0)[0]) if g.size]
+    if not groups:  # an empty window
+        out.fill(0.0)
+        return out
+    block = max(1, _ONE_CMT_BLOCK // (m.size * max(g.size for g in groups)))
+    for s in range(0, n_pat, block):
+        ps = slice(s, s + block) if block < n_pat else slice(None)
+        acc = _RowAccumulator(out[:, ps])
+        for g in groups:
+            _one_compartment_group(profile, idx[g], a_h[g], b_h[g], rate[g], m, ln_m, scale, ps, acc)
+        acc.finish((t1_h - t0_h) * scale)
+    return out
+
+
+class _RowAccumulator:
+    """Sums per-row contributions into ``out`` (rows, patients), writing a row the first time it is touched.
+
+    ``whole`` holds per-row constants (a piece spent above the threshold by
+    every patient), added at the end; rows never touched are set to them.
+    """
+
+    def __init__(self, out):
+        self.out, self.touched = out, np.zeros(out.shape[0], dtype=bool)
+        self.whole = np.zeros(out.shape[0])
+        self.bound = 0.0  # the lengths of one piece per group, added in the order the groups are: a cap on out
+
+    def piece(self, length):
+        """Note a group's pieces: one of ``length`` keeps the bound exact, several make it unknown (inf)."""
+        self.bound = self.bound + float(length[0, 0]) if length.shape[0] == 1 else np.inf
+
+    def add(self, lo, hi, values):
+        """Add ``values`` (hi - lo, patients) to rows lo .. hi - 1."""
+        new = ~self.touched[lo:hi]
+        if new.all():
+            self.out[lo:hi] = values
+        elif not new.any():
+            self.out[lo:hi] += values
+        else:
+            for k in range(hi - lo):
+                if new[k]:
+                    self.out[lo + k] = values[k]
+                else:
+                    self.out[lo + k] += values[k]
+        self.touched[lo:hi] = True
+
+    def target(self, lo, hi):
+        """Rows lo .. hi - 1 of ``out`` if none was touched yet (written in place), else None."""
+        if self.touched[lo:hi].any():
+            return None
+        self.touched[lo:hi] = True
+        return self.out[lo:hi]
+
+    def finish(self, cap):
+        """Add the per-row constants, set untouched rows to them, cap at ``cap`` (rounding only)."""
+        out, touched = self.out, self.touched
+        for j in np.nonzero(~touched)[0]:
+            out[j] = min(self.whole[j], cap)
+        rows = np.nonzero(touched)[0]
+        for j in rows[self.whole[rows] != 0]:
+            out[j] += self.whole[j]
+        if rows.size and not self.bound <= cap:  # rounding only: every part lies in its piece
+            part = out[rows[0]:rows[-1] + 1]
+            np.minimum(part, cap, out=part)
+
+
+def _one_compartment_group(profile, pieces, a_h, b_h, rate, m, ln_m, scale, ps, acc):
+    """Add the scaled time above of one kind of piece (all infusing or none) for patients ``ps``.
+
+    ``a_h``, ``b_h`` (k, 1): local start and end of each piece [h]; ``acc`` a
+    :class:`_RowAccumulator` of the block's output.
+    """
+    state = profile.state[pieces]
+    one_state = bool(np.all(state == state[0]))
+    at = (state[0] if one_state else state, 0, ps)
+    lam = profile.lam_per_h[at][None] if one_state else profile.lam_per_h[at]
+    amp = profile.amp_mg_per_l[pieces, 0, ps]
+    inv = scale / lam
+    length = (b_h - a_h) * scale
+    acc.piece(length)
+    starts = bool(a_h.any())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rate[0] == 0:  # C = w exp(-lam s), w >= 0: above M until (ln w - ln M) / lam
+            ln_w = np.log(amp)
+            top = ln_w - lam * a_h if starts else ln_w
+            lo_row = int(np.searchsorted(ln_m, np.fmin.reduce(ln_w - lam * b_h, axis=None)))
+            hi_row = int(np.searchsorted(ln_m, np.fmax.reduce(top, axis=None)))
+            acc.whole[:lo_row] += length.sum()
+            if hi_row > lo_row:
+                buf = np.empty((hi_row - lo_row,) + amp.shape)
+                np.multiply(ln_m[lo_row:hi_row, None, None], inv, out=buf)
+                ln_w *= inv
+                ln_w -= a_h * scale
+                np.subtract(ln_w, buf, out=buf)
+                _clip_add(buf, length, acc, lo_row, hi_row, nan_free=ln_m[lo_row] > -np.inf)
+            return
+        gain = profile.gain_h_per_l[at][None] if one_state else profile.gain_h_per_l[at]
+        c = rate[:, None] * gain
+        w = amp - c
+        f_a = c + w * np.exp(-lam * a_h) if starts else amp
+        f_b = c + w * np.exp(-lam * b_h)
+        low = min(np.fmin.reduce(f_a, axis=None), np.fmin.reduce(f_b, axis=None))
+        high = max(np.fmax.reduce(f_a, axis=None), np.fmax.reduce(f_b, axis=None))
+        lo_row, hi_row = int(np.searchsorted(m, low)), int(np.searchsorted(m, high))
+        acc.whole[:lo_row] += length.sum()
+        if hi_row <= lo_row:
+            return
+        buf = np.subtract(c, m[lo_row:hi_row, None, None])
+        falling = w > 0
+        flip = np.where(falling, -1.0, 1.0) if falling.any() else None
+        if flip is not None:
+            buf *= flip
+        np.log(buf, out=buf)
+        buf *= inv
+        np.abs(w, out=w)
+        np.log(w, out=w)
+        w *= inv
+        np.subtract(b_h * scale, w, out=w)
+        buf += w
+        if flip is None:  # rows below every patient's plateau take the logarithm of positive numbers only
+            split = min(max(int(np.searchsorted(m, np.fmin.reduce(c, axis=None))), lo_row), hi_row)
+            if split > lo_row:
+                _clip_add(buf[:split - lo_row], length, acc, lo_row, split, nan_free=True)
+            if hi_row > split:
+                _clip_add(buf[split - lo_row:], length, acc, split, hi_row)
+            return
+        np.fmax(buf, 0.0, out=buf)
+        np.fmin(buf, length, out=buf)
+        buf *= flip
+        buf += length * falling
+        acc.add(lo_row, hi_row, buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0])
+
+
+def _clip_add(buf, length, acc, lo, hi, nan_free=False):
+    """Clip ``buf`` (rows, pieces, patients) to [0, length] (NaN to 0); add its sum over pieces to rows lo .. hi - 1.
+
+    ``nan_free``: ``buf`` holds no NaN, so one clipping pass does.
+    """
+    if buf.shape[1] == 1:
+        dest = acc.target(lo, hi)
+        if dest is not None:
+            if nan_free:
+                np.clip(buf[:, 0], 0.0, length[0], out=dest)
+            else:
+                np.fmin(np.fmax(buf[:, 0], 0.0, out=buf[:, 0]), length[0], out=dest)
+            return
+    if nan_free:
+        np.clip(buf, 0.0, length, out=buf)
+    else:
+        np.fmin(np.fmax(buf, 0.0, out=buf), length, out=buf)
+    acc.add(lo, hi, buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0])
 
 
 def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
@@ -601,7 +772,7 @@ def dose_intervals(profile, dosing, t0_h=None, t1_h=None, *, periodic=False):
     t0 = t_s if t0_h is None else float(t0_h)
     t1 = t_e if t1_h is None else float(t1_h)
     _check_window(profile, t0, t1)
-    starts = np.unique(dosing.start_h).tolist()
+    starts = sorted_unique(dosing.start_h).tolist()
     out = [(a, b, ((a, b),)) for a, b in zip(starts[:-1], starts[1:])]
     if starts and periodic and t_s <= starts[0] and starts[-1] < t_e:
         head = ((t_s, starts[0]),) if starts[0] > t_s else ()

@@ -128,7 +128,7 @@ def _roots_3(k10, k1, ki):
     a1 = k10 * k21 + k10 * k31 + k12 * k31 + k13 * k21 + k21 * k31
     a0 = k10 * k21 * k31
     p = np.minimum(a1 - a2 * a2 / 3.0, -1e-300)
-    q = -2.0 * a2**3 / 27.0 + a1 * a2 / 3.0 - a0
+    q = -2.0 * (a2 * a2 * a2) / 27.0 + a1 * a2 / 3.0 - a0
     arg = np.clip(1.5 * q / p * np.sqrt(-3.0 / p), -1.0, 1.0)
     big = a2 / 3.0 + 2.0 * np.sqrt(-p / 3.0) * np.cos(np.arccos(arg) / 3.0)
     big = big - _cubic(big, a2, a1, a0) / (3.0 * big * big - 2.0 * a2 * big + a1)  # one Newton polish
@@ -146,7 +146,7 @@ def _orthogonal(u, vols):
     """Per patient: whether the columns of ``u`` are M-orthogonal to ``_ORTHO_TOL`` (and finite)."""
     n = u.shape[0]
     with np.errstate(invalid="ignore", over="ignore"):
-        norm = np.sqrt([sum(vols[i] * u[i, j] ** 2 for i in range(n)) for j in range(n)])
+        norm = np.sqrt(np.stack([sum(vols[i] * (u[i, j] * u[i, j]) for i in range(n)) for j in range(n)]))
         ok = np.all(np.isfinite(norm), axis=0)
         for j in range(n):
             for k in range(j + 1, n):

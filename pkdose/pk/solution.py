@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from .dosing import ClearanceSteps, Dosing, combine_dosing
+from .dosing import ClearanceSteps, Dosing, combine_dosing, sorted_unique
 from .modes import disposition_modes
 
 __all__ = ["Profile", "simulate"]
@@ -158,12 +158,16 @@ def _patients(name, value):
     return np.atleast_1d(arr)
 
 
+_ONE_STEP = np.zeros(1)
+_ONE_STEP.flags.writeable = False
+
+
 def _parameters(cl_l_per_h, v_l, peripheral):
     """Own clearance as steps (start_h (m,), cl (P, m)), central volume and peripheral pairs, broadcast to P."""
     if isinstance(cl_l_per_h, ClearanceSteps):
         steps_h, own = cl_l_per_h.start_h, cl_l_per_h.cl_l_per_h
     else:
-        steps_h, own = np.zeros(1), _patients("cl_l_per_h", cl_l_per_h)[:, None]
+        steps_h, own = _ONE_STEP, _patients("cl_l_per_h", cl_l_per_h)[:, None]
     if len(peripheral) > 2:
         raise InputError(f"peripheral takes at most two compartments (three in all), got {len(peripheral)}",
                          field="peripheral")
@@ -173,6 +177,8 @@ def _parameters(cl_l_per_h, v_l, peripheral):
             raise InputError(f"each peripheral compartment is a pair (q_l_per_h, v_l), got {pair!r}",
                              field="peripheral")
         arrays += [_patients(f"q{k}_l_per_h", pair[0]), _patients(f"v{k}_l", pair[1])]
+    if all(a.shape == arrays[0].shape for a in arrays):  # one value per patient everywhere: nothing to broadcast
+        return steps_h, own, arrays[1], tuple(zip(arrays[2::2], arrays[3::2]))
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
@@ -199,7 +205,7 @@ def _breakpoints(dosing, extra, steps_h, t_start, t_end, window=None):
     pts = [np.array([t_start, t_end] + list(window or ())), dosing.start_h, dosing.end_h, steps_h]
     if extra is not None:
         pts += [extra.start_h, extra.end_h]
-    t = np.unique(np.concatenate(pts))
+    t = sorted_unique(np.concatenate(pts))
     return t[(t >= t_start) & (t <= t_end)]
 
 
@@ -253,6 +259,8 @@ class _Schedule:
         self.key = _first_seen(zip(self.state.tolist(), self.rate.tolist(), self.bolus.tolist(),
                                    self.dt.tolist()))[0].tolist()
         self.i0, self.i1 = (0, t_b.size - 1) if window is None else np.searchsorted(t_b, window).tolist()
+        for arr in (self.t_b, self.dt, self.state, self.state_step, self.state_on, self.rate, self.bolus):
+            arr.flags.writeable = False
 
     def clearance(self, own, extra_cl):
         """Total clearance of each state for each patient, shape (S, P) [L/h]."""
@@ -273,6 +281,30 @@ class _Schedule:
         sel = slice(i0, i1)
         return Profile(self.t_b[i0:i1 + 1], self.state[sel], self.rate[sel], cl, walk.lam, walk.gain, amp, v1,
                        walk.concentrations(i0, z), walk.concentrations(i1 - 1, z_end))
+
+
+#: Schedules kept for reuse (a regimen simulated again for other patients: PTA, atlas cells) [-].
+_SCHEDULE_CACHE_SIZE = 64
+_schedules = {}
+
+
+def _schedule(dosing, extra, steps_h, t_start, t_end, window, steady_state):
+    """The :class:`_Schedule` of these inputs, built once and reused while it stays among the recent ones.
+
+    The key holds the bytes of every input the schedule depends on (the
+    added clearance's values enter later, per patient), so equal inputs share
+    a schedule; its arrays are read-only, so no caller can change a shared one.
+    """
+    key = (dosing.start_h.tobytes(), dosing.amount_mg.tobytes(), dosing.duration_h.tobytes(),
+           None if extra is None else (extra.start_h.tobytes(), extra.end_h.tobytes()),
+           steps_h.tobytes(), float(t_start), float(t_end), window, bool(steady_state))
+    sched = _schedules.get(key)
+    if sched is None:
+        sched = _Schedule(dosing, extra, steps_h, t_start, t_end, window, steady_state)
+        if len(_schedules) >= _SCHEDULE_CACHE_SIZE:
+            _schedules.pop(next(iter(_schedules)))
+        _schedules[key] = sched
+    return sched
 
 
 def _check_window(t_start_h, t_end_h, window_h):
@@ -382,7 +414,7 @@ def simulate(cl_l_per_h, v_l, dosing, extra=None, *, peripheral=(), t_end_h, t_s
         raise InputError("steady_state=True needs a clearance that does not change over time: a ClearanceSteps "
                          "trajectory has no periodic steady state; simulate from t_start_h instead",
                          field="steady_state")
-    sched = _Schedule(dosing, extra, steps_h, t_start_h, t_end_h, window_h, steady_state)
+    sched = _schedule(dosing, extra, steps_h, t_start_h, t_end_h, window_h, steady_state)
     return sched.solve(own, v1, periph, None if extra is None else extra.cl_l_per_h)
 
 
@@ -396,7 +428,7 @@ def profiles_in_chunks(cl_l_per_h, v_l, dosing, extra=None, *, peripheral=(), t_
     window_h = _check_window(t_start_h, t_end_h, window_h)
     if steady_state and np.any(own != own[:, :1]):
         raise InputError("steady_state=True needs a clearance that does not change over time", field="steady_state")
-    sched = _Schedule(dosing, extra, steps_h, t_start_h, t_end_h, window_h, steady_state)
+    sched = _schedule(dosing, extra, steps_h, t_start_h, t_end_h, window_h, steady_state)
     extra_cl = None if extra is None else np.asarray(extra.cl_l_per_h, float)
     per_patient = extra_cl is not None and extra_cl.ndim == 2
     n = max(v1.size, extra_cl.shape[0] if per_patient else 1)
@@ -444,7 +476,7 @@ class _Walk:
             modes = [disposition_modes(cl[s], v1, periph) for s in range(cl.shape[0])]
             self.lam = np.stack([m[0] for m in modes])  # (S, n, P)
             self.u = [m[1] for m in modes]  # per state (n, n, P), any scaling
-            self.norm = [sum(v * u[i] ** 2 for i, v in enumerate(self.vols)) for u in self.u]  # u^T M u, (n, P)
+            self.norm = [sum(v * (u[i] * u[i]) for i, v in enumerate(self.vols)) for u in self.u]  # u^T M u, (n, P)
             self.head = [u[0] for u in self.u]  # central component of each mode, (n, P)
             self.unit_head = [m[2] for m in modes]
             self.bolus_gain = [u[0] / nm for u, nm in zip(self.u, self.norm)]  # dz per mg into the centre

@@ -26,10 +26,11 @@ Inputs
     ``without=<assumption>`` and ``study=<not_applied ratio>`` (a published
     study-cohort factor on CL replacing the site factor: reproduces a trial's own
     cohort, never a patient). The dialysis clearance always comes from pkdose's
-    own course (:func:`pkdose.exposure.analyte_courses`): the measured
-    ``hd_cl_l_per_h`` where the model has one (aztreonam), else the clearance
-    calibrated on the uninfected reference subject with kidney failure in the
-    structure being checked. ``regimen`` is pkdose regimen text or ``label``.
+    own course (:func:`pkdose.exposure.analyte_courses`): calibrated on the
+    uninfected reference subject with kidney failure in the structure being
+    checked where the model declares ``hd_calibration`` (``without=hd_calibration``
+    switches it off), else the published ``hd_cl_l_per_h`` (aztreonam: Gerig
+    1984). ``regimen`` is pkdose regimen text or ``label``.
     ``dosing`` is ``single`` (one dose at t = 0), ``steady_state`` (periodic
     steady state over the LCM of the intervals), ``hd_week`` (periodic steady
     state of a dialysis week: Mon/Wed/Fri 08:00 sessions of the published
@@ -95,7 +96,8 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "published" / "simulation"
 RELATIONS = ("approx", "abs", "ge", "lt")
 STRUCTURES = ("published", "one_compartment")
 SEED = 2026
-_COVARIATE_KEYS = ("infection_site", "albumin_g_per_dl", "race", "ventilated", "apache_ii", "dialysis")
+_COVARIATE_KEYS = ("infection_site", "albumin_g_per_dl", "race", "ventilated", "apache_ii", "dialysis",
+                   "acute_pyelonephritis")
 
 
 def cases():
@@ -135,11 +137,11 @@ def row_covariates(row):
     cov = {}
     if row["subject"] == "reference":
         ref = model.reference_covariates()
-        cov = {k: ref[k] for k in ("infection_site", "albumin_g_per_dl", "race", "ventilated") if k in ref}
+        cov = {k: ref[k] for k in ("infection_site", "albumin_g_per_dl", "race", "ventilated", "bsa_m2") if k in ref}
     else:
         assert row["subject"] == "typical", row["subject"]
     for key, value in _items(row):
-        if key in ("dialysis", "ventilated"):
+        if key in ("dialysis", "ventilated", "acute_pyelonephritis"):
             cov[key] = value.lower() == "true"
         elif key in ("albumin_g_per_dl", "apache_ii"):
             cov[key] = float(value)
