@@ -39,7 +39,7 @@ from .regimens import format_regimen, select_regimens
 
 __all__ = ["BandChange", "ChangingRenalAdvice", "BandProjection", "ChangingCourse", "ChangingPKCheck",
            "ChangingRenalSummary", "label_band", "changing_renal_advice", "band_projection", "changing_renal_pk_check",
-           "changing_renal_summary", "trajectory_lines"]
+           "changing_renal_summary", "trajectory_lines", "trajectory_rows"]
 
 
 @dataclass(frozen=True)
@@ -754,6 +754,49 @@ def _scr_shown(values_mg_per_dl, unit):
     return [f"{v * SCR_UMOL_PER_L_PER_MG_PER_DL:.0f}" for v in values_mg_per_dl]
 
 
+def trajectory_rows(trajectory, scr_unit="mg/dL", table=None, jurisdiction="US"):
+    r"""The kinetic CrCL trajectory, one row of display texts per interval (the table of text, note and card).
+
+    Parameters
+    ----------
+    trajectory : pkdose.kinetic_gfr.KineticCrclTrajectory
+        Kinetic CrCL per interval [-]
+    scr_unit : {"mg/dL", "µmol/L"}, optional
+        Unit the creatinines are shown in (the one they were given in) [-]
+    table : pkdose.library.RegimenTable, optional
+        When given, each interval's label band regimen is given [-]
+    jurisdiction : {"US", "EU"}, optional
+        Whose label [-]
+
+    Returns
+    -------
+    list of dict
+        ``t_h`` ("0–24"), ``scr`` ("1.10 → 2.00"), ``change_per_day``
+        ("+0.90"), ``kinetic_crcl`` and ``static_crcl`` ("31 mL/min"),
+        ``flag`` (" (clipped at 0)" or ""), ``band`` (the regimen, or "") [-]
+
+    References
+    ----------
+    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
+       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
+       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    """
+    unit = "mg/dL" if scr_unit == "mg/dL" else "µmol/L"
+    scr = _scr_shown(trajectory.scr_mg_per_dl, unit)
+    factor = 1.0 if unit == "mg/dL" else float(_scr_shown([1.0], unit)[0])
+    rows = []
+    for i, row in enumerate(trajectory.table().to_dict("records")):
+        change = row["scr_change_mg_per_dl_per_day"] * factor
+        rows.append({"t_h": f"{row['start_h']:g}–{row['end_h']:g}", "scr": f"{scr[i]} → {scr[i + 1]}",
+                     "change_per_day": f"{change:+.{2 if unit == 'mg/dL' else 0}f}",
+                     "kinetic_crcl": f"{row['crcl_kinetic_ml_per_min']:.0f} mL/min",
+                     "static_crcl": f"{row['crcl_static_ml_per_min']:.0f} mL/min",
+                     "flag": " (clipped at 0)" if row["clipped"] else "",
+                     "band": "" if table is None else _text(label_band(table, row["crcl_kinetic_ml_per_min"],
+                                                                        jurisdiction)[0])})
+    return rows
+
+
 def trajectory_lines(trajectory, scr_unit="mg/dL", table=None, jurisdiction="US"):
     r"""The kinetic CrCL trajectory as a table a pharmacist reads, one line per interval.
 
@@ -782,21 +825,13 @@ def trajectory_lines(trajectory, scr_unit="mg/dL", table=None, jurisdiction="US"
        Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
     """
     unit = "mg/dL" if scr_unit == "mg/dL" else "µmol/L"
-    tab = trajectory.table()
-    scr = _scr_shown(trajectory.scr_mg_per_dl, unit)
-    factor = 1.0 if unit == "mg/dL" else float(_scr_shown([1.0], unit)[0])
     lines = [*trajectory.assumptions,
              f"{'t [h]':>11}  {'SCr [' + unit + ']':>17}  {'change/day':>10}  {'kinetic CrCL':>12}  "
              f"{'static CrCL':>11}" + ("  label band (" + jurisdiction + ")" if table is not None else "")]
-    for i, row in enumerate(tab.to_dict("records")):
-        band = ""
-        if table is not None:
-            band = "  " + _text(label_band(table, row["crcl_kinetic_ml_per_min"], jurisdiction)[0])
-        change = row["scr_change_mg_per_dl_per_day"] * factor
-        flag = " (clipped at 0)" if row["clipped"] else ""
-        lines.append(f"{row['start_h']:>5g}–{row['end_h']:<5g}  {scr[i] + ' → ' + scr[i + 1]:>17}  "
-                     f"{change:>+10.{2 if unit == 'mg/dL' else 0}f}  {row['crcl_kinetic_ml_per_min']:>6.0f} mL/min"
-                     f"  {row['crcl_static_ml_per_min']:>5.0f} mL/min{flag}{band}")
+    for r in trajectory_rows(trajectory, scr_unit, table, jurisdiction):
+        start, end = r["t_h"].split("–")
+        lines.append(f"{start:>5}–{end:<5}  {r['scr']:>17}  {r['change_per_day']:>10}  {r['kinetic_crcl']:>13}"
+                     f"  {r['static_crcl']:>11}{r['flag']}" + (f"  {r['band']}" if r["band"] else ""))
     return lines
 
 

@@ -21,6 +21,7 @@ References
 import argparse
 import dataclasses
 import json
+import re
 import sys
 
 import numpy as np
@@ -42,8 +43,7 @@ from .library import available_products, load_pk_model, load_regimen_table, mode
 from .library.clinical import clinical
 from .answers import dose_answer, with_kinetic_renal
 from .recommend import recommend
-from .report import (DISCLAIMER, advice_text, advice_to_dict, note_text, recommendation_text,
-                     recommendation_to_dict)
+from .report import DISCLAIMER, advice_text, advice_to_dict, recommendation_text, recommendation_to_dict
 from .units import normalise_scr_unit
 
 __all__ = ["main", "build_parser", "EXAMPLES", "FLAGS", "OUTPUT_FORMATS"]
@@ -135,6 +135,8 @@ def _help(field, extra=""):
     f = FIELDS[field]
     text = f.text + (f"; default {', '.join(f.default) if isinstance(f.default, tuple) else f.default}"
                      if f.default not in (None, (), True, False) else "")
+    # the adapter's texts name other inputs by their field names; on the command line they are flags
+    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", lambda m: FLAGS.get(m.group(0), m.group(0)), text)
     return text + (f" {extra}" if extra else "")
 
 
@@ -181,7 +183,7 @@ def _add_covariates(p):
 
     g = p.add_argument_group("PK model covariates (optional; not given: each model's default population, stated in "
                              "the output)")
-    _opt(g, "--site", metavar="SITE", help=_help("site") + f": {', '.join(FIELDS['site'].choices)}")
+    _opt(g, "--site", metavar="|".join(FIELDS["site"].choices), help=_help("site"))
     _opt(g, "--albumin", metavar="VALUE", help=_help("albumin", "(with --albumin-unit)"))
     _opt(g, "--albumin-unit", metavar="g/dL|g/L", help="unit of --albumin (required with it)")
     g.add_argument("--ventilated", action=_OnceTrue, help=FIELDS["ventilated"].text)
@@ -586,13 +588,9 @@ def _cmd_dose(args):
             out["example"] = header
         return out
     if fmt == "note":
-        return _with_header(note_text(advice, patient=inp.patient, seed=inp.seed), header)
+        return _with_header(answer.note(), header)
     if fmt == "card":
-        from .card import card_html, write_card
-
-        if args.out is None:
-            return card_html(advice, patient=inp.patient, seed=inp.seed)
-        return f"Dosing card written to {write_card(advice, args.out, patient=inp.patient, seed=inp.seed)}"
+        return answer.card() if args.out is None else f"Dosing card written to {answer.write_card(args.out)}"
     changing = answer.changing
     text = _before_references(advice_text(advice), [changing.lines() if changing else [], _covariate_block(answer)])
     if changing is not None:
@@ -601,7 +599,7 @@ def _cmd_dose(args):
 
 
 def _cmd_recommend(args):
-    from .changing_renal import json_records, trajectory_lines
+    from .changing_renal import trajectory_lines
 
     inp, header = _inputs(args)
     rec = recommend(inp.mechanism, **inp.recommend_kwargs())
@@ -615,12 +613,27 @@ def _cmd_recommend(args):
     if args.json:
         out = recommendation_to_dict(rec)
         out["population_inputs"] = {"structure": inp.structure, "given": dict(inp.pk_covariates)}
-        out["kinetic_crcl"] = None if inp.kinetic is None else json_records(inp.kinetic.table())
+        out["kinetic_crcl"] = _kinetic_records(inp)
         return out
     given = ([f"Covariates (PK models) given: {', '.join(f'{k} {v}' for k, v in inp.pk_covariates.items())}; the "
               "others take each model's default population; pkdose dose --drug … shows what each does"]
              if inp.pk_covariates else [])
     return _with_header(_before_references(recommendation_text(rec), [kinetic, given]), header)
+
+
+def _steady_state_of_series(inp):
+    """What simulate and pta do with a creatinine series: the steady state at its last kinetic CrCL."""
+    if inp.kinetic is None:
+        return []
+    return ["  creatinine series: the steady state at the last interval's kinetic CrCL; the trajectory, the bands "
+            "over time, the re-check and the first days with the changing clearance: pkdose dose with the same "
+            "inputs"]
+
+
+def _kinetic_records(inp):
+    from .changing_renal import json_records
+
+    return None if inp.kinetic is None else json_records(inp.kinetic.table())
 
 
 def _regimens_for(advice, model_informed):
@@ -675,6 +688,7 @@ def _cmd_simulate(args):
     if args.json:
         out = {"schema": "pkdose.simulate/1", "disclaimer": DISCLAIMER, "product": advice.product,
                "structure": check.structure, "population": check.population,
+               "kinetic_crcl": _kinetic_records(inp),
                "regimens": [advice_to_dict(advice)["regimens" if not inp.model_informed else "model_informed"]],
                "steady_state_period_h": first.period_h, "time_origin": origin, "analytes": {}}
         for a, (c, profile) in curves.items():
@@ -691,6 +705,7 @@ def _cmd_simulate(args):
     lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
     lines.append(f"  time origin: {origin}")
     lines.append(f"  PK model structure: {check.structure}; population: {check.population}")
+    lines += _steady_state_of_series(inp)
     for a, (c, profile) in curves.items():
         t = _grid(c.period_h)
         total = concentration(profile, t)[0]
@@ -731,13 +746,14 @@ def _cmd_pta(args):
     if args.json:
         return {"schema": "pkdose.pta/1", "disclaimer": DISCLAIMER, "product": advice.product,
                 "target": advice.target_text, "n_patients": check.n_patients, "structure": check.structure,
-                "population": check.population,
+                "population": check.population, "kinetic_crcl": _kinetic_records(inp),
                 "rows": json.loads(table.to_json(orient="records"))}
     lines = [DISCLAIMER, ""] + ([f"Example patient: {header}", ""] if header else [])
     lines.append(f"{advice.display_name}, CrCL {advice.renal.crcl_ml_per_min:.0f} mL/min "
                  f"({advice.renal.renal_state}; {advice.renal.method}); target {advice.target_text}; "
                  f"n = {check.n_patients}")
     lines.append(f"  PK model structure: {check.structure}; population: {check.population}")
+    lines += _steady_state_of_series(inp)
     lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
     cols = [c for c in table.columns if c.startswith("pta_") and c != "pta_fraction"]
     if len(cols) <= 1:  # one analyte: its PTA is the joint PTA, shown once

@@ -188,8 +188,8 @@ class SessionRecord:
             raise InputError("a session record needs its actual start (or missed=True); an extra session "
                              "is one with start and no scheduled_start", field=_FIELD)
         if self.end is not None and not self.start < self.end <= self.start + timedelta(hours=SESSION_RANGE_H[1]):
-            raise InputError(f"session end {self.end.isoformat()} must be after its start "
-                             f"{self.start.isoformat()} and within {SESSION_RANGE_H[1]:g} h", field=_FIELD)
+            raise InputError(f"session end {_clock(self.end)} must be after its start {_clock(self.start)} and "
+                             f"within {SESSION_RANGE_H[1]:g} h", field=_FIELD)
 
 
 @dataclass(frozen=True)
@@ -732,7 +732,7 @@ def session_records(rows, field="sessions", first_line=1):
     """
     out = []
     for i, row in enumerate(rows):
-        where = f"line {first_line + i}" if field == "hd_log" else f"session {first_line + i}"
+        where = f"line {first_line + i}" if field == "hd_log" else f"entry {first_line + i}"
         if not isinstance(row, dict):
             raise InputError(f"{{{field}}} {where} must be an object of {', '.join(LOG_COLUMNS)}", field=field)
         unknown = [k for k in row if k not in LOG_COLUMNS]

@@ -213,6 +213,66 @@ def test_api_refuses_a_series_out_of_order_naming_it():
     assert r.json()["detail"].startswith("Creatinine series: times must increase")
 
 
+
+SERIES_ARGS = ["dose", "--drug", "cefiderocol", "--age", "70", "--sex", "M", "--weight", "80", "--scr-series",
+               "0:1.1,24:2.0,48:2.6", "--scr-unit", "mg/dL", "--baseline-scr", "1.0", "--n", "200", "--site", "urinary"]
+
+
+def test_note_states_population_structure_and_the_changing_creatinine(capsys):
+    assert cli.main([*SERIES_ARGS, "--format", "note"]) == 0
+    note = capsys.readouterr().out
+    lines = note.splitlines()
+    assert "measured CrCL" not in note  # the kinetic CrCL is not a measured one
+    assert lines[2] == "Patient: 70 y, male, 80 kg, height not given, weight rule auto"
+    assert "  infection site urinary (given): cefiderocol CL ×0.872, V1 ×1.39 [kawaguchi2021 Table 2]" in lines
+    assert "  model structure: as published (cefiderocol three-compartment)" in lines
+    assert any(x.startswith("  re-check renal function by 72 h") for x in lines)
+    assert any(x.startswith("  early AKI: Crass et al.") for x in lines)
+    assert any(x.startswith("  [crass2019] Crass RL") for x in lines) and any("[chen2013]" in x for x in lines)
+    assert lines.index("PK models' population and structure:") < lines.index("Sources:") < len(lines) - 1
+
+
+def test_note_without_covariates_states_the_default_population(capsys):
+    assert cli.main(["dose", "--drug", "CZA", "--crcl", "60", "--n", "200", "--no-search", "--format", "note",
+                     "--structure", "one_compartment"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("PK models' population and structure:")
+    assert lines[at + 1].startswith("  infection site intra-abdominal (not given: default population of the "
+                                    "ceftazidime model, li2019 Table 3")
+    assert lines[at + 2].startswith("  infection site intra-abdominal (not given: default population of the "
+                                    "avibactam model, li2019 Table 3")
+    assert "  model structure: the one-compartment reduction (V = Vss, the distribution phase dropped)" in lines
+
+
+def test_card_states_population_structure_and_the_changing_creatinine(capsys):
+    assert cli.main([*SERIES_ARGS, "--format", "card"]) == 0
+    page = capsys.readouterr().out
+    assert "measured CrCL" not in page
+    assert "<h2>PK models: population and structure</h2>" in page and "three-compartment" in page
+    assert '<section class="block changing-renal"><h2>Changing renal function' in page
+    assert "re-check renal function by 72 h" in page and page.index("changing-renal") < page.index("<footer>")
+
+
+def test_print_api_gives_the_cli_note_with_a_series(capsys):
+    pytest.importorskip("fastapi")
+    from test_web_api import call
+
+    r = call("POST", "/api/dose/print", json={**SERIES, "site": "urinary"})
+    assert r.status_code == 200, r.text
+    assert cli.main([*SERIES_ARGS, "--format", "note"]) == 0
+    assert r.json()["note"].splitlines()[1:] == capsys.readouterr().out.rstrip("\n").splitlines()[1:]
+    assert "changing-renal" in r.json()["card_html"] and "population and structure" in r.json()["card_html"]
+
+
+@pytest.mark.parametrize("command", ["pta", "simulate"])
+def test_pta_and_simulate_say_what_they_do_with_a_series(capsys, command):
+    argv = [command, *SERIES_ARGS[1:]]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "creatinine series: the steady state at the last interval's kinetic CrCL" in out
+    assert "pkdose dose with the same inputs" in out
+    assert cli_json(capsys, argv)["kinetic_crcl"][-1]["crcl_kinetic_ml_per_min"] == pytest.approx(25.1, abs=0.1)
+
 # --- haemodialysis in real time ---------------------------------------------------------------------------
 
 LATE = "scheduled_start,start,end,missed\n2026-12-07 08:00,2026-12-07 10:00,2026-12-07 14:10,\n"

@@ -11,8 +11,8 @@ One page (``/``, files in ``static/``) and a JSON API behind it:
                            as SVG (:func:`pkdose.plotting.plot_pk_check`)
 ``POST /api/hd-timing``    :meth:`pkdose.hd_timing.ProductHDTiming.to_dict` — as
                            ``pkdose hd-timing --json``: give now / give at
-``POST /api/dose/print``   the note (:func:`pkdose.report.note_text`) and the
-                           dosing card (:func:`pkdose.card.card_html`)
+``POST /api/dose/print``   the note and the dosing card of
+                           :class:`pkdose.answers.DoseAnswer` (``--format note|card``)
 ``GET /api/products``      products, mechanisms, sites, severities, limits
 ``GET /api/openapi.json``  the OpenAPI document of all of the above
 =========================  ==================================================
@@ -711,13 +711,9 @@ def _print_outputs(inp):
     """The note and the card of one dose answer, computed once."""
     import datetime
 
-    from ..card import card_html
-    from ..report import note_text
-
-    advice = _advice(inp)
+    answer = dose_answer(inp)
     when = datetime.datetime.now()
-    return {"note": note_text(advice, patient=inp.patient, seed=inp.seed, when=when),
-            "card_html": card_html(advice, patient=inp.patient, seed=inp.seed, when=when, standalone=False)}
+    return {"note": answer.note(when=when), "card_html": answer.card(when=when, standalone=False)}
 
 
 def _body_spec(name):

@@ -11,9 +11,10 @@ window.pkdoseExtras = (() => {
     return effects.map((e) => `${e.parameter.toUpperCase()} ×${num(e.factor, 3)} [${e.source} ${e.locator}]`).join(", ");
   }
 
-  // What each covariate did in each PK model; shown when one was given (the PK check states the defaults).
+  // What each covariate did in each PK model, the default population used for the others, and the structure:
+  // stated with every dose answer (the PK check's population and structure, as on the command line).
   function population(p) {
-    if (!p || (!Object.keys(p.given).length && p.structure === "published")) return null;
+    if (!p) return null;
     const rows = p.covariates.filter((c) => c.given).map((c) => h("li", {},
       h("strong", {}, `${NAMES[c.input] || c.input}: ${c.shown}. `),
       c.models.map((m) => h("span", { class: "small" }, `${m.model}: `,
@@ -22,11 +23,13 @@ window.pkdoseExtras = (() => {
         "; "))));
     const defaults = p.covariates.filter((c) => !c.given).map((c) => h("li", { class: "small muted" },
       `${NAMES[c.input] || c.input} not given: ${c.shown}, the default population of ${c.models[0].model} (${c.models[0].note})`));
+    const structure = (p.lines || []).find((x) => x.startsWith("model structure: "));
     return h("section", { class: "card covariates-used" },
-      h("h3", {}, "Covariates in the PK models"),
+      h("h3", {}, "PK models: population and structure"),
       h("ul", {}, rows, defaults),
       h("p", { class: "small" }, h("span", { class: "k" }, "Model structure: "),
-        p.structure === "published" ? "as published" : "one-compartment reduction (V = Vss; the distribution phase dropped)"));
+        structure ? structure.slice("model structure: ".length)
+          : (p.structure === "published" ? "as published" : "one-compartment reduction (V = Vss; the distribution phase dropped)")));
   }
 
   function trajectoryTable(c) {
