@@ -37,9 +37,6 @@ References
 .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
    of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
    J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
-.. [2] Dean J, Ghemawat S. MapReduce: simplified data processing on large
-   clusters. Commun ACM. 2008;51(1):107-113. doi:10.1145/1327452.1327492
-   (the map over independent cells).
 """
 
 import functools
@@ -132,6 +129,9 @@ class Condition:
 @dataclass(frozen=True)
 class AtlasCell:
     """One regimen of one product in one renal condition: the unit of work of the atlas.
+
+    Made by :func:`atlas_cells`; :func:`atlas_cell` turns it into rows. It holds
+    everything the cell needs, its seed included, so that it can go to a worker process.
 
     Parameters
     ----------
@@ -244,9 +244,10 @@ def atlas_cells(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDI
     jurisdictions : sequence of str, optional
         ``"US"``, ``"EU"`` [-].
     conditions : sequence of Condition, optional
-        Renal conditions; default :func:`atlas_conditions` [-].
+        Renal conditions; default :func:`atlas_conditions` (native CrCL 0-200
+        mL/min in steps of 5, haemodialysis Mon/Wed/Fri, CRRT 1.5-4.5 L/h) [-].
     mics : sequence of float, optional
-        MICs [mg/L].
+        MICs; default 0.125-128 mg/L [mg/L].
     structure : {"published", "one_compartment"}, optional
         Model structure; default the published one [-].
     seed : int, optional
@@ -262,11 +263,6 @@ def atlas_cells(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDI
     InputError
         Fewer than one patient, an unknown structure or product, a MIC that
         is not positive.
-
-    References
-    ----------
-    .. [1] NumPy. Parallel random number generation: SeedSequence spawning.
-       https://numpy.org/doc/stable/reference/random/parallel.html
 
     Examples
     --------
@@ -382,21 +378,9 @@ def atlas(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDICTIONS
 
     Parameters
     ----------
-    n_patients : int, optional
-        Virtual patients per cell [-].
-    products : sequence of str, optional
-        Products; default every product [-].
-    jurisdictions : sequence of str, optional
-        ``"US"``, ``"EU"`` [-].
-    conditions : sequence of Condition, optional
-        Renal conditions; default :func:`atlas_conditions` (native CrCL 0-200
-        mL/min in steps of 5, haemodialysis Mon/Wed/Fri, CRRT 1.5-4.5 L/h) [-].
-    mics : sequence of float, optional
-        MICs; default 0.125-128 mg/L [mg/L].
-    structure : {"published", "one_compartment"}, optional
-        Model structure; default the published one [-].
-    seed : int, optional
-        Root seed; the table is the same for a seed whatever ``workers`` [-].
+    n_patients, products, jurisdictions, conditions, mics, structure, seed
+        The cells, as in :func:`atlas_cells`; the table is the same for a
+        seed whatever ``workers`` [-].
     workers : int, optional
         Worker processes; default every core (``os.cpu_count()``); 1 runs
         in this process [-].
@@ -419,11 +403,6 @@ def atlas(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDICTIONS
     -----
     :func:`atlas_cells` builds the cells, :func:`atlas_cell` maps each to its
     rows in a :class:`concurrent.futures.ProcessPoolExecutor`, in order.
-
-    References
-    ----------
-    .. [1] Dean J, Ghemawat S. MapReduce: simplified data processing on large
-       clusters. Commun ACM. 2008;51(1):107-113. doi:10.1145/1327452.1327492
 
     Examples
     --------
@@ -483,10 +462,6 @@ def check_out_path(path):
         Another extension, ``.parquet`` without pyarrow, a directory, or a
         directory that does not exist or cannot be written (``field="out"``).
 
-    References
-    ----------
-    .. [1] Apache Parquet file format. https://parquet.apache.org/docs/file-format/
-
     Examples
     --------
     >>> check_out_path("atlas.csv").name
@@ -525,10 +500,6 @@ def write_atlas(table, path):
     ------
     InputError
         As :func:`check_out_path`.
-
-    References
-    ----------
-    .. [1] Apache Parquet file format. https://parquet.apache.org/docs/file-format/
     """
     p = check_out_path(path)
     if p.suffix.lower() == ".parquet":

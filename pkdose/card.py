@@ -12,12 +12,6 @@ note (:func:`pkdose.report.note_text`): :func:`pkdose.report.administration_plan
 The page's style sheet is ``pkdose/web/static/card.css``; a card written to a
 file carries it inline, and the web calculator links it, so the printed card
 looks the same from both. Every text is escaped.
-
-References
-----------
-.. [1] W3C. CSS Paged Media Module Level 3. https://www.w3.org/TR/css-page-3/
-.. [2] Microsoft. Playwright for Python: ``Page.pdf``.
-   https://playwright.dev/python/docs/api/class-page#page-pdf
 """
 
 import html
@@ -26,6 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError
+from .extracorporeal import WEEKDAYS as _WEEKDAYS
 from .report import (
     DISCLAIMER,
     _heading,
@@ -147,8 +142,6 @@ def _times_block(advice, check, regimens):
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
 
 def _sources_html(advice):
     """The sources of what the card prescribes in full; the others (PK check, breakpoints) by key."""
@@ -169,14 +162,9 @@ def card_html(advice, *, patient=None, seed=None, when=None, standalone=True):
 
     Parameters
     ----------
-    advice : DoseAdvice
-        Result of :func:`pkdose.recommend.advise_dose` [-].
-    patient : Patient, optional
-        The patient as entered, restated on the card [-].
-    seed : int, optional
-        Random seed of the virtual population [-].
-    when : datetime.datetime, optional
-        Time of the card; default now, in local time [-].
+    advice, patient, seed, when
+        As in :func:`pkdose.report.note_text`: the card restates the same
+        inputs and time [-].
     standalone : bool, optional
         A whole HTML document with the style sheet inline (a file); False
         gives the ``<article class="pk-card">`` element alone, for a page
@@ -185,10 +173,6 @@ def card_html(advice, *, patient=None, seed=None, when=None, standalone=True):
     Returns
     -------
     str
-
-    References
-    ----------
-    .. [1] W3C. CSS Paged Media Module Level 3. https://www.w3.org/TR/css-page-3/
 
     Examples
     --------
@@ -266,11 +250,6 @@ def write_card(advice, path, *, patient=None, seed=None, when=None, chromium=CHR
     -----
     The PDF is printed on US Letter for a US-label answer and on A4 for an EU
     one (:data:`PAPER`); the card is laid out to fit one page of either.
-
-    References
-    ----------
-    .. [1] Microsoft. Playwright for Python: ``Page.pdf``.
-       https://playwright.dev/python/docs/api/class-page#page-pdf
     """
     path = Path(path)
     if path.suffix.lower() not in CARD_SUFFIXES:
@@ -303,11 +282,6 @@ def html_to_pdf(page, *, paper="A4", chromium=CHROMIUM):
     ------
     InputError
         Playwright or Chromium is missing (``field="out"``).
-
-    References
-    ----------
-    .. [1] Microsoft. Playwright for Python: ``Page.pdf``.
-       https://playwright.dev/python/docs/api/class-page#page-pdf
     """
     try:
         from playwright.sync_api import sync_playwright

@@ -112,7 +112,8 @@ def power(x, reference, exponent):
     Returns
     -------
     numpy.ndarray
-        Factor, shape of ``x`` [-].
+        Factor, shape of ``x``: 1 at the reference, above 1 above it for a
+        positive exponent [-].
 
     References
     ----------
@@ -147,7 +148,7 @@ def capped_power(x, reference, cap, exponent):
     Returns
     -------
     numpy.ndarray
-        Factor [-].
+        Factor; constant, :math:`(x_{cap}/x_{ref})^{e}`, above the cap [-].
 
     References
     ----------
@@ -219,7 +220,8 @@ def piecewise_linear(x, hinge, slope_below, slope_above):
     Returns
     -------
     numpy.ndarray
-        Factor [-].
+        Factor, 0 at x = 0 (the published slopes are per unit of the
+        covariate, so the factor is the typical value's multiplier) [-].
 
     References
     ----------
@@ -242,11 +244,14 @@ def linear(x, reference, slope):
     Parameters
     ----------
     x : array_like
-        Covariate value [unit of the covariate].
+        Covariate value; keep it within the range the model was fitted on,
+        since the factor turns negative below :math:`x_{ref} - 1/s` for a
+        positive slope [unit of the covariate].
     reference : float
         Value at which the factor is 1 [unit of the covariate].
     slope : float
-        Published slope [1/unit].
+        Published slope: the fractional change of the factor per unit of
+        the covariate [1/unit].
 
     Returns
     -------
@@ -257,7 +262,7 @@ def linear(x, reference, slope):
     ----------
     .. [1] Owen JS, Fiedler-Kelly J. Introduction to Population
        Pharmacokinetic/Pharmacodynamic Analysis with Nonlinear Mixed Effects
-       Models. Hoboken: Wiley; 2014. Chapter 5 (covariate model forms).
+       Models. Hoboken: Wiley; 2014. Chapter 5 (the linear covariate model).
 
     Examples
     --------
@@ -273,22 +278,24 @@ def exponential(x, reference, slope):
     Parameters
     ----------
     x : array_like
-        Covariate value [unit of the covariate].
+        Covariate value; any real value gives a positive factor [unit of the covariate].
     reference : float
         Value at which the factor is 1 [unit of the covariate].
     slope : float
-        Published coefficient [1/unit].
+        Published coefficient: the change of the log of the factor per
+        unit of the covariate [1/unit].
 
     Returns
     -------
     numpy.ndarray
-        Factor [-].
+        Factor, always > 0 [-].
 
     References
     ----------
     .. [1] Owen JS, Fiedler-Kelly J. Introduction to Population
        Pharmacokinetic/Pharmacodynamic Analysis with Nonlinear Mixed Effects
-       Models. Hoboken: Wiley; 2014. Chapter 5 (covariate model forms).
+       Models. Hoboken: Wiley; 2014. Chapter 5 (the exponential covariate model,
+       which keeps the factor positive at any covariate value).
 
     Examples
     --------
@@ -317,7 +324,7 @@ def categorical_ratio(x, ratios):
     Returns
     -------
     numpy.ndarray
-        Factor [-].
+        Factor of each patient, shape of ``x`` [-].
 
     References
     ----------
@@ -350,7 +357,7 @@ def categorical_shift(x, shifts):
     Returns
     -------
     numpy.ndarray
-        Factor [-].
+        Factor of each patient: :math:`1 + \theta` of its level [-].
 
     References
     ----------

@@ -53,11 +53,6 @@ class InputError(PkdoseError, ValueError):
     Only a placeholder that is a plain lower-case field name is replaced, so
     a value echoed in the message (``{'a': 1}``) is left as it is.
 
-    References
-    ----------
-    .. [1] pharmpy: exceptions that name the input and say how to fix it.
-       https://pharmpy.github.io (accessed 2026-12-02).
-
     Examples
     --------
     >>> e = InputError("{crcl_ml_per_min} and {hd} conflict", field="crcl_ml_per_min")

@@ -110,7 +110,7 @@ from .patient import CRRT, Haemodialysis, Native
 from .pd import ft_above_percent, ft_by_dose_interval
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
 from .pk.dosing import sorted_unique
-from .pta import DEFAULT_CHUNK, attainment, covariance_etas
+from .pta import DEFAULT_CHUNK, DEFAULT_SEED, attainment, covariance_etas
 from .schedule import WEEK_H, hd_dose_times
 
 __all__ = [
@@ -246,6 +246,9 @@ class Covariates:
 @dataclass(frozen=True)
 class AnalyteCourse:
     """One analyte's dosing over one period and its typical-patient parameters.
+
+    Made by :func:`analyte_courses` from a product's regimens and a patient's
+    covariates; :func:`pk_check` simulates it.
 
     Parameters
     ----------
@@ -934,11 +937,6 @@ class PKCheck:
         -------
         list of dict
             One dict per row, column -> value, in column order [-].
-
-        References
-        ----------
-        .. [1] McKinney W. Data structures for statistical computing in Python.
-           Proc 9th Python in Science Conf. 2010:56-61 (the records layout).
         """
         if table == "pta":
             cols = {k: np.broadcast_to(v, np.shape(self.pta_columns["mic_mg_per_l"])).tolist()
@@ -1011,7 +1009,7 @@ def _bsa_text(product, cov):
             f"given; declared assumption bsa_from_weight) for the CrCL/1.73 m² of {keys}")
 
 
-def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=MIC_GRID_MG_PER_L,
+def pk_check(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=DEFAULT_SEED, mics=MIC_GRID_MG_PER_L,
              structure=None, hd_criterion=None):
     r"""Typical %fT and population PTA of a product's regimen(s) for one patient.
 
@@ -1196,7 +1194,7 @@ def _by(frame, by):
 
 
 def population_pta(product, cohort, regimens="label", *, renal_state=None, by=None, mics=MIC_GRID_MG_PER_L,
-                   structure=None, rng=2026, hd_criterion=None):
+                   structure=None, rng=DEFAULT_SEED, hd_criterion=None):
     r"""Joint PTA over MICs for a cohort of virtual patients whose covariates (and regimens) differ.
 
     Parameters
@@ -1270,7 +1268,7 @@ def population_pta(product, cohort, regimens="label", *, renal_state=None, by=No
 
 
 def exposure_summary(product, cohort, regimens="label", *, renal_state=None, by=None, structure=None,
-                     rng=2026):
+                     rng=DEFAULT_SEED):
     r"""Geometric-mean steady-state Cmax, Cmin and AUC24 per analyte and group of a cohort.
 
     Parameters

@@ -10,6 +10,12 @@ Simulation time *t* is in hours. By default t = 0 is **Monday 00:00** of the
 first simulated week, so Wednesday 08:00 is t = 56 h and the next Monday
 00:00 is t = 168 h. :func:`hd_sessions` takes another origin as
 ``week_start="Wed 08:00"``.
+
+References
+----------
+.. [1] Pea F, Viale P, Pavan F, Furlanut M. Pharmacokinetic considerations for
+   antimicrobial therapy in patients receiving renal replacement therapy. Clin
+   Pharmacokinet. 2007;46(12):997-1038. doi:10.2165/00003088-200746120-00003
 """
 
 import numpy as np
@@ -20,6 +26,7 @@ __all__ = [
     "WEEKDAYS",
     "HOURS_PER_WEEK",
     "CRRT_MODALITIES",
+    "weekday",
     "hd_sessions",
     "calibrate_hd_clearance",
     "crrt_clearance",
@@ -30,6 +37,28 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOURS_PER_WEEK = 168.0
 #: CRRT modalities and what their effluent flow is made of (see :func:`crrt_clearance`).
 CRRT_MODALITIES = ("CVVH", "CVVHD", "CVVHDF")
+
+
+def weekday(name):
+    r"""The day name of :data:`WEEKDAYS` that a three-letter name stands for, in any case.
+
+    Parameters
+    ----------
+    name : object
+        A day name such as ``"wed"`` or ``" Fri "`` [-].
+
+    Returns
+    -------
+    str or None
+        ``"Mon"`` ... ``"Sun"``; None for anything else (a full name, a number).
+
+    Examples
+    --------
+    >>> weekday(" wed"), weekday("Wednesday")
+    ('Wed', None)
+    """
+    day = name.strip().title() if isinstance(name, str) else None
+    return day if day in WEEKDAYS else None
 
 
 def _out(x):
@@ -46,9 +75,9 @@ def _parse_week_start(week_start):
         hh, mm = (int(p) for p in clock.split(":"))
     except ValueError:
         raise InputError(msg) from None
-    if day.title() not in WEEKDAYS or not (0 <= hh < 24 and 0 <= mm < 60):
+    if weekday(day) is None or not (0 <= hh < 24 and 0 <= mm < 60):
         raise InputError(msg)
-    return 24.0 * WEEKDAYS.index(day.title()) + hh + mm / 60.0
+    return 24.0 * WEEKDAYS.index(weekday(day)) + hh + mm / 60.0
 
 
 def hd_sessions(schedule, t_start_h, t_end_h, week_start="Mon 00:00"):
@@ -92,12 +121,6 @@ def hd_sessions(schedule, t_start_h, t_end_h, week_start="Mon 00:00"):
     whole, not clipped to the window. A session that starts late in the day
     may cross midnight. Sessions never overlap each other, because
     ``session_h`` ≤ 12 h and days are unique.
-
-    References
-    ----------
-    .. [1] Neri M, Villa G, Garzotto F, et al. Nomenclature for renal
-       replacement therapy in acute kidney injury: basic principles. Crit
-       Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9
 
     Examples
     --------
@@ -180,10 +203,9 @@ def calibrate_hd_clearance(fraction_removed, session_h, v_l, cl_residual_l_per_h
 
     References
     ----------
-    .. [1] Pea F, Viale P, Pavan F, Furlanut M. Pharmacokinetic considerations
-       for antimicrobial therapy in patients receiving renal replacement
-       therapy. Clin Pharmacokinet. 2007;46(12):997-1038.
-       doi:10.2165/00003088-200746120-00003
+    .. [1] Pea F, Viale P, Pavan F, Furlanut M. Clin Pharmacokinet. 2007;46(12):997-1038.
+       doi:10.2165/00003088-200746120-00003 (the fraction of drug removed by a
+       session as the measure of dialytic removal).
 
     Examples
     --------
@@ -287,10 +309,9 @@ def crrt_clearance(effluent_l_per_h, sieving_fraction, modality, predilution_fra
 
     References
     ----------
-    .. [1] Pea F, Viale P, Pavan F, Furlanut M. Pharmacokinetic considerations
-       for antimicrobial therapy in patients receiving renal replacement
-       therapy. Clin Pharmacokinet. 2007;46(12):997-1038.
-       doi:10.2165/00003088-200746120-00003
+    .. [1] Pea F, Viale P, Pavan F, Furlanut M. Clin Pharmacokinet. 2007;46(12):997-1038.
+       doi:10.2165/00003088-200746120-00003 (CRRT clearance as the sieving or
+       saturation coefficient times the effluent flow).
     .. [2] Neri M, Villa G, Garzotto F, et al. Nomenclature for renal
        replacement therapy in acute kidney injury: basic principles. Crit
        Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9

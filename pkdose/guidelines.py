@@ -41,8 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, ModelFileError
-from .library import (check_keys, check_schema_version, check_source, load_sources,
-                      models_dir, read_toml)
+from .library import check_keys, check_source, load_sources, model_file, read_citation, read_citations, read_model_file
 
 __all__ = [
     "SITES",
@@ -97,6 +96,9 @@ KINDS = {"GRADE": "guideline", "tier": "guideline", "document": "ai-summary"}
 class Mechanism:
     """A carbapenemase group and the names accepted for it.
 
+    One ``[[mechanism]]`` table of ``models/guidelines.toml``; the aliases are what
+    :func:`canonical_mechanism` accepts.
+
     Parameters
     ----------
     name : str
@@ -115,6 +117,9 @@ class Mechanism:
 @dataclass(frozen=True)
 class GuidelineInfo:
     """One guideline or seed document in display order.
+
+    One ``[[guideline]]`` table of ``models/guidelines.toml``; its key is a
+    bibliography key.
 
     Parameters
     ----------
@@ -142,6 +147,9 @@ class GuidelineInfo:
 @dataclass(frozen=True)
 class Recommendation:
     """One ranked option of one guideline for one mechanism.
+
+    One ``[[recommendation]]`` row of ``models/guidelines.toml``, with the grade
+    or tier as the guideline states it.
 
     Parameters
     ----------
@@ -352,8 +360,7 @@ def _read_recommendation(row, ctx, i):
         sites=_str_list(row.get("sites", []), file, f"{key_path}.sites", SITES),
         excluded_sites=_str_list(row.get("excluded_sites", []), file,
                                  f"{key_path}.excluded_sites", SITES),
-        source=check_source(row["source"], sources, file, f"{key_path}.source"),
-        locator=_nonempty(row["locator"], file, f"{key_path}.locator"),
+        **dict(zip(("source", "locator"), read_citation(row, sources, file, key_path))),
         grade_read=(_grade_read(row, gradings[row["guideline"]] != "document", file, key_path, default="")
                     if "grade_read" in row else ""), **text)
 
@@ -369,20 +376,12 @@ def _read_warning(row, file, sources, mechanisms, i):
     """Validate one [[warning]]: known mechanisms, at least one resolving citation."""
     key_path = f"warning[{i}]"
     check_keys(row, (), file, key_path, required=_WARN_KEYS)
-    cites = row["citations"]
-    if not isinstance(cites, list) or not cites:
-        _fail(file, f"{key_path}.citations", "needs at least one {source, locator}")
-    pairs = []
-    for j, cite in enumerate(cites):
-        check_keys(cite, (), file, f"{key_path}.citations[{j}]", required=("source", "locator"))
-        pairs.append((check_source(cite["source"], sources, file,
-                                   f"{key_path}.citations[{j}].source"),
-                      _nonempty(cite["locator"], file, f"{key_path}.citations[{j}].locator")))
+    pairs = read_citations(row["citations"], sources, file, f"{key_path}.citations")
     return GuidelineWarning(
         key=row["key"], text=_nonempty(row["text"], file, f"{key_path}.text"),
         mechanisms=_str_list(row["mechanisms"], file, f"{key_path}.mechanisms", mechanisms),
         products=_str_list(row["products"], file, f"{key_path}.products"),
-        citations=tuple(pairs))
+        citations=pairs)
 
 
 def load_guidelines(path=None, root=None):
@@ -409,21 +408,15 @@ def load_guidelines(path=None, root=None):
         ``in_pkdose`` flag that contradicts ``models/regimens/``; the message
         names the file, the key and the reason.
 
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 (loader rules) and B6 (errors).
-
     Examples
     --------
     >>> g = load_guidelines()
     >>> [m.name for m in g.mechanisms]
     ['KPC', 'OXA-48-like', 'MBL', 'carbapenemase-negative', 'not yet typed']
     """
-    root = Path(root or models_dir())
+    root = model_file(root)
     file = Path(path) if path is not None else root / "guidelines.toml"
-    data = read_toml(file)
-    check_schema_version(data, file)
-    check_keys(data, _TOP_KEYS, file, "", required=("mechanism", "guideline", "recommendation"))
+    data = read_model_file(file, keys=_TOP_KEYS, required=("mechanism", "guideline", "recommendation"))
     sources = load_sources(root)
     mechanisms = _read_mechanisms(data["mechanism"], file)
     guides = _read_guidelines(data["guideline"], sources, file)
@@ -468,9 +461,7 @@ def canonical_mechanism(name, guidelines=None):
 
     References
     ----------
-    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Section 3 (carbapenemase families).
+    .. [1] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Section 3, carbapenemase families).
 
     Examples
     --------
@@ -567,9 +558,7 @@ def recommendations(mechanism, site=None, severity=None, guidelines=None):
        treatment of infections caused by multidrug-resistant Gram-negative
        bacilli. Clin Microbiol Infect. 2022;28(4):521-547.
        doi:10.1016/j.cmi.2021.11.025
-    .. [2] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Question 3.5.
+    .. [2] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Question 3.5).
 
     Examples
     --------
@@ -621,9 +610,7 @@ def warnings_for(mechanism, product=None, guidelines=None):
 
     References
     ----------
-    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Questions 3.4-3.8.
+    .. [1] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Questions 3.4-3.8).
 
     Examples
     --------
@@ -667,9 +654,7 @@ def parse_mechanisms(text, guidelines=None):
 
     References
     ----------
-    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Section 3.
+    .. [1] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Section 3).
 
     Examples
     --------
@@ -738,9 +723,7 @@ def mechanism_options(mechanism, site=None, severity=None, guidelines=None):
 
     References
     ----------
-    .. [1] Tamma PD, et al. IDSA 2026 guidance on the treatment of
-       antimicrobial-resistant Gram-negative infections. Clin Infect Dis.
-       2026. doi:10.1093/cid/ciag481. Question 3.5 (mechanistic basis).
+    .. [1] Tamma PD, et al. Clin Infect Dis. 2026. doi:10.1093/cid/ciag481 (Question 3.5, mechanistic basis).
 
     Examples
     --------
@@ -787,10 +770,6 @@ def condition_text(row):
     -------
     str
 
-    References
-    ----------
-    .. [1] ``models/guidelines.toml`` (conditions: severity, sites, excluded_sites).
-
     Examples
     --------
     >>> condition_text({"severity": "", "sites": "urinary", "excluded_sites": "", "condition": "CRE cUTI."})
@@ -822,10 +801,6 @@ def guideline_reasons(options, products):
     -------
     dict
         Product -> tuple of lines, guidelines newest first, AI summaries last [-].
-
-    References
-    ----------
-    .. [1] ``models/guidelines.toml``.
 
     Examples
     --------

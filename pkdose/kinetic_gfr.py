@@ -44,20 +44,12 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .errors import InputError, ModelFileError
 from .library.bibliography import load_sources
-from .library.reading import (
-    check_keys,
-    check_schema_version,
-    check_source,
-    models_dir,
-    read_param,
-    read_toml,
-)
+from .library.reading import check_keys, documents_root, model_file, read_citation, read_model_file, read_param
 from .units import scr_to_mg_per_dl
 
 __all__ = [
@@ -175,10 +167,6 @@ class KineticsConstants:
         -------
         MonitoringStatement or None
             None when the file has no statement for that label.
-
-        References
-        ----------
-        .. [1] ``models/kinetics.toml``, ``[[monitoring.statement]]``.
         """
         hits = [s for s in self.statements if s.product == product and s.jurisdiction == jurisdiction]
         return hits[0] if hits else None
@@ -195,19 +183,16 @@ def _statement(row, sources, path, key_path):
     if interval is not None and (isinstance(interval, bool) or not isinstance(interval, (int, float))
                                  or not interval > 0):
         raise ModelFileError(f"{path}: key '{key_path}.recheck_interval_h': expected a number > 0 [h]")
-    check_source(row["source"], sources, path, f"{key_path}.source")
+    source, locator, _ = read_citation(row, sources, path, key_path)
     return MonitoringStatement(str(row["product"]), str(row["jurisdiction"]), str(row["text"]),
-                               None if interval is None else float(interval), row["source"],
-                               str(row["locator"]))
+                               None if interval is None else float(interval), source, locator)
 
 
 @functools.lru_cache(maxsize=8)
 def _load(root, mtime_ns):
     """Read and validate ``kinetics.toml`` under ``root`` (cached per file version)."""
-    path = Path(root) / "kinetics.toml"
-    data, sources = read_toml(path), load_sources(root)
-    check_schema_version(data, path)
-    check_keys(data, ("schema_version",), path, "", required=("creatinine", "aki", "monitoring"))
+    path = model_file(root, "kinetics.toml")
+    data, sources = read_model_file(path, required=("creatinine", "aki", "monitoring")), load_sources(root)
     check_keys(data["creatinine"], (), path, "creatinine", required=("vd_body_weight_fraction",))
     check_keys(data["aki"], (), path, "aki", required=("no_dose_reduction_window_h", "resolved_by_48h_percent"))
     check_keys(data["monitoring"], ("statement",), path, "monitoring", required=("default_recheck_interval_h",))
@@ -225,13 +210,13 @@ def _load(root, mtime_ns):
         statements=tuple(_statement(r, sources, path, f"monitoring.statement[{i}]") for i, r in enumerate(rows)))
 
 
+@documents_root
 def load_kinetics_constants(root=None):
     r"""Load the cited constants for changing renal function from ``models/kinetics.toml``.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`pkdose.library.models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -247,8 +232,13 @@ def load_kinetics_constants(root=None):
 
     References
     ----------
-    .. [1] pkdose style guide, STYLE B3 ("every number has a source and a
-       locator").
+    .. [1] Bjornsson TD. Clin Pharmacokinet. 1979;4(3):200-222.
+       doi:10.2165/00003088-197904030-00003 (creatinine volume of distribution).
+    .. [2] Crass RL, Rodvold KA, Mueller BA, Pai MP. Clin Infect Dis.
+       2019;68(9):1596-1602 (the first 48 hours of acute kidney injury).
+    .. [3] Allergan USA. AVYCAZ (ceftazidime and avibactam) prescribing
+       information. Dosage and Administration, renal impairment (re-check
+       interval).
 
     Examples
     --------
@@ -256,9 +246,8 @@ def load_kinetics_constants(root=None):
     >>> c.vd_body_weight_fraction.value, c.vd_body_weight_fraction.source
     (0.6, 'bjornsson1979')
     """
-    root = Path(root or models_dir()).resolve()
-    path = root / "kinetics.toml"
-    return _load(str(root), path.stat().st_mtime_ns if path.exists() else -1)
+    path = model_file(root, "kinetics.toml").resolve()
+    return _load(str(path.parent), path.stat().st_mtime_ns if path.exists() else -1)
 
 
 # ---------------------------------------------------------------------------
@@ -329,12 +318,6 @@ def parse_scr_series(text, *, field_name=_FIELD):
     converts and checks plausibility with :func:`pkdose.units.scr_to_mg_per_dl`.
     Python's ``float`` accepts non-ASCII digits; this parser does not, so
     that a look-alike character can never be read as a number.
-
-    References
-    ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
 
     Examples
     --------
@@ -502,9 +485,8 @@ def max_scr_rise_mass_balance(baseline_scr_mg_per_dl, baseline_crcl_ml_per_min, 
     .. [1] Bjornsson TD. Use of serum creatinine concentrations to determine
        renal function. Clin Pharmacokinet. 1979;4(3):200-222.
        doi:10.2165/00003088-197904030-00003
-    .. [2] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [2] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the maximal daily rise: the baseline production over the creatinine volume).
 
     Examples
     --------
@@ -566,9 +548,8 @@ class KineticCrclTrajectory:
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (one kinetic GFR for each pair of consecutive creatinines).
 
     Examples
     --------
@@ -614,11 +595,6 @@ class KineticCrclTrajectory:
         ------
         InputError
             A time before the first sample.
-
-        References
-        ----------
-        .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888.
-           doi:10.1681/ASN.2012070653
         """
         t = np.asarray(t_h, dtype=float)
         if np.any(t < self.start_h[0]):
@@ -635,11 +611,6 @@ class KineticCrclTrajectory:
             Columns ``start_h, end_h, scr_start_mg_per_dl, scr_end_mg_per_dl,
             scr_change_mg_per_dl_per_day, crcl_kinetic_ml_per_min,
             crcl_static_ml_per_min, clipped``.
-
-        References
-        ----------
-        .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888.
-           doi:10.1681/ASN.2012070653
         """
         import pandas as pd
 
@@ -788,9 +759,8 @@ def kinetic_crcl_trajectory(t_h, scr, scr_unit, *, patient=None, baseline_scr=No
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the kinetic GFR of each interval, from the baseline steady-state creatinine and clearance).
 
     Examples
     --------
@@ -862,9 +832,8 @@ def clearance_steps(trajectory, model, *, weight_kg=None, bsa_m2=None):
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the kinetic CrCL put in place of a static one).
 
     Examples
     --------

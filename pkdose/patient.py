@@ -52,7 +52,7 @@ import numbers
 from dataclasses import dataclass, field
 
 from pkdose.errors import InputError, OutOfRangeError, UnitError
-from pkdose.extracorporeal import CRRT_MODALITIES, WEEKDAYS
+from pkdose.extracorporeal import CRRT_MODALITIES, WEEKDAYS, weekday
 from pkdose.library.clinical import clinical
 from pkdose.renal import (
     REFERENCE_BSA_M2,
@@ -199,7 +199,8 @@ class Patient:
     References
     ----------
     .. [1] Cockcroft DW, Gault MH. Prediction of creatinine clearance from
-       serum creatinine. Nephron. 1976;16(1):31-41. doi:10.1159/000180580
+       serum creatinine. Nephron. 1976;16(1):31-41. doi:10.1159/000180580 (the
+       inputs of the equation: age, weight, sex and a steady-state creatinine).
 
     Examples
     --------
@@ -313,11 +314,6 @@ class Native:
     The creatinine clearance for dosing is the patient's measured or
     Cockcroft–Gault clearance (:func:`renal_assessment`).
 
-    References
-    ----------
-    .. [1] Cockcroft DW, Gault MH. Prediction of creatinine clearance from
-       serum creatinine. Nephron. 1976;16(1):31-41. doi:10.1159/000180580
-
     Examples
     --------
     >>> Native()
@@ -353,12 +349,6 @@ class HDSchedule:
     :func:`pkdose.extracorporeal.hd_sessions` turns the schedule into session
     times. By default t = 0 is Monday 00:00.
 
-    References
-    ----------
-    .. [1] Neri M, Villa G, Garzotto F, et al. Nomenclature for renal
-       replacement therapy in acute kidney injury: basic principles. Crit
-       Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9
-
     Examples
     --------
     >>> HDSchedule(days=("fri", "Mon", "wed"))
@@ -382,9 +372,8 @@ def _check_days(days):
     accepted = f"use 1–7 unique names from {', '.join(WEEKDAYS)}, e.g. Mon, Wed, Fri"
     if isinstance(days, str) or not hasattr(days, "__iter__"):
         raise InputError(f"{{days}} {_shown(days)} is not accepted; {accepted}", field="days")
-    names = [d.strip().title() if isinstance(d, str) else d for d in list(days)[:8]]
-    unknown = [d for d in names if d not in WEEKDAYS]
-    if unknown or not 1 <= len(names) <= 7 or len(set(names)) != len(names):
+    names = [weekday(d) for d in list(days)[:8]]
+    if None in names or not 1 <= len(names) <= 7 or len(set(names)) != len(names):
         raise InputError(f"{{days}} {_shown(tuple(days))} is not accepted; {accepted}", field="days")
     return tuple(sorted(names, key=WEEKDAYS.index))
 
@@ -424,7 +413,7 @@ class Haemodialysis:
     .. [1] Kidney Disease: Improving Global Outcomes (KDIGO) CKD Work Group.
        KDIGO 2012 clinical practice guideline for the evaluation and
        management of chronic kidney disease. Kidney Int Suppl. 2013;3(1):1-150.
-       doi:10.1038/kisup.2012.73
+       doi:10.1038/kisup.2012.73 (GFR category G5, kidney failure).
 
     Examples
     --------
@@ -474,7 +463,8 @@ class CRRT:
     ----------
     .. [1] Neri M, Villa G, Garzotto F, et al. Nomenclature for renal
        replacement therapy in acute kidney injury: basic principles. Crit
-       Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9
+       Care. 2016;20(1):318. doi:10.1186/s13054-016-1489-9 (the modalities
+       CVVH, CVVHD and CVVHDF and their effluent).
 
     Examples
     --------
@@ -545,14 +535,6 @@ class RenalAssessment:
     Notes
     -----
     Built by :func:`renal_assessment`; not validated again here.
-
-    References
-    ----------
-    .. [1] Udy AA, Baptista JP, Lim NL, et al. Augmented renal clearance in
-       the ICU: results of a multicenter observational study of renal function
-       in critically ill patients with normal plasma creatinine
-       concentrations. Crit Care Med. 2014;42(3):520-527.
-       doi:10.1097/CCM.0000000000000029
 
     Examples
     --------
@@ -796,7 +778,8 @@ def crcl_assessment(crcl_ml_per_min, renal_state=Native(), method="CrCL given"):
     ----------
     .. [1] Udy AA, Baptista JP, Lim NL, et al. Augmented renal clearance in
        the ICU. Crit Care Med. 2014;42(3):520-527.
-       doi:10.1097/CCM.0000000000000029
+       doi:10.1097/CCM.0000000000000029 (the ARC flag, on the CrCL indexed to
+       1.73 m²).
 
     Examples
     --------

@@ -31,10 +31,8 @@ def free_concentration(profile, t_h, fu_fraction):
 
     Parameters
     ----------
-    profile : Profile
-        Result of :func:`pkdose.pk.simulate` [-].
-    t_h : array_like
-        Times inside the simulated window [h].
+    profile, t_h
+        The profile and times of :func:`pkdose.pk.concentration` [-], [h].
     fu_fraction : float
         Unbound fraction in plasma [-].
 
@@ -157,7 +155,8 @@ def ft_by_dose_interval(profile, threshold_free_mg_per_l, fu_fraction, dosing, t
     ----------
     .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
        of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
-       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079 (%fT
+       defined over a dosing interval).
 
     Examples
     --------

@@ -25,9 +25,7 @@ Internal units: h, L, L/h, mg, mg/L; creatinine clearance in mL/min.
 
 References
 ----------
-.. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-   2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-.. [2] Okabe M, Ito K. Color Universal Design (CUD): how to make figures and
+.. [1] Okabe M, Ito K. Color Universal Design (CUD): how to make figures and
    presentations that are friendly to colorblind people. J*Fly; 2008.
    https://jfly.uni-koeln.de/color/ (accessed 2026-11-23).
 """
@@ -45,6 +43,9 @@ from matplotlib.ticker import (FixedFormatter, FixedLocator, MaxNLocator, Multip
                                PercentFormatter)
 
 from .errors import InputError
+from .extracorporeal import HOURS_PER_WEEK as _WEEK_H
+from .extracorporeal import WEEKDAYS as _WEEKDAYS
+from .library.clinical import PTA_GOAL
 from .pd import ft_above_percent, ft_by_dose_interval
 from .pk import BOLUS_MAX_H, above_intervals, concentration
 
@@ -71,7 +72,8 @@ _HEATMAP_MAX_ROW_LABELS = 20
 
 #: Points per interval between breakpoints used only to *draw* the curves [-].
 _POINTS_PER_INTERVAL = 48
-_PTA_TARGET_PERCENT = 90.0
+#: The attainment line drawn on PTA plots: the PTA goal of models/clinical.toml [%].
+_PTA_TARGET_PERCENT = round(100.0 * PTA_GOAL, 6)
 #: Share of an axes' width left to it once a layout engine has made room for its labels [-].
 _LAYOUT_WIDTH_SHARE = 0.85
 
@@ -332,7 +334,7 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
     grid; the shaded spans are :func:`pkdose.pk.above_intervals`, from the
     exact crossing times (closed form for one compartment, solved to 1e-11 h
     for two or three), so their widths add up to :func:`pkdose.pk.time_above`
-    [2]_. Any structure the engine solves (one, two or three compartments) is
+    [1]_. Any structure the engine solves (one, two or three compartments) is
     drawn the same way.
 
     The %fT>MIC labels come from :func:`pkdose.pd.ft_by_dose_interval`, each
@@ -355,11 +357,9 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
 
     References
     ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Turnidge JD. The pharmacodynamics of beta-lactams. Clin Infect Dis.
+    .. [1] Turnidge JD. The pharmacodynamics of beta-lactams. Clin Infect Dis.
        1998;27(1):10-22. doi:10.1086/514622
-    .. [3] Nichols WW, Newell P, Critchley IA, Riccobene T, Das S. Avibactam
+    .. [2] Nichols WW, Newell P, Critchley IA, Riccobene T, Das S. Avibactam
        pharmacokinetic/pharmacodynamic targets. Antimicrob Agents Chemother.
        2018;62(6):e02446-17. doi:10.1128/AAC.02446-17
 
@@ -376,7 +376,7 @@ def plot_concentration(profile, *, fu_fraction=None, mic_mg_per_l=None, dosing=N
     >>> ax.get_ylabel()
     'Concentration [mg/L]'
 
-    An avibactam-like curve against its threshold concentration of 2.5 mg/L [3]_:
+    An avibactam-like curve against its threshold concentration of 2.5 mg/L [2]_:
 
     >>> d = regimen_dosing(500, 8, 2, 3)
     >>> p = simulate(10.0, 22.0, d, t_end_h=24, steady_state=True)
@@ -462,13 +462,12 @@ def plot_population_band(profile, *, fu_fraction=None, percentiles=(5, 50, 95), 
     threshold_label : str, optional
         Name of that line in the legend, e.g. ``"avibactam threshold"`` [-].
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new 7 × 4 in figure if omitted. A log-scaled y axis
-        is kept, with positive limits [-].
+        As in :func:`plot_concentration` [-].
 
     Returns
     -------
     matplotlib.axes.Axes
-        The axes, with x in h and y in mg/L.
+        The axes, with the band and the median over time (h, mg/L).
 
     Raises
     ------
@@ -479,13 +478,11 @@ def plot_population_band(profile, *, fu_fraction=None, percentiles=(5, 50, 95), 
     -----
     Percentiles are taken across patients at each drawing time, so the band
     is a pointwise prediction interval: the 95th-percentile line need not be
-    any single patient's curve [2]_.
+    any single patient's curve [1]_.
 
     References
     ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Bergstrand M, Hooker AC, Wallin JE, Karlsson MO. Prediction-corrected
+    .. [1] Bergstrand M, Hooker AC, Wallin JE, Karlsson MO. Prediction-corrected
        visual predictive checks for diagnosing nonlinear mixed-effects models.
        AAPS J. 2011;13(2):143-151. doi:10.1208/s12248-011-9255-z
 
@@ -613,18 +610,11 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     -----
     MICs are doubling dilutions, so the x axis is log2 with one tick per
     dilution; the tick labels stand upright when the axes is too narrow for
-    them side by side. The dotted line at 90 % is the customary attainment level for
-    choosing a dose or judging a breakpoint [2]_. The legend, titled with the
+    them side by side. The dotted line is the PTA goal (:data:`pkdose.library.clinical.PTA_GOAL`,
+    90 %, with its source in ``models/clinical.toml``); PTA is computed and cited
+    in :mod:`pkdose.pta`. The legend, titled with the
     target, sits in rows above the axes, so that it never covers a curve or
     the breakpoint labels written up from the foot of each breakpoint line.
-
-    References
-    ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
-       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
-       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
 
     Examples
     --------
@@ -641,7 +631,7 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
     for n, (name, mic, pta, _) in enumerate(series):
         ax.plot(mic, 100.0 * pta, marker="o", ms=4.5, lw=1.8, color=_LINE_COLOURS[n % len(_LINE_COLOURS)],
                 label=name, gid="pta")
-    ax.axhline(_PTA_TARGET_PERCENT, color=_GREY, lw=1.2, ls=":", label="90 % PTA", gid="pta90")
+    ax.axhline(_PTA_TARGET_PERCENT, color=_GREY, lw=1.2, ls=":", label=f"{_PTA_TARGET_PERCENT:g} % PTA", gid="pta90")
     _log2_mic_axis(ax, np.concatenate([s[1] for s in series]))
     for name, mic in (breakpoints or {}).items():
         ax.axvline(mic, color="0.3", lw=1.0, ls=(0, (5, 3)), gid="breakpoint", zorder=1)
@@ -654,7 +644,7 @@ def plot_pta(pta_frames, *, breakpoints=None, target_label=None, ax=None):
                   drawn)
     else:
         _set_ylim(ax, -2, 102, drawn)
-        ax.yaxis.set_major_locator(FixedLocator([0, 20, 40, 60, 80, 90, 100]))
+        ax.yaxis.set_major_locator(FixedLocator(sorted({0, 20, 40, 60, 80, _PTA_TARGET_PERCENT, 100})))
     ax.set_xlabel("MIC [mg/L]")
     ax.set_ylabel("Probability of target attainment [%]")
     title = target_label or next((s[3] for s in series if s[3]), None)
@@ -709,7 +699,7 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     -----
     Each cell is one (CrCL, MIC) pair, drawn with equal width whatever the
     spacing of the values. The diverging colour scale is centred on 90 %:
-    blue cells reach the usual attainment level, red ones fall short [2]_. The
+    blue cells reach the PTA goal (``models/clinical.toml``), red ones fall short. The
     black line is the 90 % contour at the grid's resolution: it runs along the
     cell edges that separate cells with PTA ≥ 90 % from the others, so it never
     hides a cell's number and claims nothing between grid points. Cells are
@@ -720,14 +710,6 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     20 rows every k-th row is labelled, starting with the first, with
     :math:`k = \lceil n_{crcl} / 20 \rceil`, so that at most 20 labels
     are shown.
-
-    References
-    ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
-       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
-       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
 
     Examples
     --------
@@ -770,10 +752,10 @@ def plot_pta_heatmap(crcl_ml_per_min, mic_mg_per_l, pta_fraction, *, ax=None):
     ax.tick_params(axis="y", labelsize=_row_label_size(ax, n_row / step))
     ax.set_xlabel("MIC [mg/L]")
     ax.set_ylabel("Creatinine clearance [mL/min]")
-    bar = ax.figure.colorbar(mesh, ax=ax, label="PTA [%]", ticks=[0, 25, 50, 75, 90, 100])
+    bar = ax.figure.colorbar(mesh, ax=ax, label="PTA [%]", ticks=sorted({0, 25, 50, 75, _PTA_TARGET_PERCENT, 100}))
     bar.ax.axhline(_PTA_TARGET_PERCENT, color="black", lw=2.0)
     bar.ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.legend(handles=[Line2D([], [], color="black", lw=2.0, label="PTA ≥ 90 % boundary")],
+    ax.legend(handles=[Line2D([], [], color="black", lw=2.0, label=f"PTA ≥ {_PTA_TARGET_PERCENT:g} % boundary")],
               loc="lower left", bbox_to_anchor=(0.0, 1.01), borderaxespad=0.0, frameon=False,
               fontsize="small")
     return ax
@@ -828,8 +810,7 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
         x-axis label with its unit in brackets, e.g. ``"CRRT effluent [L/h]"``;
         default creatinine clearance [-].
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new 7 × 4 in figure if omitted. A log-scaled y axis
-        is kept, with positive limits [-].
+        As in :func:`plot_concentration` [-].
 
     Returns
     -------
@@ -845,14 +826,12 @@ def plot_exposure_by_crcl(crcl_ml_per_min, values, *, bands=None, ylabel="AUC24 
     -----
     Under a banded label the exposure is a saw-tooth in CrCL: within a band the
     dose is fixed and AUC24 = daily dose / CL falls as CL rises; at a band
-    edge the dose steps up [2]_. Plotting it shows where a band edge leaves
+    edge the dose steps up [1]_. Plotting it shows where a band edge leaves
     patients under- or over-exposed.
 
     References
     ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
-    .. [2] Rowland M, Tozer TN. Clinical Pharmacokinetics and Pharmacodynamics:
+    .. [1] Rowland M, Tozer TN. Clinical Pharmacokinetics and Pharmacodynamics:
        Concepts and Applications. 4th ed. Lippincott Williams & Wilkins; 2011.
        Dose adjustment in renal disease (chapter on disease as a source of variability).
 
@@ -957,11 +936,6 @@ def plot_pk_check(check, ax=None, **kwargs):
     drawn against the MIC; one with a fixed threshold (avibactam) against its
     threshold, labelled as such; one without a target (ceftazidime in the
     ceftazidime-avibactam + aztreonam combination) without a line.
-
-    References
-    ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
     """
     ax = _renamed_axes_keyword(ax, kwargs)
     courses = check.courses
@@ -991,8 +965,6 @@ def plot_pk_check(check, ax=None, **kwargs):
     return axes
 
 
-_WEEK_H = 168.0
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _weekday_ticks(ax):

@@ -24,8 +24,6 @@ References
    selection of a phase II/III dose for evernimicin and identification of a
    preclinical MIC breakpoint. Antimicrob Agents Chemother. 2001;45(1):13-22.
    doi:10.1128/AAC.45.1.13-22.2001
-.. [3] Scientific Python. SPEC 7 - Seeding pseudo-random number generation.
-   https://scientific-python.org/specs/spec-0007/ (accessed 2026-11-23).
 """
 
 from statistics import NormalDist
@@ -75,7 +73,8 @@ def omega_from_cv(cv_percent):
     ----------
     .. [1] Owen JS, Fiedler-Kelly J. Introduction to Population
        Pharmacokinetic/Pharmacodynamic Analysis with Nonlinear Mixed Effects
-       Models. Hoboken: Wiley; 2014. Section 2.3.
+       Models. Hoboken: Wiley; 2014. Section 2.3 (the coefficient of variation of
+       a log-normally distributed parameter).
 
     Examples
     --------
@@ -111,7 +110,8 @@ def lognormal_etas(n, omegas, correlation=None, rng=None):
     ----------
     .. [1] Owen JS, Fiedler-Kelly J. Introduction to Population
        Pharmacokinetic/Pharmacodynamic Analysis with Nonlinear Mixed Effects
-       Models. Hoboken: Wiley; 2014. Chapter 2.
+       Models. Hoboken: Wiley; 2014. Chapter 2 (exponential random effects:
+       P_i = P_typ exp(eta_i), eta ~ N(0, omega^2)).
 
     Examples
     --------
@@ -358,9 +358,10 @@ def ft_population(cl_l_per_h, v_l, dosing, fu_fraction, thresholds_mg_per_l, win
 
     References
     ----------
-    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
-       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
-       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. J Antimicrob
+       Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079 (fT>MIC: the
+       cumulative percentage of the dosing interval that the free concentration
+       exceeds the MIC).
     """
     thr = np.atleast_1d(np.asarray(thresholds_mg_per_l, dtype=float))
     t0, t1 = (float(t) for t in window_h)
@@ -395,9 +396,9 @@ def attainment(ft_percent, target_percent):
 
     References
     ----------
-    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
-       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
-       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. J Antimicrob
+       Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079 (a target attained
+       when the PK/PD index reaches its target value; PTA the fraction attaining).
     """
     return np.asarray(ft_percent) >= target_percent - 1e-9
 
@@ -533,9 +534,9 @@ def cfr(pta_fraction, mic_frequency):
 
     References
     ----------
-    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. Standardization
-       of pharmacodynamic (PD) terminology for anti-infective drugs: an update.
-       J Antimicrob Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
+    .. [1] Mouton JW, Dudley MN, Cars O, Derendorf H, Drusano GL. J Antimicrob
+       Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079 (the cumulative
+       fraction of response: PTA at each MIC weighted by the MIC distribution).
 
     Examples
     --------

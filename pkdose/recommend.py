@@ -68,7 +68,8 @@ from .library import (
 )
 from .library.regimen_tables import SITES
 from .patient import CRRT, Haemodialysis, Native, renal_assessment
-from .pta import pta_interval
+from .pta import DEFAULT_SEED, pta_interval
+from .renal import ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2, is_augmented
 from .regimens import Regimen, exceeds_label_maximum, format_regimen, select_published, select_regimens
 
 __all__ = [
@@ -95,7 +96,7 @@ __all__ = [
 ]
 
 #: PTA a regimen must reach to be called adequate [-].
-from .library.clinical import PTA_GOAL  # noqa: E402 (models/clinical.toml: constants.pta_goal_fraction)
+from .library.clinical import PTA_GOAL, clinical  # noqa: E402 (models/clinical.toml: constants.pta_goal_fraction)
 
 #: Half-width of the band around the goal in which the verdict is "borderline" [-].
 #: A technical constant of the Monte Carlo decision, not a clinical one: true PTAs
@@ -156,6 +157,9 @@ class RenalSummary:
 class Verdict:
     """Whether a regimen reaches the PTA goal, with its Monte Carlo interval.
 
+    Made by :func:`assess`, which reads the interval against a band around the
+    goal (see its Notes).
+
     Parameters
     ----------
     verdict : str
@@ -201,6 +205,9 @@ class Verdict:
 @dataclass(frozen=True)
 class Susceptibility:
     """The MIC read against the jurisdiction's breakpoint.
+
+    Made by :func:`susceptibility` from the breakpoint rows of
+    ``models/targets.toml``.
 
     Parameters
     ----------
@@ -361,6 +368,9 @@ class DoseAdvice:
 class CeilingCheck:
     """One analyte's exposure against its published ceiling (toxicity), or the statement that none exists.
 
+    Made by :func:`ceiling_checks` from the ``[[ceiling]]`` rows of
+    ``models/targets.toml``.
+
     Parameters
     ----------
     analyte : str
@@ -403,6 +413,8 @@ class CeilingCheck:
         Returns
         -------
         str
+            The analyte, its typical Cmin or Css against the ceiling, and the
+            share of virtual patients at or above it; or that none is published.
 
         References
         ----------
@@ -422,6 +434,9 @@ class CeilingCheck:
 @dataclass(frozen=True)
 class WeightBand:
     """CrCL and label regimen with one Cockcroft–Gault body weight.
+
+    One per weight rule, when the rule changes the label band; made by
+    :func:`advise_dose` for a patient with SCr and height.
 
     Parameters
     ----------
@@ -512,10 +527,13 @@ def renal_summary(patient=None, renal_state=None, *, crcl_ml_per_min=None, weigh
     if crcl_ml_per_min is None:
         raise InputError("give a patient (age, sex, weight, SCr with unit) or a CrCL in mL/min")
     crcl = float(crcl_ml_per_min)
-    if not (np.isfinite(crcl) and 0 <= crcl <= 400):
-        raise OutOfRangeError(f"CrCL {crcl_ml_per_min!r} mL/min is outside 0-400 mL/min; "
+    lo, hi = clinical().range("crcl")
+    if not (np.isfinite(crcl) and lo <= crcl <= hi):
+        raise OutOfRangeError(f"CrCL {crcl_ml_per_min!r} mL/min is outside {lo:g}-{hi:g} mL/min; "
                               "check the value and unit (mL/min, not mL/s or L/h)")
-    notes = ("CrCL ≥ 130 mL/min: possible augmented renal clearance",) if crcl >= 130 else ()
+    arc = (f"CrCL ≥ {ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2:g} mL/min: possible augmented renal clearance "
+           "(compared as if the BSA were 1.73 m²; Udy et al. defined it on measured, indexed CrCL)")
+    notes = (arc,) if is_augmented(crcl) else ()
     return RenalSummary(crcl, "CrCL given", "native", state, None, notes)
 
 
@@ -730,10 +748,6 @@ def with_pk_models(prod, paths):
         A file is malformed.
     InputError
         A file's analyte is not part of the product.
-
-    References
-    ----------
-    .. [1] ``models/README.md``, "Your own model file".
     """
     models = dict(prod.pk_models)
     for path in paths:
@@ -759,7 +773,7 @@ def _classify(p, n):
     return "borderline", lo, hi, settled
 
 
-def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=2026, mics=None, structure=None):
+def assess(product, regimens, cov, *, mic_mg_per_l, n=1000, rng=DEFAULT_SEED, mics=None, structure=None):
     r"""PK check of a regimen with a PTA verdict that does not flip with the random seed.
 
     Parameters
@@ -855,7 +869,7 @@ def _threshold_check(prod, regimens, cov, mic, n, rng, structure=None):
 
 
 def advise_dose(product, patient=None, renal_state=None, *, crcl_ml_per_min=None, mic_mg_per_l=None,
-                jurisdiction="US", weight_rule="auto", n=1000, rng=2026, search=True, pk_model_files=(),
+                jurisdiction="US", weight_rule="auto", n=1000, rng=DEFAULT_SEED, search=True, pk_model_files=(),
                 organism="Enterobacterales", pk_covariates=None, structure=None, site=None):
     r"""Cited regimen for one patient, how it performs in the PK model, and a safer one if needed.
 
@@ -1058,7 +1072,7 @@ def _published_choice(prod, table, renal, jurisdiction, exposure, mic, site, cho
         "higher published regimen.")
 
 
-def ceiling_checks(product, regimens, cov, *, n=1000, rng=2026, structure=None):
+def ceiling_checks(product, regimens, cov, *, n=1000, rng=DEFAULT_SEED, structure=None):
     r"""Each analyte's exposure against its published ceiling, or the statement that none exists.
 
     Parameters
@@ -1336,7 +1350,7 @@ def _ordered_combinations(grids):
     return [[grids[0][i], grids[1][j]] for *_, i, j in pairs]
 
 
-def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, rng=2026, jurisdiction="US",
+def search_regimens(product, table, cov, mic_mg_per_l, floors=None, *, n=1000, rng=DEFAULT_SEED, jurisdiction="US",
                     structure=None):
     """Least intensification that reaches the PTA goal, under the hard safety constraints.
 
@@ -1521,7 +1535,7 @@ class Recommendation:
 
 
 def recommend(mechanism, patient=None, renal_state=None, *, crcl_ml_per_min=None, site=None,
-              severity=None, mic_mg_per_l=None, jurisdiction="US", n=1000, rng=2026, search=True,
+              severity=None, mic_mg_per_l=None, jurisdiction="US", n=1000, rng=DEFAULT_SEED, search=True,
               organism="Enterobacterales", pk_covariates=None, structure=None):
     """Guideline options for a resistance mechanism, with PK-checked doses for this patient.
 

@@ -5,7 +5,7 @@ chart: dose, interval, infusion time, an optional loading dose, what to do
 around haemodialysis, the label's daily maximum, and the citations it came
 from.  :func:`parse_regimen` and :func:`format_regimen` translate between the
 record and text such as ``"2 g q8h over 3 h"`` (after mrgsolve's ``ev_rx``
-mini-language [2]_).  :func:`select_regimens` looks a patient's renal function
+mini-language).  :func:`select_regimens` looks a patient's renal function
 up in a product's label table (``models/regimens/<product>.toml``, loaded by
 :func:`pkdose.library.load_regimen_table`) and returns one regimen per
 component, each with its source and locator.
@@ -13,12 +13,6 @@ component, each with its source and locator.
 The band lookup is purely a table lookup: the clinical choices (band edges,
 US vs EU haemodialysis rows, the CZA + aztreonam component rules) are written
 and justified in the TOML files, not here.
-
-References
-----------
-.. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
-.. [2] Baron KT. mrgsolve: simulate from ODE-based models. R package,
-   ``ev_rx()`` regimen syntax. https://mrgsolve.org/docs/reference/ev_rx.html
 """
 
 import math
@@ -27,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from .errors import InputError, ModelFileError, OutOfRangeError
+from .extracorporeal import HOURS_PER_WEEK
 
 __all__ = [
     "JURISDICTIONS",
@@ -120,10 +115,6 @@ class Regimen:
     :attr:`daily_dose_mg` is the maintenance dose per 24 h,
     :math:`D \cdot 24 / \tau`; it leaves out the loading dose and post-HD
     supplements, which is how label maxima are stated.
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
 
     Examples
     --------
@@ -221,10 +212,6 @@ def regimen_from_row(row):
     regimen : Regimen
         The row's regimen; a ``loading_dose_mg`` of 0 becomes None, and the
         row's ``(source, locator)`` becomes the citation.
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
     """
     loading = float(row.loading_dose_mg or 0.0)
     return Regimen(
@@ -263,10 +250,6 @@ def band_contains(lo, hi, bounds, x):
     Returns
     -------
     inside : bool
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
 
     Examples
     --------
@@ -387,13 +370,12 @@ def select_regimens(table, crcl_ml_per_min=None, renal_state="native",
 
     References
     ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
-    .. [2] Shionogi Inc. FETROJA (cefiderocol) prescribing information.
+    .. [1] Shionogi Inc. FETROJA (cefiderocol) prescribing information.
        Revised 2026. Section 2.2, Tables 1 and 2.
 
     Examples
     --------
-    From [2]_, Table 1 (CrCL 120 mL/min or greater: 2 g every 6 hours):
+    From [1]_, Table 1 (CrCL 120 mL/min or greater: 2 g every 6 hours):
 
     >>> from pkdose.library import load_regimen_table
     >>> table = load_regimen_table("cefiderocol")
@@ -461,10 +443,6 @@ def select_published(table, crcl_ml_per_min=None, renal_state="crrt", effluent_l
         Unknown renal state or jurisdiction, missing or invalid axis value.
     OutOfRangeError
         No published regimen for this renal state and jurisdiction.
-
-    References
-    ----------
-    .. [1] ``models/README.md``, "Regimen files" ([[published]] rows).
 
     Examples
     --------
@@ -567,10 +545,6 @@ def after_each_session(regimen, hd_days=None):
         on a dialysis schedule: the plan gives it after each session, so its
         interval is the gap between sessions, not the label's ``q48h``.
 
-    References
-    ----------
-    .. [1] pkdose.schedule module Notes (the dose-timing rule).
-
     Examples
     --------
     >>> after_each_session(Regimen("x", 940, 48, 2, give_after_hd=True), ("Mon", "Wed", "Fri"))
@@ -620,7 +594,7 @@ def week_amounts_mg(regimen, hd_days=None):
     if after_each_session(regimen, hd_days):
         maintenance = regimen.dose_mg * sessions
     else:
-        maintenance = regimen.dose_mg * 168.0 / regimen.interval_h
+        maintenance = regimen.dose_mg * HOURS_PER_WEEK / regimen.interval_h
     return float(maintenance), float(regimen.post_hd_supplement_mg * sessions)
 
 
@@ -716,8 +690,6 @@ def format_regimen(regimen, hd_days=None):
     ----------
     .. [1] Allergan USA. AVYCAZ (ceftazidime and avibactam) prescribing
        information. Revised 2026. Section 2.3, Table 3.
-    .. [2] Baron KT. mrgsolve ``ev_rx()`` syntax.
-       https://mrgsolve.org/docs/reference/ev_rx.html
 
     Examples
     --------
@@ -887,11 +859,6 @@ def parse_regimen(text, component=""):
     "After each dialysis session" reads as a 48-h interval given after the
     session, which is what the dialysis plan makes of it.  Every string
     :func:`format_regimen` writes is accepted.
-
-    References
-    ----------
-    .. [1] Baron KT. mrgsolve ``ev_rx()`` syntax.
-       https://mrgsolve.org/docs/reference/ev_rx.html
 
     Examples
     --------

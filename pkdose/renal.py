@@ -19,6 +19,7 @@ import numpy as np
 
 from pkdose.errors import InputError
 from pkdose.library.clinical import clinical
+from pkdose.library.reading import BSA_REF_M2
 
 __all__ = [
     "SEXES",
@@ -45,8 +46,8 @@ __all__ = [
 SEXES = ("female", "male")
 #: Accepted abbreviations of ``sex`` (case-insensitive) -> the value they stand for.
 SEX_ABBREVIATIONS = {"f": "female", "m": "male"}
-#: Reference body-surface area of indexed GFR/CrCL [m²].
-REFERENCE_BSA_M2 = 1.73
+#: Reference body-surface area of indexed GFR/CrCL [m²] (one home: :data:`pkdose.library.reading.BSA_REF_M2`).
+REFERENCE_BSA_M2 = BSA_REF_M2
 #: Augmented renal clearance threshold of Udy et al. 2014 [mL/min/1.73 m²], from
 #: ``models/clinical.toml`` (``constants.arc_threshold_ml_per_min_per_1_73m2``).
 ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2 = clinical().value("arc_threshold_ml_per_min_per_1_73m2")
@@ -100,7 +101,8 @@ def cockcroft_gault(age_y, weight_kg, scr_mg_per_dl, sex):
     Raises
     ------
     InputError
-        If `sex` is not "female" or "male".
+        If `sex` is not "female" or "male" (the equation takes 85 % of the
+        value for a woman).
 
     Notes
     -----
@@ -158,7 +160,8 @@ def ideal_body_weight_devine(height_cm, sex):
     Raises
     ------
     InputError
-        If `sex` is not "female" or "male".
+        If `sex` is not "female" or "male" (the base weight is 50 kg for a
+        man, 45.5 kg for a woman).
 
     Notes
     -----
@@ -223,10 +226,9 @@ def adjusted_body_weight(tbw_kg, ibw_kg, factor=0.4):
     .. [2] Traynor AM, Nafziger AN, Bertino JS Jr. Aminoglycoside dosing weight
        correction factors for patients of various body sizes. Antimicrob Agents
        Chemother. 1995;39(2):545-548. doi:10.1128/AAC.39.2.545
-    .. [3] Winter MA, Guhr KN, Berg GM. Impact of various body weights and
-       serum creatinine concentrations on the bias and accuracy of the
-       Cockcroft-Gault equation. Pharmacotherapy. 2012;32(7):604-612.
-       doi:10.1002/j.1875-9114.2012.01098.x
+    .. [3] Winter MA, Guhr KN, Berg GM. Pharmacotherapy. 2012;32(7):604-612.
+       doi:10.1002/j.1875-9114.2012.01098.x (Cockcroft-Gault with this weight,
+       f = 0.4, against measured CrCL).
 
     Examples
     --------
@@ -285,14 +287,8 @@ class CGWeight(NamedTuple):
 
     Notes
     -----
-    A named tuple, so ``weight, why = select_cg_weight(...)`` works.
-
-    References
-    ----------
-    .. [1] Winter MA, Guhr KN, Berg GM. Impact of various body weights and
-       serum creatinine concentrations on the bias and accuracy of the
-       Cockcroft-Gault equation. Pharmacotherapy. 2012;32(7):604-612.
-       doi:10.1002/j.1875-9114.2012.01098.x
+    A named tuple, so ``weight, why = select_cg_weight(...)`` works; the rule
+    and its reference are :func:`select_cg_weight`'s.
 
     Examples
     --------
@@ -452,7 +448,7 @@ def ckd_epi_2021(scr_mg_per_dl, age_y, sex):
     Raises
     ------
     InputError
-        If `sex` is not "female" or "male".
+        If `sex` is not "female" or "male" (κ, α and the 1.012 factor differ by sex).
 
     Notes
     -----
@@ -642,7 +638,8 @@ def deindex_egfr(egfr_ml_per_min_per_1_73m2, bsa_m2):
     .. [1] Kidney Disease: Improving Global Outcomes (KDIGO) CKD Work Group.
        KDIGO 2012 clinical practice guideline for the evaluation and
        management of chronic kidney disease. Kidney Int Suppl. 2013;3(1):1-150.
-       doi:10.1038/kisup.2012.73
+       doi:10.1038/kisup.2012.73 (drug dosing with a GFR not indexed to
+       body-surface area in people of extreme body size).
 
     Examples
     --------
@@ -675,11 +672,8 @@ def bsa_normalised_crcl(crcl_ml_per_min, bsa_m2):
 
     References
     ----------
-    .. [1] Udy AA, Baptista JP, Lim NL, et al. Augmented renal clearance in
-       the ICU: results of a multicenter observational study of renal function
-       in critically ill patients with normal plasma creatinine
-       concentrations. Crit Care Med. 2014;42(3):520-527.
-       doi:10.1097/CCM.0000000000000029
+    .. [1] Udy AA, Baptista JP, Lim NL, et al. Crit Care Med. 2014;42(3):520-527.
+       doi:10.1097/CCM.0000000000000029 (the ARC threshold, in mL/min/1.73 m²).
 
     Examples
     --------
@@ -724,7 +718,8 @@ def is_augmented(crcl_ml_per_min, threshold=ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2)
        the ICU: results of a multicenter observational study of renal function
        in critically ill patients with normal plasma creatinine
        concentrations. Crit Care Med. 2014;42(3):520-527.
-       doi:10.1097/CCM.0000000000000029
+       doi:10.1097/CCM.0000000000000029 (Methods: definition of augmented
+       renal clearance).
 
     Examples
     --------

@@ -11,10 +11,6 @@ notes, the MIC's interpretation, the PTA with its Monte Carlo interval and
 verdict, the CRRT clearance range, an unsettled threshold and its
 alternative, the dialysis week with amounts, guideline conditions, and the
 AI-generated seed summaries apart from the guidelines.
-
-References
-----------
-.. [1] pkdose JSON output, ``docs/json-schema.md``.
 """
 
 import math
@@ -22,7 +18,9 @@ import math
 import numpy as np
 
 from . import __version__
+from .extracorporeal import WEEKDAYS as _DAYS
 from .guidelines import condition_text
+from .library.clinical import PTA_GOAL
 from .regimens import after_each_session, band_contains, exceeds_label_maximum, format_regimen, week_amounts_mg
 from .schedule import WEEK_H
 from .sources import format_citation
@@ -54,7 +52,6 @@ DISCLAIMER = ("Decision support for healthcare professionals: check every dose a
               "current label, local protocols and the patient before prescribing.")
 SCHEMA_DOSE = "pkdose.dose/1"
 SCHEMA_RECOMMEND = "pkdose.recommend/1"
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _STATE = {"native": "native kidneys", "ihd": "intermittent haemodialysis",
           "crrt": "continuous renal replacement therapy"}
 _IND = "          "
@@ -102,10 +99,6 @@ def regimen_to_dict(regimen, sources=None, hd_days=None):
     Returns
     -------
     dict
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md``.
     """
     sources = sources or {}
     doses = dict(regimen.analyte_dose_mg) or {regimen.component: regimen.dose_mg}
@@ -126,7 +119,7 @@ def regimen_to_dict(regimen, sources=None, hd_days=None):
         "label_interval_h": _num(regimen.interval_h),
         "hd_days": list(hd_days) if each_session else None,
         "doses_per_week": (len(hd_days) if each_session else
-                           _num(168.0 / regimen.interval_h) if hd_days else None),
+                           _num(WEEK_H / regimen.interval_h) if hd_days else None),
         "infusion_h": _num(regimen.infusion_h),
         "continuous_infusion": bool(regimen.continuous),
         "loading_dose_mg": _num(loading, 6),
@@ -192,10 +185,6 @@ def hd_week_schedule(check, regimens=()):
         "amount_mg", "maintenance_mg", "supplement_mg", "after_hd"}`` sorted by
         time; the amounts are of the component's product (analyte on its own
         without regimens) [-].
-
-    References
-    ----------
-    .. [1] pkdose.schedule module Notes (the dose-timing rule).
     """
     first = next(iter(check.courses.values()))
     if first.extra is None or first.period_h != WEEK_H:
@@ -254,10 +243,6 @@ def check_to_dict(check, regimens=(), verdict=None):
     Returns
     -------
     dict or None
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md``.
     """
     if check is None:
         return None
@@ -346,10 +331,6 @@ def band_text(lo, hi, bounds):
     -------
     str
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Regimen files" (band edges).
-
     Examples
     --------
     >>> band_text(50, float("inf"), "(]"), band_text(30, 50, "(]"), band_text(0, 5, "[]")
@@ -376,10 +357,6 @@ def crcl_text(crcl_ml_per_min, bands=()):
         The value rounded to 0, 1 or 2 decimals: the fewest for which the
         rounded value falls in every band the exact value falls in.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Regimen files" (band edges).
-
     Examples
     --------
     >>> crcl_text(50.13, [("ceftazidime-avibactam", 50, float("inf"), "(]")]), crcl_text(80.3)
@@ -404,10 +381,6 @@ def advice_to_dict(advice):
     Returns
     -------
     dict
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md``.
     """
     sources = _sources_map(advice)
     r = advice.renal
@@ -492,10 +465,6 @@ def recommendation_to_dict(rec):
     Returns
     -------
     dict
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md``.
     """
     options = rec.options.replace({np.nan: None}).to_dict("records")
     return {
@@ -538,7 +507,7 @@ def _check_lines(check, verdict, indent=_IND):
     if verdict is not None:
         lines.append(f"{indent}joint PTA at MIC {check.mic_mg_per_l:g} mg/L: {verdict.text()}")
     for row in check.rows("targets"):
-        if row["metric"] != "ft_above_mic" and row["pta_fraction"] < 0.9:
+        if row["metric"] != "ft_above_mic" and row["pta_fraction"] < PTA_GOAL:
             lines.append(f"{indent}note: {row['analyte']} exposure ({row['required_ft_percent']:g} % fT>"
                          f"{row['threshold_mg_per_l']:g} mg/L) caps the joint PTA at "
                          f"{_pct(row['pta_fraction'])} whatever the MIC")
@@ -589,14 +558,17 @@ def _amount_line(x, hd_days, indent):
         return f"{indent}  {x.daily_dose_mg / 1000:g} g/day of {x.component}; {limit}"
     maintenance, supplements = week_amounts_mg(x, hd_days)
     extra = f" (+ {_g(supplements)}/week of post-HD supplements)" if supplements else ""
+    return (f"{indent}  {_g(maintenance)}/week ({_how_given(x, hd_days)}) = "
+            f"{_mean_daily_mg(x, hd_days) / 1000:.3g} g/day of {x.component}{extra}; {limit}")
+
+
+def _how_given(x, hd_days, short=False):
+    """The dose and how often, in words: after each HD session, per 24 h (continuous) or every interval."""
     if after_each_session(x, hd_days):
-        how = f"{_g(x.dose_mg)} after each of {len(hd_days)} sessions"
-    elif x.continuous:
-        how = f"{_g(x.daily_dose_mg)} per 24 h"
-    else:
-        how = f"{_g(x.dose_mg)} q{x.interval_h:g}h"
-    return (f"{indent}  {_g(maintenance)}/week ({how}) = {_mean_daily_mg(x, hd_days) / 1000:.3g} g/day of "
-            f"{x.component}{extra}; {limit}")
+        return f"{_g(x.dose_mg)} after each HD" if short else f"{_g(x.dose_mg)} after each of {len(hd_days)} sessions"
+    if x.continuous:
+        return f"{_g(x.daily_dose_mg)}/24 h continuous" if short else f"{_g(x.daily_dose_mg)} per 24 h"
+    return f"{_g(x.dose_mg)} q{x.interval_h:g}h" + (f" over {x.infusion_h:g} h" if short else "")
 
 
 def _regimen_lines(regimens, hd_days, indent=_IND, cautions=False):
@@ -683,10 +655,6 @@ def advice_text(advice, *, disclaimer=True):
     Returns
     -------
     str
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md`` (same content).
     """
     r = advice.renal
     days = _hd_days(advice)
@@ -766,10 +734,6 @@ def recommendation_text(rec):
     Returns
     -------
     str
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md`` (same content).
     """
     out = [DISCLAIMER, "", f"Mechanism: {rec.mechanism}"]
     if rec.mechanism_note:
@@ -994,10 +958,6 @@ def dose_times(advice, check=None, regimens=None):
         on haemodialysis the week from Monday 00:00 (``when`` like ``"Mon
         12:00"``); otherwise hours after the first dose (``"+8 h"``). These are
         the times the PK check simulated [-].
-
-    References
-    ----------
-    .. [1] pkdose.schedule module Notes (the dose-timing rule).
     """
     check = advice.check if check is None else check
     regs = advice.regimens if regimens is None else regimens
@@ -1053,10 +1013,6 @@ def inputs_lines(advice, patient=None, seed=None):
     -------
     list of (str, str)
         ``(label, text)`` pairs: ``Patient``, ``Renal``, ``Isolate``, ``Settings`` [-].
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md`` (the same fields).
     """
     r = advice.renal
     if patient is not None:
@@ -1135,10 +1091,6 @@ def note_text(advice, *, patient=None, seed=None, when=None):
     -------
     str
 
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md`` (same content).
-
     Examples
     --------
     >>> import datetime
@@ -1215,12 +1167,7 @@ def _regimen_short(regimens, hd_days=None):
     """``cefiderocol 1.5 g q8h over 3 h``: a regimen in a few words (the repr)."""
     out = []
     for r in regimens:
-        if after_each_session(r, hd_days):
-            how = f"{_g(r.dose_mg)} after each HD"
-        elif r.continuous:
-            how = f"{_g(r.daily_dose_mg)}/24 h continuous"
-        else:
-            how = f"{_g(r.dose_mg)} q{r.interval_h:g}h over {r.infusion_h:g} h"
+        how = _how_given(r, hd_days, short=True)
         how += f" (load {_g(r.loading_dose_mg)})" if r.loading_dose_mg else ""
         how += f" + {_g(r.post_hd_supplement_mg)} post-HD" if r.post_hd_supplement_mg else ""
         out.append(f"{r.component} {how}")
@@ -1244,11 +1191,6 @@ def summary_line(result):
     Returns
     -------
     str
-
-    References
-    ----------
-    .. [1] Python Software Foundation. Data model, ``object.__repr__``.
-       https://docs.python.org/3/reference/datamodel.html#object.__repr__
     """
     kind = type(result).__name__
     if kind == "DoseAdvice":
@@ -1277,19 +1219,14 @@ def summary_html(result):
 
     Parameters
     ----------
-    result : DoseAdvice, Recommendation or PKCheck
-        A pkdose result [-].
+    result
+        As in :func:`summary_line` [-].
 
     Returns
     -------
     str
         An HTML ``<table>`` of a few rows; the full answer is one call away
         (``print(pkdose.advice_text(advice))``, ``pkdose.note_text``) [-].
-
-    References
-    ----------
-    .. [1] IPython. Rich display: ``_repr_html_``.
-       https://ipython.readthedocs.io/en/stable/config/integrating.html
     """
     import html as _html
 

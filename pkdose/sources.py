@@ -55,6 +55,9 @@ MAX_AUTHORS = 6
 class Source:
     """One bibliography entry.
 
+    Read from ``models/sources/*.toml`` by :func:`pkdose.library.load_sources`;
+    :func:`format_citation` writes it in Vancouver style.
+
     Parameters
     ----------
     key : str

@@ -246,13 +246,6 @@ def normalise_scr_unit(unit):
     Only these two units are accepted; mmol/L (10⁻³ of µmol/L) in particular
     is refused rather than guessed.
 
-    References
-    ----------
-    .. [1] Kidney Disease: Improving Global Outcomes (KDIGO) CKD Work Group.
-       KDIGO 2012 clinical practice guideline for the evaluation and
-       management of chronic kidney disease. Kidney Int Suppl. 2013;3(1):1-150.
-       doi:10.1038/kisup.2012.73
-
     Examples
     --------
     >>> normalise_scr_unit("umol/L")
@@ -336,14 +329,8 @@ def scr_to_mg_per_dl(value, unit, *, name="scr"):
     -----
     Plausible: 0.1–20 mg/dL, i.e. 8.8–1768 µmol/L (inclusive). The module
     docstring explains these bounds and the overlap (8.8–20), where both
-    units are accepted. Conversion: :math:`S_{cr,\,mg/dL} = S_{cr,\,µmol/L}/88.42`.
-
-    References
-    ----------
-    .. [1] Kidney Disease: Improving Global Outcomes (KDIGO) CKD Work Group.
-       KDIGO 2012 clinical practice guideline for the evaluation and
-       management of chronic kidney disease. Kidney Int Suppl. 2013;3(1):1-150.
-       doi:10.1038/kisup.2012.73
+    units are accepted. Conversion: :func:`scr_umol_per_l_to_mg_per_dl`, which
+    cites the factor.
 
     Examples
     --------

@@ -38,9 +38,7 @@ Modules of this package, one per kind of file:
 
 References
 ----------
-.. [1] Python Software Foundation. tomllib: parse TOML files. Python 3.11
-   standard library documentation. https://docs.python.org/3/library/tomllib.html
-.. [2] Kawaguchi N, Katsube T, Echols R, Wajima T. Population pharmacokinetic
+.. [1] Kawaguchi N, Katsube T, Echols R, Wajima T. Population pharmacokinetic
    and pharmacokinetic/pharmacodynamic analyses of cefiderocol, a parenteral
    siderophore cephalosporin, in patients with pneumonia, bloodstream
    infection/sepsis, or complicated urinary tract infection. Antimicrob Agents
@@ -60,7 +58,11 @@ from .reading import (
     check_keys,
     check_schema_version,
     check_source,
+    model_file,
     models_dir,
+    read_citation,
+    read_citations,
+    read_model_file,
     read_param,
     read_range,
     read_toml,
@@ -98,7 +100,11 @@ __all__ = [
     "load_crrt_assumptions",
     "Product",
     "as_product",
+    "model_file",
     "models_dir",
+    "read_model_file",
+    "read_citation",
+    "read_citations",
     "read_toml",
     "check_schema_version",
     "check_keys",

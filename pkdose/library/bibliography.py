@@ -12,6 +12,7 @@ from .reading import (
     _fail,
     check_keys,
     check_schema_version,
+    documents_root,
     models_dir,
     read_toml,
 )
@@ -61,13 +62,16 @@ def _read_source_tables(data, file, into):
         into[key] = _read_source(key, table, file)
 
 
+@documents_root
 def load_sources(root=None):
     r"""Load the whole bibliography from ``models/sources/*.toml``.
 
+    All files share one key space. The result is a read-only mapping, cached
+    per version of the files.
+
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -84,10 +88,6 @@ def load_sources(root=None):
     -----
     ``schema_version`` is optional in bibliography files (one table per key
     plus, optionally, ``schema_version = 1``).
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Bibliography".
 
     Examples
     --------

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .bibliography import load_sources
-from .reading import _fail, check_keys, check_schema_version, check_source, models_dir, read_param, read_toml
+from .reading import _fail, check_keys, check_source, model_file, read_model_file, read_param
 
 __all__ = [
     "ARC_DEFINITIONS",
@@ -75,11 +75,6 @@ class Clinical:
     ``value(key)`` gives a number; ``range(name)`` the ``(min, max)`` pair of
     ``name_min_<unit>`` and ``name_max_<unit>``.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Clinical limits and constants"; each
-       number's own source is in ``params[key].source``.
-
     Examples
     --------
     >>> clinical().range("crcl")
@@ -116,11 +111,6 @@ def normalise_product_name(name):
     str
         Lower case; blanks around ``+`` removed; other blanks, ``/`` and ``_``
         written ``-``.
-
-    References
-    ----------
-    .. [1] ``models/clinical.toml``, section "product names as pharmacists
-       write them".
 
     Examples
     --------
@@ -198,11 +188,6 @@ def load_clinical(path=None):
         minimum not below its maximum, an unknown ARC definition or label
         method, or an alias that does not name a product.
 
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B10 ("a clinical constant lives once, in
-       models/, with its source").
-
     Examples
     --------
     >>> load_clinical().value("pta_goal_fraction")
@@ -210,11 +195,8 @@ def load_clinical(path=None):
     """
     from .products import available_products  # products reads targets.toml: only when called
 
-    file = Path(path) if path is not None else models_dir() / "clinical.toml"
-    data = read_toml(file)
-    check_schema_version(data, file)
-    check_keys(data, ("label_renal_function",), file, "",
-               required=("schema_version", "limits", "constants", "arc", "aliases"))
+    file = Path(path) if path is not None else model_file(None, "clinical.toml")
+    data = read_model_file(file, keys=("label_renal_function",), required=("limits", "constants", "arc", "aliases"))
     sources = load_sources()
     params = _read_limits(data, sources, file)
     arc = data["arc"]
@@ -240,10 +222,6 @@ def clinical():
     Returns
     -------
     Clinical
-
-    References
-    ----------
-    .. [1] ``models/clinical.toml``.
 
     Examples
     --------

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from ..errors import InputError
 from .bibliography import load_sources
-from .reading import _fail, check_keys, check_schema_version, models_dir, read_param, read_toml
+from .reading import _fail, check_keys, documents_root, model_file, read_model_file, read_param
 
 __all__ = ["CRRT_SCENARIOS", "CRRTAssumptions", "load_crrt_assumptions"]
 
@@ -93,23 +93,19 @@ class CRRTAssumptions:
         Returns
         -------
         tuple of (str, str)
-
-        References
-        ----------
-        .. [1] ``models/crrt.toml``.
         """
         params = list(self.delivered.values())
         params += [p for a in analytes if a in self.coefficients for p in self.coefficients[a].values()]
         return tuple(dict.fromkeys((p.source, p.locator) for p in params))
 
 
+@documents_root
 def load_crrt_assumptions(root=None):
     r"""Load and validate ``models/crrt.toml``.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -134,10 +130,8 @@ def load_crrt_assumptions(root=None):
     >>> [a.values("cefiderocol", s) for s in ("low", "central", "high")]
     [(0.422, 0.8), (0.63, 0.9), (1.0, 1.0)]
     """
-    path = Path(root or models_dir()) / "crrt.toml"
-    data = read_toml(path)
-    check_schema_version(data, path)
-    check_keys(data, (), path, "", required=("schema_version", "effluent", "analyte"))
+    path = model_file(root, "crrt.toml")
+    data = read_model_file(path, required=("effluent", "analyte"))
     sources = load_sources(root)
     delivered = _triple(data["effluent"], _EFFLUENT_KEYS, sources, path, "effluent")
     analytes = data["analyte"]

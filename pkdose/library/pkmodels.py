@@ -24,11 +24,12 @@ from .reading import (
     _join,
     _text,
     check_keys,
-    check_schema_version,
     check_source,
-    models_dir,
+    documents_root,
+    model_file,
+    read_citation,
+    read_model_file,
     read_param,
-    read_toml,
 )
 
 __all__ = [
@@ -86,6 +87,9 @@ _FLAGS = ("ventilated", "apache_ii_above_10", "acute_pyelonephritis")
 class CovariateEffect:
     """One covariate effect on one structural parameter, as published.
 
+    One ``[covariates.<name>]`` table of a model file; :meth:`factor` evaluates
+    it with the form of :mod:`pkdose.covariates`.
+
     Parameters
     ----------
     name : str
@@ -126,10 +130,6 @@ class CovariateEffect:
         -------
         numpy.ndarray
             Multiplicative factor [-].
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Covariate effects"; :mod:`pkdose.covariates`.
         """
         func, names = cov_forms.FORMS[self.form]
         if names:
@@ -265,10 +265,6 @@ class PKModel:
         ------
         InputError
             Unknown key.
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "PK model files".
         """
         for table in (self.params, self.extracorporeal, self.assumptions):
             if name in table and isinstance(table[name], Param):
@@ -322,10 +318,6 @@ class PKModel:
         -------
         float
             :math:`\omega`, 0 when the parameter has no IIV [-].
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Variability".
         """
         if name not in self.omega_names:
             return 0.0
@@ -344,10 +336,6 @@ class PKModel:
             ``ventilated``, ``apache_ii_above_10``, ``acute_pyelonephritis``
             and ``dialysis`` False, ``albumin_g_per_dl`` where the default
             population gives one.
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Default population".
         """
         out = {"infection_site": self.default_site, "race": "other", "dialysis": False, "esrd": False,
                **dict.fromkeys(_FLAGS, False)}
@@ -364,10 +352,6 @@ class PKModel:
             ``infection_site`` "none", race "other", not ventilated, APACHE II
             not above 10, no acute pyelonephritis, albumin at the reference of
             its effect, BSA 1.73 m2 in models on BSA-normalised CrCL.
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Default population".
         """
         out = {"infection_site": "none", "race": "other", "dialysis": False, "esrd": False,
                **dict.fromkeys(_FLAGS, False)}
@@ -465,10 +449,8 @@ class PKModel:
 
         Parameters
         ----------
-        crcl_ml_per_min : array_like
-            Cockcroft-Gault creatinine clearance, raw [mL/min].
-        **covariates
-            As in :meth:`typical_parameters` [-].
+        crcl_ml_per_min, **covariates
+            As in :meth:`typical_parameters` [mL/min], [-].
 
         Returns
         -------
@@ -620,10 +602,6 @@ class PKModel:
         InputError
             Unknown key or alternative, or units that differ.
 
-        References
-        ----------
-        .. [1] ``models/README.md``, "Alternatives".
-
         Examples
         --------
         >>> m = load_pk_model("aztreonam")
@@ -663,10 +641,6 @@ class PKModel:
         InputError
             The model declares no such assumption.
 
-        References
-        ----------
-        .. [1] ``models/README.md``, "Declared assumptions".
-
         Examples
         --------
         >>> m = load_pk_model("cefiderocol")
@@ -691,10 +665,6 @@ class PKModel:
         -------
         sources : list of Source
             Distinct bibliography entries.
-
-        References
-        ----------
-        .. [1] pkdose style guide, STYLE B1 ("every number has a source").
         """
         keys = [self.source]
         for table in (self.params, self.extracorporeal, self.alternatives, self.not_applied):
@@ -735,7 +705,9 @@ class PKModel:
             raise InputError("covariates must broadcast to one shape, got shapes "
                              f"{ {k: v.shape for k, v in present.items()} }") from None
         x = {"shape": shape, **arrays}
-        x["ncrcl"] = crcl * (BSA_REF_M2 / arrays["bsa"])
+        from ..renal import bsa_normalised_crcl  # pkdose.renal reads the library: imported when needed
+
+        x["ncrcl"] = np.asarray(bsa_normalised_crcl(crcl, arrays["bsa"]))
         x["esrd"] = np.where(self._esrd(crcl, arrays["dialysis"] | arrays["esrd"]), "true", "false")
         x["infection_site"] = self._site_as_modelled(arrays["infection_site"])
         if np.any(arrays["acute_pyelonephritis"] & (arrays["infection_site"] != "urinary")):
@@ -826,25 +798,21 @@ def _levels(name, value, allowed):
 # ---------------------------------------------------------------------------
 
 def _pk_candidates(root):
-    return sorted((Path(root or models_dir()) / "pk").glob("*_*.toml"))
+    return sorted(model_file(root, "pk").glob("*_*.toml"))
 
 
+@documents_root
 def available_pk_models(root=None):
     r"""List the shipped PK model keys (``<analyte>_<sourcekey>``).
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
     keys : list of str
         Sorted model keys.
-
-    References
-    ----------
-    .. [1] ``models/README.md``, "PK model files".
 
     Examples
     --------
@@ -876,6 +844,7 @@ def _looks_like_path(value):
     return isinstance(value, Path) or text.endswith(".toml") or "/" in text or "\\" in text
 
 
+@documents_root
 def load_pk_model(analyte_or_path, *, source=None, root=None):
     r"""Load and validate one population-PK model file.
 
@@ -887,9 +856,7 @@ def load_pk_model(analyte_or_path, *, source=None, root=None):
     source : str, optional
         Source key choosing among several models of one analyte, e.g.
         ``"li2019"`` or ``"xie2025"`` for avibactam [-].
-    root : str or pathlib.Path, optional
-        Models directory (bibliography and shipped models); defaults to
-        :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -915,7 +882,11 @@ def load_pk_model(analyte_or_path, *, source=None, root=None):
 
     References
     ----------
-    .. [1] ``models/README.md``, "Adding or loading your own model".
+    .. [1] Li J, Lovern M, Green ML, et al. Ceftazidime-avibactam population
+       pharmacokinetic modeling and pharmacodynamic target attainment across
+       adult indications and patient subgroups. Clin Transl Sci.
+       2019;12(2):151-163. doi:10.1111/cts.12585 (the avibactam model of the
+       example; :class:`PKModel` lists every shipped model's paper).
 
     Examples
     --------
@@ -935,9 +906,7 @@ def load_pk_model(analyte_or_path, *, source=None, root=None):
 
 def _read_pk_file(path, sources):
     """Parse and validate a PK model file."""
-    data = read_toml(path)
-    check_schema_version(data, path, versions=PK_SCHEMA_VERSIONS)
-    check_keys(data, _HEADER_OPTIONAL, path, "", required=_HEADER_REQUIRED)
+    data = read_model_file(path, keys=_HEADER_OPTIONAL, required=_HEADER_REQUIRED, versions=PK_SCHEMA_VERSIONS)
     sources = _with_inline_sources(data, sources, path)
     header = _header(data, sources, path)
     src = header["source"]
@@ -948,8 +917,8 @@ def _read_pk_file(path, sources):
     effects = tuple(_effect(k, t, names, src, sources, path) for k, t in data["covariates"].items())
     _check_replaces(effects, path)
     omega_names, omega, partner = _omega(data["omega"], names, src, sources, path, header)
-    fitted = _inline_params(data.get("fitted_range", {}), src, sources, path, "fitted_range",
-                            ("crcl_min_ml_per_min", "crcl_max_ml_per_min"))
+    fitted = _param_tables(data.get("fitted_range", {}), src, sources, path, "fitted_range",
+                           allowed=("crcl_min_ml_per_min", "crcl_max_ml_per_min"))
     extracorporeal = _param_tables(data.get("extracorporeal", {}), src, sources, path, "extracorporeal",
                                    required=_EXTRACORPOREAL_REQUIRED,
                                    allowed=_EXTRACORPOREAL_REQUIRED + _EXTRACORPOREAL_OPTIONAL)
@@ -989,17 +958,9 @@ def _header(data, sources, path):
     return header
 
 
-def _read_param_tables(tables, default_source, sources, path, key_path):
-    """Read every ``[<key_path>.<name>]`` parameter table (also used by the targets loader)."""
-    check_keys(tables, tables.keys() if isinstance(tables, dict) else (), path, key_path)
-    return {name: read_param(table, name=name, default_source=default_source,
-                             sources=sources, file=path, key_path=_join(key_path, name))
-            for name, table in tables.items()}
-
-
 def _param_tables(tables, default_source, sources, path, key_path, required=(), allowed=None,
                   note_required=False):
-    """Read every ``[<key_path>.<name>]`` parameter table."""
+    """Read every ``[<key_path>.<name>]`` parameter table (also used by the targets loader)."""
     keys = tables.keys() if allowed is None and isinstance(tables, dict) else (allowed or ())
     check_keys(tables, keys, path, key_path, required=required)
     out = {}
@@ -1009,14 +970,6 @@ def _param_tables(tables, default_source, sources, path, key_path, required=(), 
         if note_required and not out[name].note.strip():
             _fail(path, _join(key_path, f"{name}.note"), "say why it is not applied")
     return MappingProxyType(out)
-
-
-def _inline_params(table, default_source, sources, path, key_path, allowed):
-    """Read a table of ``name = {value, locator, ...}`` entries."""
-    check_keys(table, allowed, path, key_path)
-    return MappingProxyType({k: read_param(v, name=k, default_source=default_source, sources=sources,
-                                           file=path, key_path=_join(key_path, k))
-                             for k, v in table.items()})
 
 
 def _effect(name, table, structural, src, sources, path):
@@ -1077,14 +1030,18 @@ def _levels_of(table, covariate, form, src, sources, path, kp):
         lp = f"{kp}.levels.{level}"
         if level not in allowed:
             _fail(path, lp, f"unknown level of {covariate!r}; use one of {', '.join(allowed)}")
-        check_keys(entry, ("value", "source", "locator", "note"), path, lp, required=("value", "locator"))
-        value = _check_number(entry["value"], path, f"{lp}.value")
-        if (form == "categorical_ratio" and value <= 0) or (form == "categorical_shift" and value <= -1):
-            _fail(path, f"{lp}.value", f"a {form} value must make a positive factor, got {value!r}")
-        out[level] = Param(value, "1", check_source(entry.get("source", src), sources, path, f"{lp}.source"),
-                           _text(entry["locator"], path, f"{lp}.locator"),
-                           _text(entry.get("note", ""), path, f"{lp}.note", allow_empty=True))
+        out[level] = _unitless_param(entry, src, sources, path, lp)
+        if (form == "categorical_ratio" and out[level].value <= 0) or (form == "categorical_shift"
+                                                                       and out[level].value <= -1):
+            _fail(path, f"{lp}.value", f"a {form} value must make a positive factor, got {out[level].value!r}")
     return MappingProxyType(out)
+
+
+def _unitless_param(entry, src, sources, path, key_path):
+    """A cited number whose name carries no unit suffix (a level's value, an OMEGA element) -> Param."""
+    check_keys(entry, ("value", "source", "locator", "note"), path, key_path, required=("value", "locator"))
+    value = _check_number(entry["value"], path, f"{key_path}.value")
+    return Param(value, "1", *read_citation(entry, sources, path, key_path, default_source=src))
 
 
 def _check_replaces(effects, path):
@@ -1134,15 +1091,7 @@ def _omega(table, structural, src, sources, path, header):
 
 def _omega_entries(table, src, sources, path, key_path):
     check_keys(table, table.keys() if isinstance(table, dict) else (), path, key_path)
-    out = {}
-    for name, entry in table.items():
-        kp = _join(key_path, name)
-        check_keys(entry, ("value", "source", "locator", "note"), path, kp, required=("value", "locator"))
-        out[name] = Param(_check_number(entry["value"], path, f"{kp}.value"), "1",
-                          check_source(entry.get("source", src), sources, path, f"{kp}.source"),
-                          _text(entry["locator"], path, f"{kp}.locator"),
-                          _text(entry.get("note", ""), path, f"{kp}.note", allow_empty=True))
-    return out
+    return {name: _unitless_param(entry, src, sources, path, _join(key_path, name)) for name, entry in table.items()}
 
 
 def _residual(tables, src, sources, path):
@@ -1175,14 +1124,18 @@ def _default_population(table, src, sources, path):
     if table["infection_site"] not in cov_forms.INFECTION_SITES:
         _fail(path, f"{kp}.infection_site", f"use one of {', '.join(cov_forms.INFECTION_SITES)}")
     out = {"infection_site": table["infection_site"],
-           "source": check_source(table.get("source", src), sources, path, f"{kp}.source"),
-           "locator": _text(table["locator"], path, f"{kp}.locator"),
-           "note": _text(table["note"], path, f"{kp}.note")}
+           **_cited(table, src, sources, path, kp)}
     if "albumin_g_per_dl" in table:
         out["albumin_g_per_dl"] = read_param(table["albumin_g_per_dl"], name="albumin_g_per_dl",
                                              default_source=src, sources=sources, file=path,
                                              key_path=f"{kp}.albumin_g_per_dl")
     return MappingProxyType(out)
+
+
+def _cited(table, src, sources, path, key_path):
+    """``{source, locator, note}`` of a declared rule: the note, saying what it is, is required."""
+    return dict(zip(("source", "locator", "note"),
+                    read_citation(table, sources, path, key_path, default_source=src, note_required=True)))
 
 
 def _assumptions(tables, src, sources, path):
@@ -1193,9 +1146,7 @@ def _assumptions(tables, src, sources, path):
         kp = f"assumptions.{name}"
         if name in _RULES:
             check_keys(t, ("source", "locator", "note"), path, kp, required=("source", "locator", "note"))
-            out[name] = {"source": check_source(t["source"], sources, path, f"{kp}.source"),
-                         "locator": _text(t["locator"], path, f"{kp}.locator"),
-                         "note": _text(t["note"], path, f"{kp}.note")}
+            out[name] = _cited(t, None, sources, path, kp)
             continue
         if name == "unstudied_site":
             check_keys(t, ("level", "sites", "source", "locator", "note"), path, kp,
@@ -1203,10 +1154,7 @@ def _assumptions(tables, src, sources, path):
             bad = [s for s in [t["level"], *t["sites"]] if s not in cov_forms.INFECTION_SITES]
             if bad:
                 _fail(path, kp, f"unknown site {bad[0]!r}; use {', '.join(cov_forms.INFECTION_SITES)}")
-            out[name] = {"level": t["level"], "sites": tuple(t["sites"]),
-                         "source": check_source(t.get("source", src), sources, path, f"{kp}.source"),
-                         "locator": _text(t["locator"], path, f"{kp}.locator"),
-                         "note": _text(t["note"], path, f"{kp}.note")}
+            out[name] = {"level": t["level"], "sites": tuple(t["sites"]), **_cited(t, src, sources, path, kp)}
             continue
         entry = dict(t)
         applies = entry.pop("applies", None)

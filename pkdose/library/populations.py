@@ -3,7 +3,6 @@ r"""Virtual-cohort designs of the published PTA simulations: ``models/population
 Part of :mod:`pkdose.library`; the format is documented in ``models/README.md``.
 """
 
-from pathlib import Path
 from types import MappingProxyType
 
 from ..covariates import INFECTION_SITES
@@ -11,11 +10,11 @@ from .bibliography import load_sources
 from .reading import (
     _check_number,
     _fail,
-    _text,
     check_keys,
-    check_schema_version,
-    check_source,
-    models_dir,
+    documents_root,
+    model_file,
+    read_citation,
+    read_model_file,
     read_toml,
 )
 
@@ -39,44 +38,39 @@ def _conditional(spec, mix, path, kp):
     return {"sites": tuple(spec["sites"]), "otherwise": spec["otherwise"]}
 
 
-def _file(root):
-    return Path(root or models_dir()) / "populations.toml"
-
-
+@documents_root
 def available_population_designs(root=None):
     r"""Names of the shipped virtual-cohort designs.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`pkdose.library.models_dir` [-].
+    {root}
 
     Returns
     -------
     list of str
         Design names, the bibliography keys of the papers.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Population designs".
-
     Examples
     --------
     >>> available_population_designs()
     ['kawaguchi2021', 'li2019', 'xie2025']
     """
-    return sorted(read_toml(_file(root))["designs"])
+    return sorted(read_toml(model_file(root, "populations.toml"))["designs"])
 
 
+@documents_root
 def load_population_design(name, root=None):
     r"""Load one virtual-cohort design: covariate -> distribution, validated and cited.
+
+    The distributions from which a paper's Monte Carlo simulation drew its
+    virtual patients, each with its source and locator.
 
     Parameters
     ----------
     name : str
         Design name, e.g. ``"kawaguchi2021"`` [-].
-    root : str or pathlib.Path, optional
-        Models directory [-].
+    {root}
 
     Returns
     -------
@@ -105,10 +99,8 @@ def load_population_design(name, root=None):
     >>> d["weight_kg"]["distribution"], d["weight_kg"]["mean"]
     ('lognormal_mean_cv', 72.6)
     """
-    path = _file(root)
-    data = read_toml(path)
-    check_schema_version(data, path)
-    check_keys(data, ("designs",), path, "", required=("schema_version", "designs"))
+    path = model_file(root, "populations.toml")
+    data = read_model_file(path, required=("designs",))
     if name not in data["designs"]:
         _fail(path, f"designs.{name}", f"unknown design; known: {', '.join(sorted(data['designs']))}")
     sources = load_sources(root)
@@ -132,7 +124,6 @@ def load_population_design(name, root=None):
             entry = {"distribution": kind, **{p: _check_number(spec[p], path, f"{kp}.{p}") for p in params}}
             if "range" in spec:
                 entry["range"] = tuple(_check_number(v, path, f"{kp}.range") for v in spec["range"])
-        entry["source"] = check_source(spec["source"], sources, path, f"{kp}.source")
-        entry["locator"] = _text(spec["locator"], path, f"{kp}.locator")
+        entry["source"], entry["locator"], _ = read_citation(spec, sources, path, kp)
         out[cov] = MappingProxyType(entry)
     return MappingProxyType(out)

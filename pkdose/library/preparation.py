@@ -8,11 +8,10 @@ pump rate. Components without a row have no cited single bag volume.
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
 
 from .bibliography import load_sources
-from .reading import _fail, check_keys, check_schema_version, models_dir, read_param, read_toml
+from .reading import _fail, check_keys, documents_root, model_file, read_model_file, read_param
 
 __all__ = ["Preparation", "load_preparations"]
 
@@ -22,6 +21,8 @@ _KEYS = ("component", "reconstituted_vial_volume_l", "infusion_bag_volume_l")
 @dataclass(frozen=True)
 class Preparation:
     """How one component is made up for infusion.
+
+    One ``[[preparation]]`` row of ``models/preparation.toml``.
 
     Parameters
     ----------
@@ -38,13 +39,13 @@ class Preparation:
     infusion_bag_volume: object
 
 
+@documents_root
 def load_preparations(root=None):
     r"""Read ``models/preparation.toml``: component -> :class:`Preparation`.
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -55,25 +56,19 @@ def load_preparations(root=None):
     ModelFileError
         Unknown key, missing or uncited value, a component given twice.
 
-    References
-    ----------
-    .. [1] ``models/README.md``, "Preparation for infusion".
-
     Examples
     --------
     >>> p = load_preparations()["cefiderocol"]
     >>> p.infusion_bag_volume.value, p.infusion_bag_volume.source
     (0.1, 'fetroja-uspi')
     """
-    return _load(str(Path(root) if root is not None else models_dir()))
+    return _load(str(model_file(root)))
 
 
 @lru_cache(maxsize=4)
 def _load(root):
-    path = Path(root) / "preparation.toml"
-    data = read_toml(path)
-    check_schema_version(data, path)
-    check_keys(data, ("schema_version", "preparation"), path, "", required=("preparation",))
+    path = model_file(root, "preparation.toml")
+    data = read_model_file(path, required=("preparation",))
     sources = load_sources(root)
     out = {}
     for i, row in enumerate(data["preparation"]):

@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from ..errors import ModelFileError, UnknownDrugError
 from .pkmodels import load_pk_model
-from .reading import models_dir, tree_version
+from .reading import documents_root, models_dir, tree_version
 from .targets import Target, _targets_data, load_breakpoints, load_ceilings, load_targets
 
 __all__ = [
@@ -20,22 +20,18 @@ __all__ = [
 
 
 
+@documents_root
 def available_products(root=None):
     r"""List the product CLI names known to pkdose (those with a PD target).
 
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
     products : list of str
         Sorted CLI names.
-
-    References
-    ----------
-    .. [1] ``models/README.md``, "Targets and breakpoints".
 
     Examples
     --------
@@ -49,6 +45,10 @@ def available_products(root=None):
 @dataclass(frozen=True)
 class Product:
     """A product with its target, default PK models and breakpoints.
+
+    Assembled by :func:`load_product` from ``models/targets.toml`` and the PK
+    model files; every function that takes a product also takes its name
+    (:func:`as_product`).
 
     Parameters
     ----------
@@ -72,15 +72,18 @@ class Product:
     ceilings: tuple = ()
 
 
+@documents_root
 def load_product(product, root=None):
     r"""Load a product's target, default PK models and breakpoints.
+
+    Cached per version of the model files: while no file changes, a second
+    call returns the same object.
 
     Parameters
     ----------
     product : str
         CLI name, e.g. ``"ceftazidime-avibactam+aztreonam"`` [-].
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -91,10 +94,6 @@ def load_product(product, root=None):
     ------
     UnknownDrugError
         Unknown product; the message lists the known ones.
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, module map.
     """
     key = (product, str(root or models_dir()))
     version = tree_version(root or models_dir())
@@ -130,6 +129,7 @@ def _load_product(product, root):
 # ---------------------------------------------------------------------------
 
 
+@documents_root
 def as_product(product, root=None):
     r"""The :class:`Product` a name, brand name, abbreviation or Product stands for.
 
@@ -143,8 +143,7 @@ def as_product(product, root=None):
         A product's CLI name (``"cefiderocol"``), a brand name or abbreviation
         of ``models/clinical.toml`` (``"Fetroja"``, ``"CZA+ATM"``), in any
         case, or a :class:`Product`, returned unchanged [-].
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -155,10 +154,6 @@ def as_product(product, root=None):
     UnknownDrugError
         An unknown name, or neither a name nor a Product; the message lists
         the known products.
-
-    References
-    ----------
-    .. [1] ``models/clinical.toml``, ``[aliases]`` (brand names cite their label).
 
     Examples
     --------

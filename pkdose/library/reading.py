@@ -24,7 +24,11 @@ __all__ = [
     "check_keys",
     "check_schema_version",
     "check_source",
+    "model_file",
     "models_dir",
+    "read_citation",
+    "read_citations",
+    "read_model_file",
     "read_param",
     "read_range",
     "read_toml",
@@ -97,10 +101,6 @@ def models_dir():
     the wheel as ``pkdose/_models`` (``pyproject.toml``); an editable install
     reads the repository directory directly.
 
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Model-file location".
-
     Examples
     --------
     >>> (models_dir() / "pk").is_dir()
@@ -114,6 +114,78 @@ def _models_dir():
     package = Path(__file__).resolve().parent.parent  # pkdose/
     wheel_dir = package / "_models"
     return wheel_dir if wheel_dir.is_dir() else package.parent / "models"
+
+
+#: The ``root`` parameter of every loader, documented once: a loader's docstring says ``{root}``.
+ROOT_DOC = ("root : str or pathlib.Path, optional\n"
+            "        Models directory; defaults to :func:`pkdose.library.models_dir` [-].")
+
+
+def documents_root(loader):
+    """Write :data:`ROOT_DOC` where a loader's docstring says ``{root}``."""
+    if loader.__doc__:  # None under python -OO
+        loader.__doc__ = loader.__doc__.replace("{root}", ROOT_DOC)
+    return loader
+
+
+def model_file(root, *parts):
+    r"""Path of a file in a models directory.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path or None
+        Models directory; None: :func:`models_dir` [-].
+    *parts : str
+        Path below it, e.g. ``"regimens", "cefiderocol.toml"`` [-].
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> model_file(None, "crrt.toml").name
+    'crrt.toml'
+    """
+    return Path(root or models_dir()).joinpath(*parts)
+
+
+def read_model_file(path, *, keys=(), required=(), versions=SCHEMA_VERSIONS):
+    r"""Read a model file and check its ``schema_version`` and top-level keys.
+
+    Every loader starts here, so every file obeys the same rules: a known
+    schema version and no unknown key at the top level.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file [-].
+    keys : iterable of str, optional
+        Top-level keys it may have besides ``schema_version`` [-].
+    required : iterable of str, optional
+        Top-level keys it must have [-].
+    versions : tuple of int, optional
+        Schema versions this kind of file accepts [-].
+
+    Returns
+    -------
+    data : dict
+        The parsed document.
+
+    Raises
+    ------
+    ModelFileError
+        Unreadable file, unknown schema version, unknown or missing key.
+
+    Examples
+    --------
+    >>> sorted(read_model_file(model_file(None, "crrt.toml"), required=("effluent", "analyte")))
+    ['analyte', 'effluent', 'schema_version']
+    """
+    data = read_toml(path)
+    check_schema_version(data, path, versions=versions)
+    check_keys(data, ("schema_version", *keys), path, "", required=required)
+    return data
 
 
 def tree_version(root):
@@ -163,11 +235,6 @@ def read_toml(path):
     named on the command line or in a notebook is untrusted input, so it is
     opened without following it into a device, read to a bounded size and
     refused before a deep structure can exhaust the interpreter's stack.
-
-    References
-    ----------
-    .. [1] Python Software Foundation. tomllib: parse TOML files.
-       https://docs.python.org/3/library/tomllib.html
 
     Examples
     --------
@@ -279,10 +346,6 @@ def check_schema_version(data, file, required=True, versions=SCHEMA_VERSIONS):
     ------
     ModelFileError
         If the version is missing (when required) or not in ``versions``.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 ("schema_version is known").
     """
     if "schema_version" not in data:
         if required:
@@ -313,10 +376,6 @@ def check_keys(table, allowed, file, key_path, required=()):
     ------
     ModelFileError
         On the first unknown or missing key.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 and B6.
     """
     if not isinstance(table, dict):
         _fail(file, key_path, f"expected a table, got {type(table).__name__}")
@@ -349,10 +408,8 @@ def unit_of(key, file, key_path):
     ----------
     key : str
         Quantity key, e.g. ``"cl_ref_l_per_h"`` [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the key, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
 
     Returns
     -------
@@ -363,11 +420,6 @@ def unit_of(key, file, key_path):
     ------
     ModelFileError
         If the key ends in no whitelisted suffix.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 ("every quantity key ends in a
-       whitelisted unit suffix") and B4.
 
     Examples
     --------
@@ -419,10 +471,8 @@ def check_source(key, sources, file, key_path):
         Source key, e.g. ``"li2019"`` [-].
     sources : Mapping[str, Source]
         Bibliography from :func:`load_sources` [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the ``source`` key, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
 
     Returns
     -------
@@ -433,10 +483,6 @@ def check_source(key, sources, file, key_path):
     ------
     ModelFileError
         If the key is not a non-empty string or is not in ``sources``.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B3 ("every source resolves").
     """
     if not isinstance(key, str) or not key:
         _fail(file, key_path, f"source must be a non-empty string, got {key!r}")
@@ -446,9 +492,78 @@ def check_source(key, sources, file, key_path):
     return key
 
 
+def read_citation(table, sources, file, key_path, *, default_source=None, note_required=False):
+    r"""The citation of one cited entry: its ``source``, ``locator`` and ``note``.
+
+    Parameters
+    ----------
+    table : dict
+        The entry, with ``source`` (or a default), ``locator`` and an optional ``note`` [-].
+    sources : Mapping[str, Source]
+        Bibliography [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
+    default_source : str, optional
+        Source of an entry that names none (the file's source) [-].
+    note_required : bool, optional
+        Whether the entry must explain itself in a non-empty ``note`` [-].
+
+    Returns
+    -------
+    source, locator, note : str
+        The resolved source key, the locator and the note (``""`` if none).
+
+    Raises
+    ------
+    ModelFileError
+        Unresolved source, empty locator, or a required note missing.
+    """
+    source = check_source(table.get("source", default_source), sources, file, _join(key_path, "source"))
+    locator = _text(table.get("locator"), file, _join(key_path, "locator"))
+    note = _text(table.get("note", ""), file, _join(key_path, "note"), allow_empty=not note_required)
+    return source, locator, note
+
+
+def read_citations(value, sources, file, key_path, *, at_least_one=True):
+    r"""A list of ``{source, locator}`` tables as ``(source, locator)`` pairs.
+
+    Parameters
+    ----------
+    value : list of dict
+        The list read from the file [-].
+    sources : Mapping[str, Source]
+        Bibliography [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
+    at_least_one : bool, optional
+        Whether an empty list is an error [-].
+
+    Returns
+    -------
+    tuple of (str, str)
+
+    Raises
+    ------
+    ModelFileError
+        Not a list of tables, empty (when one is needed), an unknown key, an
+        unresolved source or an empty locator.
+    """
+    if not isinstance(value, list) or (at_least_one and not value):
+        _fail(file, key_path, "needs at least one {source, locator}" if at_least_one
+              else "expected a list of {source, locator}")
+    out = []
+    for j, cite in enumerate(value):
+        check_keys(cite, (), file, f"{key_path}[{j}]", required=("source", "locator"))
+        out.append(read_citation(cite, sources, file, f"{key_path}[{j}]")[:2])
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Param:
     """One cited number.
+
+    Every number read from ``models/`` is one, made by :func:`read_param`: the
+    unit comes from the key's suffix, the source and locator from the file.
 
     Parameters
     ----------
@@ -484,10 +599,8 @@ def read_param(table, *, name, default_source, sources, file, key_path):
         Source used when the table has no ``source`` (the file's source) [-].
     sources : Mapping[str, Source]
         Bibliography [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the parameter, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
 
     Returns
     -------
@@ -499,20 +612,12 @@ def read_param(table, *, name, default_source, sources, file, key_path):
     ModelFileError
         Unknown key, missing value or locator, non-finite or out-of-range
         value, unknown unit suffix or unresolved source.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B1 ("every number has a source and a
-       locator") and B3.
     """
     check_keys(table, _PARAM_FIELDS, file, key_path, required=("value", "locator"))
     unit = unit_of(name, file, key_path)
     value = _check_number(table["value"], file, _join(key_path, "value"))
     _check_value_range(value, unit, name, file, _join(key_path, "value"))
-    source = check_source(table.get("source", default_source), sources, file,
-                          _join(key_path, "source"))
-    locator = _text(table["locator"], file, _join(key_path, "locator"))
-    note = _text(table.get("note", ""), file, _join(key_path, "note"), allow_empty=True)
+    source, locator, note = read_citation(table, sources, file, key_path, default_source=default_source)
     return Param(value=value, unit=unit, source=source, locator=locator, note=note)
 
 
@@ -530,10 +635,8 @@ def read_range(pair, file, key_path):
     ----------
     pair : list
         Two numbers from the TOML file [-].
-    file : str or pathlib.Path
-        File name, for the error message [-].
-    key_path : str
-        Dotted path of the range, for the error message [-].
+    file, key_path
+        The file and the dotted key path, for the error message (:func:`check_keys`) [-].
 
     Returns
     -------
@@ -545,10 +648,6 @@ def read_range(pair, file, key_path):
     ModelFileError
         Not two numbers, NaN, ``-inf``, ``+inf`` as the lower end, negative,
         or not increasing.
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
     """
     if not isinstance(pair, list) or len(pair) != 2:
         _fail(file, key_path, f"expected [lo, hi], got {pair!r}")

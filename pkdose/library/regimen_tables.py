@@ -39,12 +39,13 @@ from .reading import (
     _table_list,
     _text,
     check_keys,
-    check_schema_version,
-    check_source,
-    models_dir,
+    documents_root,
+    model_file,
+    read_citation,
+    read_citations,
+    read_model_file,
     read_param,
     read_range,
-    read_toml,
 )
 
 __all__ = [
@@ -130,10 +131,6 @@ class ComponentSpec:
         Returns
         -------
         tuple of (str, str)
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Regimen files".
         """
         params = (self.max_daily_dose_mg, self.infusion_h, self.stability_h,
                   self.syringe_stability_h, self.loading_dose_mg, self.loading_infusion_h)
@@ -167,10 +164,6 @@ class _Band:
             True if ``x`` lies in the range with its closed/open ends
             (:func:`pkdose.regimens.band_contains`, the lookup
             :func:`pkdose.regimens.select_regimens` uses).
-
-        References
-        ----------
-        .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
         """
         return band_contains(self.lo, self.hi, self.bounds, x)
 
@@ -296,10 +289,6 @@ class PublishedRow(_Band):
         Returns
         -------
         bool
-
-        References
-        ----------
-        .. [1] ``models/README.md``, "Regimen files" ([[published]] rows).
         """
         if self.mic_below_mg_per_l is not None and (mic_mg_per_l is None
                                                      or not mic_mg_per_l < self.mic_below_mg_per_l):
@@ -311,6 +300,9 @@ class PublishedRow(_Band):
 @dataclass(frozen=True)
 class RegimenTable:
     """All labelled and published regimens of one product.
+
+    Read from ``models/regimens/<product>.toml`` by :func:`load_regimen_table`;
+    :func:`pkdose.regimens.select_regimens` looks a patient up in it.
 
     Parameters
     ----------
@@ -410,18 +402,16 @@ def _read_regimen_row(row, ctx, key_path):
     data, components, sources, path = ctx
     component, jurisdiction, r = _row_head(row, ctx, key_path, _ROW_OPTIONAL, _ROW_REQUIRED)
     axis, lo, hi, bounds = _row_range(row, data, path, key_path)
-    source = row.get("source", data.get("source"))
+    source, locator, note = read_citation(row, sources, path, key_path, default_source=data.get("source"))
     return RegimenRow(
         component=component, jurisdiction=jurisdiction,
         renal_state=row["renal_state"], axis=axis, lo=lo, hi=hi, bounds=bounds,
         dose_mg=r.dose_mg, interval_h=r.interval_h, infusion_h=r.infusion_h,
         max_daily_dose_mg=components[component].max_daily_dose_mg.value,
-        source=check_source(source, sources, path, f"{key_path}.source"),
-        locator=_text(row["locator"], path, f"{key_path}.locator"),
+        source=source, locator=locator,
         analyte_dose_mg=r.analyte_dose_mg, loading_dose_mg=r.loading_dose_mg or 0.0,
         post_hd_supplement_mg=r.post_hd_supplement_mg, give_after_hd=r.give_after_hd,
-        note=_text(row.get("note", ""), path, f"{key_path}.note", allow_empty=True),
-        loading_infusion_h=r.loading_infusion_h,
+        note=note, loading_infusion_h=r.loading_infusion_h,
         caution=_text(row.get("caution", ""), path, f"{key_path}.caution", allow_empty=True),
         text=row["regimen"], exposure=_exposure(row, path, key_path))
 
@@ -447,18 +437,6 @@ def _conditions(row, path, key_path):
     return mic, tuple(sites)
 
 
-def _read_citations(value, sources, path, key_path):
-    """``sources = [{source, locator}, ...]``: at least one, each resolving."""
-    if not isinstance(value, list) or not value:
-        _fail(path, key_path, "needs at least one {source, locator}")
-    out = []
-    for j, cite in enumerate(value):
-        check_keys(cite, (), path, f"{key_path}[{j}]", required=("source", "locator"))
-        out.append((check_source(cite["source"], sources, path, f"{key_path}[{j}].source"),
-                    _text(cite["locator"], path, f"{key_path}[{j}].locator")))
-    return tuple(out)
-
-
 def _read_published_row(row, ctx, key_path):
     """Validate one ``[[published]]`` row: a regimen text, or ``label_of`` a jurisdiction."""
     data, components, sources, path = ctx
@@ -477,7 +455,7 @@ def _read_published_row(row, ctx, key_path):
         renal_state=row["renal_state"], axis=axis, lo=lo, hi=hi, bounds=bounds, regimen=regimen,
         label_of=_text(row.get("label_of", ""), path, f"{key_path}.label_of", allow_empty=True),
         grade=row["grade"], evidence=_text(row["evidence"], path, f"{key_path}.evidence"),
-        citations=_read_citations(row["sources"], sources, path, f"{key_path}.sources"),
+        citations=read_citations(row["sources"], sources, path, f"{key_path}.sources"),
         note=_text(row.get("note", ""), path, f"{key_path}.note", allow_empty=True),
         caution=_text(row.get("caution", ""), path, f"{key_path}.caution", allow_empty=True),
         exposure=_exposure(row, path, key_path), mic_below_mg_per_l=mic, sites=sites)
@@ -540,15 +518,18 @@ def _check_label_of(published, rows, path):
                   f"for {p.component!r}")
 
 
+@documents_root
 def load_regimen_table(product, root=None):
     r"""Load and validate the labelled and published regimens of one product.
+
+    Every row is parsed from the regimen language and checked, and the bands
+    of each jurisdiction, renal state and component tile [0, +inf).
 
     Parameters
     ----------
     product : str
         CLI name, e.g. ``"cefiderocol"`` [-].
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -564,10 +545,6 @@ def load_regimen_table(product, root=None):
         unresolved source, or ranges of one (jurisdiction, renal state,
         component) that do not tile [0, +inf).
 
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
-
     Examples
     --------
     >>> t = load_regimen_table("ceftazidime-avibactam")
@@ -578,10 +555,8 @@ def load_regimen_table(product, root=None):
     if product not in known:
         raise UnknownDrugError(f"unknown product {product!r}; known products: "
                                f"{', '.join(known)}")
-    path = Path(root or models_dir()) / "regimens" / f"{product}.toml"
-    data = read_toml(path)
-    check_schema_version(data, path)
-    check_keys(data, _HEADER_OPTIONAL, path, "", required=_HEADER_REQUIRED)
+    path = model_file(root, "regimens", f"{product}.toml")
+    data = read_model_file(path, keys=_HEADER_OPTIONAL, required=_HEADER_REQUIRED)
     if data["product"] != product:
         _fail(path, "product", f"{data['product']!r} does not match the file name")
     sources = load_sources(root)
@@ -617,8 +592,7 @@ def _read_vials(tables, components, sources, path):
         dose = _check_number(row["dose_mg"], path, f"{key}.dose_mg")
         if dose <= 0:
             _fail(path, f"{key}.dose_mg", "must be > 0 [mg]")
-        out[row["component"]] = (dose, (check_source(row["source"], sources, path, f"{key}.source"),
-                                        _text(row["locator"], path, f"{key}.locator")))
+        out[row["component"]] = (dose, read_citation(row, sources, path, key)[:2])
     missing = sorted(components - set(out))
     if missing:
         _fail(path, "vial", f"no [[vial]] row for component(s) {missing}: every component needs "

@@ -4,12 +4,11 @@ Part of :mod:`pkdose.library`; the file formats are documented in ``models/READM
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import InputError
 from .bibliography import load_sources
-from .pkmodels import _read_param_tables, available_pk_models
+from .pkmodels import _param_tables, available_pk_models
 from .reading import (
     _check_number,
     _check_value_range,
@@ -17,10 +16,11 @@ from .reading import (
     _table_list,
     _text,
     check_keys,
-    check_schema_version,
-    check_source,
-    models_dir,
-    read_toml,
+    documents_root,
+    model_file,
+    read_citation,
+    read_citations,
+    read_model_file,
 )
 
 __all__ = [
@@ -52,6 +52,9 @@ _BREAKPOINT_KEYS = ("product", "organism", "body", "status", "s_le_mg_per_l",
 @dataclass(frozen=True)
 class TargetComponent:
     """One PK/PD target that must be met (joint targets: all of them).
+
+    Read from ``[products.<name>]`` of ``models/targets.toml`` by
+    :func:`load_targets`; :func:`pkdose.exposure.pk_check` judges a regimen by it.
 
     Parameters
     ----------
@@ -223,12 +226,8 @@ class Ceiling:
 
 
 def _targets_data(root):
-    path = Path(root or models_dir()) / "targets.toml"
-    data = read_toml(path)
-    check_schema_version(data, path)
-    check_keys(data, ("products", "breakpoint", "ceiling"), path, "",
-               required=("schema_version", "products"))
-    return path, data
+    path = model_file(root, "targets.toml")
+    return path, read_model_file(path, keys=("breakpoint", "ceiling"), required=("products",))
 
 
 def _read_component(table, sources, path, key_path):
@@ -248,15 +247,12 @@ def _read_component(table, sources, path, key_path):
     if needs_threshold:
         threshold = _check_number(table["threshold_mg_per_l"], path,
                                   f"{key_path}.threshold_mg_per_l")
-    source = check_source(table["source"], sources, path, f"{key_path}.source")
-    alts = _read_param_tables(table.get("alternatives", {}), source, sources, path,
-                              f"{key_path}.alternatives")
+    source, locator, note = read_citation(table, sources, path, key_path)
+    alts = _param_tables(table.get("alternatives", {}), source, sources, path, f"{key_path}.alternatives")
     return TargetComponent(
         analyte=_text(table["analyte"], path, f"{key_path}.analyte"),
         metric=table["metric"], ft_percent=ft, threshold_mg_per_l=threshold,
-        source=source, locator=_text(table["locator"], path, f"{key_path}.locator"),
-        note=_text(table.get("note", ""), path, f"{key_path}.note", allow_empty=True),
-        alternatives=MappingProxyType(alts))
+        source=source, locator=locator, note=note, alternatives=alts)
 
 
 def _read_product_target(name, table, sources, path, root):
@@ -274,11 +270,8 @@ def _read_product_target(name, table, sources, path, root):
                   f"{comp.analyte!r} has no entry in pk_models")
     if table["mic_analyte"] not in pk_models:
         _fail(path, f"{key_path}.mic_analyte", f"{table['mic_analyte']!r} not in pk_models")
-    cites = []
-    for j, cite in enumerate(table.get("breakpoint_from_sources", [])):
-        check_keys(cite, (), path, f"{key_path}.breakpoint_from_sources[{j}]", required=("source", "locator"))
-        cites.append((check_source(cite["source"], sources, path, f"{key_path}.breakpoint_from_sources[{j}].source"),
-                      _text(cite["locator"], path, f"{key_path}.breakpoint_from_sources[{j}].locator")))
+    cites = read_citations(table.get("breakpoint_from_sources", []), sources, path,
+                           f"{key_path}.breakpoint_from_sources", at_least_one=False)
     return Target(product=name, display_name=table["display_name"],
                   mic_analyte=table["mic_analyte"], components=components,
                   pk_models=MappingProxyType(pk_models),
@@ -287,7 +280,7 @@ def _read_product_target(name, table, sources, path, root):
                                         f"{key_path}.breakpoint_from", allow_empty=True),
                   breakpoint_from_note=_text(table.get("breakpoint_from_note", ""), path,
                                              f"{key_path}.breakpoint_from_note", allow_empty=True),
-                  breakpoint_from_citations=tuple(cites))
+                  breakpoint_from_citations=cites)
 
 
 def _read_pk_model_map(table, path, key_path, root):
@@ -301,13 +294,16 @@ def _read_pk_model_map(table, path, key_path, root):
     return dict(table)
 
 
+@documents_root
 def load_targets(root=None):
     r"""Load the PD targets of every product from ``models/targets.toml``.
 
+    Each product's target components name analytes, and each analyte needs a
+    PK model file (``pk_models``).
+
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -317,7 +313,8 @@ def load_targets(root=None):
     Raises
     ------
     ModelFileError
-        Any rule of the file format is broken.
+        An unknown metric or key, a threshold where the metric takes none (or
+        none where it needs one), an analyte without a PK model file.
 
     References
     ----------
@@ -363,21 +360,22 @@ def _read_breakpoint(table, products, sources, path, key_path):
         if values["s_le_mg_per_l"] is None or not has_r:
             _fail(path, key_path, "a breakpoint needs s_le_mg_per_l and exactly one of "
                   "r_gt_mg_per_l / r_ge_mg_per_l")
-    source = check_source(table["source"], sources, path, f"{key_path}.source")
-    return Breakpoint(product=table["product"], status=table["status"], source=source,
+    source, locator, note = read_citation(table, sources, path, key_path)
+    return Breakpoint(product=table["product"], status=table["status"], source=source, locator=locator,
                       organism=_text(table["organism"], path, f"{key_path}.organism"),
-                      body=_text(table["body"], path, f"{key_path}.body"),
-                      locator=_text(table["locator"], path, f"{key_path}.locator"),
-                      note=table.get("note", ""), **values)
+                      body=_text(table["body"], path, f"{key_path}.body"), note=note, **values)
 
 
+@documents_root
 def load_breakpoints(root=None):
     r"""Load the MIC breakpoints (EUCAST, CLSI, FDA) from ``models/targets.toml``.
 
+    Each row keeps its body's form: EUCAST 'S <= / R >', CLSI and FDA
+    'S <= / R >='.
+
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------
@@ -387,7 +385,8 @@ def load_breakpoints(root=None):
     Raises
     ------
     ModelFileError
-        Any rule of the file format is broken.
+        An unknown product, body or status, a breakpoint without its S and R
+        values, an unresolved source.
 
     References
     ----------
@@ -420,20 +419,21 @@ def _read_ceiling(table, sources, path, key_path):
     value = _optional_number(table, "cmin_mg_per_l", path, key_path)
     if (value is None) == (table["status"] == "ceiling"):
         _fail(path, f"{key_path}.cmin_mg_per_l", "required with status 'ceiling' and only there")
+    source, locator, note = read_citation(table, sources, path, key_path)
     return Ceiling(analyte=_text(table["analyte"], path, f"{key_path}.analyte"), status=table["status"],
-                   cmin_mg_per_l=value,
-                   source=check_source(table["source"], sources, path, f"{key_path}.source"),
-                   locator=_text(table["locator"], path, f"{key_path}.locator"),
-                   note=_text(table.get("note", ""), path, f"{key_path}.note", allow_empty=True))
+                   cmin_mg_per_l=value, source=source, locator=locator, note=note)
 
 
+@documents_root
 def load_ceilings(root=None):
     r"""Load the exposure ceilings (toxicity) per analyte from ``models/targets.toml``.
 
+    An analyte without a published ceiling has a row that says so (status
+    ``none_published``).
+
     Parameters
     ----------
-    root : str or pathlib.Path, optional
-        Models directory; defaults to :func:`models_dir` [-].
+    {root}
 
     Returns
     -------

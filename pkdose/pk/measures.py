@@ -340,7 +340,8 @@ def time_above(profile, threshold_mg_per_l, t0_h, t1_h):
     References
     ----------
     .. [1] Turnidge JD. The pharmacodynamics of beta-lactams. Clin Infect Dis.
-       1998;27(1):10-22. doi:10.1086/514622
+       1998;27(1):10-22. doi:10.1086/514622 (time above the MIC, the PK/PD
+       index of the beta-lactams).
 
     Examples
     --------
@@ -616,7 +617,8 @@ def above_intervals(profile, threshold_mg_per_l, t0_h, t1_h):
     References
     ----------
     .. [1] Turnidge JD. The pharmacodynamics of beta-lactams. Clin Infect Dis.
-       1998;27(1):10-22. doi:10.1086/514622
+       1998;27(1):10-22. doi:10.1086/514622 (the time above the MIC is the
+       sum of these spans over the dosing interval).
 
     Examples
     --------
@@ -675,10 +677,8 @@ def peak(profile, t0_h, t1_h):
 
     Parameters
     ----------
-    profile : Profile
-        Result of :func:`pkdose.pk.simulate` [-].
-    t0_h, t1_h : float
-        Window [h].
+    profile, t0_h, t1_h
+        Profile and window, as in :func:`auc` [-], [h].
 
     Returns
     -------

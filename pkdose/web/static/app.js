@@ -408,7 +408,7 @@ function renderCheck(c, a, title, crrtRange, threshold) {
         + "Monte Carlo interval)"),
       h("tbody", {},
         h("tr", {}, h("th", { scope: "row" }, "MIC (mg/L)"), grid.map((p) => h("td", {}, num(p.mic_mg_per_l)))),
-        h("tr", {}, h("th", { scope: "row" }, "PTA"), grid.map((p) => h("td", { class: p.pta >= 0.9 ? "ok" : "bad",
+        h("tr", {}, h("th", { scope: "row" }, "PTA"), grid.map((p) => h("td", { class: p.pta >= catalogue.pta_goal_fraction ? "ok" : "bad",
           title: `95 % interval ${pct(p.lower_95)}–${pct(p.upper_95)}` }, pct(p.pta))))))),
     renderHdWeek(c.hd_week));
 }
