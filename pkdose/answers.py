@@ -13,15 +13,11 @@ series reaches both the same way:
   label band now and when it is expected to change, the re-check time, the
   early-AKI note and the first days simulated with the changing clearance
   (:mod:`pkdose.changing_renal`), JSON key ``changing_renal``.
-
-References
-----------
-.. [1] pkdose style guide, STYLE B10 ("every front end goes through the same
-   input adapter").
 """
 
 import dataclasses
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from .changing_renal import changing_renal_summary
 from .library import load_product, load_regimen_table
@@ -84,19 +80,15 @@ class DoseAnswer:
         CrCL is the kinetic one) [-]
     seed : int or None
         Seed of the virtual population [-]
-
-    References
-    ----------
-    .. [1] pkdose JSON output, ``docs/json-schema.md``.
     """
 
     advice: object
     population: list
     population_json: dict
-    changing: object = None
+    changing: object | None = None
     show_population: bool = False
-    patient: object = None
-    seed: object = None
+    patient: object | None = None
+    seed: int | None = None
 
     def to_dict(self):
         """``pkdose.dose/1`` with the keys ``population_inputs`` and ``changing_renal`` [-]."""
@@ -110,7 +102,9 @@ class DoseAnswer:
         p = self.patient
         if p is None or self.changing is None:
             return p
-        return _PatientAsEntered(p.age_y, p.sex, p.weight_kg, p.height_cm, p.weight_rule)
+        # the demographics as entered, no creatinine and no CrCL: the section below gives the series
+        return SimpleNamespace(age_y=p.age_y, sex=p.sex, weight_kg=p.weight_kg, height_cm=p.height_cm,
+                               weight_rule=p.weight_rule, scr=None, scr_unit=None, crcl_ml_per_min=None)
 
     def _extra_sources(self):
         shown = {s.key for s in self.advice.sources}
@@ -189,20 +183,6 @@ def _changing_card_html(changing, extra_sources):
             f'<ul class="card-warnings">{items}{cited}</ul></section>')
 
 
-@dataclass(frozen=True)
-class _PatientAsEntered:
-    """The demographics of a patient whose CrCL comes from a creatinine series (shown in the note and card)."""
-
-    age_y: float
-    sex: str
-    weight_kg: float
-    height_cm: object
-    weight_rule: str
-    scr: object = None
-    scr_unit: object = None
-    crcl_ml_per_min: object = None
-
-
 def dose_answer(inputs, *, search=None):
     r"""The dose advice of the inputs, what the covariates did, and a changing creatinine's section.
 
@@ -216,12 +196,6 @@ def dose_answer(inputs, *, search=None):
     Returns
     -------
     DoseAnswer
-
-    References
-    ----------
-    .. [1] Crass RL, Rodvold KA, Mueller BA, Pai MP. Renal dosing of
-       antibiotics: are we jumping the gun? Clin Infect Dis.
-       2019;68(9):1596-1602.
     """
     kwargs = inputs.advise_kwargs()
     if search is not None:

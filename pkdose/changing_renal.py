@@ -25,6 +25,9 @@ References
 .. [2] Allergan USA. AVYCAZ (ceftazidime and avibactam) prescribing
    information. Dosage and Administration, renal impairment ("monitor CrCl
    at least daily" in patients with changing renal function).
+.. [3] Chen S. Retooling the creatinine clearance equation to estimate kinetic
+   GFR when the plasma creatinine is changing acutely. J Am Soc Nephrol.
+   2013;24(6):877-888. doi:10.1681/ASN.2012070653
 """
 
 import math
@@ -60,10 +63,6 @@ class BandChange:
         Label regimen(s) after [-]
     direction : str
         "lower", "higher" or "different" daily dose [-]
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
     """
 
     time_h: float
@@ -115,9 +114,8 @@ class ChangingRenalAdvice:
 
     References
     ----------
-    .. [1] Crass RL, Rodvold KA, Mueller BA, Pai MP. Renal dosing of
-       antibiotics: are we jumping the gun? Clin Infect Dis.
-       2019;68(9):1596-1602.
+    .. [1] Crass RL, et al. Clin Infect Dis. 2019;68(9):1596-1602 (the 48-h window in
+       which the renal dose reduction may be deferred).
     """
 
     product: str
@@ -174,10 +172,6 @@ def label_band(table, crcl_ml_per_min, jurisdiction="US"):
         One per component (:func:`pkdose.regimens.select_regimens`).
     edges : tuple of float
         ``(lo, hi)`` of the narrowest band among the components [mL/min]
-
-    References
-    ----------
-    .. [1] pkdose design contract, ``docs/design.md``, "Regimen tables".
 
     Examples
     --------
@@ -303,12 +297,9 @@ def changing_renal_advice(trajectory, product, *, jurisdiction="US", now_h=None,
 
     References
     ----------
-    .. [1] Crass RL, Rodvold KA, Mueller BA, Pai MP. Renal dosing of
-       antibiotics: are we jumping the gun? Clin Infect Dis.
-       2019;68(9):1596-1602.
-    .. [2] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Crass RL, et al. Clin Infect Dis. 2019;68(9):1596-1602 (the 48-h early-AKI window and its deferral option).
+    .. [2] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the kinetic CrCL whose bands it reads).
     .. [3] Allergan USA. AVYCAZ (ceftazidime and avibactam) prescribing
        information. Dosage and Administration, renal impairment.
     .. [4] Shionogi Inc. FETROJA (cefiderocol) prescribing information.
@@ -381,9 +372,8 @@ class BandProjection:
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the kinetic CrCL of the projected creatinines).
     """
 
     slope_mg_per_dl_per_day: float
@@ -426,9 +416,8 @@ def band_projection(trajectory, product, *, jurisdiction="US", days=PROJECTION_D
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the kinetic CrCL of the projected creatinines).
 
     Examples
     --------
@@ -482,9 +471,7 @@ class ChangingCourse:
 
     References
     ----------
-    .. [1] Crass RL, Rodvold KA, Mueller BA, Pai MP. Renal dosing of
-       antibiotics: are we jumping the gun? Clin Infect Dis.
-       2019;68(9):1596-1602.
+    .. [1] Crass RL, et al. Clin Infect Dis. 2019;68(9):1596-1602 (the course that defers the dose reduction).
     """
 
     name: str
@@ -698,12 +685,9 @@ def changing_renal_pk_check(trajectory, product, *, advice=None, covariates=None
 
     References
     ----------
-    .. [1] Crass RL, Rodvold KA, Mueller BA, Pai MP. Renal dosing of
-       antibiotics: are we jumping the gun? Clin Infect Dis.
-       2019;68(9):1596-1602.
-    .. [2] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Crass RL, et al. Clin Infect Dis. 2019;68(9):1596-1602 (the course that defers the dose reduction).
+    .. [2] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (each analyte's clearance follows the kinetic CrCL interval by interval).
     """
     from .exposure import DEFAULT_STRUCTURE, _population
 
@@ -777,9 +761,8 @@ def trajectory_rows(trajectory, scr_unit="mg/dL", table=None, jurisdiction="US")
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the kinetic CrCL of each interval).
     """
     unit = "mg/dL" if scr_unit == "mg/dL" else "µmol/L"
     scr = _scr_shown(trajectory.scr_mg_per_dl, unit)
@@ -802,14 +785,8 @@ def trajectory_lines(trajectory, scr_unit="mg/dL", table=None, jurisdiction="US"
 
     Parameters
     ----------
-    trajectory : pkdose.kinetic_gfr.KineticCrclTrajectory
-        Kinetic CrCL per interval [-]
-    scr_unit : {"mg/dL", "µmol/L"}, optional
-        Unit the creatinines are shown in (the one they were given in) [-]
-    table : pkdose.library.RegimenTable, optional
-        When given, each interval's label band is shown [-]
-    jurisdiction : {"US", "EU"}, optional
-        Whose label [-]
+    trajectory, scr_unit, table, jurisdiction
+        As for :func:`trajectory_rows`, whose rows this aligns under a header [-]
 
     Returns
     -------
@@ -820,9 +797,8 @@ def trajectory_lines(trajectory, scr_unit="mg/dL", table=None, jurisdiction="US"
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+       (the kinetic CrCL of each interval).
     """
     unit = "mg/dL" if scr_unit == "mg/dL" else "µmol/L"
     lines = [*trajectory.assumptions,
@@ -1033,9 +1009,7 @@ def changing_renal_summary(trajectory, product, *, scr_unit="mg/dL", jurisdictio
 
     References
     ----------
-    .. [1] Crass RL, Rodvold KA, Mueller BA, Pai MP. Renal dosing of
-       antibiotics: are we jumping the gun? Clin Infect Dis.
-       2019;68(9):1596-1602.
+    .. [1] Crass RL, et al. Clin Infect Dis. 2019;68(9):1596-1602 (the early-AKI note).
     """
     advice = changing_renal_advice(trajectory, product.name, jurisdiction=jurisdiction)
     projection = band_projection(trajectory, product.name, jurisdiction=jurisdiction)

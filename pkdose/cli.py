@@ -11,11 +11,6 @@ numbers are plain ASCII decimals, an option given twice is refused, and any
 input error prints one line naming the flags at fault (``--crcl``,
 ``--scr-unit``) to stderr and exits with status 2, before any computation.
 Anything else is a bug and shows its traceback.
-
-References
-----------
-.. [1] Python Software Foundation. argparse — parser for command-line options.
-   https://docs.python.org/3/library/argparse.html (accessed 2026-11-23).
 """
 
 import argparse
@@ -318,11 +313,6 @@ def build_parser():
     Returns
     -------
     argparse.ArgumentParser
-
-    References
-    ----------
-    .. [1] Python Software Foundation. argparse.
-       https://docs.python.org/3/library/argparse.html
     """
     parser = _Parser(prog="pkdose", description=f"pkdose {__version__}: renal dose adjustment of last-line "
                                                 f"β-lactams with cited label regimens and a PK check. "
@@ -922,11 +912,6 @@ def main(argv=None):
     -------
     int
         Exit status: 0 on success, 2 on an input error [-].
-
-    References
-    ----------
-    .. [1] Python Software Foundation. argparse.
-       https://docs.python.org/3/library/argparse.html
     """
     args = build_parser().parse_args(argv)
     try:

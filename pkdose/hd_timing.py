@@ -666,10 +666,6 @@ def parse_local_time(text, field):
         Not text, another format (a time zone, a date alone, other digits),
         or a date or time that does not exist.
 
-    References
-    ----------
-    .. [1] ISO 8601-1:2019, date and time of day (extended format), local time.
-
     Examples
     --------
     >>> parse_local_time("2026-12-07 14:10", "now")
@@ -720,10 +716,6 @@ def session_records(rows, field="sessions", first_line=1):
         An unknown column, a bad time, a bad ``missed`` or a record that
         :class:`SessionRecord` refuses; the message names the row.
 
-    References
-    ----------
-    .. [1] ``docs/changing-renal-function.md``, section 3 (the session log).
-
     Examples
     --------
     >>> session_records([{"scheduled_start": "2026-12-07 08:00", "start": "2026-12-07 10:00",
@@ -769,6 +761,7 @@ def read_session_log(path):
     Returns
     -------
     tuple of SessionRecord
+        One per line after the header, in the file's order [-]
 
     Raises
     ------
@@ -782,11 +775,6 @@ def read_session_log(path):
     Only sessions that differ from the weekly schedule need a line (late,
     early, running, rescheduled, missed, extra); see
     ``docs/changing-renal-function.md``, section 3.
-
-    References
-    ----------
-    .. [1] Shafranovich Y. Common Format and MIME Type for Comma-Separated
-       Values (CSV) Files. RFC 4180; 2005.
     """
     p = Path(path)
     name = str(path)[:120]

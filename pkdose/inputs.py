@@ -32,11 +32,6 @@ nested inputs are a mapping (``{"hd": {"start_h": 9}}``) or a dotted key
 * ``--weight-rule`` and ``--renal-method`` travel with the
   :class:`~pkdose.patient.Patient`, so that ``dose``, ``recommend``,
   ``simulate``, ``pta`` and the web page use the CrCL ``crcl`` shows.
-
-References
-----------
-.. [1] pkdose style guide, STYLE B6 (errors) and B10 ("every front end goes
-   through the same input adapter; a range is never restated").
 """
 
 import math
@@ -166,11 +161,6 @@ class Field:
         What is used when the field is not given [-]
     commands : tuple of str, optional
         Commands that take the field [-]
-
-    References
-    ----------
-    .. [1] OpenAPI Initiative. OpenAPI Specification 3.1.0 (Schema Object).
-       https://spec.openapis.org/oas/v3.1.0
 
     Examples
     --------
@@ -321,11 +311,6 @@ class Rule:
         Which input the error is shown at: `field` (an input that is unused
         or conflicts), or the first missing one of `others` (an input that
         still has to be filled in) [-]
-
-    References
-    ----------
-    .. [1] JSON Schema 2020-12 Validation, sections 6.5.4 (dependentRequired)
-       and 10.2 (applicators). https://json-schema.org/draft/2020-12
 
     Examples
     --------
@@ -481,10 +466,6 @@ class Inputs:
         (:func:`pkdose.kinetic_gfr.kinetic_crcl_trajectory`); the patient then
         carries its latest value as the CrCL for dosing [-]
 
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B10.
-
     Examples
     --------
     >>> parse_inputs({"drug": "cza", "hd": {}}).advise_kwargs()["renal_state"]
@@ -578,10 +559,6 @@ def number_from_text(text, name):
     Python's ``float()`` reads Arabic-Indic digits and underscores; a dose
     calculator must not guess what ``4_5`` meant.
 
-    References
-    ----------
-    .. [1] ISO/IEC 646 (US-ASCII) digits 0-9.
-
     Examples
     --------
     >>> number_from_text(" 4.5 ", "crcl_ml_per_min")
@@ -612,10 +589,6 @@ def integer_from_text(text, name):
     ------
     InputError
         Anything but ASCII digits with an optional sign.
-
-    References
-    ----------
-    .. [1] ISO/IEC 646 (US-ASCII) digits 0-9.
 
     Examples
     --------
@@ -683,10 +656,6 @@ def days_from_text(text):
     -------
     list of str
         The names as typed, cut to three letters (checked by :class:`~pkdose.patient.HDSchedule`) [-]
-
-    References
-    ----------
-    .. [1] ISO 8601 day names (Monday … Sunday).
 
     Examples
     --------
@@ -832,10 +801,6 @@ def times_from_text(text):
     str or dict
         The text, or ``{component as typed: time text}`` (read by :func:`parse_inputs`) [-]
 
-    References
-    ----------
-    .. [1] ISO 8601-1:2019, local date and time.
-
     Examples
     --------
     >>> times_from_text("cza=2026-12-05 14:00, atm=2026-12-07 06:00")
@@ -966,10 +931,6 @@ def resolve_product(name, *, strict=False):
     InputError
         Unknown name (``field="drug"``); the message lists the products and their aliases.
 
-    References
-    ----------
-    .. [1] ``models/clinical.toml``, ``[aliases]`` (brand names cite their label).
-
     Examples
     --------
     >>> resolve_product("Zavicefta"), resolve_product("cza+atm")
@@ -1011,10 +972,6 @@ def resolve_mechanism(name):
     InputError
         Unknown mechanism, or a contradictory mixture (``field="mechanism"``).
 
-    References
-    ----------
-    .. [1] ``models/guidelines.toml``, ``[[mechanism]]`` names and aliases.
-
     Examples
     --------
     >>> resolve_mechanism("ndm-5")
@@ -1047,10 +1004,6 @@ def mechanism_spellings():
         (``NDM-5``, ``kpc3``) and mixtures of carbapenemases joined by ``+``
         (``NDM-1 + OXA-48``); "carbapenemase-negative" and "not yet typed"
         stand alone [-]
-
-    References
-    ----------
-    .. [1] ``models/guidelines.toml``, ``[[mechanism]]`` names and aliases.
 
     Examples
     --------
@@ -1088,10 +1041,6 @@ def products_needing_mic(organism):
     Read from :func:`pkdose.recommend.default_mic`, which uses the breakpoint
     as the MIC when none is given and refuses when there is none (EUCAST and
     CLSI).
-
-    References
-    ----------
-    .. [1] ``models/targets.toml``, ``[[breakpoint]]`` rows.
 
     Examples
     --------
@@ -1137,10 +1086,6 @@ def dosing_renal_methods(product, jurisdiction="US"):
     eGFR allows ``ckd-epi-2021``. Every label pkdose ships uses
     Cockcroft–Gault (``models/clinical.toml``), so CKD-EPI 2021 is shown by
     ``pkdose crcl`` but not used for a dose.
-
-    References
-    ----------
-    .. [1] ``models/clinical.toml``, ``[label_renal_function]``.
 
     Examples
     --------
@@ -1250,11 +1195,6 @@ def check_plot_path(path):
         The extension is not one of :data:`PLOT_FORMATS`, the path is a
         directory, its directory does not exist or is not a directory, or it
         cannot be written (``field="plot"``).
-
-    References
-    ----------
-    .. [1] Python Software Foundation. os.access.
-       https://docs.python.org/3/library/os.html#os.access
 
     Examples
     --------
@@ -1385,10 +1325,6 @@ def parse_inputs(values, command="dose", *, strict=False):
     mechanism, site, severity); the renal state and the patient (their
     dataclasses check the clinical ranges of ``models/clinical.toml``); the
     labels' renal method.
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B6 and B10.
 
     Examples
     --------

@@ -65,11 +65,6 @@ def pk_sites():
         ``"none"`` (an uninfected subject is a model's reference, not a
         patient) [-]
 
-    References
-    ----------
-    .. [1] ``models/pk/*.toml``: ``infection_site`` effects,
-       ``[assumptions.unstudied_site]`` and ``[default_population]``.
-
     Examples
     --------
     >>> pk_sites()
@@ -122,10 +117,6 @@ def models_reading(models, field):
     Returns
     -------
     list of PKModel
-
-    References
-    ----------
-    .. [1] ``models/pk/*.toml``, ``[covariates.*]`` tables.
 
     Examples
     --------
@@ -207,11 +198,6 @@ def covariate_use(product, pk_covariates=None):
         "modelled", "no effect at this value", "not read by this model" or
         "default population"; ``stand_in`` is the declared assumption by
         which a site the paper did not study is taken as another [-]
-
-    References
-    ----------
-    .. [1] ``models/pk/*.toml``: covariate effects, ``[default_population]``
-       and ``[assumptions.unstudied_site]``.
 
     Examples
     --------

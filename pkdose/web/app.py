@@ -36,12 +36,6 @@ loads nothing from outside the machine (``Content-Security-Policy:
 default-src 'self'``); only the allowed host names are accepted in the
 ``Host`` header (loopback names by default, against DNS rebinding); request
 bodies are limited to 16 KiB and must arrive within :data:`BODY_TIMEOUT_S`.
-
-References
-----------
-.. [1] Ramírez S. FastAPI. https://fastapi.tiangolo.com (accessed 2026-11-23).
-.. [2] OpenAPI Initiative. OpenAPI Specification 3.1.0.
-   https://spec.openapis.org/oas/v3.1.0
 """
 
 import asyncio
@@ -303,10 +297,6 @@ def request_schema(command):
     One rule cannot be written in JSON Schema: a Cockcroft–Gault estimate
     (from age, weight and SCr) must fall within the accepted CrCL range; such
     a request is answered 422 naming ``scr``.
-
-    References
-    ----------
-    .. [1] JSON Schema 2020-12. https://json-schema.org/draft/2020-12
     """
     fields = [f for n, f in FIELDS.items() if command in f.commands and "." not in n
               and f.kind not in ("path", "paths")]
@@ -402,10 +392,6 @@ def unstated_refusal(command, body):
     bool
         True when the adapter (and, for ``hd-timing``, the timing itself)
         refuses the body naming a field of :data:`UNSTATED_RULES` [-].
-
-    References
-    ----------
-    .. [1] JSON Schema 2020-12. https://json-schema.org/draft/2020-12
     """
     try:
         inp = parse_inputs(body, command, strict=True)
@@ -517,10 +503,6 @@ def uvicorn_log_config():
     -------
     dict
         A :func:`logging.config.dictConfig` dictionary [-].
-
-    References
-    ----------
-    .. [1] Encode. Uvicorn settings: logging. https://www.uvicorn.org/settings/#logging
     """
     import copy
 
@@ -631,11 +613,6 @@ def concentration_svg(advice, width_in=7.6):
     -----
     When there is neither a label nor a model-informed regimen, the figure
     says so in words (the dose answer explains why).
-
-    References
-    ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
     """
     import io
 
@@ -771,10 +748,6 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
     Returns
     -------
     fastapi.FastAPI
-
-    References
-    ----------
-    .. [1] Ramírez S. FastAPI. https://fastapi.tiangolo.com
     """
     app = FastAPI(
         title="pkdose web calculator",
