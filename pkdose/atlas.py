@@ -152,7 +152,9 @@ class AtlasCell:
     structure : str
         ``"published"`` or ``"one_compartment"`` [-].
     seed : numpy.random.SeedSequence
-        The cell's own random source [-].
+        The cell's random source: one per (product, regimen, condition), so
+        that the US and EU cells of the same regimen in the same condition
+        share their virtual patients and are computed once [-].
     """
 
     product: str
@@ -297,9 +299,11 @@ def atlas_cells(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDI
                 if key is not None:
                     sources.setdefault(key, c)
             for key, source in sources.items():
-                work += [(product, jurisdiction, source, c, key == k) for c, k in zip(conditions, given)]
-    seeds = np.random.SeedSequence(int(seed)).spawn(len(work))
-    return [AtlasCell(p, j, s, c, bool(own), n, grid, structure, sq) for (p, j, s, c, own), sq in zip(work, seeds)]
+                work += [(product, jurisdiction, source, c, key == k, (product, key, c.label))
+                         for c, k in zip(conditions, given)]
+    same = list(dict.fromkeys(w[-1] for w in work))  # one simulation per (product, regimen, condition)
+    seeds = dict(zip(same, np.random.SeedSequence(int(seed)).spawn(len(same))))
+    return [AtlasCell(p, j, s, c, bool(own), n, grid, structure, seeds[k]) for p, j, s, c, own, k in work]
 
 
 def _regimen_key(product, jurisdiction, condition):
@@ -337,13 +341,8 @@ def atlas_cell(cell):
        Chemother. 2005;55(5):601-607. doi:10.1093/jac/dki079
     """
     product = _product(cell.product)
-    regimens, basis = _regimens(cell.product, cell.jurisdiction, cell.regimen_of)
+    regimens, base = _cell_description(cell)
     cond = cell.condition
-    base = {"product": cell.product, "jurisdiction": cell.jurisdiction, "renal_state": cond.renal_state,
-            "condition": cond.label, "crcl_ml_per_min": cond.crcl_ml_per_min,
-            "crrt_effluent_l_per_h": cond.effluent_l_per_h, "regimen": _regimen_text(regimens),
-            "regimen_basis": basis, "label_for_condition": cell.label_for_condition,
-            "n_patients": cell.n_patients, "structure": cell.structure, "note": ""}
     mics = np.asarray(cell.mics, dtype=float)
     try:
         cov = Covariates(cond.crcl_ml_per_min, cond.state())
@@ -359,6 +358,24 @@ def atlas_cell(cell):
     return [dict(base, mic_mg_per_l=float(m), pta=float(pta[i]), pta_lower_95=float(lo[i]),
                  pta_upper_95=float(hi[i]), **{f"pta_{a}": float(own[a][i]) for a in _ANALYTES})
             for i, m in enumerate(mics)]
+
+
+def _cell_description(cell):
+    """The cell's regimens and the columns of its rows that describe it (not the PTA)."""
+    regimens, basis = _regimens(cell.product, cell.jurisdiction, cell.regimen_of)
+    cond = cell.condition
+    return regimens, {"product": cell.product, "jurisdiction": cell.jurisdiction, "renal_state": cond.renal_state,
+                      "condition": cond.label, "crcl_ml_per_min": cond.crcl_ml_per_min,
+                      "crrt_effluent_l_per_h": cond.effluent_l_per_h, "regimen": _regimen_text(regimens),
+                      "regimen_basis": basis, "label_for_condition": cell.label_for_condition,
+                      "n_patients": cell.n_patients, "structure": cell.structure, "note": ""}
+
+
+def _same_as(cell, rows):
+    """The rows of a cell that shares its seed (same product, regimen and condition) with computed ``rows``."""
+    _, base = _cell_description(cell)
+    del base["note"]  # a note says why no number could be computed: the same for both cells
+    return [dict(r, **base) for r in rows]
 
 
 def _progress(done, total, start, stream):
@@ -402,7 +419,9 @@ def atlas(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDICTIONS
     Notes
     -----
     :func:`atlas_cells` builds the cells, :func:`atlas_cell` maps each to its
-    rows in a :class:`concurrent.futures.ProcessPoolExecutor`, in order.
+    rows in a :class:`concurrent.futures.ProcessPoolExecutor`, in order. Cells
+    that share a seed (the same regimen of a product in the same condition
+    under both labels) are computed once; the others take its numbers.
 
     Examples
     --------
@@ -424,24 +443,51 @@ def atlas(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDICTIONS
     show = stream.isatty() if progress is None else bool(progress)
     start = time.perf_counter()
     rows = []
+    first = {}  # seed -> index of the first cell that has it
+    for i, c in enumerate(cells):
+        first.setdefault((c.seed.entropy, c.seed.spawn_key), i)
+    unique = [cells[i] for i in first.values()]
+    all_cells, cells = cells, unique
     if workers == 1 or len(cells) < 2:
         results = map(atlas_cell, cells)
         pool = None
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(atlas_cell, cells, chunksize=max(1, len(cells) // (8 * workers)))
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_keep_freed_memory)
+        results = pool.map(atlas_cell, cells, chunksize=max(1, len(cells) // (32 * workers)))
+    computed = {}
     try:
-        for k, part in enumerate(results, start=1):
-            rows += part
+        for k, (cell, part) in enumerate(zip(cells, results), start=1):
+            computed[(cell.seed.entropy, cell.seed.spawn_key)] = part
             if show and (k == len(cells) or k % max(1, len(cells) // 200) == 0):
                 _progress(k, len(cells), start, stream)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    for i, c in enumerate(all_cells):
+        key = (c.seed.entropy, c.seed.spawn_key)
+        rows += computed[key] if first[key] == i else _same_as(c, computed[key])
     columns = list(ATLAS_COLUMNS) + [f"pta_{a}" for a in _ANALYTES]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _keep_freed_memory():
+    """In a worker process: keep freed memory for reuse instead of returning it to the system.
+
+    glibc hands large blocks back to the kernel when they are freed, so each
+    cell's temporaries (a few MB) come back as fresh pages, one page fault per
+    4 kB. A worker lives as long as the atlas; it keeps its memory (mallopt
+    ``M_MMAP_THRESHOLD`` and ``M_TRIM_THRESHOLD``). Elsewhere this does nothing.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 28)  # M_MMAP_THRESHOLD: blocks below 256 MB from the heap
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: the heap is not trimmed below 1 GB free
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def check_out_path(path):

@@ -107,7 +107,7 @@ from .errors import InputError
 from .extracorporeal import calibrate_hd_clearance, crrt_clearance, hd_sessions
 from .library import CRRT_SCENARIOS, as_product, load_crrt_assumptions
 from .patient import CRRT, Haemodialysis, Native
-from .pd import ft_above_percent, ft_by_dose_interval
+from .pd import ft_above_percent, ft_attains, ft_by_dose_interval
 from .pk import Dosing, ExtraClearance, auc, peak, simulate, trough
 from .pk.dosing import sorted_unique
 from .pta import DEFAULT_CHUNK, DEFAULT_SEED, attainment, covariance_etas
@@ -410,9 +410,47 @@ def _period_dosing(regimen, analyte, period_h, session_end_h):
     return Dosing(starts[order], amounts[order], durations[order])
 
 
+#: Results computed from a model and hashable arguments, kept with the model they belong to
+#: (:func:`_per_model`); a few hundred entries at most (models x conditions of an atlas).
+_MODEL_MEMO = {}
+_MODEL_MEMO_SIZE = 512
+
+
+def _per_model(model, args, make):
+    """``make()`` for this model and these (hashable) arguments, computed once and reused.
+
+    Models are frozen but hold dicts, so they are not hashable: the entry is keyed by
+    the model's identity and keeps the model itself, so the identity cannot be reused
+    by another object while the entry lives.
+    """
+    try:
+        key = (id(model), args)
+        hit = _MODEL_MEMO.get(key)
+    except TypeError:  # an argument that cannot be hashed: no reuse
+        return make()
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    value = make()
+    if len(_MODEL_MEMO) >= _MODEL_MEMO_SIZE:
+        _MODEL_MEMO.pop(next(iter(_MODEL_MEMO)))
+    _MODEL_MEMO[key] = (model, value)
+    return value
+
+
+def _typical(model, crcl_ml_per_min, covariates):
+    """The typical patient's structural parameters as floats (a new dict each call)."""
+    def make():
+        return {k: float(v) for k, v in model.typical_parameters(crcl_ml_per_min, **covariates).items()}
+    return dict(_per_model(model, ("typical", crcl_ml_per_min, tuple(sorted(covariates.items()))), make))
+
+
 def _hd_clearance(model, structure):
     """Session clearance: calibrated to the published fraction removed (declared ``hd_calibration``),
     else the published dialyser clearance (module Notes)."""
+    return _per_model(model, ("hd_clearance", structure), lambda: _hd_clearance_of(model, structure))
+
+
+def _hd_clearance_of(model, structure):
     if not model.assumption_on("hd_calibration"):
         if model.hd_cl_l_per_h is None:
             raise InputError(f"{model.key} has no published dialyser clearance (extracorporeal.hd_cl_l_per_h) "
@@ -526,8 +564,7 @@ def analyte_courses(product, regimens, cov, *, structure=None):
                 continue
             model = product.pk_models[analyte]
             extra, cl_extra, basis = _extra(model, cov, period, structure)
-            params = {k: float(v) for k, v in model.typical_parameters(
-                cov.crcl_ml_per_min, **_site_default(product, cov.model_covariates())).items()}
+            params = _typical(model, cov.crcl_ml_per_min, _site_default(product, cov.model_covariates()))
             if not params["cl"] > 0:
                 raise InputError(f"model {model.key} gives {analyte} clearance {params['cl']:g} L/h at CrCL "
                                  f"{cov.crcl_ml_per_min:g} mL/min; it needs a clearance floor or ESRD rule "
@@ -776,7 +813,7 @@ def population_attainment(product, courses, n, rng, mics, *, chunk=DEFAULT_CHUNK
     joint = np.ones((grid.size, n), dtype=bool)
     met_by = {}
     for comp in product.target.components:
-        c = courses[comp.analyte]
+        c = _own_interval(courses[comp.analyte])
         met = np.empty((grid.size, n), dtype=bool)
         for s in range(0, n, int(chunk)):
             part = slice(s, min(s + int(chunk), n))
@@ -787,13 +824,47 @@ def population_attainment(product, courses, n, rng, mics, *, chunk=DEFAULT_CHUNK
     return joint, met_by
 
 
+def _own_interval(course):
+    """The course over one of its own dosing intervals, when its period repeats that interval.
+
+    Off dialysis a period is the least common multiple of the components' intervals
+    (48 h for a q48h partner of a q8h drug), but at the periodic steady state each
+    component repeats its own interval, under a clearance that does not change: the
+    %fT over the period is the %fT over one interval (the same number to rounding),
+    at a fraction of the work.
+    """
+    d, extra = course.dosing, course.extra
+    n = d.start_h.size
+    if course.on_hd or n < 2:
+        return course
+    tau = course.period_h / n
+    regular = (np.array_equal(d.start_h, np.arange(n) * tau) and np.all(d.amount_mg == d.amount_mg[0])
+               and np.all(d.duration_h == d.duration_h[0]) and d.duration_h[0] <= tau)
+    if extra is not None:
+        regular = regular and (extra.start_h.size == 1 and extra.cl_l_per_h.ndim == 1 and extra.start_h[0] == 0.0
+                               and extra.end_h[0] == course.period_h)
+        extra = ExtraClearance([0.0], [tau], extra.cl_l_per_h)
+    if not regular:
+        return course
+    return dataclasses.replace(course, dosing=Dosing(d.start_h[:1], d.amount_mg[:1], d.duration_h[:1]),
+                               period_h=tau, extra=extra)
+
+
 def _component_attainment(comp, course, profile, grid, criterion):
     """Thresholds over the MIC grid and, per virtual patient, whether one target component is met."""
     thr = _thresholds(comp, grid)
     if thr.size > 1 and np.all(thr == thr[0]):  # a fixed threshold (avibactam): one row, the same at every MIC
-        ft = _criterion_ft(course, profile, thr[:1], criterion)
-        return thr, np.repeat(attainment(ft, comp.ft_percent), thr.size, axis=0)
-    return thr, attainment(_criterion_ft(course, profile, thr, criterion), comp.ft_percent)
+        return thr, np.repeat(_criterion_met(course, profile, thr[:1], criterion, comp.ft_percent), thr.size, axis=0)
+    return thr, _criterion_met(course, profile, thr, criterion, comp.ft_percent)
+
+
+def _criterion_met(course, profile, thresholds, criterion, target):
+    """Whether each patient meets a %fT target by the criterion (:func:`_criterion_ft`), decided exactly."""
+    fu = course.model.fu_fraction
+    if course.on_hd and criterion == "every_interval":
+        return ft_by_dose_interval(profile, thresholds, fu, course.dosing, 0.0, course.period_h, periodic=True,
+                                   target_percent=target)[1].all(axis=0)
+    return ft_attains(profile, thresholds, fu, 0, course.period_h, target)
 
 
 def with_target(product, *, ft_percent=None, threshold_mg_per_l=None, analyte=None):

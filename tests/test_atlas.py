@@ -126,3 +126,18 @@ def test_cli_writes_the_table(tmp_path, capsys):
     assert set(t["product"]) == {"cefiderocol"} and set(t["jurisdiction"]) == {"US"}
     assert set(t["structure"]) == {"one_compartment"}
     assert "Table written to" in capsys.readouterr().out
+
+
+def test_the_same_regimen_in_the_same_condition_is_computed_once(monkeypatch):
+    """US and EU labels give cefiderocol 2 g q8h at CrCL 90: one simulation, the same PTA in both rows."""
+    import pkdose.atlas as mod
+
+    calls = []
+    real = mod.atlas_cell
+    monkeypatch.setattr(mod, "atlas_cell", lambda cell: calls.append(cell) or real(cell))
+    t = mod.atlas(200, products=["cefiderocol"], jurisdictions=["US", "EU"],
+                  conditions=mod.atlas_conditions([90], [], hd_days=None), mics=[4, 16], workers=1)
+    assert len(calls) == 1 and sorted(t["jurisdiction"].unique()) == ["EU", "US"]
+    us, eu = (t[t["jurisdiction"] == j].reset_index(drop=True) for j in ("US", "EU"))
+    assert us["pta"].tolist() == eu["pta"].tolist() and us["regimen"].tolist() == eu["regimen"].tolist()
+    assert us["label_for_condition"].all() and eu["label_for_condition"].all()

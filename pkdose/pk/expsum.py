@@ -26,7 +26,7 @@ it is solved by Halley's method (Newton's where Halley's step would be
 long), converging in two or three steps from the exponential-interpolation
 start (:func:`solve_log`). Many crossings at once (every threshold a
 population's stretches cross) start from the inverse cubic Hermite through
-both stretch ends and take two Halley steps each (:func:`crossings_log`).
+both stretch ends and take two Halley steps each (:class:`LogCrossings`).
 
 Arrays: coefficient arrays ``w`` and rates ``lam`` have the term index first,
 shape (m, ...); ``c``, ``p``, ``q`` broadcast against the rest.
@@ -251,51 +251,73 @@ def log_level(aw, lam, s):
     return np.log(g), -g / g1
 
 
-def crossings_log(y, aw, lam, p, q, y_p, y_q, d_p, d_q, tol=ROOT_TOL_H):
-    r"""Solve ``ln sum aw exp(-lam s) = y`` on [p, q] for many one-signed stretches at once.
+class LogCrossings:
+    r"""Crossings ``ln sum aw exp(-lam s) = y`` of many one-signed stretches [p, q], solved in blocks.
 
-    Parameters are flat over crossings: ``aw`` and ``lam`` (n, N), the rest
-    (N,); ``y_p``, ``y_q`` are the log-levels at the stretch ends (``y``
-    lies between them) and ``d_p``, ``d_q`` the inverse slopes ds/dy there.
+    Parameters are per stretch: ``aw`` and ``lam`` (n, S), the rest (S,);
+    ``y_p``, ``y_q`` are the log-levels at the stretch ends and ``d_p``,
+    ``d_q`` the inverse slopes ds/dy there (:func:`log_level`). Everything
+    that depends on the stretch alone (the cubic of the start, ``-lam``,
+    ``lam**2``) is computed once here; :meth:`solve` then takes the levels
+    of one crossing per stretch of a contiguous range of stretches, so a
+    caller that lays crossings out by stretch needs no copy per crossing.
 
     The start is the inverse cubic Hermite through both ends (values and
-    slopes); two Halley steps follow on every crossing, without a
-    convergence test in between, and :func:`halley_log` finishes the few
-    whose second step is not below its stopping rule.
+    slopes), :math:`s = p + x(A + x(B + xC))` with :math:`x = (y - y_p)/(y_q - y_p)`;
+    two Halley steps follow on every crossing, without a convergence test in
+    between, and :func:`halley_log` finishes the few whose second step is not
+    below its stopping rule.
     """
-    span = y_q - y_p
-    x = y - y_p
-    x /= span
-    x2 = x * x
-    h01 = x2 * (3.0 - 2.0 * x)  # Hermite basis: s = p + (q - p) h01 + span (h10 d_p + h11 d_q)
-    one_x = 1.0 - x
-    h10 = x * one_x
-    h10 *= one_x
-    x2 *= -one_x  # h11
-    h10 *= d_p
-    x2 *= d_q
-    h10 += x2
-    h10 *= span
-    t = q - p
-    t *= h01
-    t += p
-    t += h10
-    np.minimum(np.maximum(t, p, out=t), q, out=t)
-    neg = -lam
-    lam2 = lam * lam
-    for k in range(2):
-        step, halley = _halley_step(t, y, aw, neg, lam, lam2)
-        t += step
+
+    def __init__(self, aw, lam, p, q, y_p, y_q, d_p, d_q):
+        self.aw, self.lam, self.p, self.q, self.y_p = aw, lam, p, q, y_p
+        self.neg = -lam
+        self.lam2 = lam * lam
+        span = y_q - y_p
+        self.inv_span = 1.0 / span
+        length = q - p
+        self.c1 = span * d_p  # Hermite basis h10 = x - 2x^2 + x^3, h11 = x^3 - x^2, h01 = 3x^2 - 2x^3
+        d_q = span * d_q
+        self.c2 = 3.0 * length - 2.0 * self.c1 - d_q
+        self.c3 = self.c1 + d_q - 2.0 * length
+
+    def solve(self, y, at, tol=ROOT_TOL_H):
+        """Local crossing times [h] of levels ``y`` (one per stretch of the slice ``at``); ``y`` is overwritten."""
+        p, q = self.p[at], self.q[at]
+        t = y - self.y_p[at]
+        t *= self.inv_span[at]
+        x = t.copy()
+        t *= self.c3[at]
+        t += self.c2[at]
+        t *= x
+        t += self.c1[at]
+        t *= x
+        t += p
         np.minimum(np.maximum(t, p, out=t), q, out=t)
-    np.abs(step, out=step)
-    late = np.nonzero(step >= np.where(halley, max(tol, _HALLEY_STOP_H), max(tol, _NEWTON_STOP_H)))[0]
-    if late.size:
-        t[late] = halley_log(y[late], aw[:, late], lam[:, late], p[late], q[late], t[late], tol)
-    return t
+        aw, neg, lam, lam2 = self.aw[:, at], self.neg[:, at], self.lam[:, at], self.lam2[:, at]
+        for _ in range(2):
+            step, newton = _halley_step(t, y, aw, neg, lam, lam2)
+            t += step
+            np.minimum(np.maximum(t, p, out=t), q, out=t)
+        np.abs(step, out=step)
+        stop = max(tol, _HALLEY_STOP_H)
+        late = step >= stop
+        if newton.any():
+            late |= newton & (step >= max(tol, _NEWTON_STOP_H))
+        late = np.flatnonzero(late)
+        if late.size:
+            t[late] = halley_log(y[late], aw[:, late], lam[:, late], p[late], q[late], t[late], tol)
+        return t
 
 
 def _halley_step(t, y, aw, neg, lam, lam2):
-    """Halley's step for ``ln sum aw exp(-lam t) = y`` (Newton's where Halley's would be too long)."""
+    r"""Halley's step for ``ln sum aw exp(-lam t) = y``, and where it is Newton's instead.
+
+    With :math:`a = -h'` and :math:`\kappa = h''` of :math:`h = \ln g - y`, Halley's
+    step is Newton's :math:`h/a` divided by :math:`1 - \rho`, :math:`\rho = h\kappa/(2a^2)`;
+    where :math:`\rho \ge 1/2` (Halley's step would be more than twice Newton's) it is
+    Newton's.
+    """
     g = g1 = g2 = None
     for wj, nj, lj, l2 in zip(aw, neg, lam, lam2):
         e = nj * t
@@ -305,19 +327,21 @@ def _halley_step(t, y, aw, neg, lam, lam2):
             g, g1, g2 = e, lj * e, l2 * e
         else:
             g += e
-            g1 += lj * e
-            g2 += l2 * e
-    h = np.log(g)
-    h -= y
+            np.multiply(lj, e, out=e)
+            g1 += e
+            e *= lj
+            g2 += e
     g1 /= g  # a = -h'
     g2 /= g
+    h = np.log(g, out=g)
+    h -= y
     a2 = g1 * g1
-    g2 -= a2  # h'' >= 0
+    g2 -= a2  # curvature h'' >= 0
     g2 *= h
-    den = a2 + a2
-    den -= g2
-    halley = den > a2
-    num = h * g1
-    step = np.where(halley, num + num, h)
-    step /= np.where(halley, den, g1)
-    return step, halley
+    g2 /= a2  # 2 rho
+    newton = g2 >= 1.0
+    h /= g1  # Newton's step
+    np.subtract(1.0, g2 * 0.5, out=g2)
+    g2[newton] = 1.0
+    h /= g2
+    return h, newton

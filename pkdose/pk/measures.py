@@ -98,6 +98,7 @@ class _Stretches:
     def __init__(self, pieces, parent, p, q, fp, fq):
         self.pieces, self.parent, self.p, self.q, self.fp, self.fq = pieces, parent, p, q, fp, fq
         self.patient = pieces.patient if parent is None else pieces.patient[parent]
+        self._signed_data = None
 
     def _of_parent(self, arr, k):
         return np.take(arr, k if self.parent is None else np.take(self.parent, k), axis=-1)
@@ -122,7 +123,7 @@ class _Stretches:
         out[turns] = expsum.solve(c[turns], w[:, turns], lam[:, turns], p[turns], q[turns], fp[turns], fq[turns])
         return out
 
-    def crossings(self, m, lo, count, rising, n_pat, scale):
+    def crossings(self, m, lo, count, rising, n_pat, scale, select=None):
         """Scaled time above the thresholds each stretch crosses, summed per (threshold, patient), flat.
 
         Stretch k crosses the sorted thresholds ``m[lo[k]] .. m[lo[k] + count[k] - 1]``.
@@ -130,16 +131,85 @@ class _Stretches:
         that crosses more than r thresholds; with the stretches ordered by
         their number of crossings each layer is a prefix, so the crossing
         arrays are concatenated prefixes (no gather per crossing).
+        ``select`` (bool, flat over (threshold, patient)): solve only the
+        crossings of these pairs; the others are left at 0.
         """
         out = np.zeros(m.size * n_pat)
         if not count.any():
             return out
-        w = self.pieces.w
-        turns = expsum.may_turn(w if self.parent is None else w.take(self.parent, axis=1))
-        self._one_signed(m, lo, np.where(turns, 0, count), rising, n_pat, scale, out)
+        turns = self._turns()
+        self._one_signed(self._signed(m, lo, np.where(turns, 0, count), rising, n_pat), scale, out, select)
         if turns.any():
-            self._turning(m, lo, np.where(turns, count, 0), rising, n_pat, scale, out)
+            self._turning(m, lo, np.where(turns, count, 0), rising, n_pat, scale, out, select)
         return out
+
+    def brackets(self, m, lo, count, rising, n_pat, scale):
+        r"""Lower and upper bounds of :meth:`crossings`, without solving for any crossing, flat.
+
+        On a stretch of one-signed modes, :math:`h(s) = \ln|f(s) - c|` is convex and
+        decreasing (module :mod:`pkdose.pk.expsum`), so its tangents at both ends
+        lie below it and its chord above it: the crossing of level :math:`y` lies
+        between the tangents' roots and the chord's root, and before
+        :math:`p + (h(p) - y)/\lambda_{min}` (no mode decays more slowly than the
+        slowest). A stretch between turning points has only [p, q].
+        """
+        low, high = np.zeros(m.size * n_pat), np.zeros(m.size * n_pat)
+        if not count.any():
+            return low, high
+        turns = self._turns()
+        sg = self._signed(m, lo, np.where(turns, 0, count), rising, n_pat)
+        if sg.sizes:
+            if sg.upper is None:
+                span = sg.y_q - sg.y_p  # < 0
+                sg.at_q = sg.q - span * sg.d_q  # tangent at q: s = at_q + dy d_q, dy = y - y_p
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    chord = (sg.q - sg.p) / span
+                # chord s = p + dy L/span, slowest mode s = p - dy/lam_min; with dy <= 0 the smaller is
+                # p + dy max(L/span, -1/lam_min). Rates are sorted, largest first.
+                sg.upper = np.fmax(chord, -1.0 / sg.lam[-1])
+                sg.length = sg.q - sg.p
+            total = sum(sg.sizes)
+            index, part_lo, part_hi = np.empty(total, dtype=np.intp), np.empty(total), np.empty(total)
+            k = 0
+            for r, size in enumerate(sg.sizes):
+                at, dst = slice(0, size), slice(k, k + size)
+                k += size
+                p, length = sg.p[at], sg.length[at]
+                dy = m.take(sg.lo[at] + r)
+                dy -= sg.c[at]
+                np.abs(dy, out=dy)
+                np.log(dy, out=dy)
+                dy -= sg.y_p[at]  # <= 0
+                with np.errstate(invalid="ignore", over="ignore"):
+                    s_lo = dy * sg.d_p[at]  # tangent at p, from p
+                    t = dy * sg.d_q[at]
+                    t += sg.at_q[at]
+                    t -= p  # tangent at q, from p
+                    np.fmax(s_lo, t, out=s_lo)
+                    np.multiply(dy, sg.upper[at], out=t)  # chord or slowest mode, from p
+                np.clip(s_lo, 0.0, length, out=s_lo)  # a NaN stays: the pair is left open (_time_above_block)
+                np.clip(t, 0.0, length, out=t)
+                up = sg.up[at]  # rising: above from the crossing to q; falling: from p to the crossing
+                np.copyto(part_lo[dst], s_lo)
+                np.copyto(part_hi[dst], t)
+                np.subtract(length, t, out=part_lo[dst], where=up)
+                np.subtract(length, s_lo, out=part_hi[dst], where=up)
+                np.add(sg.base[at], r * n_pat, out=index[dst])
+            low += np.bincount(index, part_lo, minlength=low.size)
+            high += np.bincount(index, part_hi, minlength=high.size)
+        if turns.any():
+            order, sizes = self._layers(np.where(turns, count, 0))
+            for r, size in enumerate(sizes):
+                k = order[:size]
+                high += np.bincount((lo.take(k).astype(np.intp) + r) * n_pat + self.patient.take(k),
+                                    self.q.take(k) - self.p.take(k), minlength=high.size)
+        low *= scale
+        high *= scale
+        return low, high
+
+    def _turns(self):
+        w = self.pieces.w
+        return expsum.may_turn(w if self.parent is None else w.take(self.parent, axis=1))
 
     @staticmethod
     def _layers(count):
@@ -148,57 +218,90 @@ class _Stretches:
         sizes = [n for n in sizes if n]
         return np.argsort(-count.astype(np.int8), kind="stable")[:sizes[0] if sizes else 0], sizes
 
-    def _one_signed(self, m, lo, count, rising, n_pat, scale, out):
+    def _signed(self, m, lo, count, rising, n_pat):
+        """The crossing stretches of one-signed pieces, ordered by layer, with their end levels (computed once)."""
+        if self._signed_data is not None:
+            return self._signed_data
+        order, sizes = self._layers(count)
+        sg = self._signed_data = _Signed()
+        sg.sizes, sg.m, sg.n_pat = sizes, m, n_pat
+        if not sizes:
+            return sg
+        pc = self.pieces
+        parent = order if self.parent is None else self.parent.take(order)
+        aw, lam, sg.c = np.abs(pc.w.take(parent, axis=1)), pc.lam.take(parent, axis=1), pc.c.take(parent)
+        sg.p, sg.q, sg.lo = self.p.take(order), self.q.take(order), lo.take(order).astype(np.intp)
+        sg.aw, sg.lam = aw, lam
+        sg.y_p, sg.d_p = expsum.log_level(aw, lam, sg.p)
+        sg.y_q, sg.d_q = expsum.log_level(aw, lam, sg.q)
+        sg.solver = sg.upper = None  # built when needed (_one_signed, brackets)
+        sg.up = rising.take(order)
+        sg.sign = np.where(sg.up, -1.0, 1.0)  # time above: q - s rising, s - p falling
+        sg.offset = np.where(sg.up, sg.q, -sg.p)
+        sg.base = sg.lo * n_pat
+        sg.base += self.patient.take(order)
+        return sg
+
+    def _one_signed(self, sg, scale, out, select=None):
         """Stretches of pieces whose modes share a sign: two Halley steps in log space on every crossing.
 
         Layer r (the first ``sizes[r]`` stretches, most crossings first)
-        crosses the thresholds ``lo + r``; the layers are laid end to end and
-        cut into blocks of at most ``expsum.BLOCK`` crossings (contiguous
-        copies, no gather per crossing), each solved by
-        :func:`pkdose.pk.expsum.crossings_log` from an inverse-Hermite start.
+        crosses the thresholds ``lo + r``: each layer is a prefix of the
+        ordered stretches, so its crossings are solved on slices of the
+        per-stretch arrays (no copy per crossing), in blocks of at most
+        ``expsum.BLOCK``, by :class:`pkdose.pk.expsum.LogCrossings`; with
+        ``select``, only the crossings of the selected pairs, gathered.
         """
-        order, sizes = self._layers(count)
-        if not sizes:
+        if not sg.sizes:
             return
-        pc = self.pieces
-        parent = order if self.parent is None else self.parent.take(order)
-        aw, lam, c = np.abs(pc.w.take(parent, axis=1)), pc.lam.take(parent, axis=1), pc.c.take(parent)
-        rising_o, p_o, q_o, lo_o = rising.take(order), self.p.take(order), self.q.take(order), lo.take(order)
-        y_p, d_p = expsum.log_level(aw, lam, p_o)
-        y_q, d_q = expsum.log_level(aw, lam, q_o)
-        base = lo_o.astype(np.intp)
-        base *= n_pat
-        base += self.patient.take(order)
-        total = sum(sizes)
+        if select is not None:  # the selected crossings, gathered: stretch and layer of each
+            picked = [(np.flatnonzero(select[sg.base[:size] + r * sg.n_pat]), r) for r, size in enumerate(sg.sizes)]
+            at = np.concatenate([k for k, _ in picked])
+            if not at.size:
+                return
+            layer = np.concatenate([np.full(k.size, r) for k, r in picked])
+            solver = expsum.LogCrossings(sg.aw[:, at], sg.lam[:, at], sg.p[at], sg.q[at], sg.y_p[at], sg.y_q[at],
+                                         sg.d_p[at], sg.d_q[at])
+            s = np.concatenate([solver.solve(y, slice(b0, b0 + expsum.BLOCK))
+                                for b0, y in self._levels(sg, at, layer)])
+            s *= sg.sign[at]
+            s += sg.offset[at]
+            s *= scale
+            out += np.bincount(sg.base[at] + layer * sg.n_pat, s, minlength=out.size)
+            return
+        total = sum(sg.sizes)
         index, part = np.empty(total, dtype=np.intp), np.empty(total)
-        starts = np.cumsum([0] + sizes)
-        for b0 in range(0, total, expsum.BLOCK):
-            b1 = min(b0 + expsum.BLOCK, total)
-            cuts = []  # (layer, first stretch, last stretch) of the crossings b0 .. b1
-            for r, n in enumerate(sizes):
-                lo_k, hi_k = max(b0, starts[r]) - starts[r], min(b1, starts[r + 1]) - starts[r]
-                if hi_k > lo_k:
-                    cuts.append((r, lo_k, hi_k))
-
-            def laid(a):
-                if len(cuts) == 1:
-                    return a[..., cuts[0][1]:cuts[0][2]]
-                return np.concatenate([a[..., i:k] for _, i, k in cuts], axis=-1)
-
-            at = slice(b0, b1)
-            np.add(laid(base), np.concatenate([np.full(k - i, r * n_pat) for r, i, k in cuts]), out=index[at])
-            level = m.take(np.concatenate([lo_o[i:k] + r for r, i, k in cuts]))
-            level -= laid(c)
-            np.abs(level, out=level)
-            y = np.log(level, out=level)
-            p, q = laid(p_o), laid(q_o)
-            s = expsum.crossings_log(y, laid(aw), laid(lam), p, q, laid(y_p), laid(y_q), laid(d_p), laid(d_q))
-            up = laid(rising_o)
-            np.subtract(np.where(up, q, s), np.where(up, s, p), out=part[at])
+        if sg.solver is None:
+            sg.solver = expsum.LogCrossings(sg.aw, sg.lam, sg.p, sg.q, sg.y_p, sg.y_q, sg.d_p, sg.d_q)
+        k = 0
+        for r, size in enumerate(sg.sizes):
+            for b0 in range(0, size, expsum.BLOCK):
+                at = slice(b0, min(b0 + expsum.BLOCK, size))
+                dst = slice(k, k + at.stop - b0)
+                k = dst.stop
+                s = sg.solver.solve(self._level(sg, at, r), at)
+                s *= sg.sign[at]
+                np.add(s, sg.offset[at], out=part[dst])
+                np.add(sg.base[at], r * sg.n_pat, out=index[dst])
         part *= scale
         out += np.bincount(index, part, minlength=out.size)
 
-    def _turning(self, m, lo, count, rising, n_pat, scale, out):
+    @staticmethod
+    def _level(sg, at, r):
+        """Log-distance of the thresholds ``lo + r`` from the plateau, for the stretches ``at``."""
+        level = sg.m.take(sg.lo[at] + r)
+        level -= sg.c[at]
+        np.abs(level, out=level)
+        return np.log(level, out=level)
+
+    @classmethod
+    def _levels(cls, sg, at, layer):
+        """:meth:`_level` of gathered crossings (stretches ``at``, layers ``layer``), in blocks: (start, levels)."""
+        for b0 in range(0, at.size, expsum.BLOCK):
+            b = slice(b0, b0 + expsum.BLOCK)
+            yield b0, cls._level(sg, at[b], layer[b])
+
+    def _turning(self, m, lo, count, rising, n_pat, scale, out, select=None):
         """Stretches between turning points: the safeguarded Newton iteration, every crossing at once."""
         order, sizes = self._layers(count)
         if not sizes:
@@ -209,12 +312,22 @@ class _Stretches:
 
         k = layered(order)
         lo_o = lo.take(order)
-        j = np.concatenate([lo_o[:n] + r for r, n in enumerate(sizes)])
+        j = np.concatenate([lo_o[:n] + r for r, n in enumerate(sizes)]).astype(np.intp)
+        index = j * n_pat + self.patient.take(k)
+        if select is not None:
+            keep = np.flatnonzero(select[index])
+            k, j, index = k[keep], j[keep], index[keep]
+            if not k.size:
+                return
         s = self.crossing(k, m.take(j))
         up = rising.take(k)
         part = np.where(up, self.q.take(k) - s, s - self.p.take(k))
         part *= scale
-        out += np.bincount(j.astype(np.intp) * n_pat + self.patient.take(k), part, minlength=out.size)
+        out += np.bincount(index, part, minlength=out.size)
+
+
+class _Signed:
+    """Per-stretch data of the one-signed crossing stretches (:meth:`_Stretches._signed`)."""
 
 
 def _count_below(m, values):
@@ -362,24 +475,28 @@ def time_above(profile, threshold_mg_per_l, t0_h, t1_h):
     return result.reshape(thr.shape + (profile.n_patients,))
 
 
-def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0):
+def time_above_sorted(profile, m, t0_h, t1_h, scale=1.0, need=None):
     """:func:`time_above` for thresholds sorted in increasing order, times ``scale``, shape (n_thr, n_patients).
 
     Patients are taken in blocks of at most ``_STRETCHES`` stretches, so that
-    the work arrays stay small whatever the population and the window.
+    the work arrays stay small whatever the population and the window. With
+    ``need``, whether each (scaled) time above reaches ``need`` instead (bool):
+    decided from bounds on the crossing times where they suffice, from the
+    exact times elsewhere (:func:`_time_above_block`).
     """
     n_pat = profile.n_patients
     _check_window(profile, t0_h, t1_h)
     if profile.n_compartments == 1:
-        return _one_compartment_time_above(profile, m, t0_h, t1_h, scale)
+        out = _one_compartment_time_above(profile, m, t0_h, t1_h, scale)
+        return out if need is None else out >= need
     k = max(1, int(np.count_nonzero((profile.t_h[1:] > t0_h) & (profile.t_h[:-1] < t1_h))))
     block = max(1, _STRETCHES // k)
     if block >= n_pat:
-        return _time_above_block(profile, m, t0_h, t1_h, scale, slice(None))
-    out = np.empty((m.size, n_pat))
+        return _time_above_block(profile, m, t0_h, t1_h, scale, slice(None), need)
+    out = np.empty((m.size, n_pat), dtype=float if need is None else bool)
     for s in range(0, n_pat, block):
         part = slice(s, min(s + block, n_pat))
-        out[:, part] = _time_above_block(profile, m, t0_h, t1_h, scale, part)
+        out[:, part] = _time_above_block(profile, m, t0_h, t1_h, scale, part, need)
     return out
 
 
@@ -571,7 +688,15 @@ def _clip_add(buf, length, acc, lo, hi, nan_free=False):
     acc.add(lo, hi, buf.sum(axis=1) if buf.shape[1] > 1 else buf[:, 0])
 
 
-def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
+def _time_above_block(profile, m, t0_h, t1_h, scale, patients, need=None):
+    """Scaled time above sorted thresholds for some patients; with ``need``, whether it reaches ``need``.
+
+    A decision needs the crossing times only where their bounds
+    (:meth:`_Stretches.brackets`) leave it open: the pairs (threshold, patient)
+    whose bounds lie on both sides of ``need`` (within a margin well above the
+    solver's tolerance) are solved exactly, the others are decided by the
+    bounds, which hold exactly. The answer is that of the exact time above.
+    """
     pc = _Pieces(profile, t0_h, t1_h, patients)
     n_thr, n_pat = m.size, pc.n_patients
     st = pc.monotone()
@@ -580,7 +705,6 @@ def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
     count = below_q - below_p
     rising = count > 0
     np.abs(count, out=count)
-    out = st.crossings(m, lo, count, rising, n_pat, scale).reshape(n_thr, n_pat)
     # Thresholds below both ends count the whole stretch.
     length = st.q - st.p
     length *= scale
@@ -588,11 +712,36 @@ def _time_above_block(profile, m, t0_h, t1_h, scale, patients):
     index *= n_pat
     index += st.patient
     short = np.bincount(index, length, minlength=(n_thr + 1) * n_pat).reshape(-1, n_pat)
+    whole = np.empty((n_thr, n_pat))
     acc = short[n_thr].copy()
     for j in range(n_thr - 1, -1, -1):  # lengths of the stretches with lo > j
-        out[j] += acc
+        whole[j] = acc
         acc += short[j]
-    return np.minimum(out, (t1_h - t0_h) * scale, out=out)  # rounding only: every part lies in its stretch
+    cap = (t1_h - t0_h) * scale
+    if need is None:
+        out = st.crossings(m, lo, count, rising, n_pat, scale).reshape(n_thr, n_pat)
+        out += whole
+        return np.minimum(out, cap, out=out)  # rounding only: every part lies in its stretch
+    low, high = st.brackets(m, lo, count, rising, n_pat, scale)
+    low, high = low.reshape(n_thr, n_pat), high.reshape(n_thr, n_pat)
+    low += whole
+    high += whole
+    margin = _DECISION_MARGIN_H * max(t1_h - t0_h, 1.0) * scale
+    reached = low >= need + margin
+    open_ = high < need - margin
+    open_ |= reached
+    np.logical_not(open_, out=open_)  # neither reached nor out of reach by the bounds (NaN bounds included)
+    if open_.any():
+        exact = st.crossings(m, lo, count, rising, n_pat, scale, select=open_.ravel()).reshape(n_thr, n_pat)
+        exact += whole
+        np.minimum(exact, cap, out=exact)
+        reached[open_] = exact[open_] >= need
+    return reached
+
+
+#: Margin of a decision from bounds, per hour of window [h/h]: far above the crossing solver's
+#: error (about 1e-10 h per crossing), so a pair decided by bounds gets the exact answer [-].
+_DECISION_MARGIN_H = 1e-8
 
 
 def above_intervals(profile, threshold_mg_per_l, t0_h, t1_h):
