@@ -30,8 +30,9 @@ LAYERS = (
                                   "pkdose.kinetic_gfr")),
     ("orchestration", ("pkdose.exposure", "pkdose.recommend", "pkdose.atlas", "pkdose.changing_renal",
                        "pkdose.hd_timing")),
-    ("presentation", ("pkdose.report", "pkdose.card", "pkdose.plotting")),
-    ("front ends", ("pkdose.inputs", "pkdose.cli", "pkdose.__main__", "pkdose.web", "pkdose.web.app")),
+    ("presentation", ("pkdose.report", "pkdose.card", "pkdose.plotting", "pkdose.population_inputs")),
+    ("front ends", ("pkdose.inputs", "pkdose.answers", "pkdose.cli", "pkdose.__main__", "pkdose.web",
+                    "pkdose.web.app")),
 )
 
 #: Imports that run upward, each inside a function: (importer, imported) -> why.
