@@ -23,8 +23,11 @@ API = {
     # dose advice and recommendations
     "advise_dose": "recommend", "recommend": "recommend", "assess": "recommend",
     "DoseAdvice": "recommend", "Recommendation": "recommend",
-    # one input adapter for every front end
-    "parse_inputs": "inputs", "resolve_product": "inputs",
+    # one input adapter for every front end, and the dose answer they show
+    "parse_inputs": "inputs", "resolve_product": "inputs", "dose_answer": "answers",
+    # renal function that changes, dialysis in real time
+    "kinetic_crcl_trajectory": "kinetic_gfr", "changing_renal_summary": "changing_renal",
+    "product_hd_timing": "hd_timing", "read_session_log": "hd_timing",
     # patients and renal states
     "Patient": "patient", "Native": "patient", "Haemodialysis": "patient", "HDSchedule": "patient",
     "CRRT": "patient", "renal_assessment": "patient",

@@ -11,15 +11,12 @@ numbers are plain ASCII decimals, an option given twice is refused, and any
 input error prints one line naming the flags at fault (``--crcl``,
 ``--scr-unit``) to stderr and exits with status 2, before any computation.
 Anything else is a bug and shows its traceback.
-
-References
-----------
-.. [1] Python Software Foundation. argparse — parser for command-line options.
-   https://docs.python.org/3/library/argparse.html (accessed 2026-11-23).
 """
 
 import argparse
+import dataclasses
 import json
+import re
 import sys
 
 import numpy as np
@@ -35,12 +32,14 @@ from .inputs import (
     mic_from_text,
     number_from_text,
     parse_inputs,
+    times_from_text,
 )
 from .library import available_products, load_pk_model, load_regimen_table, models_dir
 from .library.clinical import clinical
-from .recommend import advise_dose, recommend
-from .report import (DISCLAIMER, advice_text, advice_to_dict, note_text, recommendation_text,
-                     recommendation_to_dict)
+from .answers import dose_answer, with_kinetic_renal
+from .recommend import recommend
+from .report import DISCLAIMER, advice_text, advice_to_dict, recommendation_text, recommendation_to_dict
+from .units import normalise_scr_unit
 
 __all__ = ["main", "build_parser", "EXAMPLES", "FLAGS", "OUTPUT_FORMATS"]
 
@@ -78,14 +77,19 @@ FLAGS = {
     "mic_mg_per_l": "--mic", "jurisdiction": "--jurisdiction", "organism": "--organism", "n": "--n",
     "seed": "--seed",
     "search": "--no-search", "model_informed": "--model-informed", "plot": "--plot", "pk_model": "--pk-model",
-    "example": "--example", "doses": "--doses", "levels": "--levels", "analyte": "--analyte",
-    "hd_sessions": "--hd-sessions", "crrt_periods": "--crrt-periods", "scr_series": "--scr-series",
+    "example": "--example", "scr_series": "--scr-series", "baseline_scr": "--baseline-scr",
+    "baseline_crcl_ml_per_min": "--baseline-crcl", "albumin": "--albumin", "albumin_unit": "--albumin-unit",
+    "ventilated": "--ventilated", "apache_ii": "--apache-ii", "race": "--race", "structure": "--structure",
+    "last_dose_at": "--last-dose", "now": "--now", "last_supplement_at": "--last-supplement", "hd_log": "--hd-log",
+    "sessions": "--hd-log", "doses": "--doses", "levels": "--levels", "analyte": "--analyte",
+    "hd_sessions": "--hd-sessions", "crrt_periods": "--crrt-periods",
 }
-_DEST = {flag[2:].replace("-", "_"): field for field, flag in FLAGS.items()}
+_DEST = {flag[2:].replace("-", "_"): field for field, flag in FLAGS.items() if field != "sessions"}
 _DEST["hd"] = "hd"
 _DEST["crrt_effluent"] = "crrt.effluent_l_per_h"
 _PATIENT_DESTS = ("age", "sex", "weight", "height", "scr", "scr_unit", "crcl", "weight_rule", "renal_method",
-                  "hd", "hd_start", "hd_hours", "crrt_effluent", "crrt_modality", "residual_crcl")
+                  "hd", "hd_start", "hd_hours", "crrt_effluent", "crrt_modality", "residual_crcl", "scr_series",
+                  "baseline_scr", "baseline_crcl")
 #: Longest message printed on the one error line [characters].
 MAX_ERROR_CHARS = 600
 
@@ -127,6 +131,8 @@ def _help(field, extra=""):
     f = FIELDS[field]
     text = f.text + (f"; default {', '.join(f.default) if isinstance(f.default, tuple) else f.default}"
                      if f.default not in (None, (), True, False) else "")
+    # the adapter's texts name other inputs by their field names; on the command line they are flags
+    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", lambda m: FLAGS.get(m.group(0), m.group(0)), text)
     return text + (f" {extra}" if extra else "")
 
 
@@ -147,6 +153,15 @@ def _add_renal(p):
     _opt(g, "--renal-method", metavar=methods,
          help="cg: Cockcroft–Gault from --scr (every label pkdose ships doses by it); measured: a measured "
               "--crcl; ckd-epi-2021: the de-indexed eGFR, shown by crcl (no label doses by it)")
+    k = p.add_argument_group("a changing creatinine: --scr-series with --scr-unit, --baseline-scr and --age --sex "
+                             "--weight (instead of --scr or --crcl)")
+    _opt(k, "--scr-series", metavar="H:SCR,H:SCR,…",
+         help="creatinines that are changing, hours:value oldest first, in --scr-unit (e.g. "
+              "\"0:1.1,24:2.0,48:2.6\"): the kinetic CrCL (Chen 2013) of each interval, the label band now and "
+              "when it is expected to change, the re-check time, and the first days simulated with a clearance "
+              "that follows it")
+    _opt(k, "--baseline-scr", metavar="VALUE", help=_help("baseline_scr"))
+    _opt(k, "--baseline-crcl", metavar="ML_PER_MIN", help=_help("baseline_crcl_ml_per_min"))
     r = p.add_argument_group("renal replacement therapy (one of them)")
     _opt(r, "--hd", nargs="?", const=True, metavar="DAYS",
          help="intermittent haemodialysis, optional days (default Mon,Wed,Fri)")
@@ -157,6 +172,26 @@ def _add_renal(p):
          help=_help("crrt.modality", "(with --crrt-effluent)"))
     _opt(r, "--residual-crcl", metavar="ML_PER_MIN", help=_help("residual_crcl_ml_per_min", "(with --hd or "
                                                                                          "--crrt-effluent)"))
+
+
+def _add_covariates(p, structure=True):
+    from .population_inputs import RACE_WORDS
+
+    g = p.add_argument_group("PK model covariates (optional; not given: each model's default population, stated in "
+                             "the output)")
+    _opt(g, "--site", metavar="|".join(FIELDS["site"].choices), help=_help("site"))
+    _opt(g, "--albumin", metavar="VALUE", help=_help("albumin", "(with --albumin-unit)"))
+    _opt(g, "--albumin-unit", metavar="g/dL|g/L", help="unit of --albumin (required with it)")
+    g.add_argument("--ventilated", action=_OnceTrue, help=FIELDS["ventilated"].text)
+    _opt(g, "--apache-ii", metavar="POINTS", help=_help("apache_ii", "(0–71)"))
+    _opt(g, "--race", metavar="GROUP",
+         help="population group, only for products whose published model distinguishes it (ceftazidime-"
+              "avibactam and its combination: Li 2019; aztreonam-avibactam: Xie 2025): "
+              + "; ".join(f"{k} = {RACE_WORDS[k]}" for k in FIELDS["race"].choices)
+              + ". The papers estimated different volumes or clearances for these groups; the output shows each "
+                "factor and its source")
+    if structure:
+        _opt(g, "--structure", metavar="|".join(FIELDS["structure"].choices), help=_help("structure"))
 
 
 def _add_common(p, example=True):
@@ -172,11 +207,13 @@ def _add_common(p, example=True):
                                                                   for k, v in EXAMPLES.items()))
 
 
-def _add_drug(p):
+def _add_drug(p, pk_model=True):
     _opt(p, "--drug", metavar="NAME", help="cefiderocol | ceftazidime-avibactam | aztreonam | "
                                            "ceftazidime-avibactam+aztreonam | aztreonam-avibactam, or a brand "
                                            "name or abbreviation (fetroja, avycaz, zavicefta, azactam, emblaveo, "
                                            "CZA, ATM, ATM-AVI, CZA+ATM …)")
+    if not pk_model:
+        return
     p.add_argument("--pk-model", action="append", default=None, metavar="FILE",
                    help="your own PK model file replacing the default for its analyte (repeatable, one per "
                         "analyte; format in models/README.md)")
@@ -187,6 +224,7 @@ _EPILOG = {
   pkdose crcl --age 70 --sex M --weight 110 --height 175 --scr 1.4 --scr-unit mg/dL
   pkdose crcl --age 70 --sex F --weight 60 --height 160 --scr 88 --scr-unit umol/L --renal-method ckd-epi-2021
   pkdose crcl --crcl 200
+  pkdose crcl --age 70 --sex M --weight 80 --scr-series "0:1.1,24:2.0,48:2.6" --scr-unit mg/dL --baseline-scr 1.0
 With a height, Cockcroft–Gault is shown with each body weight (total, adjusted, ideal) side by side.""",
     "dose": """examples:
   pkdose dose --example
@@ -195,20 +233,23 @@ With a height, Cockcroft–Gault is shown with each body weight (total, adjusted
   pkdose dose --drug CZA+ATM --hd Mon,Wed,Fri --hd-start 8 --hd-hours 4 --mic 1
   pkdose dose --drug fetroja --crrt-effluent 2.5 --json
   pkdose dose --example hd --format note             # to paste into the record
-  pkdose dose --example hd --format card --out card.pdf   # one printable page (.html needs no browser)""",
+  pkdose dose --example hd --format card --out card.pdf   # one printable page (.html needs no browser)
+  pkdose dose --drug avycaz --crcl 60 --site pneumonia --ventilated --apache-ii 18
+  pkdose dose --drug fetroja --crcl 45 --albumin 22 --albumin-unit g/L --structure one_compartment
+  pkdose dose --drug fetroja --age 70 --sex M --weight 80 --scr-series "0:1.1,24:2.0,48:2.6" --scr-unit mg/dL \\
+              --baseline-scr 1.0       # creatinine rising: kinetic CrCL, bands over time, re-check, first days
+Without --site and the other covariates, each PK model uses its paper's default population (stated).""",
     "recommend": """examples:
   pkdose recommend --mechanism NDM --crcl 25 --mic 4
   pkdose recommend --mechanism "NDM + OXA-48" --crcl 40
   pkdose recommend --mechanism KPC                   # the options without doses
-  pkdose recommend --mechanism KPC --crcl 60 --site bloodstream --severity severe
+  pkdose recommend --mechanism KPC --crcl 60 --site bloodstream --severity severe   # the site reaches the PK models
   pkdose recommend --mechanism MBL --crcl 40 --mic cefiderocol=2,atm-avi=0.5""",
     "simulate": """examples:
   pkdose simulate --drug cefiderocol --crcl 45
   pkdose simulate --example hd --plot week.png
+  pkdose simulate --drug CZA --crcl 40 --site urinary --structure one_compartment
 Time 0 is the start of a dose at steady state, or Monday 00:00 of a dialysis week.""",
-    "pta": """examples:
-  pkdose pta --drug cefiderocol --crcl 100 --plot pta.png
-  pkdose pta --drug ATM-AVI --crcl 25 --n 5000""",
     "tdm": """examples:
   pkdose tdm --drug cefiderocol --crrt-effluent 2.3 --crrt-modality CVVH --site pneumonia \\
       --doses examples/tdm/cefiderocol_cvvh_doses.csv --levels examples/tdm/cefiderocol_cvvh_levels.csv --mic 2
@@ -218,7 +259,21 @@ Time 0 is the start of a dose at steady state, or Monday 00:00 of a dialysis wee
 DOSES.csv: time_h,amount_mg,infusion_h[,component]  (amount of the product as labelled, e.g. 2500 for
   ceftazidime-avibactam 2.5 g; infusion_h 24 for one day of continuous infusion).
 LEVELS.csv: time_h,conc_mg_per_l[,analyte][,free]  (free: true for an unbound-concentration assay).
-All times are hours on one clock (e.g. 0 = first dose): doses, levels, sessions, creatinines.""",
+All times are hours on one clock (e.g. 0 = first dose): doses, levels, sessions, creatinines (--scr-series).""",
+    "pta": """examples:
+  pkdose pta --drug cefiderocol --crcl 100 --plot pta.png
+  pkdose pta --drug ATM-AVI --crcl 25 --n 5000""",
+    "hd-timing": """examples:
+  pkdose hd-timing --drug fetroja --hd Mon,Wed,Fri --hd-start 8 --hd-hours 4 --last-dose "2026-12-06 20:00" \\
+                   --now "2026-12-07 14:10" --hd-log sessions.csv
+  pkdose hd-timing --drug CZA+ATM --hd --last-dose "cza=2026-12-05 14:00,atm=2026-12-07 06:00" \\
+                   --last-supplement "atm=2026-12-05 12:15" --now "2026-12-07 14:10" --hd-log sessions.csv
+sessions.csv lists only the sessions that differ from the schedule (docs/changing-renal-function.md):
+  scheduled_start,start,end,missed
+  2026-12-07 08:00,2026-12-07 10:00,2026-12-07 14:10,        (late)
+  2026-12-09 08:00,,,true                                    (missed)
+  ,2026-12-10 09:00,2026-12-10 12:00,                        (extra)
+Times are local wall-clock times (no time zone; on the night of a daylight-saving change count the hours).""",
     "atlas": """examples:
   pkdose atlas --out atlas.csv --plot atlas.png
   pkdose atlas --n 2000 --structure one_compartment --out atlas.parquet --workers 2
@@ -244,12 +299,15 @@ _DESCRIPTION = {
                  "with dates and grades), the pitfalls, and a PK-checked dose of each ranked product.",
     "simulate": "The typical patient's concentration–time course at steady state over one dosing period "
                 "(a week on haemodialysis), total and free, with clock times.",
-    "pta": "Probability of target attainment of the label (or model-informed) regimen over a doubling MIC "
-           "grid, in a virtual population.",
     "tdm": "Bayesian TDM: the patient's own PK parameters from the measured levels (MAP and posterior with the "
            "published model as prior), individual predictions beside the levels, the individual %fT>MIC of the "
            "current regimen, and the next regimen that reaches the target at the MIC with at least 90 % posterior "
            "probability within the label limits (model-informed).",
+    "pta": "Probability of target attainment of the label (or model-informed) regimen over a doubling MIC "
+           "grid, in a virtual population.",
+    "hd-timing": "When to give the next dose on intermittent haemodialysis from the sessions as they happened "
+                 "(late, early, running, missed, extra): 'give now' or 'give at …', the dose after that, the "
+                 "post-session supplement, and the reason with the label rule or pkdose's declared rule.",
     "atlas": "PTA of every label regimen of every product (US and EU; published practice on CRRT where the "
              "label is silent) in every renal condition (native CrCL 0-200 mL/min in steps of 5, haemodialysis "
              "Mon/Wed/Fri, CRRT 1.5-4.5 L/h) at 11 MICs (0.125-128 mg/L), as a tidy table (CSV, or Parquet "
@@ -271,11 +329,6 @@ def build_parser():
     Returns
     -------
     argparse.ArgumentParser
-
-    References
-    ----------
-    .. [1] Python Software Foundation. argparse.
-       https://docs.python.org/3/library/argparse.html
     """
     parser = _Parser(prog="pkdose", description=f"pkdose {__version__}: renal dose adjustment of last-line "
                                                 f"β-lactams with cited label regimens and a PK check. "
@@ -291,6 +344,7 @@ def build_parser():
     p = _sub(sub, "dose", "adjusted regimen, its sources, and its PK check")
     _add_drug(p)
     _add_renal(p)
+    _add_covariates(p)
     _add_common(p)
     p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
     _opt(p, "--format", metavar="|".join(OUTPUT_FORMATS), choices=OUTPUT_FORMATS,
@@ -301,9 +355,9 @@ def build_parser():
     p = _sub(sub, "recommend", "options for a resistance mechanism, with PK-checked doses")
     _opt(p, "--mechanism", metavar="NAME", help="KPC | OXA-48 | MBL | NDM | VIM | IMP | carbapenemase-negative | "
                                                 "untyped; allele numbers (NDM-5) and mixtures (NDM+OXA-48) accepted")
-    _opt(p, "--site", metavar="SITE", help=f"infection site filter: {', '.join(FIELDS['site'].choices)}")
     _opt(p, "--severity", metavar="SEVERITY", help=f"severity filter: {', '.join(FIELDS['severity'].choices)}")
     _add_renal(p)
+    _add_covariates(p)
     _add_common(p)
     p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
 
@@ -312,6 +366,7 @@ def build_parser():
         p = _sub(sub, name, text)
         _add_drug(p)
         _add_renal(p)
+        _add_covariates(p)
         _add_common(p)
         _opt(p, "--plot", metavar="FILE", help=f"write a figure ({', '.join('.' + f for f in PLOT_FORMATS)})")
         p.add_argument("--model-informed", action=_OnceTrue,
@@ -320,6 +375,7 @@ def build_parser():
     p = _sub(sub, "tdm", "Bayesian TDM from measured levels: the patient's PK and the next regimen")
     _add_drug(p)
     _add_renal(p)
+    _add_covariates(p, structure=False)  # a TDM fit uses the published structures
     _add_common(p, example=False)
     t = p.add_argument_group("TDM records (times in hours on one clock)")
     _opt(t, "--doses", metavar="DOSES.csv", help=_help("doses"))
@@ -327,10 +383,26 @@ def build_parser():
     _opt(t, "--analyte", metavar="NAME", help=_help("analyte"))
     _opt(t, "--hd-sessions", metavar="START-END,...", help=_help("hd_sessions", "(with --hd)"))
     _opt(t, "--crrt-periods", metavar="START-END,...", help=_help("crrt_periods", "(with --crrt-effluent)"))
-    _opt(t, "--scr-series", metavar="H:SCR,...", help=_help("scr_series", "(with --scr, --scr-unit and the patient)"))
-    _opt(t, "--site", metavar="SITE", help=f"infection site of the PK models: {', '.join(FIELDS['site'].choices)}")
     _opt(p, "--plot", metavar="FILE", help=f"write the fit and forecast ({', '.join('.' + f for f in PLOT_FORMATS)})")
     p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
+
+    p = _sub(sub, "hd-timing", "next dose on haemodialysis from the actual sessions")
+    _add_drug(p, pk_model=False)
+    g = p.add_argument_group("dialysis")
+    _opt(g, "--hd", nargs="?", const=True, metavar="DAYS",
+         help="the weekly schedule (required): dialysis days, default Mon,Wed,Fri")
+    _opt(g, "--hd-start", metavar="HOUR", help=_help("hd.start_h"))
+    _opt(g, "--hd-hours", metavar="H", help=_help("hd.session_h"))
+    _opt(g, "--hd-log", metavar="FILE.csv", help=FIELDS["hd_log"].text + "; only the sessions that differ from "
+                                                  "the schedule (unlogged past sessions are taken as on time, "
+                                                  "and the answer says so)")
+    t = p.add_argument_group("times (local wall-clock, YYYY-MM-DD HH:MM)")
+    _opt(t, "--last-dose", metavar="TIME", help=FIELDS["last_dose_at"].text + " (required; e.g. \"2026-12-06 "
+                                                                           "20:00\", or \"cza=…,atm=…\")")
+    _opt(t, "--now", metavar="TIME", help=FIELDS["now"].text)
+    _opt(t, "--last-supplement", metavar="TIME", help=FIELDS["last_supplement_at"].text)
+    _opt(p, "--jurisdiction", metavar="US|EU", help=_help("jurisdiction"))
+    p.add_argument("--json", action=_OnceTrue, help="machine-readable output (docs/json-schema.md)")
     p = _sub(sub, "atlas", "PTA of every label regimen over renal conditions and MICs, on all cores")
     _opt(p, "--out", metavar="FILE", help="the table: FILE.csv, or FILE.parquet (needs pyarrow)")
     _opt(p, "--plot", metavar="FILE", help=f"heatmaps ({', '.join('.' + f for f in PLOT_FORMATS)})")
@@ -371,6 +443,8 @@ def _convert(field, text):
         return mic_from_text(text)
     if kind == "days":
         return days_from_text(text)
+    if kind == "times":
+        return times_from_text(text)
     return text
 
 
@@ -387,8 +461,8 @@ def _mapping(args):
                 out["hd.days"] = days_from_text(value)
         elif dest == "no_search":
             out["search"] = False
-        elif dest in ("model_informed",):
-            out["model_informed"] = True
+        elif dest in ("model_informed", "ventilated"):
+            out[dest] = True
         elif dest == "pk_model":
             out["pk_model"] = tuple(value)
         else:
@@ -424,6 +498,8 @@ def _inputs(args):
 
 def _cmd_crcl(args):
     inp, _ = _inputs(args)
+    if inp.kinetic is not None:
+        return _kinetic_crcl(inp, args.json)
     a = inp.assessment()
     fields = {k: getattr(a, k) for k in ("crcl_ml_per_min", "method", "weight_kg", "weight_explanation",
                                          "crcl_cockcroft_gault_ml_per_min", "crcl_by_weight_ml_per_min",
@@ -451,11 +527,53 @@ def _cmd_crcl(args):
     return "\n".join(lines)
 
 
+def _kinetic_crcl(inp, as_json):
+    """``pkdose crcl --scr-series``: the kinetic CrCL trajectory."""
+    from .changing_renal import json_records, trajectory_lines
+
+    tr = inp.kinetic
+    if as_json:
+        return {"schema": "pkdose.crcl/1", "disclaimer": DISCLAIMER, "crcl_ml_per_min": tr.latest_crcl_ml_per_min,
+                "method": "kinetic CrCL (Chen 2013) of the last interval", "kinetic_crcl": json_records(tr.table()),
+                "assumptions": list(tr.assumptions), "notes": list(tr.notes)}
+    lines = [DISCLAIMER, "", f"CrCL for dosing: {tr.latest_crcl_ml_per_min:.0f} mL/min (kinetic CrCL, Chen 2013, of the "
+                             f"last interval {tr.start_h[-1]:g}–{tr.end_h[-1]:g} h; t in hours from the first "
+                             "creatinine)"]
+    lines += ["  " + x for x in trajectory_lines(tr, normalise_scr_unit(inp.scr_unit))]
+    lines += [f"  note: {n}" for n in tr.notes]
+    return "\n".join(lines)
+
+
 def _advise(args, search):
     """The inputs, the example's description and the dose advice of the drug commands."""
     inp, header = _inputs(args)
-    advice = advise_dose(inp.product, **{**inp.advise_kwargs(), "search": search(inp)})
-    return inp, header, advice
+    return inp, header, dose_answer(inp, search=search(inp)).advice
+
+
+def _before_references(text, blocks):
+    """Insert blocks of lines before the References of a report (at the end if there are none)."""
+    extra = "\n".join(line for block in blocks for line in block)
+    if not extra:
+        return text
+    head, sep, tail = text.rpartition("\nReferences\n")
+    return f"{head}\n{extra}{sep}{tail}" if sep else f"{text}\n{extra}"
+
+
+def _with_references(text, shown, keys):
+    """Append the references of `keys` that the report does not list yet."""
+    from .library import load_sources
+    from .sources import format_citation
+
+    bib = load_sources()
+    extra = [f"  [{k}] {format_citation(bib[k])}" for k in dict.fromkeys(keys) if k in bib and k not in shown]
+    return "\n".join([text, *extra]) if extra else text
+
+
+def _covariate_block(answer):
+    """The covariates block, shown when a covariate or the structure was given."""
+    if not answer.show_population:
+        return []
+    return ["Covariates (PK models)"] + [f"          {x}" for x in answer.population]
 
 
 def _with_header(text, header):
@@ -481,29 +599,61 @@ def _output_format(args):
 
 def _cmd_dose(args):
     fmt = _output_format(args)
-    inp, header, advice = _advise(args, lambda inp: inp.search)
+    inp, header = _inputs(args)
+    answer = dose_answer(inp)
+    advice = answer.advice
     if fmt == "json":
-        out = advice_to_dict(advice)
+        out = answer.to_dict()
         if header:
             out["example"] = header
         return out
     if fmt == "note":
-        return _with_header(note_text(advice, patient=inp.patient, seed=inp.seed), header)
+        return _with_header(answer.note(), header)
     if fmt == "card":
-        from .card import card_html, write_card
-
-        if args.out is None:
-            return card_html(advice, patient=inp.patient, seed=inp.seed)
-        return f"Dosing card written to {write_card(advice, args.out, patient=inp.patient, seed=inp.seed)}"
-    return _with_header(advice_text(advice), header)
+        return answer.card() if args.out is None else f"Dosing card written to {answer.write_card(args.out)}"
+    changing = answer.changing
+    text = _before_references(advice_text(advice), [changing.lines() if changing else [], _covariate_block(answer)])
+    if changing is not None:
+        text = _with_references(text, {s.key for s in advice.sources}, changing.source_keys())
+    return _with_header(text, header)
 
 
 def _cmd_recommend(args):
+    from .changing_renal import trajectory_lines
+
     inp, header = _inputs(args)
     rec = recommend(inp.mechanism, **inp.recommend_kwargs())
+    rec = dataclasses.replace(rec, advice=tuple(with_kinetic_renal(a, inp) for a in rec.advice))
+    kinetic = []
+    if inp.kinetic is not None:
+        kinetic = ["Changing renal function: kinetic CrCL (Chen 2013), t in hours from the first creatinine; every "
+                   "dose above uses the last interval's value (dose one product for its bands over time and the "
+                   "first days simulated)"]
+        kinetic += ["  " + x for x in trajectory_lines(inp.kinetic, normalise_scr_unit(inp.scr_unit))]
     if args.json:
-        return recommendation_to_dict(rec)
-    return _with_header(recommendation_text(rec), header)
+        out = recommendation_to_dict(rec)
+        out["population_inputs"] = {"structure": inp.structure, "given": dict(inp.pk_covariates)}
+        out["kinetic_crcl"] = _kinetic_records(inp)
+        return out
+    given = ([f"Covariates (PK models) given: {', '.join(f'{k} {v}' for k, v in inp.pk_covariates.items())}; the "
+              "others take each model's default population; pkdose dose --drug … shows what each does"]
+             if inp.pk_covariates else [])
+    return _with_header(_before_references(recommendation_text(rec), [kinetic, given]), header)
+
+
+def _steady_state_of_series(inp):
+    """What simulate and pta do with a creatinine series: the steady state at its last kinetic CrCL."""
+    if inp.kinetic is None:
+        return []
+    return ["  creatinine series: the steady state at the last interval's kinetic CrCL; the trajectory, the bands "
+            "over time, the re-check and the first days with the changing clearance: pkdose dose with the same "
+            "inputs"]
+
+
+def _kinetic_records(inp):
+    from .changing_renal import json_records
+
+    return None if inp.kinetic is None else json_records(inp.kinetic.table())
 
 
 def _regimens_for(advice, model_informed):
@@ -557,6 +707,8 @@ def _cmd_simulate(args):
         _plot_simulation(inp.plot, advice, check, origin)
     if args.json:
         out = {"schema": "pkdose.simulate/1", "disclaimer": DISCLAIMER, "product": advice.product,
+               "structure": check.structure, "population": check.population,
+               "kinetic_crcl": _kinetic_records(inp),
                "regimens": [advice_to_dict(advice)["regimens" if not inp.model_informed else "model_informed"]],
                "steady_state_period_h": first.period_h, "time_origin": origin, "analytes": {}}
         for a, (c, profile) in curves.items():
@@ -569,9 +721,11 @@ def _cmd_simulate(args):
         return out
     lines = [DISCLAIMER, ""] + ([f"Example patient: {header}", ""] if header else [])
     lines.append(f"{advice.display_name}: typical patient at steady state, CrCL {advice.renal.crcl_ml_per_min:.0f} "
-                 f"mL/min ({advice.renal.renal_state})")
+                 f"mL/min ({advice.renal.renal_state}; {advice.renal.method})")
     lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
     lines.append(f"  time origin: {origin}")
+    lines.append(f"  PK model structure: {check.structure}; population: {check.population}")
+    lines += _steady_state_of_series(inp)
     for a, (c, profile) in curves.items():
         t = _grid(c.period_h)
         total = concentration(profile, t)[0]
@@ -611,11 +765,15 @@ def _cmd_pta(args):
     table = check.pta
     if args.json:
         return {"schema": "pkdose.pta/1", "disclaimer": DISCLAIMER, "product": advice.product,
-                "target": advice.target_text, "n_patients": check.n_patients,
+                "target": advice.target_text, "n_patients": check.n_patients, "structure": check.structure,
+                "population": check.population, "kinetic_crcl": _kinetic_records(inp),
                 "rows": json.loads(table.to_json(orient="records"))}
     lines = [DISCLAIMER, ""] + ([f"Example patient: {header}", ""] if header else [])
     lines.append(f"{advice.display_name}, CrCL {advice.renal.crcl_ml_per_min:.0f} mL/min "
-                 f"({advice.renal.renal_state}); target {advice.target_text}; n = {check.n_patients}")
+                 f"({advice.renal.renal_state}; {advice.renal.method}); target {advice.target_text}; "
+                 f"n = {check.n_patients}")
+    lines.append(f"  PK model structure: {check.structure}; population: {check.population}")
+    lines += _steady_state_of_series(inp)
     lines += [f"  {r.component}: {format_regimen(r)}" for r in regs]
     cols = [c for c in table.columns if c.startswith("pta_") and c != "pta_fraction"]
     if len(cols) <= 1:  # one analyte: its PTA is the joint PTA, shown once
@@ -719,6 +877,19 @@ def _cmd_tdm(args):
     return tdm_text(answer) + (f"\nFigure written to {inp.plot}" if inp.plot else "")
 
 
+def _cmd_hd_timing(args):
+    from .hd_timing import product_hd_timing
+
+    inp, _ = _inputs(args)
+    t = inp.timing
+    answer = product_hd_timing(inp.product, inp.renal_state.schedule, last_dose_at=t["last_dose_at"], now=t["now"],
+                               sessions=t["sessions"], last_supplement_at=t["last_supplement_at"],
+                               jurisdiction=inp.jurisdiction)
+    if args.json:
+        return {"schema": "pkdose.hd_timing/1", "disclaimer": DISCLAIMER, **answer.to_dict()}
+    return "\n".join([DISCLAIMER, "", *answer.lines()])
+
+
 def _cmd_atlas(args):
     import time
 
@@ -765,7 +936,7 @@ def _cmd_atlas(args):
 
 COMMANDS = {"serve": _cmd_serve, "crcl": _cmd_crcl, "dose": _cmd_dose, "recommend": _cmd_recommend,
             "simulate": _cmd_simulate, "pta": _cmd_pta, "tdm": _cmd_tdm, "atlas": _cmd_atlas,
-            "models": _cmd_models}
+            "models": _cmd_models, "hd-timing": _cmd_hd_timing}
 _SERVE_FLAGS = {"port": "--port", "host": "--host", "allow_remote": "--allow-remote", "allowed_host": "--allowed-host",
                 "out": "--out", "workers": "--workers", "structure": "--structure", "n_patients": "--n",
                 "products": "--drug", "jurisdictions": "--jurisdiction"}
@@ -791,11 +962,6 @@ def main(argv=None):
     -------
     int
         Exit status: 0 on success, 2 on an input error [-].
-
-    References
-    ----------
-    .. [1] Python Software Foundation. argparse.
-       https://docs.python.org/3/library/argparse.html
     """
     args = build_parser().parse_args(argv)
     try:

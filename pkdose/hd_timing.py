@@ -76,15 +76,20 @@ References
    hemodialysis).
 """
 
+import csv
+import io
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from .errors import InputError
 from .extracorporeal import WEEKDAYS
 from .patient import SESSION_RANGE_H, HDSchedule
 from .regimens import Regimen
 
-__all__ = ["SessionRecord", "ResolvedSession", "HDDoseTiming", "hd_dose_timing"]
+__all__ = ["SessionRecord", "ResolvedSession", "HDDoseTiming", "ProductHDTiming", "hd_dose_timing", "parse_local_time",
+           "session_records", "read_session_log", "product_hd_timing", "RULE_TEXT", "LOG_COLUMNS", "LOCAL_TIME_PATTERN"]
 
 _SLOT_TOLERANCE = timedelta(minutes=1)  # matching a logged scheduled_start to a slot
 _WINDOW_BEFORE = timedelta(days=3)
@@ -183,8 +188,8 @@ class SessionRecord:
             raise InputError("a session record needs its actual start (or missed=True); an extra session "
                              "is one with start and no scheduled_start", field=_FIELD)
         if self.end is not None and not self.start < self.end <= self.start + timedelta(hours=SESSION_RANGE_H[1]):
-            raise InputError(f"session end {self.end.isoformat()} must be after its start "
-                             f"{self.start.isoformat()} and within {SESSION_RANGE_H[1]:g} h", field=_FIELD)
+            raise InputError(f"session end {_clock(self.end)} must be after its start {_clock(self.start)} and "
+                             f"within {SESSION_RANGE_H[1]:g} h", field=_FIELD)
 
 
 @dataclass(frozen=True)
@@ -611,3 +616,412 @@ def hd_dose_timing(schedule, regimen, *, last_dose_at, now, sessions=(), last_su
         supplement_due_at=sup_at, supplement_now=sup_now, rules=rules,
         notes=_notes(regimen, timeline, last_dose_at, due, now, waiting) + sup_notes,
         citations=regimen.citations, sessions=timeline)
+
+
+
+# ---------------------------------------------------------------------------
+# Front ends: times as typed, the session log, one product's components
+# ---------------------------------------------------------------------------
+
+#: The rules R1–R8 of the module docstring, one line each, as the answers list them.
+RULE_TEXT = {
+    "R1": "after the session: on dialysis days the dose is given when the session actually ends (labels)",
+    "R2": "interval: the next dose is due one label interval after the last one started (labels)",
+    "R3": "a dose given after a session restarts the clock: the following one is one interval later",
+    "R4": "supplement: the label's post-session supplement after every session that took place, extra ones "
+          "included (labels)",
+    "R5": "missed session: the labels are silent; pkdose keeps the dose clock, moving, skipping and adding no dose "
+          "(a declared pkdose rule)",
+    "R6": "extra session: it moves a dose like a regular one; the labels give no replacement dose (a declared "
+          "pkdose rule)",
+    "R7": "interval of 48 h or more: one dose after each regular session; the 72-h weekend gets no extra dose",
+    "R8": "a dose that ran into a session was partly removed; the labels are silent and pkdose adds no dose",
+}
+#: Columns of a session-log CSV (docs/changing-renal-function.md, section 3).
+LOG_COLUMNS = ("scheduled_start", "start", "end", "missed")
+#: Local wall-clock times as pkdose reads them: 2026-12-07 14:10 or 2026-12-07T14:10 (seconds optional).
+LOCAL_TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
+_LOG_MAX_BYTES = 64 * 1024  # a session log of a year is a few kB
+_LOG_MAX_ROWS = 400
+
+
+def parse_local_time(text, field):
+    r"""A local wall-clock time typed as ``YYYY-MM-DD HH:MM`` (or with ``T``; seconds optional).
+
+    Parameters
+    ----------
+    text : str
+        What was typed [-]
+    field : str
+        The input, named in the error as a ``{field}`` placeholder [-]
+
+    Returns
+    -------
+    datetime.datetime
+        Naive (no time zone) [local time]
+
+    Raises
+    ------
+    InputError
+        Not text, another format (a time zone, a date alone, other digits),
+        or a date or time that does not exist.
+
+    Examples
+    --------
+    >>> parse_local_time("2026-12-07 14:10", "now")
+    datetime.datetime(2026, 12, 7, 14, 10)
+    """
+    if not isinstance(text, str) or not re.fullmatch(LOCAL_TIME_PATTERN, text.strip()):
+        shown = repr(text) if not isinstance(text, str) or len(text) <= 40 else repr(text[:39] + "…")
+        raise InputError(f"{{{field}}} {shown} is not a local date and time: write YYYY-MM-DD HH:MM (e.g. "
+                         "2026-12-07 14:10), without a time zone", field=field)
+    try:
+        return datetime.fromisoformat(text.strip().replace(" ", "T"))
+    except ValueError:
+        raise InputError(f"{{{field}}} {text.strip()!r} is not a date and time that exists", field=field) from None
+
+
+def _missed(value, field, where):
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("", "false", "no", "0"):
+        return False
+    if text in ("true", "yes", "1"):
+        return True
+    raise InputError(f"{{{field}}} {where}: missed {value!r} must be true or false (or empty)", field=field)
+
+
+def session_records(rows, field="sessions", first_line=1):
+    r"""Session records from rows of ``scheduled_start, start, end, missed`` (the log CSV or the web API).
+
+    Parameters
+    ----------
+    rows : sequence of Mapping
+        One mapping per session; times as ``YYYY-MM-DD HH:MM`` text, empty or
+        None when not known; ``missed`` true/false [-]
+    field : str, optional
+        The input named in errors (``sessions`` in the web API, ``hd_log`` for
+        a file) [-]
+    first_line : int, optional
+        Number of the first row in messages (2 for a CSV under its header) [-]
+
+    Returns
+    -------
+    tuple of SessionRecord
+
+    Raises
+    ------
+    InputError
+        An unknown column, a bad time, a bad ``missed`` or a record that
+        :class:`SessionRecord` refuses; the message names the row.
+
+    Examples
+    --------
+    >>> session_records([{"scheduled_start": "2026-12-07 08:00", "start": "2026-12-07 10:00",
+    ...                   "end": "2026-12-07 14:10"}])[0].end
+    datetime.datetime(2026, 12, 7, 14, 10)
+    """
+    out = []
+    for i, row in enumerate(rows):
+        where = f"line {first_line + i}" if field == "hd_log" else f"entry {first_line + i}"
+        if not isinstance(row, dict):
+            raise InputError(f"{{{field}}} {where} must be an object of {', '.join(LOG_COLUMNS)}", field=field)
+        unknown = [k for k in row if k not in LOG_COLUMNS]
+        if unknown:
+            raise InputError(f"{{{field}}} {where}: unknown column {str(unknown[0])[:40]!r}; use "
+                             f"{', '.join(LOG_COLUMNS)}", field=field)
+        times = {}
+        for key in LOG_COLUMNS[:3]:
+            value = row.get(key)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                times[key] = None
+                continue
+            try:
+                times[key] = parse_local_time(value, field)
+            except InputError as exc:
+                raise InputError(exc.template.replace(f"{{{field}}}", f"{{{field}}} {where}: {key}", 1),
+                                 field=field) from None
+        missed = _missed(row.get("missed"), field, where)
+        try:
+            out.append(SessionRecord(**times, missed=missed))
+        except InputError as exc:
+            raise InputError(f"{{{field}}} {where}: {exc}", field=field) from None
+    return tuple(out)
+
+
+def read_session_log(path):
+    r"""Read a haemodialysis session log: a CSV file with the columns of :data:`LOG_COLUMNS`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file: UTF-8 text, a header line, one session per line [-]
+
+    Returns
+    -------
+    tuple of SessionRecord
+        One per line after the header, in the file's order [-]
+
+    Raises
+    ------
+    InputError
+        A missing, unreadable or oversized file, a directory or device, a
+        header that is not ``scheduled_start,start,end,missed`` (``missed``
+        may be left out), a malformed line (``field="hd_log"``).
+
+    Notes
+    -----
+    Only sessions that differ from the weekly schedule need a line (late,
+    early, running, rescheduled, missed, extra); see
+    ``docs/changing-renal-function.md``, section 3.
+    """
+    p = Path(path)
+    name = str(path)[:120]
+    if not p.exists():
+        raise InputError(f"{{hd_log}} {name!r}: file not found", field="hd_log")
+    if p.is_dir() or not p.is_file():
+        raise InputError(f"{{hd_log}} {name!r} is {'a directory' if p.is_dir() else 'not a regular file'}; give "
+                         "the session-log CSV", field="hd_log")
+    try:
+        with open(p, "rb") as fh:
+            raw = fh.read(_LOG_MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{{hd_log}} {name!r} cannot be read ({exc.strerror})", field="hd_log") from None
+    if len(raw) > _LOG_MAX_BYTES:
+        raise InputError(f"{{hd_log}} {name!r} is larger than a session log ({_LOG_MAX_BYTES // 1024} KiB); list "
+                         "only the sessions that differ from the schedule", field="hd_log")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{{hd_log}} {name!r} is not UTF-8 text", field="hd_log") from None
+    lines = [ln for ln in csv.reader(io.StringIO(text)) if any(c.strip() for c in ln)]
+    if not lines:
+        raise InputError(f"{{hd_log}} {name!r} is empty; the first line names the columns "
+                         f"{','.join(LOG_COLUMNS)}", field="hd_log")
+    header = [c.strip() for c in lines[0]]
+    if header not in (list(LOG_COLUMNS), list(LOG_COLUMNS[:3])):
+        raise InputError(f"{{hd_log}} {name!r}: the first line must be {','.join(LOG_COLUMNS)} (got "
+                         f"{','.join(header)[:80]!r})", field="hd_log")
+    if len(lines) > _LOG_MAX_ROWS + 1:
+        raise InputError(f"{{hd_log}} {name!r} has more than {_LOG_MAX_ROWS} sessions; list only recent ones that "
+                         "differ from the schedule", field="hd_log")
+    rows = []
+    for n, cells in enumerate(lines[1:], start=2):
+        if len(cells) != len(header):
+            raise InputError(f"{{hd_log}} line {n}: {len(cells)} values for {len(header)} columns", field="hd_log")
+        rows.append(dict(zip(header, (c.strip() for c in cells))))
+    return session_records(rows, field="hd_log", first_line=2)
+
+
+@dataclass(frozen=True)
+class ProductHDTiming:
+    r"""When to give the next dose of each component of a product on haemodialysis.
+
+    Parameters
+    ----------
+    product : str
+        Product [-]
+    display_name : str
+        Product name as labelled [-]
+    jurisdiction : str
+        "US" or "EU" [-]
+    schedule : pkdose.patient.HDSchedule
+        The weekly schedule [-]
+    now : datetime.datetime
+        Time of the advice [local time]
+    now_given : bool
+        False when `now` is the computer's clock [-]
+    components : tuple
+        ``(component, Regimen, HDDoseTiming)`` per component [-]
+
+    References
+    ----------
+    .. [1] Allergan USA. AVYCAZ (ceftazidime and avibactam) prescribing
+       information. Renal impairment table footnote (after hemodialysis on
+       hemodialysis days).
+    """
+
+    product: str
+    display_name: str
+    jurisdiction: str
+    schedule: HDSchedule
+    now: datetime
+    now_given: bool
+    components: tuple
+
+    def _sessions(self):
+        """Sessions between the earliest last dose and the latest next dose, in time order."""
+        lo = min(t.last_dose_at for _, _, t in self.components) - timedelta(hours=1)
+        hi = max(t.next_at for _, _, t in self.components)
+        seen, out = set(), []
+        for _, _, t in self.components:
+            for s in t.sessions:
+                key = (s.kind, s.start, s.scheduled_start)
+                ref_end = s.end or s.scheduled_end
+                ref_start = s.start or s.scheduled_start
+                if key in seen or ref_end is None or ref_end < lo or ref_start > hi:
+                    continue
+                seen.add(key)
+                out.append(s)
+        return sorted(out, key=lambda s: s.start or s.scheduled_start)
+
+    def lines(self):
+        """The answer as lines of text [-]."""
+        from .regimens import format_regimen
+
+        sch = self.schedule
+        out = [f"{self.display_name} ({self.jurisdiction} label) on haemodialysis: when to give the next dose",
+               f"Schedule  {', '.join(sch.days)} from {_hhmm(sch.start_h)}, {sch.session_h:g}-h sessions; now "
+               f"{_clock(self.now)} ({'given' if self.now_given else 'this computer' + chr(39) + 's clock'})"]
+        out.append("Sessions  " + ("\n          ".join(_session_line(s) for s in self._sessions()) or "none"))
+        for comp, reg, t in self.components:
+            out.append(f"{comp}: {format_regimen(reg)}")
+            head, _, rest = t.advice.partition(";")
+            out.append(f"  {head.upper() if t.give_now else head};{rest}")
+            out.append(f"  why: {t.reason}")
+            if reg.post_hd_supplement_mg:
+                state = ("due now" if t.supplement_now else
+                         f"next due at {_clock(t.supplement_due_at)}" if t.supplement_due_at else "none due")
+                out.append(f"  post-session supplement {reg.post_hd_supplement_mg / 1000:g} g: {state}")
+            out.append("  rules: " + "; ".join(f"{r} {RULE_TEXT[r]}" for r in t.rules))
+            out += [f"  note: {n}" for n in t.notes]
+            out += [f"  source: [{src}] {loc}" for src, loc in t.citations]
+        return out
+
+    def to_dict(self):
+        """JSON-ready dict (schema ``pkdose.hd_timing/1``) [-]."""
+        from .regimens import format_regimen
+
+        iso = (lambda d: None if d is None else d.isoformat(timespec="minutes"))  # noqa: E731
+        return {
+            "product": self.product, "display_name": self.display_name, "jurisdiction": self.jurisdiction,
+            "schedule": {"days": list(self.schedule.days), "start_h": self.schedule.start_h,
+                         "session_h": self.schedule.session_h},
+            "now": iso(self.now), "now_given": self.now_given,
+            "sessions": [{"kind": s.kind, "status": s.status, "start": iso(s.start), "end": iso(s.end),
+                          "scheduled_start": iso(s.scheduled_start), "logged": s.logged, "text": _session_line(s)}
+                         for s in self._sessions()],
+            "components": [{
+                "component": comp, "regimen": format_regimen(reg), "advice": t.advice, "give_now": t.give_now,
+                "due_at": iso(t.due_at), "give_at": iso(t.give_at), "next_at": iso(t.next_at),
+                "wait_for_session_end": t.wait_for_session_end, "reason": t.reason,
+                "last_dose_at": iso(t.last_dose_at), "supplement_mg": reg.post_hd_supplement_mg or None,
+                "supplement_due_at": iso(t.supplement_due_at), "supplement_now": t.supplement_now,
+                "rules": [{"rule": r, "text": RULE_TEXT[r]} for r in t.rules], "notes": list(t.notes),
+                "citations": [{"source": src, "locator": loc} for src, loc in t.citations]}
+                for comp, reg, t in self.components],
+        }
+
+
+def _hhmm(hour):
+    minutes = int(round(hour * 60))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _session_line(s):
+    if s.status == "missed":
+        return f"{_clock(s.scheduled_start)} missed"
+    text = f"{_clock(s.start)}–{s.end:%H:%M} {s.status}" + (", extra" if s.kind == "extra" else "")
+    if s.scheduled_start is not None and abs(s.start - s.scheduled_start) >= timedelta(minutes=1):
+        text += f" (scheduled {s.scheduled_start:%a %H:%M})"
+    return text + (" (logged)" if s.logged else " (as scheduled, not in the log)")
+
+
+def _named(exc):
+    """An hd_dose_timing error with its input named as a placeholder (as the front ends name fields)."""
+    text = exc.template
+    field = exc.field or "sessions"
+    if text.startswith(field):
+        text = "{" + field + "}" + text[len(field):]
+    elif "{" not in text:
+        text = "{" + field + "}: " + text
+    return type(exc)(text, field=field)
+
+
+def product_hd_timing(product, schedule, *, last_dose_at, now=None, sessions=(), last_supplement_at=None,
+                      jurisdiction="US"):
+    r"""Give now or give at, for each component of a product on haemodialysis, from the actual sessions.
+
+    Parameters
+    ----------
+    product : str
+        Product name of ``models/regimens/`` [-]
+    schedule : pkdose.patient.HDSchedule
+        The weekly schedule [-]
+    last_dose_at : datetime.datetime or Mapping[str, datetime.datetime]
+        Start of the last maintenance dose: one time for every component, or
+        ``{component: time}`` (a combination's components run on different
+        clocks) [local time]
+    now : datetime.datetime, optional
+        Time of the advice; default this computer's clock, said in the
+        answer [local time]
+    sessions : sequence of SessionRecord, optional
+        Sessions that differ from the schedule [-]
+    last_supplement_at : datetime.datetime or Mapping, optional
+        Start of the last post-session supplement, for components with one [local time]
+    jurisdiction : {"US", "EU"}, optional
+        Whose label [-]
+
+    Returns
+    -------
+    ProductHDTiming
+
+    Raises
+    ------
+    InputError
+        A component named twice or not in the product, a missing component
+        time, and every error of :func:`hd_dose_timing` (the input named).
+
+    References
+    ----------
+    .. [1] Shionogi Inc. FETROJA (cefiderocol) prescribing information.
+       Section 2.2 (administer immediately after HD).
+    .. [2] Bristol-Myers Squibb. AZACTAM (aztreonam for injection)
+       prescribing information. Dosage and Administration (supplement after
+       each hemodialysis).
+
+    Examples
+    --------
+    >>> from datetime import datetime as dt
+    >>> t = product_hd_timing("cefiderocol", HDSchedule(), last_dose_at=dt(2026, 12, 6, 20),
+    ...                       now=dt(2026, 12, 7, 12, 0))
+    >>> t.components[0][2].advice
+    'give now; next at Tue 08 Dec 00:00'
+    """
+    from .library import load_regimen_table
+    from .regimens import select_regimens
+
+    table = load_regimen_table(product)
+    given = now is not None
+    now = datetime.now().replace(second=0, microsecond=0) if now is None else now
+    regimens = select_regimens(table, renal_state="ihd", jurisdiction=jurisdiction)
+    last = _per_component(last_dose_at, regimens, "last_dose_at", required=True)
+    supplement = _per_component(last_supplement_at, regimens, "last_supplement_at", required=False)
+    out = []
+    for reg in regimens:
+        try:
+            t = hd_dose_timing(schedule, reg, last_dose_at=last[reg.component], now=now, sessions=sessions,
+                               last_supplement_at=supplement.get(reg.component))
+        except InputError as exc:
+            raise _named(exc) from None
+        out.append((reg.component, reg, t))
+    return ProductHDTiming(product, table.display_name, jurisdiction, schedule, now, given, tuple(out))
+
+
+def _per_component(value, regimens, field, required):
+    """{component: datetime} from one time or a mapping."""
+    components = [r.component for r in regimens]
+    if value is None:
+        if required:
+            raise InputError(f"{{{field}}} is needed: when the last dose was started", field=field)
+        return {}
+    if isinstance(value, datetime):
+        return dict.fromkeys(components, value)
+    missing = [c for c in components if c not in value] if required else []
+    unknown = [c for c in value if c not in components]
+    if unknown or missing:
+        raise InputError(f"{{{field}}} names {', '.join(unknown or missing)!s} "
+                         f"{'which is not a component of this product' if unknown else 'without a time'}; the "
+                         f"components are {', '.join(components)}", field=field)
+    return dict(value)

@@ -32,11 +32,6 @@ nested inputs are a mapping (``{"hd": {"start_h": 9}}``) or a dotted key
 * ``--weight-rule`` and ``--renal-method`` travel with the
   :class:`~pkdose.patient.Patient`, so that ``dose``, ``recommend``,
   ``simulate``, ``pta`` and the web page use the CrCL ``crcl`` shows.
-
-References
-----------
-.. [1] pkdose style guide, STYLE B6 (errors) and B10 ("every front end goes
-   through the same input adapter; a range is never restated").
 """
 
 import math
@@ -46,9 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-import numpy as np
-
 from .errors import InputError, OutOfRangeError
+from .exposure import DEFAULT_STRUCTURE, STRUCTURES
 from .extracorporeal import CRRT_MODALITIES, WEEKDAYS
 from .guidelines import SEVERITIES, SITES, load_guidelines, parse_mechanisms
 from .library import available_products, load_regimen_table, load_sources
@@ -71,13 +65,18 @@ from .patient import (
     crcl_assessment,
     renal_assessment,
 )
+from .hd_timing import parse_local_time, read_session_log, session_records
+from .kinetic_gfr import kinetic_crcl_trajectory, parse_scr_series
+from .population_inputs import RACE_WORDS, models_reading, pk_sites, race_levels
 from .pta import DEFAULT_SEED
 from .recommend import ORGANISMS
 from .renal import SEX_ABBREVIATIONS, SEXES, WEIGHT_RULES
+from .units import ALBUMIN_UNITS, albumin_to_g_per_dl
 
 __all__ = [
     "FIELDS",
     "COMMANDS",
+    "COMPONENTS",
     "RULES",
     "Field",
     "Rule",
@@ -89,12 +88,16 @@ __all__ = [
     "number_from_text",
     "integer_from_text",
     "mic_from_text",
+    "times_from_text",
     "days_from_text",
     "check_plot_path",
     "dosing_renal_methods",
     "products_needing_mic",
     "N_RANGE",
     "SEED_RANGE",
+    "SCR_SERIES_MAX_SAMPLES",
+    "SCR_SERIES_MAX_SPAN_H",
+    "SCR_SERIES_PATTERN",
     "MIC_RANGE_MG_PER_L",
     "DEFAULT_N",
     "PLOT_FORMATS",
@@ -110,6 +113,13 @@ SEED_RANGE = (0, 2**32 - 1)
 #: MIC entry guard [mg/L]: from below the lowest dilution any panel reports (0.002) to 512; a smaller
 #: number is a typing error, and below ~1e-306 the engine's crossing-time ratio would overflow.
 MIC_RANGE_MG_PER_L = (0.001, 512.0)
+#: A creatinine series: at most this many samples over at most this many hours (technical: a kinetic CrCL
+#: follows an acute change over days, and the first days of therapy are simulated over the series' span).
+SCR_SERIES_MAX_SAMPLES = 30
+SCR_SERIES_MAX_SPAN_H = 168.0
+#: ECMA-262 and Python pattern of a creatinine series the web API states ('0:1.1, 24:2.0'); the parser
+#: (:func:`pkdose.kinetic_gfr.parse_scr_series`) then checks order, duplicates and the values.
+SCR_SERIES_PATTERN = r"^ *[0-9]+(\.[0-9]+)? *: *[0-9]+(\.[0-9]+)? *(, *[0-9]+(\.[0-9]+)? *: *[0-9]+(\.[0-9]+)? *)+$"
 #: Figure formats the plot commands write.
 PLOT_FORMATS = ("png", "pdf", "svg")
 #: Accepted spellings of a serum-creatinine unit (strict mode: exactly these).
@@ -139,8 +149,8 @@ class Field:
     kind : str
         ``"number"``, ``"integer"``, ``"choice"``, ``"flag"``, ``"days"``,
         ``"mic"``, ``"object"``, ``"path"``, ``"paths"``, ``"windows"``
-        (time windows, ``"25-29,73-77"``), ``"series"`` (timed values,
-        ``"0:1.1,24:2.0"``) or ``"records"`` (a CSV file, or rows of a table) [-]
+        (time windows, ``"25-29,73-77"``) or ``"records"`` (a CSV file, or
+        rows of a table) [-]
     text : str
         What it is, one line, with its unit [-]
     bounds : tuple, optional
@@ -153,11 +163,6 @@ class Field:
         What is used when the field is not given [-]
     commands : tuple of str, optional
         Commands that take the field [-]
-
-    References
-    ----------
-    .. [1] OpenAPI Initiative. OpenAPI Specification 3.1.0 (Schema Object).
-       https://spec.openapis.org/oas/v3.1.0
 
     Examples
     --------
@@ -179,18 +184,24 @@ _C = clinical()
 _DRUG = ("dose", "simulate", "pta", "tdm")
 _DOSING = ("dose", "recommend", "simulate", "pta", "tdm")
 _ALL = ("crcl", *_DOSING)
+_HD_TIMING = ("hd-timing",)
+_TIMED = ("dose", "simulate", "pta", "tdm", "hd-timing")
 _PRODUCTS = tuple(available_products())
 _ANALYTES = tuple(dict.fromkeys(a for p in _PRODUCTS for a in load_regimen_table(p).analytes))
+#: Components of the products (what a combination's dose times are given for).
+COMPONENTS = tuple(sorted({c for p in _PRODUCTS for c in load_regimen_table(p).components}))
 
 
 def _fields():
     f = [
         Field("drug", "choice", "product (or a brand name or abbreviation: fetroja, avycaz, CZA, ATM-AVI …)",
-              choices=_PRODUCTS + tuple(_C.aliases) + tuple(a.upper() for a in _C.aliases), commands=_DRUG),
+              choices=_PRODUCTS + tuple(_C.aliases) + tuple(a.upper() for a in _C.aliases), commands=_TIMED),
         Field("mechanism", "choice", "resistance mechanism: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped",
               commands=("recommend",)),
-        Field("site", "choice", "infection site filter (tdm: the PK models' infection site, default the paper's "
-              "conservative population)", choices=SITES, commands=("recommend", "tdm")),
+        Field("site", "choice", "infection site: reaches the PK models (each paper's site factors; a site a paper did "
+              "not study is taken as its most conservative one) and filters recommend's guideline options; "
+              "default: each model's default population", choices=tuple(dict.fromkeys(SITES + pk_sites())),
+              commands=_DOSING),
         Field("severity", "choice", "severity filter", choices=SEVERITIES, commands=("recommend",)),
         Field("age_y", "number", "age [years], adults only", AGE_RANGE_Y, commands=_ALL),
         Field("sex", "choice", "female or male (F / M)", choices=("female", "male", "F", "M"), commands=_ALL),
@@ -207,12 +218,13 @@ def _fields():
         Field("renal_method", "choice", "how the CrCL for dosing is obtained: cg (Cockcroft–Gault, the labels' "
               "method), ckd-epi-2021 (de-indexed eGFR; crcl only, no label doses by it) or measured",
               choices=RENAL_METHODS, commands=_ALL),
-        Field("hd", "object", "intermittent haemodialysis on a weekly schedule", commands=_ALL),
+        Field("hd", "object", "intermittent haemodialysis on a weekly schedule", commands=_ALL + _HD_TIMING),
         Field("hd.days", "days", "dialysis days, e.g. Mon, Wed, Fri", choices=WEEKDAYS,
-              default=("Mon", "Wed", "Fri"), commands=_ALL),
+              default=("Mon", "Wed", "Fri"), commands=_ALL + _HD_TIMING),
         Field("hd.start_h", "number", "clock hour each session starts [h], 13.5 = 13:30", (0.0, 24.0),
-              (False, True), default=8.0, commands=_ALL),
-        Field("hd.session_h", "number", "session length [h]", SESSION_RANGE_H, default=4.0, commands=_ALL),
+              (False, True), default=8.0, commands=_ALL + _HD_TIMING),
+        Field("hd.session_h", "number", "session length [h]", SESSION_RANGE_H, default=4.0,
+              commands=_ALL + _HD_TIMING),
         Field("crrt", "object", "continuous renal replacement therapy", commands=_ALL),
         Field("crrt.effluent_l_per_h", "number", "CRRT effluent rate [L/h]", (0.0, EFFLUENT_MAX_L_PER_H),
               (True, False), commands=_ALL),
@@ -221,10 +233,40 @@ def _fields():
         Field("residual_crcl_ml_per_min", "number", "residual native CrCL on HD or CRRT [mL/min] (default "
               f"{DEFAULT_RESIDUAL_CRCL_ML_PER_MIN:g}, an assumption)", RESIDUAL_CRCL_RANGE_ML_PER_MIN,
               default=DEFAULT_RESIDUAL_CRCL_ML_PER_MIN, commands=_ALL),
+        Field("scr_series", "series", "serum creatinines that are changing, 'hours:value,hours:value,…' in "
+              "scr_unit (at least two, oldest first, e.g. 0:1.1,24:2.0,48:2.6): the kinetic CrCL (Chen 2013) "
+              "replaces the steady-state estimate", commands=_ALL),
+        Field("baseline_scr", "number", "steady-state serum creatinine before the change, in scr_unit (with "
+              "scr_series)", (0.0, math.inf), (True, False), commands=_ALL),
+        Field("baseline_crcl_ml_per_min", "number", "CrCL at that steady state, when measured or known [mL/min] "
+              "(default: Cockcroft–Gault from baseline_scr)", CRCL_RANGE_ML_PER_MIN, commands=_ALL),
+        Field("albumin", "number", "serum albumin, in albumin_unit (0.5–6.5 g/dL = 5–65 g/L); the cefiderocol "
+              "model reads it", (0.0, math.inf), (True, False), commands=_DOSING),
+        Field("albumin_unit", "choice", "unit of albumin: g/dL or g/L", choices=ALBUMIN_UNITS, commands=_DOSING),
+        Field("ventilated", "flag", "mechanically ventilated (the Li 2019 ceftazidime-avibactam models read it)",
+              commands=_DOSING),
+        Field("apache_ii", "integer", "APACHE II score [points] (the Li 2019 avibactam model reads 'above 10')",
+              tuple(int(x) for x in _C.range("apache_ii")), commands=_DOSING),
+        Field("race", "choice", "population group, for products whose published PK model distinguishes it ("
+              + "; ".join(f"{k}: {RACE_WORDS[k]}" for k in race_levels()) + ")", choices=race_levels(),
+              commands=_DOSING),
+        Field("structure", "choice", "PK model structure: published (the papers' 2 or 3 compartments) or "
+              "one_compartment (the reduction, V = Vss)", choices=STRUCTURES, default=DEFAULT_STRUCTURE,
+              commands=tuple(c for c in _DOSING if c != "tdm")),  # a TDM fit uses the published structures
         Field("mic_mg_per_l", "mic", "MIC of the isolate [mg/L] (default: the susceptible breakpoint)",
               MIC_RANGE_MG_PER_L, commands=_DOSING),
         Field("jurisdiction", "choice", "label: US (FDA) or EU (EMA)", choices=JURISDICTIONS, default="US",
-              commands=_DOSING),
+              commands=_DOSING + _HD_TIMING),
+        Field("last_dose_at", "times", "when the last maintenance dose was started, local time YYYY-MM-DD HH:MM; "
+              "for a combination one time for both, or one per component", commands=_HD_TIMING),
+        Field("now", "time", "the time of the advice, local YYYY-MM-DD HH:MM (default: this computer's clock)",
+              commands=_HD_TIMING),
+        Field("last_supplement_at", "times", "when the last post-session supplement was started (aztreonam), "
+              "local time", commands=_HD_TIMING),
+        Field("sessions", "sessions", "the sessions that differ from the schedule (late, early, running, missed, "
+              "extra): scheduled_start, start, end, missed", commands=_HD_TIMING),
+        Field("hd_log", "path", "session-log CSV: scheduled_start,start,end,missed (docs/changing-renal-function.md)",
+              commands=_HD_TIMING),
         Field("organism", "choice", "organism group: which breakpoints apply (recommend covers "
               "Enterobacterales)", choices=ORGANISMS, default=ORGANISMS[0], commands=_DOSING),
         Field("n", "integer", "virtual patients for the PTA", N_RANGE, default=DEFAULT_N, commands=_DOSING),
@@ -245,9 +287,6 @@ def _fields():
               "clock, e.g. 25-29,73-77", commands=("tdm",)),
         Field("crrt_periods", "windows", "periods on CRRT as start-end hours on the dose record's clock (default: "
               "throughout)", commands=("tdm",)),
-        Field("scr_series", "series", "serum creatinine over time as hours:value on the dose record's clock, in "
-              "scr_unit (e.g. 0:1.1,24:2.0,48:2.6); scr is then the baseline (steady-state) value",
-              commands=("tdm",)),
         Field("pk_model", "paths", "your own PK model files replacing the defaults of their analytes",
               default=(), commands=_DRUG),
     ]
@@ -257,7 +296,7 @@ def _fields():
 #: Every input pkdose accepts, by field name.
 FIELDS = _fields()
 #: Fields each command takes.
-COMMANDS = MappingProxyType({c: tuple(n for n, f in FIELDS.items() if c in f.commands) for c in _ALL})
+COMMANDS = MappingProxyType({c: tuple(n for n, f in FIELDS.items() if c in f.commands) for c in _ALL + _HD_TIMING})
 
 
 @dataclass(frozen=True)
@@ -286,11 +325,6 @@ class Rule:
         or conflicts), or the first missing one of `others` (an input that
         still has to be filled in) [-]
 
-    References
-    ----------
-    .. [1] JSON Schema 2020-12 Validation, sections 6.5.4 (dependentRequired)
-       and 10.2 (applicators). https://json-schema.org/draft/2020-12
-
     Examples
     --------
     >>> RULES[0].kind, RULES[0].field, RULES[0].others
@@ -308,7 +342,9 @@ class Rule:
 
 _RRT = "on renal replacement therapy the native clearance is the residual CrCL: give it as " \
        "{residual_crcl_ml_per_min} (default 5 mL/min, an assumption)"
-_RENAL = ("crcl_ml_per_min", "scr", "hd", "crrt")
+_RENAL = ("crcl_ml_per_min", "scr", "hd", "crrt", "scr_series")
+_KINETIC = "the kinetic CrCL from {scr_series} (Chen 2013) replaces it"
+_NO_KINETIC_ON_RRT = "a kinetic CrCL assumes no dialysis (dialysis removes creatinine); " + _RRT
 
 #: The cross-field rules, in the order they are checked; the web page states them in its OpenAPI document.
 RULES = (
@@ -316,13 +352,34 @@ RULES = (
     Rule("conflict", "crcl_ml_per_min", ("hd",), _RRT),
     Rule("conflict", "crcl_ml_per_min", ("crrt",), _RRT),
     Rule("conflict", "hd", ("crrt",), "choose intermittent haemodialysis or CRRT, not both"),
+    Rule("conflict", "scr_series", ("crcl_ml_per_min",), _KINETIC),
+    Rule("conflict", "scr_series", ("scr",), "give the steady-state creatinine before the change as "
+                                           "{baseline_scr} and the changing ones in {scr_series}"),
+    Rule("conflict", "scr_series", ("hd",), _NO_KINETIC_ON_RRT),
+    Rule("conflict", "scr_series", ("crrt",), _NO_KINETIC_ON_RRT),
+    Rule("conflict", "renal_method", ("scr_series",), "with a creatinine series the method is the kinetic CrCL "
+                                                      "(Chen 2013)"),
     Rule("conflict", "scr", ("hd",), "SCr-based estimates are not valid on dialysis; " + _RRT),
     Rule("conflict", "scr", ("crrt",), "SCr-based estimates are not valid on CRRT; " + _RRT),
-    Rule("requires", "scr_unit", ("scr",), "a unit was given without a serum creatinine value"),
+    Rule("requires_any", "scr_unit", ("scr", "scr_series"), "a unit was given without a serum creatinine value"),
     Rule("requires", "scr", ("scr_unit",), "a serum creatinine needs its explicit unit (mg/dL or µmol/L)",
          blame="missing"),
     Rule("requires", "scr", ("age_y", "sex", "weight_kg"), "Cockcroft–Gault needs age, sex and weight",
          blame="missing"),
+    Rule("requires", "scr_series", ("scr_unit",), "the creatinine series needs its explicit unit (mg/dL or "
+                                                  "µmol/L)", blame="missing"),
+    Rule("requires", "scr_series", ("baseline_scr",), "the kinetic CrCL needs the patient's steady-state "
+         "creatinine before the change (an earlier result, or a normal value you assume and state)",
+         blame="missing"),
+    Rule("requires", "scr_series", ("age_y", "sex", "weight_kg"), "the kinetic CrCL needs the weight (creatinine "
+         "volume) and Cockcroft–Gault the age and sex for the baseline CrCL", blame="missing"),
+    Rule("requires", "baseline_scr", ("scr_series",), "a baseline creatinine is used only with a creatinine "
+                                                     "series"),
+    Rule("requires", "baseline_crcl_ml_per_min", ("scr_series",), "a baseline CrCL is used only with a "
+                                                                  "creatinine series"),
+    Rule("requires", "albumin", ("albumin_unit",), "a serum albumin needs its explicit unit (g/dL or g/L)",
+         blame="missing"),
+    Rule("requires", "albumin_unit", ("albumin",), "a unit was given without a serum albumin value"),
     Rule("requires", "age_y", ("sex", "weight_kg"), "age, sex and weight describe the patient together: "
                                                     "give all three or none", blame="missing"),
     Rule("requires", "sex", ("age_y", "weight_kg"), "age, sex and weight describe the patient together: "
@@ -338,8 +395,8 @@ RULES = (
     Rule("requires", "hd.session_h", ("hd",), "the session length is used only with haemodialysis"),
     Rule("requires", "crrt.modality", ("crrt",), "the modality is used only with CRRT"),
     Rule("requires", "crrt", ("crrt.effluent_l_per_h",), "CRRT needs its effluent rate", blame="missing"),
-    Rule("requires", "weight_rule", ("scr",), "the weight rule chooses the weight in Cockcroft–Gault, which "
-                                              "needs a serum creatinine"),
+    Rule("requires_any", "weight_rule", ("scr", "baseline_scr"), "the weight rule chooses the weight in "
+                                                                "Cockcroft–Gault, which needs a serum creatinine"),
     Rule("requires", "renal_method", ("crcl_ml_per_min",), "a measured CrCL is needed", value="measured"),
     Rule("requires", "renal_method", ("scr",), "Cockcroft–Gault estimates CrCL from a serum creatinine",
          value="cg"),
@@ -352,11 +409,15 @@ RULES = (
     Rule("requires", "hd", ("hd_sessions",), "a fit on haemodialysis needs the actual start and end of each session "
          "(hours on the dose record's clock)", commands=("tdm",), blame="missing"),
     Rule("requires", "crrt_periods", ("crrt",), "CRRT periods are used only with CRRT", commands=("tdm",)),
-    Rule("requires", "scr_series", ("scr",), "a creatinine series needs the patient's baseline (steady-state) "
-         "creatinine as the serum creatinine, with its unit, age, sex and weight", blame="missing",
-         commands=("tdm",)),
+    Rule("one_of", "hd", (), "the dose timing on dialysis needs the schedule: {hd} with its days, start and "
+         "session length", commands=_HD_TIMING),
+    Rule("requires", "hd", ("last_dose_at",), "the next dose is timed from the last one: give when it was started",
+         commands=_HD_TIMING, blame="missing"),
+    Rule("conflict", "hd_log", ("sessions",), "give the sessions as a log file or in the request, not both",
+         commands=_HD_TIMING),
     Rule("one_of", "crcl_ml_per_min", _RENAL[1:], "no renal function given: give a CrCL, or a serum creatinine "
-         "with its unit, age, sex and weight, or haemodialysis, or CRRT", commands=("crcl", *_DRUG)),
+         "with its unit, age, sex and weight, or a creatinine series, or haemodialysis, or CRRT",
+         commands=("crcl", *_DRUG)),
     Rule("requires_any", "age_y", _RENAL, "without renal function recommend lists the options without doses, "
          "for which the patient is not used", commands=("recommend",)),
     Rule("requires_any", "mic_mg_per_l", _RENAL, "without renal function recommend lists the options without "
@@ -371,7 +432,7 @@ class Inputs:
     Parameters
     ----------
     command : str
-        ``"crcl"``, ``"dose"``, ``"recommend"``, ``"simulate"``, ``"pta"`` or ``"tdm"`` [-]
+        ``"crcl"``, ``"dose"``, ``"recommend"``, ``"simulate"`` or ``"pta"`` [-]
     renal_state : Native or Haemodialysis or CRRT or None
         The renal state; None for ``recommend`` without renal function (the
         options without doses) [-]
@@ -410,14 +471,24 @@ class Inputs:
         Analyte of levels that name none [-]
     hd_sessions, crrt_periods : tuple of (float, float) or None
         Actual dialysis sessions and CRRT periods, (start, end) pairs [h]
-    scr_series : tuple or None
-        ``(t_h, scr)`` arrays of a changing creatinine, in ``scr_unit`` [h, mg/dL or µmol/L]
     given : frozenset of str
         The fields the user gave [-]
-
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B10.
+    pk_covariates : dict
+        Covariates for the PK models that were given: ``infection_site``,
+        ``albumin_g_per_dl`` (converted from ``albumin`` and its unit),
+        ``race``, ``ventilated``, ``apache_ii`` [-]
+    structure : str
+        PK model structure, ``"published"`` or ``"one_compartment"`` [-]
+    scr_unit : str or None
+        The serum-creatinine unit as given [-]
+    timing : dict
+        ``hd-timing``: ``last_dose_at``, ``now`` (None: this computer's
+        clock), ``sessions`` (from ``sessions`` or the ``hd_log`` file) and
+        ``last_supplement_at`` [-]
+    kinetic : KineticCrclTrajectory or None
+        The kinetic CrCL trajectory of a creatinine series
+        (:func:`pkdose.kinetic_gfr.kinetic_crcl_trajectory`); the patient then
+        carries its latest value as the CrCL for dosing [-]
 
     Examples
     --------
@@ -447,13 +518,18 @@ class Inputs:
     analyte: str | None = None
     hd_sessions: tuple | None = None
     crrt_periods: tuple | None = None
-    scr_series: tuple | None = None
     given: frozenset = field(default_factory=frozenset)
+    pk_covariates: dict = field(default_factory=dict)
+    structure: str = DEFAULT_STRUCTURE
+    scr_unit: str | None = None
+    kinetic: object = None
+    timing: dict = field(default_factory=dict)
 
     def advise_kwargs(self):
         """Keyword arguments of :func:`pkdose.recommend.advise_dose` (after the product) [-]."""
         out = self._common()
         out["pk_model_files"] = self.pk_model_files
+        out["site"] = self.site  # chooses between published CRRT regimens; also in pk_covariates (the PK models)
         return out
 
     def recommend_kwargs(self):
@@ -463,7 +539,8 @@ class Inputs:
     def _common(self):
         return dict(patient=self.patient, renal_state=self.renal_state, crcl_ml_per_min=self.crcl_ml_per_min,
                     mic_mg_per_l=self.mic_mg_per_l, jurisdiction=self.jurisdiction, n=self.n, rng=self.seed,
-                    search=self.search, organism=self.organism)
+                    search=self.search, organism=self.organism, pk_covariates=dict(self.pk_covariates) or None,
+                    structure=self.structure)
 
     def assessment(self):
         """The :class:`~pkdose.patient.RenalAssessment` of the renal input (what ``crcl`` shows) [-]."""
@@ -511,10 +588,6 @@ def number_from_text(text, name):
     Python's ``float()`` reads Arabic-Indic digits and underscores; a dose
     calculator must not guess what ``4_5`` meant.
 
-    References
-    ----------
-    .. [1] ISO/IEC 646 (US-ASCII) digits 0-9.
-
     Examples
     --------
     >>> number_from_text(" 4.5 ", "crcl_ml_per_min")
@@ -545,10 +618,6 @@ def integer_from_text(text, name):
     ------
     InputError
         Anything but ASCII digits with an optional sign.
-
-    References
-    ----------
-    .. [1] ISO/IEC 646 (US-ASCII) digits 0-9.
 
     Examples
     --------
@@ -616,10 +685,6 @@ def days_from_text(text):
     -------
     list of str
         The names as typed, cut to three letters (checked by :class:`~pkdose.patient.HDSchedule`) [-]
-
-    References
-    ----------
-    .. [1] ISO 8601 day names (Monday … Sunday).
 
     Examples
     --------
@@ -706,14 +771,22 @@ def _value(f, raw, strict):
         if strict and isinstance(raw, dict):
             raise InputError("{mic_mg_per_l} must be one number here", field=f.name)
         return _mic(f, raw)
-    if f.kind == "path":
-        if not isinstance(raw, (str, Path)) or not str(raw).strip():
-            raise InputError(f"{{{f.name}}} must be a file name, got {_shown(raw)}", field=f.name)
+    if f.kind in ("time", "times"):
+        return _times(f, raw, strict)
+    if f.kind == "sessions":
+        if isinstance(raw, (str, dict)) or not isinstance(raw, (list, tuple)) or len(raw) > 50:
+            raise InputError(f"{{{f.name}}} must be a list of at most 50 sessions, each with scheduled_start, "
+                             f"start, end and missed, got {_shown(raw)}", field=f.name)
+        if strict and any(isinstance(r, dict) and (None in r.values() or not isinstance(r.get("missed", False), bool))
+                          for r in raw):
+            raise InputError(f"{{{f.name}}}: leave out a time that is not known (no null), and give missed as true "
+                             "or false", field=f.name)
+        return session_records(list(raw), f.name)
+    if f.kind == "series":
+        if not isinstance(raw, str) or len(raw) > 40 * SCR_SERIES_MAX_SAMPLES:
+            raise InputError(f"{{{f.name}}} must be text, 'hours:value,hours:value,…' (e.g. 0:1.1,24:2.0), got "
+                             f"{_shown(raw)}", field=f.name)
         return raw
-    if f.kind == "paths":
-        if isinstance(raw, (str, Path)):
-            raw = [raw]
-        return tuple(str(p) for p in raw)
     if f.kind == "records":
         if isinstance(raw, (str, Path)) and str(raw).strip() and not strict:  # a file: the command line only
             return str(raw)
@@ -723,8 +796,14 @@ def _value(f, raw, strict):
         raise InputError(f"{{{f.name}}} must be {what}, got {_shown(raw)}", field=f.name)
     if f.kind == "windows":
         return _windows(f, raw)
-    if f.kind == "series":
-        return _series(f, raw)
+    if f.kind == "path":
+        if not isinstance(raw, (str, Path)) or not str(raw).strip():
+            raise InputError(f"{{{f.name}}} must be a file name, got {_shown(raw)}", field=f.name)
+        return raw
+    if f.kind == "paths":
+        if isinstance(raw, (str, Path)):
+            raw = [raw]
+        return tuple(str(p) for p in raw)
     return raw
 
 
@@ -743,17 +822,50 @@ def _windows(f, raw):
     raise InputError(f"{{{f.name}}} must be start-end pairs in hours, got {_shown(raw)}", field=f.name)
 
 
-def _series(f, raw):
-    """(t_h, values) of "0:1.1,24:2.0" or [[0, 1.1], [24, 2.0]]."""
-    from .kinetic_gfr import parse_scr_series
+def _times(f, raw, strict=False):
+    """A local time, or (kind "times") one per component: {component: time} (strict: exact component names)."""
+    if f.kind == "times" and isinstance(raw, dict):
+        if not 1 <= len(raw) <= 2:
+            raise InputError(f"{{{f.name}}} must name one or two components", field=f.name)
+        out = {}
+        for name, value in raw.items():
+            if strict and name not in COMPONENTS:
+                raise InputError(f"{{{f.name}}} names {_shown(name)}; components: {', '.join(COMPONENTS)}",
+                                 field=f.name)
+            product = resolve_product(name) if isinstance(name, str) else None
+            if product in out:
+                raise InputError(f"{{{f.name}}} names {product} twice", field=f.name)
+            out[product] = parse_local_time(value, f.name)
+        return out
+    return parse_local_time(raw, f.name)
 
-    if isinstance(raw, str):
-        return parse_scr_series(raw, field_name=f.name)
-    if isinstance(raw, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in raw):
-        text = ",".join(f"{np.format_float_positional(_real(f, a))}:{np.format_float_positional(_real(f, b))}"
-                        for a, b in raw)
-        return parse_scr_series(text, field_name=f.name)
-    raise InputError(f"{{{f.name}}} must be hours:value pairs, got {_shown(raw)}", field=f.name)
+
+def times_from_text(text):
+    r"""A time as typed on the command line: ``2026-12-07 14:10``, or ``COMPONENT=TIME,COMPONENT=TIME``.
+
+    Parameters
+    ----------
+    text : str
+        One local time, or pairs for the components of a combination
+        (``cza=2026-12-05 14:00,atm=2026-12-07 06:00``) [-]
+
+    Returns
+    -------
+    str or dict
+        The text, or ``{component as typed: time text}`` (read by :func:`parse_inputs`) [-]
+
+    Examples
+    --------
+    >>> times_from_text("cza=2026-12-05 14:00, atm=2026-12-07 06:00")
+    {'cza': '2026-12-05 14:00', 'atm': '2026-12-07 06:00'}
+    """
+    if "=" not in text:
+        return text
+    out = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        out[name.strip()] = value.strip()
+    return out
 
 
 def _mechanism(raw, strict):
@@ -872,10 +984,6 @@ def resolve_product(name, *, strict=False):
     InputError
         Unknown name (``field="drug"``); the message lists the products and their aliases.
 
-    References
-    ----------
-    .. [1] ``models/clinical.toml``, ``[aliases]`` (brand names cite their label).
-
     Examples
     --------
     >>> resolve_product("Zavicefta"), resolve_product("cza+atm")
@@ -917,10 +1025,6 @@ def resolve_mechanism(name):
     InputError
         Unknown mechanism, or a contradictory mixture (``field="mechanism"``).
 
-    References
-    ----------
-    .. [1] ``models/guidelines.toml``, ``[[mechanism]]`` names and aliases.
-
     Examples
     --------
     >>> resolve_mechanism("ndm-5")
@@ -953,10 +1057,6 @@ def mechanism_spellings():
         (``NDM-5``, ``kpc3``) and mixtures of carbapenemases joined by ``+``
         (``NDM-1 + OXA-48``); "carbapenemase-negative" and "not yet typed"
         stand alone [-]
-
-    References
-    ----------
-    .. [1] ``models/guidelines.toml``, ``[[mechanism]]`` names and aliases.
 
     Examples
     --------
@@ -994,10 +1094,6 @@ def products_needing_mic(organism):
     Read from :func:`pkdose.recommend.default_mic`, which uses the breakpoint
     as the MIC when none is given and refuses when there is none (EUCAST and
     CLSI).
-
-    References
-    ----------
-    .. [1] ``models/targets.toml``, ``[[breakpoint]]`` rows.
 
     Examples
     --------
@@ -1043,10 +1139,6 @@ def dosing_renal_methods(product, jurisdiction="US"):
     eGFR allows ``ckd-epi-2021``. Every label pkdose ships uses
     Cockcroft–Gault (``models/clinical.toml``), so CKD-EPI 2021 is shown by
     ``pkdose crcl`` but not used for a dose.
-
-    References
-    ----------
-    .. [1] ``models/clinical.toml``, ``[label_renal_function]``.
 
     Examples
     --------
@@ -1157,11 +1249,6 @@ def check_plot_path(path):
         directory, its directory does not exist or is not a directory, or it
         cannot be written (``field="plot"``).
 
-    References
-    ----------
-    .. [1] Python Software Foundation. os.access.
-       https://docs.python.org/3/library/os.html#os.access
-
     Examples
     --------
     >>> check_plot_path("week.png").name
@@ -1187,6 +1274,78 @@ def check_plot_path(path):
     return p
 
 
+def _pk_covariates(v, product, pk_files):
+    """The covariates given for the PK models, albumin in g/dL; a population group only where a model reads it."""
+    out = {}
+    if "site" in v:
+        out["infection_site"] = v["site"]
+    if "albumin" in v:
+        out["albumin_g_per_dl"] = albumin_to_g_per_dl(v["albumin"], v["albumin_unit"], name="albumin")
+    for name in ("race", "ventilated", "apache_ii"):
+        if name in v:
+            out[name] = v[name]
+    if "race" in v and product is not None:
+        from .library import load_product
+        from .recommend import with_pk_models
+
+        models = with_pk_models(load_product(product), pk_files).pk_models
+        if not models_reading(models, "race"):
+            keys = ", ".join(m.key for m in models.values())
+            raise InputError(f"{{race}} is not used for {product}: its published PK model ({keys}) has no "
+                             "population-group covariate, so the group changes nothing; leave it out",
+                             field="race")
+    return out
+
+
+def _timing(v):
+    """The inputs of ``hd-timing``; the session log file is read here."""
+    sessions = read_session_log(v["hd_log"]) if "hd_log" in v else v.get("sessions", ())
+    return {"last_dose_at": v["last_dose_at"], "now": v.get("now"), "sessions": sessions,
+            "last_supplement_at": v.get("last_supplement_at")}
+
+
+def _series_error(exc, name="scr_series"):
+    """An error of :func:`parse_scr_series` with the field named as a placeholder."""
+    text = exc.template
+    if text.startswith(name):
+        text = "{" + name + "}" + text[len(name):]
+    return type(exc)(text, field=name)
+
+
+def _kinetic(v):
+    """(trajectory, patient for dosing): the kinetic CrCL of a creatinine series, its latest value for dosing."""
+    try:
+        t, values = parse_scr_series(v["scr_series"])
+    except InputError as exc:
+        raise _series_error(exc) from None
+    if t.size > SCR_SERIES_MAX_SAMPLES or t[-1] - t[0] > SCR_SERIES_MAX_SPAN_H:
+        raise InputError(f"{{scr_series}} holds {t.size} creatinines over {t[-1] - t[0]:g} h; give at most "
+                         f"{SCR_SERIES_MAX_SAMPLES} over at most {SCR_SERIES_MAX_SPAN_H:g} h (the recent ones: a "
+                         "kinetic CrCL follows an acute change)", field="scr_series")
+    kw = dict(age_y=v["age_y"], sex=v["sex"], weight_kg=v["weight_kg"], height_cm=v.get("height_cm"),
+              weight_rule=v.get("weight_rule", "auto"))
+    try:
+        if "baseline_crcl_ml_per_min" in v:
+            Patient(**kw, crcl_ml_per_min=v["baseline_crcl_ml_per_min"])  # the demographics' own checks
+            tr = kinetic_crcl_trajectory(t, values, v["scr_unit"], baseline_scr=v["baseline_scr"],
+                                         baseline_scr_unit=v["scr_unit"],
+                                         baseline_crcl_ml_per_min=v["baseline_crcl_ml_per_min"],
+                                         weight_kg=v["weight_kg"])
+        else:
+            tr = kinetic_crcl_trajectory(t, values, v["scr_unit"],
+                                         patient=Patient(**kw, scr=v["baseline_scr"], scr_unit=v["scr_unit"]))
+    except InputError as exc:
+        raise _renamed(exc, {"scr": "baseline_scr"}) from None
+    latest = tr.latest_crcl_ml_per_min
+    lo, hi = CRCL_RANGE_ML_PER_MIN
+    if not lo <= latest <= hi:
+        raise OutOfRangeError(f"{{scr_series}}: the kinetic CrCL of the last interval is {latest:.0f} mL/min, "
+                              f"outside {lo:g}–{hi:g} mL/min; check the series, {{baseline_scr}} and the unit",
+                              field="scr_series")
+    kw.pop("weight_rule")
+    return tr, Patient(**kw, crcl_ml_per_min=latest)
+
+
 def parse_inputs(values, command="dose", *, strict=False):
     r"""Turn a mapping of inputs into pkdose's objects, refusing anything invalid, unused or conflicting.
 
@@ -1195,7 +1354,7 @@ def parse_inputs(values, command="dose", *, strict=False):
     values : Mapping
         Field name -> value (see :data:`FIELDS`); ``hd`` and ``crrt`` may be
         nested mappings [-]
-    command : {"crcl", "dose", "recommend", "simulate", "pta", "tdm"}, optional
+    command : {"crcl", "dose", "recommend", "simulate", "pta", "tdm", "hd-timing"}, optional
         What the inputs are for: which fields are taken and which are
         required [-]
     strict : bool, optional
@@ -1220,10 +1379,6 @@ def parse_inputs(values, command="dose", *, strict=False):
     dataclasses check the clinical ranges of ``models/clinical.toml``); the
     labels' renal method.
 
-    References
-    ----------
-    .. [1] pkdose style guide, STYLE B6 and B10.
-
     Examples
     --------
     >>> parse_inputs({"drug": "cefiderocol", "crcl_ml_per_min": 45, "hd": {}})
@@ -1242,7 +1397,7 @@ def parse_inputs(values, command="dose", *, strict=False):
             if name not in v:
                 raise InputError(f"{{{name}}} is required: a TDM fit needs the dose record and the measured levels",
                                  field=name)
-    if command in _DRUG and "drug" not in v:
+    if command in _DRUG + _HD_TIMING and "drug" not in v:
         raise InputError(f"{{drug}} is required; choose one of: {', '.join(_PRODUCTS)}", field="drug")
     if command == "recommend" and "mechanism" not in v:
         raise InputError("{mechanism} is required: KPC, OXA-48, MBL (NDM, VIM, IMP) or untyped", field="mechanism")
@@ -1258,7 +1413,8 @@ def parse_inputs(values, command="dose", *, strict=False):
                          "product with dose", field="organism")
     site, severity = v.get("site"), v.get("severity")
     state = _renal_state(v) if any(x in v for x in _RENAL) or command != "recommend" else None
-    patient = _patient(v, state)
+    kinetic, patient = _kinetic(v) if "scr_series" in v else (None, _patient(v, state))
+    pk_covariates = _pk_covariates(v, product, v.get("pk_model", ()))
     jurisdiction = v.get("jurisdiction", "US")
     if "mic_mg_per_l" not in v and product in _PRODUCTS and _needs_mic(product, organism):
         raise InputError(f"{{mic_mg_per_l}} is needed: there is no breakpoint for {product} in {organism} (EUCAST "
@@ -1278,5 +1434,7 @@ def parse_inputs(values, command="dose", *, strict=False):
         plot=check_plot_path(v["plot"]) if "plot" in v else None,
         pk_model_files=v.get("pk_model", ()), doses=v.get("doses"), levels=v.get("levels"),
         analyte=v.get("analyte"), hd_sessions=v.get("hd_sessions"), crrt_periods=v.get("crrt_periods"),
-        scr_series=v.get("scr_series"), given=frozenset(given),
+        given=frozenset(given), pk_covariates=pk_covariates,
+        structure=v.get("structure", DEFAULT_STRUCTURE), scr_unit=v.get("scr_unit"), kinetic=kinetic,
+        timing=_timing(v) if command == "hd-timing" else {},
     )

@@ -630,7 +630,7 @@ def _scr(values, unit, field_name):
     try:
         return np.atleast_1d(np.asarray(scr_to_mg_per_dl(values, unit, name=field_name), dtype=float))
     except InputError as exc:
-        raise type(exc)(str(exc), field=field_name) from None
+        raise type(exc)(exc.template, field=field_name) from None
 
 
 def _positive_number(name, value, unit):

@@ -48,6 +48,9 @@ __all__ = [
     "scr_mg_per_dl_to_umol_per_l",
     "normalise_scr_unit",
     "scr_to_mg_per_dl",
+    "ALBUMIN_UNITS",
+    "ALBUMIN_PLAUSIBLE_G_PER_DL",
+    "albumin_to_g_per_dl",
 ]
 
 #: mL/min → L/h: 1 mL/min × 60 min/h ÷ 1000 mL/L.
@@ -66,6 +69,12 @@ SCR_PLAUSIBLE_UMOL_PER_L = (
     SCR_PLAUSIBLE_MG_PER_DL[0] * SCR_UMOL_PER_L_PER_MG_PER_DL,
     SCR_PLAUSIBLE_MG_PER_DL[1] * SCR_UMOL_PER_L_PER_MG_PER_DL,
 )
+
+#: Serum albumin units accepted, and g/L per g/dL (1 dL = 0.1 L).
+ALBUMIN_UNITS = ("g/dL", "g/L")
+_G_PER_L_PER_G_PER_DL = 10.0
+#: Plausible serum albumin [g/dL], inclusive (``models/clinical.toml``, an entry-error guard).
+ALBUMIN_PLAUSIBLE_G_PER_DL = clinical().range("albumin")
 
 _MG_PER_DL = "mg/dL"
 _UMOL_PER_L = "µmol/L"  # U+00B5 MICRO SIGN
@@ -344,3 +353,70 @@ def scr_to_mg_per_dl(value, unit, *, name="scr"):
         return scr_umol_per_l_to_mg_per_dl(arr)
     return _out(arr)
 
+
+
+def albumin_to_g_per_dl(value, unit, *, name="albumin"):
+    r"""Convert a serum albumin given with its unit to g/dL, refusing a value only plausible in the other unit.
+
+    Parameters
+    ----------
+    value : float
+        Serum albumin in `unit` [g/dL or g/L]
+    unit : str
+        "g/dL" or "g/L", exactly as written here (case-insensitive) [-]
+    name : str, optional
+        Field named in error messages; the unit's field is ``<name>_unit`` [-]
+
+    Returns
+    -------
+    float
+        Serum albumin [g/dL]
+
+    Raises
+    ------
+    UnitError
+        The unit is missing or unknown, or the value is implausible in its
+        unit but plausible in the other (28 g/dL: did you mean 28 g/L?).
+    OutOfRangeError
+        Implausible in both units.
+    InputError
+        Not a finite number.
+
+    Notes
+    -----
+    Plausible: 0.5–6.5 g/dL = 5–65 g/L (``models/clinical.toml``, a
+    declared entry-error guard). Between 5 and 6.5 both units are plausible
+    and the value is taken in the unit given. g/dL × 10 = g/L.
+
+    References
+    ----------
+    .. [1] Kawaguchi N, Katsube T, Echols R, Wajima T. Antimicrob Agents
+       Chemother. 2021;65(3):e01437-20. doi:10.1128/AAC.01437-20 (albumin in
+       g/dL on V1).
+
+    Examples
+    --------
+    >>> albumin_to_g_per_dl(28, "g/L")
+    2.8
+    >>> albumin_to_g_per_dl(28, "g/dL")
+    Traceback (most recent call last):
+    ...
+    pkdose.errors.UnitError: albumin 28 g/dL is implausible (expected 0.5–6.5 g/dL); did you mean 28 g/L (2.8 g/dL)? Check albumin_unit.
+    """
+    unit_field = f"{name}_unit"
+    units = {u.lower(): u for u in ALBUMIN_UNITS}
+    if not isinstance(unit, str) or unit.strip().lower() not in units:
+        raise UnitError(f"{{{unit_field}}} {_shown(unit)} is not accepted; use 'g/dL' or 'g/L'", field=unit_field)
+    unit = units[unit.strip().lower()]
+    v = float(_as_float_array(value, name))
+    lo, hi = ALBUMIN_PLAUSIBLE_G_PER_DL
+    factor = 1.0 if unit == "g/dL" else _G_PER_L_PER_G_PER_DL
+    if lo * factor <= v <= hi * factor:
+        return v / factor
+    other, other_factor = ("g/L", _G_PER_L_PER_G_PER_DL) if unit == "g/dL" else ("g/dL", 1.0)
+    head = f"{{{name}}} {v:g} {unit} is implausible (expected {lo * factor:g}–{hi * factor:g} {unit})"
+    if lo * other_factor <= v <= hi * other_factor:
+        return_text = f"{v:g} {other} ({v / other_factor:.2g} g/dL)" if other == "g/L" else f"{v:g} g/dL"
+        raise UnitError(f"{head}; did you mean {return_text}? Check {{{unit_field}}}.", field=name)
+    raise OutOfRangeError(f"{head}, and also outside {lo * other_factor:g}–{hi * other_factor:g} {other}; check "
+                          "the value", field=name)

@@ -22,6 +22,7 @@ from pkdose.library import models_dir
 D = ["dose", "--drug", "cefiderocol"]
 ADULT = ["--age", "70", "--sex", "male", "--weight", "80"]
 SCR = [*ADULT, "--scr", "1.2", "--scr-unit", "mg/dL"]
+HDT = ["hd-timing", "--drug", "fetroja", "--hd", "--last-dose", "2026-12-06 20:00"]
 
 #: (id, argv, words the one error line must contain)
 CLI = [
@@ -103,12 +104,14 @@ CLI = [
      "--residual-crcl is used only with --hd or --crrt-effluent"),
     ("issue-10 CRRT modality unused", [*D, "--crcl", "45", "--crrt-modality", "CVVH"],
      "--crrt-modality needs --crrt-effluent"),
-    ("issue-10 SCr unit with a CrCL", [*D, "--crcl", "40", "--scr-unit", "mg/dL"], "--scr-unit needs --scr"),
+    ("issue-10 SCr unit with a CrCL", [*D, "--crcl", "40", "--scr-unit", "mg/dL"],
+     "--scr-unit is used only with --scr or --scr-series"),
     ("SCr without unit", [*D, *ADULT, "--scr", "1.2"], "--scr needs --scr-unit"),
     ("SCr without demographics", [*D, "--scr", "1.2", "--scr-unit", "mg/dL"], "--scr needs --age and --sex and "),
     ("age alone with a CrCL", [*D, "--crcl", "45", "--age", "70"], "--age needs --sex and --weight"),
     ("height alone with a CrCL", [*D, "--crcl", "45", "--height", "170"], "--height needs"),
-    ("weight rule with a CrCL", [*D, "--crcl", "45", "--weight-rule", "ideal"], "--weight-rule needs --scr"),
+    ("weight rule with a CrCL", [*D, "--crcl", "45", "--weight-rule", "ideal"],
+     "--weight-rule is used only with --scr or --baseline-scr"),
     ("weight rule unknown", [*D, *SCR, "--weight-rule", "lean"], "--weight-rule 'lean'"),
     ("ideal weight without height", [*D, *SCR, "--weight-rule", "ideal"], "--height is required"),
     ("obese patient without a height", [*D, "--age", "70", "--sex", "F", "--weight", "140", "--scr", "1",
@@ -150,9 +153,108 @@ CLI = [
     ("no breakpoint and no MIC", ["dose", "--drug", "ATM-AVI", "--crcl", "45", "--organism", "pseudomonas"],
      "--mic is needed: there is no breakpoint"),
     ("recommend weight rule with a CrCL", ["recommend", "--mechanism", "NDM", "--crcl", "45", "--weight-rule",
-                                           "ideal"], "--weight-rule needs --scr"),
+                                           "ideal"], "--weight-rule is used only with --scr"),
     ("recommend takes no drug", ["recommend", "--mechanism", "NDM", "--crcl", "45", "--drug", "cefiderocol"],
      "unrecognized arguments"),
+    # --- covariates of the PK models (wiring)
+    ("wiring site unknown for a dose", [*D, "--crcl", "45", "--site", "brain"], "--site 'brain' is not accepted"),
+    ("wiring albumin without its unit", [*D, "--crcl", "45", "--albumin", "2.8"], "--albumin needs --albumin-unit"),
+    ("wiring albumin unit alone", [*D, "--crcl", "45", "--albumin-unit", "g/L"], "--albumin-unit needs --albumin"),
+    ("wiring albumin in g/L typed as g/dL", [*D, "--crcl", "45", "--albumin", "28", "--albumin-unit", "g/dL"],
+     "did you mean 28 g/L"),
+    ("wiring albumin in g/dL typed as g/L", [*D, "--crcl", "45", "--albumin", "2.8", "--albumin-unit", "g/L"],
+     "did you mean 2.8 g/dL"),
+    ("wiring albumin implausible in both units", [*D, "--crcl", "45", "--albumin", "300", "--albumin-unit", "g/L"],
+     "also outside"),
+    ("wiring albumin unit mg/dL", [*D, "--crcl", "45", "--albumin", "2.8", "--albumin-unit", "mg/dL"],
+     "--albumin-unit 'mg/dL' is not accepted"),
+    ("wiring albumin not a number", [*D, "--crcl", "45", "--albumin", "low", "--albumin-unit", "g/dL"],
+     "--albumin must be a plain decimal"),
+    ("wiring APACHE II above 71", [*D, "--crcl", "45", "--apache-ii", "80"], "--apache-ii 80 is outside"),
+    ("wiring APACHE II with decimals", [*D, "--crcl", "45", "--apache-ii", "12.5"], "--apache-ii must be a whole"),
+    ("wiring APACHE II negative", [*D, "--crcl", "45", "--apache-ii", "-3"], "--apache-ii -3 is outside"),
+    ("wiring race for a model without it", [*D, "--crcl", "45", "--race", "asian"],
+     "--race is not used for cefiderocol"),
+    ("wiring race for aztreonam alone", ["dose", "--drug", "aztreonam", "--crcl", "45", "--race", "chinese"],
+     "--race is not used for aztreonam"),
+    ("wiring race group unknown", ["dose", "--drug", "CZA", "--crcl", "45", "--race", "european"],
+     "--race 'european' is not accepted"),
+    ("wiring structure unknown", [*D, "--crcl", "45", "--structure", "two_compartment"],
+     "--structure 'two_compartment' is not accepted"),
+    ("wiring ventilated given twice", [*D, "--crcl", "45", "--ventilated", "--ventilated"],
+     "--ventilated was given twice"),
+    ("wiring ventilated takes no value", [*D, "--crcl", "45", "--ventilated", "yes"], "unrecognized arguments"),
+    ("wiring covariates on crcl", ["crcl", "--crcl", "45", "--site", "urinary"], "unrecognized arguments"),
+    # --- a changing creatinine (wiring)
+    ("wiring series with a CrCL", [*D, *ADULT, "--scr-series", "0:1.1,24:2.0", "--scr-unit", "mg/dL",
+                                   "--baseline-scr", "1", "--crcl", "40"], "--scr-series and --crcl conflict"),
+    ("wiring series with a single SCr", [*D, *ADULT, "--scr-series", "0:1.1,24:2.0", "--scr-unit", "mg/dL",
+                                         "--baseline-scr", "1", "--scr", "1.2"], "--scr-series and --scr conflict"),
+    ("wiring series on HD", [*D, "--scr-series", "0:1.1,24:2.0", "--hd"], "--scr-series and --hd conflict"),
+    ("wiring series on CRRT", [*D, "--scr-series", "0:1.1,24:2.0", "--crrt-effluent", "2"],
+     "--scr-series and --crrt-effluent conflict"),
+    ("wiring series without a unit", [*D, *ADULT, "--scr-series", "0:1.1,24:2.0", "--baseline-scr", "1"],
+     "--scr-series needs --scr-unit"),
+    ("wiring series without a baseline", [*D, *ADULT, "--scr-series", "0:1.1,24:2.0", "--scr-unit", "mg/dL"],
+     "--scr-series needs --baseline-scr"),
+    ("wiring series without the patient", [*D, "--scr-series", "0:1.1,24:2.0", "--scr-unit", "mg/dL",
+                                           "--baseline-scr", "1"], "--scr-series needs --age and --sex and --weight"),
+    ("wiring baseline without a series", [*D, *SCR, "--baseline-scr", "1"], "--baseline-scr needs --scr-series"),
+    ("wiring baseline CrCL without a series", [*D, "--crcl", "45", "--baseline-crcl", "90"],
+     "--baseline-crcl needs --scr-series"),
+    ("wiring series with one sample", [*D, *ADULT, "--scr-series", "0:1.1", "--scr-unit", "mg/dL",
+                                       "--baseline-scr", "1"], "--scr-series has one sample"),
+    ("wiring series out of order", [*D, *ADULT, "--scr-series", "24:2.0,0:1.1", "--scr-unit", "mg/dL",
+                                    "--baseline-scr", "1"], "--scr-series: times must increase"),
+    ("wiring series with a repeated time", [*D, *ADULT, "--scr-series", "0:1.1,0:2.0", "--scr-unit", "mg/dL",
+                                            "--baseline-scr", "1"], "appears twice"),
+    ("wiring series with a negative time", [*D, *ADULT, "--scr-series=-6:1.1,0:2.0", "--scr-unit", "mg/dL",
+                                            "--baseline-scr", "1"], "is negative"),
+    ("wiring series in Arabic-Indic digits", [*D, *ADULT, "--scr-series", "0:١.١,24:2", "--scr-unit", "mg/dL",
+                                              "--baseline-scr", "1"], "non-ASCII"),
+    ("wiring series item without a colon", [*D, *ADULT, "--scr-series", "0:1.1,24", "--scr-unit", "mg/dL",
+                                            "--baseline-scr", "1"], "is not 'hours:value'"),
+    ("wiring series in the wrong unit", [*D, *ADULT, "--scr-series", "0:97,24:177", "--scr-unit", "mg/dL",
+                                         "--baseline-scr", "1"], "did you mean 97 µmol/L"),
+    ("wiring baseline in the wrong unit", [*D, *ADULT, "--scr-series", "0:1.1,24:2.0", "--scr-unit", "mg/dL",
+                                           "--baseline-scr", "88"], "--baseline-scr 88 mg/dL is implausible"),
+    ("wiring series with a renal method", [*D, *ADULT, "--scr-series", "0:1.1,24:2.0", "--scr-unit", "mg/dL",
+                                           "--baseline-scr", "1", "--renal-method", "cg"],
+     "--renal-method and --scr-series conflict"),
+    ("wiring series with an example", ["dose", "--example", "ckd", "--scr-series", "0:1.1,24:2.0"],
+     "--example and --scr-series conflict"),
+    # --- haemodialysis in real time (wiring): bad times and session logs
+    ("wiring hd-timing without a schedule", [*HDT[:3], "--last-dose", "2026-12-06 20:00"], "needs the schedule: --hd"),
+    ("wiring hd-timing without the last dose", HDT[:4], "--hd needs --last-dose"),
+    ("wiring hd-timing time without a clock time", [*HDT, "--now", "2026-12-07"], "--now '2026-12-07' is not a local"),
+    ("wiring hd-timing time with a zone", [*HDT, "--now", "2026-12-07T14:10+01:00"], "without a time zone"),
+    ("wiring hd-timing date that does not exist", [*HDT, "--now", "2026-02-30 10:00"], "is not a date and time that"),
+    ("wiring hd-timing time in words", [*HDT, "--now", "now"], "--now 'now' is not a local date and time"),
+    ("wiring hd-timing last dose after now", [*HDT, "--now", "2026-12-05 10:00"], "--last-dose Sun 06 Dec 20:00 is "
+                                                                                  "after now"),
+    ("wiring hd-timing log missing", [*HDT, "--hd-log", "{tmp}/nope.csv"], "--hd-log '"),
+    ("wiring hd-timing log is a directory", [*HDT, "--hd-log", "{tmp}"], "is a directory"),
+    ("wiring hd-timing log is /dev/zero", [*HDT, "--hd-log", "/dev/zero"], "not a regular file"),
+    ("wiring hd-timing log without its header", [*HDT, "--hd-log", "{tmp}/log_noheader.csv"],
+     "the first line must be scheduled_start,start,end,missed"),
+    ("wiring hd-timing log with a bad time", [*HDT, "--hd-log", "{tmp}/log_badtime.csv"],
+     "--hd-log line 2: start '2026-12-07 25:00' is not a date and time"),
+    ("wiring hd-timing log end before start", [*HDT, "--hd-log", "{tmp}/log_backwards.csv"],
+     "--hd-log line 2: session end"),
+    ("wiring hd-timing log missed not true or false", [*HDT, "--hd-log", "{tmp}/log_missed.csv"],
+     "missed 'maybe' must be true or false"),
+    ("wiring hd-timing log too large", [*HDT, "--hd-log", "{tmp}/large.toml"], "larger than a session log"),
+    ("wiring hd-timing log with a short line", [*HDT, "--hd-log", "{tmp}/log_short.csv"], "2 values for 4 columns"),
+    ("wiring hd-timing log end in the future", [*HDT, "--now", "2026-12-07 13:00", "--hd-log",
+                                                "{tmp}/log_late.csv"], "an actual end cannot be in the future"),
+    ("wiring hd-timing component unknown", ["hd-timing", "--drug", "CZA+ATM", "--hd", "--last-dose",
+                                            "cefiderocol=2026-12-06 20:00", "--now", "2026-12-07 13:00"],
+     "names cefiderocol which is not a component"),
+    ("wiring hd-timing one component without a time", ["hd-timing", "--drug", "CZA+ATM", "--hd", "--last-dose",
+                                                       "atm=2026-12-06 20:00", "--now", "2026-12-07 13:00"],
+     "names ceftazidime-avibactam without a time"),
+    ("wiring hd-timing takes no CrCL", [*HDT, "--crcl", "20"], "unrecognized arguments"),
+    ("wiring hd-timing last dose twice", [*HDT, "--last-dose", "2026-12-06 21:00"], "--last-dose was given twice"),
     # --- hostile files and paths (issue 10: tracebacks before)
     ("issue-10 PK model is a directory", [*D, "--crcl", "45", "--pk-model", "{tmp}"], "is a directory"),
     ("issue-10 PK model is /dev/zero", [*D, "--crcl", "45", "--pk-model", "/dev/zero"], "not a regular file"),
@@ -211,7 +313,9 @@ CLI = [
 
 #: Python field names that must never reach a command-line user.
 PYTHON_NAMES = re.compile(r"(?<![-\w.])(age_y|weight_kg|height_cm|scr_unit|crcl_ml_per_min|residual_crcl_ml_per_min|"
-                          r"effluent_l_per_h|mic_mg_per_l|start_h|session_h|weight_rule|renal_method|hd\.days)\b")
+                          r"effluent_l_per_h|mic_mg_per_l|start_h|session_h|weight_rule|renal_method|hd\.days|"
+                          r"scr_series|baseline_scr|baseline_crcl_ml_per_min|albumin_unit|apache_ii|"
+                          r"albumin_g_per_dl|last_dose_at|last_supplement_at|hd_log)\b")
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +329,13 @@ def hostile_files(tmp_path_factory):
                                   'value = nan\n')
     (tmp / "not_a_model.toml").write_text("this is not TOML = = =\n")
     (tmp / "a_file").write_text("a file, not a directory\n")
+    head = "scheduled_start,start,end,missed\n"
+    (tmp / "log_noheader.csv").write_text("2026-12-07 08:00,2026-12-07 10:00,2026-12-07 14:10,\n")
+    (tmp / "log_badtime.csv").write_text(head + "2026-12-07 08:00,2026-12-07 25:00,,\n")
+    (tmp / "log_backwards.csv").write_text(head + "2026-12-07 08:00,2026-12-07 10:00,2026-12-07 09:00,\n")
+    (tmp / "log_missed.csv").write_text(head + "2026-12-07 08:00,,,maybe\n")
+    (tmp / "log_short.csv").write_text(head + "2026-12-07 08:00,2026-12-07 10:00\n")
+    (tmp / "log_late.csv").write_text(head + "2026-12-07 08:00,2026-12-07 10:00,2026-12-07 14:10,\n")
     shipped = (models_dir() / "pk" / "cefiderocol_kawaguchi2021.toml").read_text()
     big = re.sub(r"(\[parameters\.cl\w*_l_per_h\]\nvalue = )[0-9.]+", r"\g<1>1e308", shipped, count=1)
     assert big != shipped
@@ -249,7 +360,8 @@ def _check_one_line(status, out, err, words):
 def test_the_corpus_is_large_and_covers_every_subcommand_and_issue_10():
     assert len(CLI) + len(API) >= 100
     commands = {argv[0] for _, argv, _ in CLI if argv}
-    assert {"crcl", "dose", "recommend", "simulate", "pta", "models", "serve"} <= commands
+    assert {"crcl", "dose", "recommend", "simulate", "pta", "models", "serve", "hd-timing"} <= commands
+    assert sum(case.startswith("wiring") for case, _, _ in CLI) + sum(c.startswith("wiring") for c, *_ in API) >= 20
     assert sum(case.startswith("issue-10") for case, _, _ in CLI) + sum(c.startswith("issue-10") for c, *_ in API) \
         >= 25
 
@@ -321,7 +433,7 @@ API = [
     ("per-product MIC object", "/api/recommend", {"mechanism": "NDM", "crcl_ml_per_min": 45,
                                                   "mic_mg_per_l": {"cefiderocol": 2}}, 422, "mic_mg_per_l",
      "one number"),
-    ("recommend field on dose", "/api/dose", {**C, "crcl_ml_per_min": 45, "site": "urinary"}, 422, "site",
+    ("recommend field on dose", "/api/dose", {**C, "crcl_ml_per_min": 45, "severity": "severe"}, 422, "severity",
      "not used by dose"),
     ("CKD-EPI for a dose", "/api/dose", {**C, "age_y": 60, "sex": "male", "weight_kg": 70, "height_cm": 175,
                                          "scr": 1, "scr_unit": "mg/dL", "renal_method": "ckd-epi-2021"}, 422,
@@ -343,6 +455,30 @@ API = [
     ("no breakpoint and no MIC", "/api/dose", {"drug": "aztreonam-avibactam", "crcl_ml_per_min": 45,
                                                "organism": "Pseudomonas aeruginosa"}, 422, "mic_mg_per_l",
      "no breakpoint"),
+    ("wiring series with a CrCL", "/api/dose", {**C, "crcl_ml_per_min": 45, "scr_series": "0:1.1,24:2.0"}, 422,
+     "scr_series", "conflict"),
+    ("wiring series as a list", "/api/dose", {**C, "age_y": 70, "sex": "male", "weight_kg": 80, "scr_series":
+                                               [[0, 1.1], [24, 2.0]], "scr_unit": "mg/dL", "baseline_scr": 1},
+     422, "scr_series", "must be text"),
+    ("wiring albumin without unit", "/api/dose", {**C, "crcl_ml_per_min": 45, "albumin": 2.8}, 422, "albumin_unit",
+     "needs"),
+    ("wiring race for cefiderocol", "/api/dose", {**C, "crcl_ml_per_min": 45, "race": "asian"}, 422, "race",
+     "no population-group covariate"),
+    ("wiring APACHE II as text", "/api/dose", {**C, "crcl_ml_per_min": 45, "apache_ii": "12"}, 422, "apache_ii",
+     "must be a number"),
+    ("wiring ventilated as text", "/api/dose", {**C, "crcl_ml_per_min": 45, "ventilated": "yes"}, 422, "ventilated",
+     "true or false"),
+    ("wiring hd-timing without a last dose", "/api/hd-timing", {**C, "hd": {}}, 422, "last_dose_at", "needs"),
+    ("wiring hd-timing bad time", "/api/hd-timing", {**C, "hd": {}, "last_dose_at": "yesterday"}, 422,
+     "last_dose_at", "not a local date and time"),
+    ("wiring hd-timing session with null", "/api/hd-timing", {**C, "hd": {}, "last_dose_at": "2026-12-06 20:00",
+                                                              "sessions": [{"start": None}]}, 422, "sessions",
+     "no null"),
+    ("wiring hd-timing session as text", "/api/hd-timing", {**C, "hd": {}, "last_dose_at": "2026-12-06 20:00",
+                                                            "sessions": "late"}, 422, "sessions", "list of"),
+    ("wiring hd-timing takes no CrCL", "/api/hd-timing", {**C, "hd": {}, "last_dose_at": "2026-12-06 20:00",
+                                                          "crcl_ml_per_min": 20}, 422, "crcl_ml_per_min",
+     "not used by hd-timing"),
     ("mixture with untyped", "/api/recommend", {"mechanism": "untyped + NDM", "crcl_ml_per_min": 45}, 422,
      "mechanism", "not known"),
 ]

@@ -32,9 +32,10 @@ LAYERS = (
                        "pkdose.hd_timing", "pkdose.tdm", "pkdose.tdm.data", "pkdose.tdm.estimate",
                        "pkdose.tdm.model", "pkdose.tdm.fit", "pkdose.tdm.advice", "pkdose.tdm.simest",
                        "pkdose.tdm.settings")),
-    ("presentation", ("pkdose.report", "pkdose.card", "pkdose.plotting", "pkdose.tdm.report")),
-    ("front ends", ("pkdose.inputs", "pkdose.cli", "pkdose.__main__", "pkdose.web", "pkdose.web.app",
-                    "pkdose.tdm.frontend")),
+    ("presentation", ("pkdose.report", "pkdose.card", "pkdose.plotting", "pkdose.population_inputs",
+                      "pkdose.tdm.report")),
+    ("front ends", ("pkdose.inputs", "pkdose.answers", "pkdose.cli", "pkdose.__main__", "pkdose.web",
+                    "pkdose.web.app", "pkdose.tdm.frontend")),
 )
 
 #: Imports that run upward, each inside a function: (importer, imported) -> why.

@@ -20,6 +20,7 @@ import pytest
 
 import pkdose
 from pkdose import cli
+from pkdose.answers import dose_answer
 from pkdose.inputs import parse_inputs
 from pkdose.recommend import advise_dose
 from pkdose.report import DISCLAIMER, administration_plan, dose_times, note_text
@@ -76,8 +77,12 @@ def test_note_cli_matches_the_python_note(capsys):
     assert cli.main(["dose", "--drug", "fetroja", "--crcl", "45", "--n", "200", "--format", "note"]) == 0
     out = capsys.readouterr().out.rstrip("\n")
     inp = parse_inputs({"drug": "fetroja", "crcl_ml_per_min": 45, "n": 200})
-    expected = note_text(_advice(inp), patient=inp.patient, seed=inp.seed)
-    assert out.splitlines()[1:] == expected.splitlines()[1:]  # all but the time stamp
+    assert out.splitlines()[1:] == dose_answer(inp).note().splitlines()[1:]  # all but the time stamp
+    # the note of pkdose.report, with the PK models' population and structure added before the sources
+    python = note_text(_advice(inp), patient=inp.patient, seed=inp.seed).splitlines()[1:]
+    added = [x for x in out.splitlines()[1:] if x not in python]
+    assert [x for x in out.splitlines()[1:] if x in python] == python
+    assert added[0] == "PK models' population and structure:" and added[-1].startswith("  model structure: as published")
     assert re.fullmatch(r"pkdose \S+ dose note, \d{4}-\d\d-\d\d \d\d:\d\d[+-]\d\d:\d\d", out.splitlines()[0])
 
 

@@ -199,7 +199,10 @@ def test_an_unexpected_error_is_a_500_without_traceback_or_patient_values(monkey
     def boom(*args, **kwargs):
         raise RuntimeError(f"secret value {kwargs['crcl_ml_per_min']}")
 
+    import pkdose.answers
+
     monkeypatch.setattr(web_app, "advise_dose", boom)
+    monkeypatch.setattr(pkdose.answers, "advise_dose", boom)  # POST /api/dose answers through pkdose.answers
     with caplog.at_level(logging.DEBUG):
         r = call("POST", "/api/dose", json={"drug": "cefiderocol", "crcl_ml_per_min": 45.0973},
                  raise_app_exceptions=False)
@@ -279,7 +282,7 @@ def test_openapi_document_describes_the_api_and_its_limits():
     # the cross-field rules are stated (issue 10): exactly one renal input, what each input needs, conflicts
     rules = doc["components"]["schemas"]["DoseRequest"]["allOf"]
     one_of = next(r["oneOf"] for r in rules if "oneOf" in r)
-    assert [b["required"] for b in one_of] == [["crcl_ml_per_min"], ["scr"], ["hd"], ["crrt"]]
+    assert [b["required"] for b in one_of] == [["crcl_ml_per_min"], ["scr"], ["hd"], ["crrt"], ["scr_series"]]
     assert {"dependentRequired": {"scr": ["age_y", "sex", "weight_kg"]}}.items() <= next(
         r for r in rules if r.get("dependentRequired", {}).get("scr") == ["age_y", "sex", "weight_kg"]).items()
     assert any(r.get("allOf", [{}])[0].get("not", {}).get("required") == ["crcl_ml_per_min", "hd"] for r in rules)

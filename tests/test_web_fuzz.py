@@ -9,10 +9,12 @@ adapter's own fields and cross-field rules (``pkdose.web.app.request_schema``).
 In-process (ASGI), so no network at all; bounded by a fixed number of
 derandomized examples per operation.
 
-One rule cannot be written in JSON Schema: a Cockcroft–Gault estimate (age,
-weight, SCr) must lie in the accepted CrCL range. Valid-by-schema bodies that
-break it are set aside (``hypothesis.assume``), the way the schema's
-description says; every other body is checked.
+A few rules cannot be written in JSON Schema (``pkdose.web.app.UNSTATED_RULES``):
+a Cockcroft–Gault estimate (age, weight, SCr) must lie in the accepted CrCL
+range, and a creatinine series must be in time order, plausible in its unit and
+give a kinetic CrCL in range. Valid-by-schema bodies that break one are set aside
+(``hypothesis.assume``), the way the schema's description says; every other body
+is checked.
 """
 
 import os
@@ -24,10 +26,8 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not i
 
 from hypothesis import HealthCheck, assume, settings  # noqa: E402
 
-from pkdose.errors import OutOfRangeError  # noqa: E402
-from pkdose.inputs import parse_inputs  # noqa: E402
 from pkdose.web import create_app  # noqa: E402
-from pkdose.web.app import LOOPBACK_HOSTS  # noqa: E402
+from pkdose.web.app import LOOPBACK_HOSTS, UNSTATED_RULES, unstated_refusal  # noqa: E402
 
 # schemathesis' in-process client sends "Host: testserver"
 APP = create_app(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"))
@@ -47,15 +47,16 @@ FUZZ = settings(max_examples=EXAMPLES or 60, deadline=None, derandomize=EXAMPLES
                                        HealthCheck.data_too_large])
 
 
-def _estimate_out_of_range(body):
-    """True for the one rule JSON Schema cannot state: a Cockcroft–Gault estimate outside the CrCL range."""
+def _estimate_out_of_range(body, path=None):
+    """True for the rules JSON Schema cannot state (UNSTATED_RULES): an estimate out of range, a bad series,
+    times out of order."""
+    command = {"/api/hd-timing": "hd-timing", "/api/recommend": "recommend"}.get(path, "dose")
+    if path is None and "mechanism" in body:
+        command = "recommend"
     try:
-        parse_inputs(body, "recommend" if "mechanism" in body else "dose", strict=True).assessment()
-    except OutOfRangeError as exc:
-        return exc.template.startswith("estimated CrCL")
+        return unstated_refusal(command, body)
     except Exception:  # refused for another reason: the checks judge it
         return False
-    return False
 
 
 @schema.parametrize()
@@ -64,7 +65,7 @@ def test_api_conforms_to_its_openapi_document_with_all_checks(case):
     if isinstance(case.body, dict) and isinstance(case.body.get("n"), int) and case.body["n"] >= 100:
         case.body["n"] = min(case.body["n"], N_CAP)
     if case.meta is not None and case.meta.generation.mode.is_positive and isinstance(case.body, dict):
-        assume(not _estimate_out_of_range(case.body))
+        assume(not _estimate_out_of_range(case.body, case.path))
     response = case.call_and_validate()  # every built-in check, none excluded
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
@@ -79,9 +80,9 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 _RENAL_FIELDS = ("crcl_ml_per_min", "scr", "scr_unit", "hd", "crrt", "residual_crcl_ml_per_min", "weight_rule",
-                 "renal_method")
+                 "renal_method", "scr_series", "baseline_scr", "baseline_crcl_ml_per_min")
 _DEMOGRAPHICS = ("age_y", "sex", "weight_kg", "height_cm")
-_MODES = ("crcl", "scr_mg", "scr_umol", "hd", "crrt")
+_MODES = ("crcl", "scr_mg", "scr_umol", "hd", "crrt", "series")
 
 
 def _coherent(body, mode, draw):
@@ -91,6 +92,12 @@ def _coherent(body, mode, draw):
         body = {k: v for k, v in body.items() if k not in _DEMOGRAPHICS}
     if mode == "crcl":
         body["crcl_ml_per_min"] = draw(st.floats(0, 400))
+    elif mode == "series":
+        body["age_y"], body["sex"] = draw(st.floats(18, 120)), draw(st.sampled_from(["female", "male"]))
+        body["weight_kg"], body["height_cm"] = draw(st.floats(40, 150)), draw(st.floats(150, 200))
+        times = sorted(draw(st.sets(st.integers(0, 168), min_size=2, max_size=5)))
+        body["scr_series"] = ",".join(f"{t}:{draw(st.floats(0.5, 8)):.2f}" for t in times)
+        body["scr_unit"], body["baseline_scr"] = "mg/dL", draw(st.floats(0.6, 1.5))
     elif mode.startswith("scr"):
         body.setdefault("age_y", draw(st.floats(18, 120)))
         body.setdefault("sex", draw(st.sampled_from(["female", "male"])))
@@ -128,8 +135,9 @@ def test_coherent_patients_always_get_an_answer_or_a_named_field(path):
         except Exception as exc:  # a bug in pkdose (warnings are errors in tests): show the body
             raise AssertionError(f"{type(exc).__name__}: {exc} for {case.body!r}") from exc
         out = response.json()
-        if response.status_code == 422:  # only the rule JSON Schema cannot state
-            assert _estimate_out_of_range(case.body) and out["field"] == "scr", (case.body, out)
+        if response.status_code == 422:  # only the rules JSON Schema cannot state
+            unstated = {f for f, _ in UNSTATED_RULES}
+            assert _estimate_out_of_range(case.body) and out["field"] in unstated, (case.body, out)
             return
         assert response.status_code == 200, (case.body, response.text)
         advice = [out] if path == "/api/dose" else out["advice"]

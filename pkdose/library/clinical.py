@@ -37,13 +37,15 @@ _LIMIT_KEYS = (
     "age_min_y", "age_max_y", "cg_age_min_y", "cg_age_max_y", "weight_min_kg", "weight_max_kg",
     "no_height_weight_max_kg", "height_min_cm", "height_max_cm", "scr_min_mg_per_dl", "scr_max_mg_per_dl",
     "crcl_min_ml_per_min", "crcl_max_ml_per_min", "residual_crcl_min_ml_per_min",
-    "residual_crcl_max_ml_per_min", "effluent_max_l_per_h",
+    "residual_crcl_max_ml_per_min", "effluent_max_l_per_h", "albumin_min_g_per_dl", "albumin_max_g_per_dl",
+    "apache_ii_min_points", "apache_ii_max_points",
 )
 _CONSTANT_KEYS = ("default_residual_crcl_ml_per_min", "arc_threshold_ml_per_min_per_1_73m2", "pta_goal_fraction")
 _RANGES = (("age_min_y", "age_max_y"), ("cg_age_min_y", "cg_age_max_y"), ("weight_min_kg", "weight_max_kg"),
            ("height_min_cm", "height_max_cm"), ("scr_min_mg_per_dl", "scr_max_mg_per_dl"),
            ("crcl_min_ml_per_min", "crcl_max_ml_per_min"),
-           ("residual_crcl_min_ml_per_min", "residual_crcl_max_ml_per_min"))
+           ("residual_crcl_min_ml_per_min", "residual_crcl_max_ml_per_min"),
+           ("albumin_min_g_per_dl", "albumin_max_g_per_dl"), ("apache_ii_min_points", "apache_ii_max_points"))
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ UNIT_SUFFIXES = MappingProxyType({
     "_cm": "cm",
     "_mg_per_dl": "mg/dL",
     "_ml_per_min_per_1_73m2": "mL/min/1.73 m²",
+    "_points": "points",
 })
 
 #: Body-surface area to which creatinine clearance is normalised [m2]
@@ -71,7 +72,7 @@ UNIT_SUFFIXES = MappingProxyType({
 BSA_REF_M2 = 1.73
 
 _NONNEGATIVE_UNITS = {"mg", "h", "L", "L/h", "mL/min", "mg/L", "kg", "%", "g/dL", "ng/mL", "years", "cm", "mg/dL",
-                      "mL/min/1.73 m²"}
+                      "mL/min/1.73 m²", "points"}
 _PARAM_FIELDS = ("value", "source", "locator", "note")
 _SOURCE_FIELDS = (
     "kind", "evidence", "authors", "title", "container", "year", "volume",

@@ -80,33 +80,28 @@ def case_from_inputs(inp):
     Notes
     -----
     The renal input is the one ``pkdose dose`` takes: a CrCL, a patient with
-    a creatinine (Cockcroft-Gault by the stated weight rule), or the residual
-    CrCL on haemodialysis or CRRT. With a creatinine series the patient's
-    creatinine is the baseline and the kinetic CrCL (Chen 2013) changes the
-    clearance in steps; the advice uses the latest step.
+    a creatinine (Cockcroft-Gault by the stated weight rule), the residual
+    CrCL on haemodialysis or CRRT, or a creatinine series with the baseline
+    creatinine, whose kinetic CrCL (Chen 2013) changes the clearance in steps
+    (times on the dose record's clock); the advice uses the latest step. The
+    PK-model covariates given (site, albumin, ventilation, APACHE II,
+    population group) reach the priors as they reach the dose advice.
 
     References
     ----------
-    .. [1] Chen S. Retooling the creatinine clearance equation to estimate
-       kinetic GFR when the plasma creatinine is changing acutely. J Am Soc
-       Nephrol. 2013;24(6):877-888. doi:10.1681/ASN.2012070653
+    .. [1] Chen S. J Am Soc Nephrol. 2013;24(6):877-888.
+       doi:10.1681/ASN.2012070653 (the kinetic CrCL of the series)
     """
     state = inp.renal_state
     weight = bsa = None
-    if inp.patient is not None:
+    if inp.patient is not None:  # with a creatinine series, the patient carries the latest kinetic CrCL
         a = renal_assessment(inp.patient, state)
         crcl, weight, bsa = a.crcl_ml_per_min, inp.patient.weight_kg, a.bsa_m2
     else:
         crcl = inp.crcl_ml_per_min if inp.crcl_ml_per_min is not None else state.residual_crcl_ml_per_min
-    trajectory = steps = None
-    if inp.scr_series is not None:
-        from ..kinetic_gfr import kinetic_crcl_trajectory
-
-        t, values = inp.scr_series
-        trajectory = kinetic_crcl_trajectory(t, values, inp.patient.scr_unit, patient=inp.patient)
-        steps = (trajectory.start_h, trajectory.crcl_ml_per_min)
-        crcl = trajectory.latest_crcl_ml_per_min
-    cov = Covariates(float(crcl), state, weight, bsa, infection_site=inp.site)
+    trajectory = inp.kinetic
+    steps = None if trajectory is None else (trajectory.start_h, trajectory.crcl_ml_per_min)
+    cov = Covariates(float(crcl), state, weight, bsa, **inp.pk_covariates)
     models = {}
     for path in inp.pk_model_files:
         m = load_pk_model(path)

@@ -42,6 +42,8 @@ def _renal_text(case):
                 "mL/min")
     if isinstance(s, CRRT):
         return f"CRRT ({s.modality}, effluent {s.effluent_l_per_h:g} L/h); residual CrCL {crcl:.0f} mL/min"
+    if case.crcl_steps is not None:
+        return f"kinetic CrCL {crcl:.0f} mL/min now (creatinine series, Chen 2013), native kidneys"
     return f"CrCL {crcl:.0f} mL/min, native kidneys"
 
 

@@ -2,11 +2,6 @@
 
 See ``docs/web.md``: how to start it, the endpoints, and what it does and does
 not do with patient data.
-
-References
-----------
-.. [1] Ramírez S. FastAPI. https://fastapi.tiangolo.com (accessed 2026-11-23).
-.. [2] Encode. Uvicorn. https://www.uvicorn.org (accessed 2026-11-23).
 """
 
 import errno
@@ -42,10 +37,6 @@ def head_timeout_protocol():
     a connection open for ever. The deadline (:data:`HEADER_TIMEOUT_S`) starts
     when the connection opens and again after each response, and stops when a
     whole request head has arrived.
-
-    References
-    ----------
-    .. [1] Encode. Uvicorn settings: timeouts. https://www.uvicorn.org/settings/#timeouts
     """
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -130,11 +121,6 @@ def bind(host="127.0.0.1", port=8765, *, allow_remote=False):
         resolvable or not an address of this computer; or it is not loopback
         and `allow_remote` is false (``field`` is ``"port"``, ``"host"`` or
         ``"allow_remote"``).
-
-    References
-    ----------
-    .. [1] Python Software Foundation. socket: low-level networking interface.
-       https://docs.python.org/3/library/socket.html
     """
     if isinstance(port, bool) or not isinstance(port, int) or not PORT_RANGE[0] <= port <= PORT_RANGE[1]:
         raise InputError(f"{{port}} {port!r} is outside {PORT_RANGE[0]}–{PORT_RANGE[1]}", field="port")
@@ -246,10 +232,6 @@ def serve(host="127.0.0.1", port=8765, *, allow_remote=False, extra_hosts=()):
     InputError
         Before anything is printed: a port in use or out of range, a bad
         host, or a remote address without `allow_remote`.
-
-    References
-    ----------
-    .. [1] Encode. Uvicorn settings. https://www.uvicorn.org/settings/
     """
     import uvicorn
 

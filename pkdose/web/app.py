@@ -9,8 +9,10 @@ One page (``/``, files in ``static/``) and a JSON API behind it:
                            ``pkdose recommend --json``
 ``POST /api/dose/plot``    typical concentration–time course at steady state
                            as SVG (:func:`pkdose.plotting.plot_pk_check`)
-``POST /api/dose/print``   the note (:func:`pkdose.report.note_text`) and the
-                           dosing card (:func:`pkdose.card.card_html`)
+``POST /api/hd-timing``    :meth:`pkdose.hd_timing.ProductHDTiming.to_dict` — as
+                           ``pkdose hd-timing --json``: give now / give at
+``POST /api/dose/print``   the note and the dosing card of
+                           :class:`pkdose.answers.DoseAnswer` (``--format note|card``)
 ``POST /api/tdm``          :func:`pkdose.tdm.tdm_to_dict` — as ``pkdose tdm
                            --json`` (dose record and levels as rows)
 ``POST /api/tdm/plot``     the fit and forecast as SVG (:func:`pkdose.tdm.plot_tdm`)
@@ -37,12 +39,6 @@ loads nothing from outside the machine (``Content-Security-Policy:
 default-src 'self'``); only the allowed host names are accepted in the
 ``Host`` header (loopback names by default, against DNS rebinding); request
 bodies are limited to 16 KiB and must arrive within :data:`BODY_TIMEOUT_S`.
-
-References
-----------
-.. [1] Ramírez S. FastAPI. https://fastapi.tiangolo.com (accessed 2026-11-23).
-.. [2] OpenAPI Initiative. OpenAPI Specification 3.1.0.
-   https://spec.openapis.org/oas/v3.1.0
 """
 
 import asyncio
@@ -63,20 +59,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError, ModelFileError, PkdoseError
-from ..guidelines import SEVERITIES, SITES, load_guidelines
-from ..inputs import (FIELDS, RECOMMEND_ORGANISMS, RULES, dosing_renal_methods, mechanism_spellings, parse_inputs,
-                      products_needing_mic)
-from ..library import available_products, load_regimen_table
+from ..guidelines import SEVERITIES, load_guidelines
+from ..answers import dose_answer, with_kinetic_renal
+from ..inputs import (COMPONENTS, FIELDS, RECOMMEND_ORGANISMS, RULES, SCR_SERIES_MAX_SAMPLES,
+                      SCR_SERIES_MAX_SPAN_H, SCR_SERIES_PATTERN, dosing_renal_methods, mechanism_spellings,
+                      parse_inputs, products_needing_mic)
+from ..hd_timing import LOCAL_TIME_PATTERN, LOG_COLUMNS, product_hd_timing
+from ..population_inputs import RACE_WORDS, models_reading
+from ..regimens import select_regimens
+from ..library import available_products, load_product, load_regimen_table
 from ..library.clinical import clinical
 from ..patient import WEIGHT_RANGE_KG
 from ..recommend import advise_dose, recommend
-from ..report import DISCLAIMER, advice_to_dict, recommendation_to_dict
+from ..units import ALBUMIN_PLAUSIBLE_G_PER_DL
+from ..report import DISCLAIMER, recommendation_to_dict
 from ..tdm import plot_tdm, tdm_to_dict
 from ..tdm.frontend import tdm_from_inputs
 from ..units import SCR_PLAUSIBLE_MG_PER_DL, SCR_PLAUSIBLE_UMOL_PER_L
 
-__all__ = ["create_app", "concentration_svg", "tdm_svg", "uvicorn_log_config", "request_schema", "LOOPBACK_HOSTS",
-           "MAX_BODY_BYTES", "BODY_TIMEOUT_S", "LABELS"]
+__all__ = ["create_app", "concentration_svg", "tdm_svg", "uvicorn_log_config", "request_schema", "unstated_refusal",
+           "LOOPBACK_HOSTS", "MAX_BODY_BYTES", "BODY_TIMEOUT_S", "LABELS", "UNSTATED_RULES"]
 
 log = logging.getLogger("pkdose.web")
 
@@ -91,6 +93,7 @@ BODY_TIMEOUT_S = 10.0
 
 _PRODUCTS = tuple(available_products())
 
+
 #: Field -> the label of its form field: error messages name inputs as the page does.
 LABELS = {
     "drug": "Drug", "mechanism": "Resistance mechanism", "site": "Infection site", "severity": "Severity",
@@ -101,10 +104,27 @@ LABELS = {
     "hd.session_h": "Session length", "crrt": "CRRT", "crrt.effluent_l_per_h": "Effluent rate",
     "crrt.modality": "Modality", "residual_crcl_ml_per_min": "Residual CrCL", "mic_mg_per_l": "MIC",
     "jurisdiction": "Label", "organism": "Organism", "n": "Virtual patients", "seed": "Random seed",
-    "search": "Search a model-informed regimen", "doses": "Doses given", "levels": "Measured levels",
-    "analyte": "Analyte measured", "hd_sessions": "Dialysis sessions", "crrt_periods": "CRRT periods",
-    "scr_series": "Creatinine series",
+    "search": "Search a model-informed regimen", "scr_series": "Creatinine series",
+    "baseline_scr": "Baseline creatinine", "baseline_crcl_ml_per_min": "Baseline CrCL", "albumin": "Albumin",
+    "albumin_unit": "the albumin unit", "ventilated": "Mechanically ventilated", "apache_ii": "APACHE II",
+    "race": "Population group", "structure": "Model structure", "last_dose_at": "Last dose started",
+    "now": "Now", "last_supplement_at": "Last supplement started", "sessions": "Sessions",
+    "doses": "Doses given", "levels": "Measured levels", "analyte": "Analyte measured",
+    "hd_sessions": "Dialysis sessions", "crrt_periods": "CRRT periods",
 }
+
+#: Rules JSON Schema cannot state, as (field, how the refusal's message starts): a request that breaks one
+#: is answered 422 naming the field. The fuzz tests set such requests aside, as the schema's description says.
+UNSTATED_RULES = (
+    ("scr", "estimated CrCL"),
+    ("baseline_scr", "estimated CrCL"),
+    ("scr_series", "{scr_series}"),
+    ("last_dose_at", "{last_dose_at}"),
+    ("now", "{now}"),
+    ("last_supplement_at", "{last_supplement_at}"),
+    ("sessions", "{sessions}"),
+)
+_TIME = {"type": "string", "pattern": LOCAL_TIME_PATTERN, "description": "local wall-clock time, YYYY-MM-DD HH:MM"}
 
 
 class FieldError(BaseModel):
@@ -140,10 +160,20 @@ def _property(f, command):
         return {"type": "string", "enum": list(f.choices), "description": desc}
     if f.kind == "flag":
         return {"type": "boolean", "description": desc}
-    if f.kind == "days":
-        return {"type": "array", "items": {"type": "string", "enum": list(f.choices)}, "minItems": 1,
-                "maxItems": 7, "uniqueItems": True, "description": desc}
-    if f.kind in ("windows", "series"):
+    if f.kind == "time":
+        return {**_TIME, "description": desc}
+    if f.kind == "times":
+        return {"oneOf": [_TIME, {"type": "object", "minProperties": 1, "maxProperties": 2,
+                                  "propertyNames": {"enum": list(COMPONENTS)}, "additionalProperties": _TIME}],
+                "description": desc + " ({component: time} for a combination)"}
+    if f.kind == "sessions":
+        row = {"type": "object", "additionalProperties": False,
+               "properties": {**{k: _TIME for k in LOG_COLUMNS[:3]}, "missed": {"type": "boolean"}}}
+        return {"type": "array", "maxItems": 50, "items": row, "description": desc}
+    if f.kind == "series":
+        return {"type": "string", "pattern": SCR_SERIES_PATTERN, "maxLength": 40 * SCR_SERIES_MAX_SAMPLES,
+                "description": desc}
+    if f.kind == "windows":
         pair = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
         return {"oneOf": [{"type": "string"}, {"type": "array", "items": pair, "minItems": 1}], "description": desc}
     if f.kind == "records":
@@ -151,6 +181,9 @@ def _property(f, command):
         row = {"type": "object", "additionalProperties": False, "required": list(cols[0]),
                "properties": {c: _RECORD_TYPES.get(c, {"type": "number"}) for c in cols[0] + cols[1]}}
         return {"type": "array", "items": row, "minItems": 1, "description": desc}
+    if f.kind == "days":
+        return {"type": "array", "items": {"type": "string", "enum": list(f.choices)}, "minItems": 1,
+                "maxItems": 7, "uniqueItems": True, "description": desc}
     out = {"type": "integer" if f.kind == "integer" else "number", "description": desc}
     lo, hi = f.bounds
     out["exclusiveMinimum" if f.exclusive[0] else "minimum"] = lo
@@ -204,13 +237,51 @@ def _rule_schema(rule):
     return {key: [{"required": [f]} for f in fields], "description": rule.why}
 
 
+def _all_or_none(rules):
+    """Rules where each of a few fields requires all the others, stated once as 'all of them or none', last.
+
+    The same assertions with fewer branches, placed last: the canonical form
+    that schemathesis expands to generate requests (jsonschema_rs) stays within
+    its limit on intersections (measured: two more two-way rules fit).
+    """
+    deps = {}  # (field, the fields it requires) -> its rule
+    for r in rules:
+        if set(r) == {"dependentRequired", "description"} and len(r["dependentRequired"]) == 1:
+            (field, others), = r["dependentRequired"].items()
+            deps[(field, frozenset(others))] = r
+    merged, groups = set(), []
+    for field, others in list(deps):
+        group = others | {field}
+        members = [(g, group - {g}) for g in sorted(group)]
+        if (field, others) in merged or not all(m in deps for m in members):
+            continue
+        merged |= set(members)
+        groups.append({"anyOf": [{"required": sorted(group)},
+                                 {"not": {"anyOf": [{"required": [g]} for g in sorted(group)]}}],
+                       "description": "; ".join(dict.fromkeys(deps[m]["description"] for m in members))})
+    gone = [id(deps[m]) for m in merged]
+    return [r for r in rules if id(r) not in gone] + groups
+
+
+def _product_of(name):
+    """The product a drug spelling of the web API stands for."""
+    return clinical().aliases.get(name.lower(), name.lower())
+
+
 def _patient_rules():
     """Rules the patient dataclasses apply, stated for the schema (values from models/clinical.toml)."""
-    scr = []
-    for unit, (lo, hi) in (("mg/dL", SCR_PLAUSIBLE_MG_PER_DL), ("µmol/L", SCR_PLAUSIBLE_UMOL_PER_L),
-                           ("umol/L", SCR_PLAUSIBLE_UMOL_PER_L), ("μmol/L", SCR_PLAUSIBLE_UMOL_PER_L)):
-        scr.append({"if": {"required": ["scr_unit"], "properties": {"scr_unit": {"const": unit}}},
-                    "then": {"properties": {"scr": {"minimum": lo, "maximum": hi}}}})
+    # one assertion per range (its unit spellings in an enum), both creatinines in it: fewer branches keep
+    # the whole schema within what JSON Schema canonicalisers (schemathesis) can expand
+    scr = [{"if": {"required": ["scr_unit"], "properties": {"scr_unit": {"enum": list(units)}}},
+            "then": {"properties": {k: {"minimum": lo, "maximum": hi} for k in ("scr", "baseline_scr")}}}
+           for units, (lo, hi) in ((("mg/dL",), SCR_PLAUSIBLE_MG_PER_DL),
+                                   (("µmol/L", "umol/L", "μmol/L"), SCR_PLAUSIBLE_UMOL_PER_L))]
+    alb_lo, alb_hi = ALBUMIN_PLAUSIBLE_G_PER_DL
+    albumin = [{"if": {"required": ["albumin_unit"], "properties": {"albumin_unit": {"const": unit}}},
+                "then": {"properties": {"albumin": {"minimum": alb_lo * k, "maximum": alb_hi * k}}}}
+               for unit, k in (("g/dL", 1), ("g/L", 10))]
+    race = [n for n in FIELDS["drug"].choices
+            if models_reading(load_product(_product_of(n)).pk_models, "race")]
     heavy = clinical().value("no_height_weight_max_kg")
     mic = []
     for organism in FIELDS["organism"].choices:
@@ -223,6 +294,9 @@ def _patient_rules():
                         "description": f"no breakpoint for these products in {organism}: give the MIC"})
     return mic + [
         {"allOf": scr, "description": "serum creatinine plausible in its unit (0.1–20 mg/dL, 8.8–1768 µmol/L)"},
+        {"allOf": albumin, "description": f"albumin plausible in its unit ({alb_lo:g}–{alb_hi:g} g/dL)"},
+        {"if": {"required": ["race", "drug"]}, "then": {"properties": {"drug": {"enum": race}}},
+         "description": "a population group only for products whose published PK model distinguishes it"},
         {"if": {"required": ["weight_rule"], "properties": {"weight_rule": {"enum": ["ideal", "adjusted"]}}},
          "then": {"required": ["height_cm"]}, "description": "ideal and adjusted weight need the height"},
         {"not": {"required": ["scr", "weight_kg"],
@@ -237,7 +311,7 @@ def request_schema(command):
 
     Parameters
     ----------
-    command : {"dose", "recommend", "tdm"}
+    command : {"dose", "recommend", "tdm", "hd-timing"}
         Which request [-].
 
     Returns
@@ -250,10 +324,6 @@ def request_schema(command):
     One rule cannot be written in JSON Schema: a Cockcroft–Gault estimate
     (from age, weight and SCr) must fall within the accepted CrCL range; such
     a request is answered 422 naming ``scr``.
-
-    References
-    ----------
-    .. [1] JSON Schema 2020-12. https://json-schema.org/draft/2020-12
     """
     fields = [f for n, f in FIELDS.items() if command in f.commands and "." not in n
               and f.kind not in ("path", "paths")]
@@ -265,24 +335,32 @@ def request_schema(command):
             props[f.name] = {**_property(f, command), "type": "number"}
         else:
             props[f.name] = _property(f, command)
-    rules = [r for r in (_rule_schema(x) for x in RULES if not x.commands or command in x.commands)
-             if r is not None]
+    rules = [r for r in (_rule_schema(x) for x in RULES if (not x.commands or command in x.commands)
+                         and all(n in props for n in (x.field, *x.others))) if r is not None]
     lo, hi = FIELDS["crcl_ml_per_min"].bounds
-    title = {"dose": "DoseRequest", "recommend": "RecommendRequest", "tdm": "TDMRequest"}[command]
-    required = {"dose": ["drug"], "recommend": ["mechanism"], "tdm": ["drug", "doses", "levels"]}[command]
+    series = (f"a creatinine series (scr_series) must have strictly increasing times, values > 0 and plausible in "
+              f"scr_unit, at most {SCR_SERIES_MAX_SAMPLES} samples over at most {SCR_SERIES_MAX_SPAN_H:g} h, and "
+              f"give a kinetic CrCL within {lo:g}–{hi:g} mL/min (else 422, field scr_series)")
+    if command == "hd-timing":
+        return {"title": "HDTimingRequest", "type": "object", "additionalProperties": False, "properties": props,
+                "required": ["drug"], "allOf": _all_or_none(rules),
+                "description": "As `pkdose hd-timing`: the same fields and rules. Not expressible here: times must "
+                               "exist and be in order (the last dose not after now, a session's end after its start "
+                               "and not in the future, components of the product named), else 422 naming the "
+                               "field."}
+    records = ("; nor the rules on the records' contents: a level before the first dose, a dose above the daily "
+               "maximum, an infusion implausibly short for the product, a concentration plausible only in another "
+               "unit (422, field doses or levels)") if command == "tdm" else ""
     return {
-        "title": title,
+        "title": {"dose": "DoseRequest", "recommend": "RecommendRequest", "tdm": "TDMRequest"}[command],
         "type": "object", "additionalProperties": False, "properties": props,
-        "required": required,
-        "allOf": rules + _patient_rules(),
+        "required": {"dose": ["drug"], "recommend": ["mechanism"], "tdm": ["drug", "doses", "levels"]}[command],
+        "allOf": _all_or_none(rules + _patient_rules()),
         "description": (f"As `pkdose {command}`: the same fields, limits and rules. Give one renal input: "
                         "crcl_ml_per_min; or scr with scr_unit, age_y, sex and weight_kg; or hd; or crrt. Not "
                         "expressible here: a Cockcroft–Gault estimate must lie within "
-                        f"{lo:g}–{hi:g} mL/min (else 422, field scr)"
-                        + ("; nor the rules on the records' contents: a level before the first dose, a dose above "
-                           "the daily maximum, an infusion implausibly short for the product, a concentration "
-                           "plausible only in another unit (422, field doses or levels)." if command == "tdm"
-                           else ".")),
+                        f"{lo:g}–{hi:g} mL/min (else 422, field scr, or baseline_scr with a series); {series}"
+                        f"{records}."),
     }
 
 
@@ -323,8 +401,55 @@ async def _inputs(request, command):
     return parse_inputs(await _body(request), command, strict=True)
 
 
+def _hd_timing(inp):
+    t = inp.timing
+    return product_hd_timing(inp.product, inp.renal_state.schedule, last_dose_at=t["last_dose_at"], now=t["now"],
+                             sessions=t["sessions"], last_supplement_at=t["last_supplement_at"],
+                             jurisdiction=inp.jurisdiction)
+
+
+def unstated_refusal(command, body):
+    r"""Whether a request is refused for a rule its JSON Schema cannot state (:data:`UNSTATED_RULES`).
+
+    Parameters
+    ----------
+    command : {"dose", "recommend", "hd-timing"}
+        Which request [-].
+    body : Mapping
+        The request body [-].
+
+    Returns
+    -------
+    bool
+        True when the adapter (and, for ``hd-timing``, the timing itself)
+        refuses the body naming a field of :data:`UNSTATED_RULES` [-].
+    """
+    try:
+        inp = parse_inputs(body, command, strict=True)
+        if command == "hd-timing":
+            _hd_timing(inp)
+        else:
+            inp.assessment()
+    except InputError as exc:
+        return any(exc.field == field and exc.template.startswith(head) for field, head in UNSTATED_RULES)
+    return False
+
+
+def _recommendation_dict(rec, inp):
+    """``pkdose.recommend/1`` with the kinetic renal method, the covariates given and the kinetic CrCL table."""
+    import dataclasses
+
+    from ..changing_renal import json_records
+
+    rec = dataclasses.replace(rec, advice=tuple(with_kinetic_renal(a, inp) for a in rec.advice))
+    out = recommendation_to_dict(rec)
+    out["population_inputs"] = {"structure": inp.structure, "given": dict(inp.pk_covariates)}
+    out["kinetic_crcl"] = None if inp.kinetic is None else json_records(inp.kinetic.table())
+    return out
+
+
 def _advice(inp):
-    return advise_dose(inp.product, **inp.advise_kwargs())
+    return with_kinetic_renal(advise_dose(inp.product, **inp.advise_kwargs()), inp)
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -409,10 +534,6 @@ def uvicorn_log_config():
     -------
     dict
         A :func:`logging.config.dictConfig` dictionary [-].
-
-    References
-    ----------
-    .. [1] Encode. Uvicorn settings: logging. https://www.uvicorn.org/settings/#logging
     """
     import copy
 
@@ -523,11 +644,6 @@ def concentration_svg(advice, width_in=7.6):
     -----
     When there is neither a label nor a model-informed regimen, the figure
     says so in words (the dose answer explains why).
-
-    References
-    ----------
-    .. [1] Hunter JD. Matplotlib: a 2D graphics environment. Comput Sci Eng.
-       2007;9(3):90-95. doi:10.1109/MCSE.2007.55
     """
     import io
 
@@ -608,6 +724,12 @@ _RECOMMEND_SCHEMA = {
     "required": ["schema", "disclaimer", "mechanism", "options", "products", "advice", "warnings"],
     "properties": {"schema": {"const": "pkdose.recommend/1"}},
 }
+_HD_SCHEMA = {
+    "type": "object",
+    "description": "pkdose.hd_timing/1, as `pkdose hd-timing --json` (docs/json-schema.md)",
+    "required": ["schema", "disclaimer", "product", "now", "components", "sessions"],
+    "properties": {"schema": {"const": "pkdose.hd_timing/1"}},
+}
 _TDM_SCHEMA = {
     "type": "object",
     "description": "pkdose.tdm/1, as `pkdose tdm --json` (docs/tdm.md)",
@@ -633,13 +755,9 @@ def _print_outputs(inp):
     """The note and the card of one dose answer, computed once."""
     import datetime
 
-    from ..card import card_html
-    from ..report import note_text
-
-    advice = _advice(inp)
+    answer = dose_answer(inp)
     when = datetime.datetime.now()
-    return {"note": note_text(advice, patient=inp.patient, seed=inp.seed, when=when),
-            "card_html": card_html(advice, patient=inp.patient, seed=inp.seed, when=when, standalone=False)}
+    return {"note": answer.note(when=when), "card_html": answer.card(when=when, standalone=False)}
 
 
 def _body_spec(name):
@@ -660,7 +778,16 @@ def _catalogue():
         "products": products,
         "mechanisms": [{"name": m.name, "aliases": list(m.aliases), "description": m.description}
                        for m in g.mechanisms],
-        "sites": list(SITES),
+        "sites": list(FIELDS["site"].choices),
+        "pk_covariates": {p["product"]: {f: bool(models_reading(load_product(p["product"]).pk_models, f))
+                                         for f in ("infection_site", "albumin_g_per_dl", "race", "ventilated",
+                                                   "apache_ii")} for p in products},
+        "race_groups": [{"value": r, "text": RACE_WORDS[r]} for r in FIELDS["race"].choices],
+        "structures": list(FIELDS["structure"].choices),
+        "hd_components": {p["product"]: [{"component": r.component, "supplement_mg": r.post_hd_supplement_mg or None,
+                                          "after_hd": r.give_after_hd}
+                                         for r in select_regimens(load_regimen_table(p["product"]), renal_state="ihd")]
+                          for p in products},
         "severities": list(SEVERITIES),
         "jurisdictions": list(FIELDS["jurisdiction"].choices),
         "organisms": list(FIELDS["organism"].choices),
@@ -688,10 +815,6 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
     Returns
     -------
     fastapi.FastAPI
-
-    References
-    ----------
-    .. [1] Ramírez S. FastAPI. https://fastapi.tiangolo.com
     """
     app = FastAPI(
         title="pkdose web calculator",
@@ -713,7 +836,7 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
     async def dose(request: Request):
         """The same answer as ``pkdose dose --json`` (schema ``pkdose.dose/1``)."""
         inp = await _inputs(request, "dose")
-        return JSONResponse(await run_in_threadpool(lambda: advice_to_dict(_advice(inp))))
+        return JSONResponse(await run_in_threadpool(lambda: dose_answer(inp).to_dict()))
 
     @app.post("/api/recommend", tags=["recommend"],
               summary="Guideline options for a resistance mechanism, with PK-checked doses",
@@ -723,7 +846,7 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         """The same answer as ``pkdose recommend --json`` (schema ``pkdose.recommend/1``)."""
         inp = await _inputs(request, "recommend")
         rec = await run_in_threadpool(lambda: recommend(inp.mechanism, **inp.recommend_kwargs()))
-        return JSONResponse(recommendation_to_dict(rec))
+        return JSONResponse(_recommendation_dict(rec, inp))
 
     @app.post("/api/dose/plot", tags=["dose"],
               summary="Typical concentration–time course at steady state (SVG)",
@@ -745,6 +868,16 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         """``pkdose dose --format note`` and the card of ``--format card``, for the page's Copy and Print."""
         inp = await _inputs(request, "dose")
         return JSONResponse(await run_in_threadpool(lambda: _print_outputs(inp)))
+
+    @app.post("/api/hd-timing", tags=["haemodialysis"],
+              summary="Next dose on haemodialysis from the sessions as they happened: give now / give at",
+              responses={200: {"content": {"application/json": {"schema": _HD_SCHEMA}}}, **_ERRORS},
+              response_class=JSONResponse, openapi_extra=_body_spec("HDTimingRequest"))
+    async def hd_timing(request: Request):
+        """The same answer as ``pkdose hd-timing --json`` (schema ``pkdose.hd_timing/1``)."""
+        inp = await _inputs(request, "hd-timing")
+        answer = await run_in_threadpool(lambda: _hd_timing(inp))
+        return JSONResponse({"schema": "pkdose.hd_timing/1", "disclaimer": DISCLAIMER, **answer.to_dict()})
 
     @app.post("/api/tdm", tags=["tdm"], summary="Bayesian TDM: the patient's PK from measured levels, the next regimen",
               responses={200: {"content": {"application/json": {"schema": _TDM_SCHEMA}}}, **_ERRORS},
@@ -788,6 +921,7 @@ def _openapi(app):
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         schemas["DoseRequest"] = request_schema("dose")
         schemas["RecommendRequest"] = request_schema("recommend")
+        schemas["HDTimingRequest"] = request_schema("hd-timing")
         schemas["TDMRequest"] = request_schema("tdm")
         app.openapi_schema = doc
     return app.openapi_schema

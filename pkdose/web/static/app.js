@@ -48,6 +48,8 @@ async function loadCatalogue() {
   const analytes = [...new Set(catalogue.products.flatMap((p) => p.analytes))];
   for (const a of analytes) $("#analyte").append(h("option", { value: a }, a));
   for (const s of catalogue.severities) $("#severity").append(h("option", { value: s }, s));
+  for (const r of catalogue.race_groups) $("#race").append(h("option", { value: r.value }, r.text));
+  showCovariates();
   // the server's limits and defaults, so the page never restates them
   for (const el of $$("[data-limit]")) {
     const lim = catalogue.limits[el.dataset.limit];
@@ -71,9 +73,19 @@ function showModes() {
   const mode = $("input[name=renal_mode]:checked").value;
   $("#scr-block").hidden = !native || mode !== "scr";
   $("#crcl-block").hidden = !native || mode !== "crcl";
+  $("#series-block").hidden = !native || mode !== "series";
   $("#hd-block").hidden = rrt !== "hd";
   $("#crrt-block").hidden = rrt !== "crrt";
   $("#residual-block").hidden = rrt === "none";
+  if (window.pkdoseExtras) window.pkdoseExtras.showHdTiming();
+}
+
+// a population group is asked only for a drug whose published PK model distinguishes it
+function showCovariates() {
+  const drug = $("#drug").value;
+  const uses = catalogue && drug && catalogue.pk_covariates[drug];
+  $("#race-block").hidden = !(uses && uses.race);
+  if ($("#race-block").hidden) $("#race").value = "";
 }
 
 class FieldProblem extends Error {
@@ -99,12 +111,24 @@ function commonBody() {
     n: numberOf("n", "n"),
     seed: numberOf("seed", "seed"),
     search: $("#search").checked,
+    site: $("#site").value || null,
+    albumin: numberOf("albumin", "albumin"),
+    albumin_unit: $("#albumin_unit").value || null,
+    apache_ii: numberOf("apache_ii", "apache_ii"),
+    race: $("#race").value || null,
+    ventilated: $("#ventilated").checked || null,
+    structure: $("#structure").value === "published" ? null : $("#structure").value,
   };
   const rrt = $("input[name=rrt]:checked").value;
   if (rrt === "none" && $("input[name=renal_mode]:checked").value === "scr") {
     body.scr = numberOf("scr", "scr");
     body.scr_unit = $("#scr_unit").value || null;
     if ($("#weight_rule").value !== "auto") body.weight_rule = $("#weight_rule").value;
+  } else if (rrt === "none" && $("input[name=renal_mode]:checked").value === "series") {
+    body.scr_series = $("#scr_series").value.trim() || null;
+    body.scr_unit = $("#series_unit").value || null;
+    body.baseline_scr = numberOf("baseline_scr", "baseline_scr");
+    body.baseline_crcl_ml_per_min = numberOf("baseline_crcl_ml_per_min", "baseline_crcl_ml_per_min");
   } else if (rrt === "none") {
     body.crcl_ml_per_min = numberOf("crcl_ml_per_min", "crcl_ml_per_min");
   }
@@ -132,11 +156,12 @@ function clearErrors() {
 }
 
 // fields without a slot of their own -> the slot the message is shown in
-const FIELD_ALIAS = { scr_unit: "scr", hd: "hd.days", renal_method: "scr" };
+const FIELD_ALIAS = { scr_unit: "scr", hd: "hd.days", renal_method: "scr", albumin_unit: "albumin" };
 
 // Put a message next to the field at fault, or at the top of the form.
 function showError(field, message) {
-  const name = FIELD_ALIAS[field] || field;
+  const series = $("input[name=renal_mode]:checked").value === "series";
+  const name = (series && field === "scr_unit") ? "scr_series" : (FIELD_ALIAS[field] || field);
   const slot = name ? document.getElementById(`${name}-error`) : null;
   if (!slot) {
     const top = $("#form-error");
@@ -186,8 +211,7 @@ async function onSubmit(event) {
     const calls = [];
     if (drug) calls.push(post("/api/dose", { ...body, drug }));
     if (mechanism) {
-      const rec = { ...body, mechanism };
-      if ($("#site").value) rec.site = $("#site").value;
+      const rec = { ...body, mechanism };  // the site is in the body: it reaches the PK models and filters
       if ($("#severity").value) rec.severity = $("#severity").value;
       calls.push(post("/api/recommend", rec));
     }
@@ -245,11 +269,11 @@ async function onTdm() {
   try {
     body = commonBody();
     if (!$("#drug").value) throw new FieldProblem("drug", "choose the drug the levels are of");
+    if (body.structure) throw new FieldProblem("structure", "a TDM fit uses the published model structures");
     body.drug = $("#drug").value;
     body.doses = csvRows("doses", "doses");
     body.levels = csvRows("levels", "levels");
     if ($("#analyte").value) body.analyte = $("#analyte").value;
-    if ($("#site").value) body.site = $("#site").value;
     const sessions = $("#hd_sessions").value.trim();
     if (sessions) body.hd_sessions = sessions;
   } catch (e) {
@@ -340,6 +364,7 @@ function render(results, dose, rec, body) {
   const first = dose || (rec && rec.advice[0]);
   if (first) parts.push(renderRenal(first.renal));
   if (dose) parts.push(renderAdvice(dose, { ...body, drug: dose.product }, true));
+  if (dose && window.pkdoseExtras) parts.push(...window.pkdoseExtras.forDose(dose));
   if (rec) parts.push(renderRecommendation(rec, body, dose ? dose.product : null));
   results.replaceChildren(...parts);
   document.body.classList.remove("has-card");
@@ -713,6 +738,8 @@ function renderRecommendation(rec, body, shownProduct) {
 
 document.addEventListener("DOMContentLoaded", () => {
   for (const r of $$("input[name=renal_mode], input[name=rrt]")) r.addEventListener("change", showModes);
+  $("#drug").addEventListener("change", showCovariates);
+  if (window.pkdoseExtras) window.pkdoseExtras.initHdTiming();
   showModes();
   $("#form").addEventListener("submit", onSubmit);
   $("#tdm-submit").addEventListener("click", onTdm);
