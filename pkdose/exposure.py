@@ -1052,11 +1052,16 @@ def _population_text(product, cov):
     site = default_population(product) if not given else {"infection_site": cov.infection_site}
     parts = [f"infection site {site['infection_site']}"
              + ("" if given else f" (default population: {site['reason']})")]
-    for label, value in (("albumin", cov.albumin_g_per_dl), ("race", cov.race),
-                         ("ventilated", cov.ventilated), ("APACHE II", cov.apache_ii),
-                         ("acute pyelonephritis", cov.acute_pyelonephritis), ("ESRD flag", cov.esrd)):
-        if value is not None:
-            parts.append(f"{label} {value:g}" if isinstance(value, float) else f"{label} {value}")
+    for label, value, covariate, unit in (
+            ("albumin", cov.albumin_g_per_dl, "albumin", " g/dL"), ("race", cov.race, "race", ""),
+            ("ventilated", cov.ventilated, "ventilated", ""), ("APACHE II", cov.apache_ii, "apache_ii_above_10", ""),
+            ("acute pyelonephritis", cov.acute_pyelonephritis, "acute_pyelonephritis", ""),
+            ("ESRD flag", cov.esrd, "esrd", "")):
+        if value is None:
+            continue
+        text = f"{label} {value:g}{unit}" if isinstance(value, float) else f"{label} {'yes' if value is True else 'no' if value is False else value}"
+        readers = [m.key for m in product.pk_models.values() if any(e.covariate == covariate for e in m.effects)]
+        parts.append(f"{text} (used by {', '.join(readers)})" if readers else f"{text} (not a covariate of these models)")
     missing = [m.key for m in product.pk_models.values()
                if "albumin_g_per_dl" in m.default_population and cov.albumin_g_per_dl is None]
     if missing:

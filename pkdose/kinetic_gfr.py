@@ -655,15 +655,25 @@ def _baseline(patient, baseline_scr, baseline_scr_unit, baseline_crcl, weight_ru
                              "baseline_crcl_ml_per_min, not both", field="baseline_scr")
         a = renal_assessment(patient, weight_rule=weight_rule)
         return (patient.scr_mg_per_dl, a.crcl_ml_per_min, patient.weight_kg,
-                f"baseline SCr {patient.scr_mg_per_dl:.2f} mg/dL; baseline CrCL {a.crcl_ml_per_min:.0f} "
-                f"mL/min ({a.method})")
+                f"baseline SCr {_scr_text(patient.scr, patient.scr_unit, patient.scr_mg_per_dl)}; baseline CrCL "
+                f"{a.crcl_ml_per_min:.0f} mL/min ({a.method})")
     if baseline_scr is None or baseline_crcl is None:
         raise InputError("the baseline is missing: give patient=Patient(...) with its steady-state SCr, "
                          "or baseline_scr, baseline_scr_unit and baseline_crcl_ml_per_min",
                          field="baseline_scr")
     scr = float(_scr(baseline_scr, baseline_scr_unit, "baseline_scr")[0])
     crcl = _positive_number("baseline_crcl_ml_per_min", baseline_crcl, "mL/min")
-    return scr, crcl, None, f"baseline SCr {scr:.2f} mg/dL; baseline CrCL {crcl:.0f} mL/min (given)"
+    return (scr, crcl, None, f"baseline SCr {_scr_text(baseline_scr, baseline_scr_unit, scr)}; baseline CrCL "
+                             f"{crcl:.0f} mL/min (given)")
+
+
+def _scr_text(value, unit, mg_per_dl):
+    """The SCr as entered, with mg/dL beside it when it was entered in another unit."""
+    from .units import normalise_scr_unit
+
+    if normalise_scr_unit(unit) == "mg/dL":
+        return f"{mg_per_dl:.2f} mg/dL"
+    return f"{float(value):g} {normalise_scr_unit(unit)} ({mg_per_dl:.2f} mg/dL)"
 
 
 def _max_rise(given, scr0, crcl0, weight_kg, vd_fraction):

@@ -442,7 +442,7 @@ def test_acute_pyelonephritis_reaches_the_ceftazidime_model():
         Covariates(60.0, Native(), acute_pyelonephritis=True)
     check = pk_check(prod, regs, Covariates(60.0, Native(), infection_site="urinary", acute_pyelonephritis=True),
                      mic_mg_per_l=8, n=50)
-    assert "acute pyelonephritis True" in check.population
+    assert "acute pyelonephritis yes (used by ceftazidime_li2019)" in check.population
     frames = [pd.DataFrame({"id": [0, 1], "crcl_ml_per_min": 60.0, "infection_site": "urinary",
                             "acute_pyelonephritis": flags}) for flags in (["true", "false"], [False, False])]
     ap, none = (exposure.exposure_summary(prod, f, regs, by="id", rng=1).query("analyte == 'ceftazidime'")

@@ -473,8 +473,8 @@ function renderAdvice(a, plotBody, open) {
   }
   const fig = h("figure", { class: "plot" },
     h("div", { class: "plot-slot" }, h("p", { class: "muted" }, "Drawing the concentration–time curve…")),
-    h("figcaption", {}, "Typical patient at steady state: total (blue) and free (red) concentration, the MIC "
-      + "(dashed), time above the MIC shaded, infusions as green bars below zero."));
+    h("figcaption", {}, "Typical patient at steady state: total (blue) and free (vermilion) concentration, the MIC "
+      + "(dashed), time above the MIC shaded in light orange, infusions as green bars below zero."));
   if (a.regimens.length || a.model_informed) kids.push(fig);
   kids.push(h("details", { class: "refs" },
     h("summary", {}, `References (${a.references.length}) and PK models`),
