@@ -81,7 +81,8 @@ FLAGS = {
     "baseline_crcl_ml_per_min": "--baseline-crcl", "albumin": "--albumin", "albumin_unit": "--albumin-unit",
     "ventilated": "--ventilated", "apache_ii": "--apache-ii", "race": "--race", "structure": "--structure",
     "last_dose_at": "--last-dose", "now": "--now", "last_supplement_at": "--last-supplement", "hd_log": "--hd-log",
-    "sessions": "--hd-log",
+    "sessions": "--hd-log", "doses": "--doses", "levels": "--levels", "analyte": "--analyte",
+    "hd_sessions": "--hd-sessions", "crrt_periods": "--crrt-periods",
 }
 _DEST = {flag[2:].replace("-", "_"): field for field, flag in FLAGS.items() if field != "sessions"}
 _DEST["hd"] = "hd"
@@ -173,7 +174,7 @@ def _add_renal(p):
                                                                                          "--crrt-effluent)"))
 
 
-def _add_covariates(p):
+def _add_covariates(p, structure=True):
     from .population_inputs import RACE_WORDS
 
     g = p.add_argument_group("PK model covariates (optional; not given: each model's default population, stated in "
@@ -189,7 +190,8 @@ def _add_covariates(p):
               + "; ".join(f"{k} = {RACE_WORDS[k]}" for k in FIELDS["race"].choices)
               + ". The papers estimated different volumes or clearances for these groups; the output shows each "
                 "factor and its source")
-    _opt(g, "--structure", metavar="|".join(FIELDS["structure"].choices), help=_help("structure"))
+    if structure:
+        _opt(g, "--structure", metavar="|".join(FIELDS["structure"].choices), help=_help("structure"))
 
 
 def _add_common(p, example=True):
@@ -248,6 +250,16 @@ Without --site and the other covariates, each PK model uses its paper's default 
   pkdose simulate --example hd --plot week.png
   pkdose simulate --drug CZA --crcl 40 --site urinary --structure one_compartment
 Time 0 is the start of a dose at steady state, or Monday 00:00 of a dialysis week.""",
+    "tdm": """examples:
+  pkdose tdm --drug cefiderocol --crrt-effluent 2.3 --crrt-modality CVVH --site pneumonia \\
+      --doses examples/tdm/cefiderocol_cvvh_doses.csv --levels examples/tdm/cefiderocol_cvvh_levels.csv --mic 2
+  pkdose tdm --drug CZA --age 68 --sex M --weight 80 --scr 1.9 --scr-unit mg/dL --analyte ceftazidime \\
+      --doses examples/tdm/cza_doses.csv --levels examples/tdm/cza_levels.csv --mic 8 --json
+  pkdose tdm --drug cefiderocol --hd --hd-sessions 25-29,73-77 --doses D.csv --levels L.csv
+DOSES.csv: time_h,amount_mg,infusion_h[,component]  (amount of the product as labelled, e.g. 2500 for
+  ceftazidime-avibactam 2.5 g; infusion_h 24 for one day of continuous infusion).
+LEVELS.csv: time_h,conc_mg_per_l[,analyte][,free]  (free: true for an unbound-concentration assay).
+All times are hours on one clock (e.g. 0 = first dose): doses, levels, sessions, creatinines (--scr-series).""",
     "pta": """examples:
   pkdose pta --drug cefiderocol --crcl 100 --plot pta.png
   pkdose pta --drug ATM-AVI --crcl 25 --n 5000""",
@@ -287,6 +299,10 @@ _DESCRIPTION = {
                  "with dates and grades), the pitfalls, and a PK-checked dose of each ranked product.",
     "simulate": "The typical patient's concentration–time course at steady state over one dosing period "
                 "(a week on haemodialysis), total and free, with clock times.",
+    "tdm": "Bayesian TDM: the patient's own PK parameters from the measured levels (MAP and posterior with the "
+           "published model as prior), individual predictions beside the levels, the individual %fT>MIC of the "
+           "current regimen, and the next regimen that reaches the target at the MIC with at least 90 % posterior "
+           "probability within the label limits (model-informed).",
     "pta": "Probability of target attainment of the label (or model-informed) regimen over a doubling MIC "
            "grid, in a virtual population.",
     "hd-timing": "When to give the next dose on intermittent haemodialysis from the sessions as they happened "
@@ -355,6 +371,20 @@ def build_parser():
         _opt(p, "--plot", metavar="FILE", help=f"write a figure ({', '.join('.' + f for f in PLOT_FORMATS)})")
         p.add_argument("--model-informed", action=_OnceTrue,
                        help="use the model-informed regimen instead of the label regimen")
+
+    p = _sub(sub, "tdm", "Bayesian TDM from measured levels: the patient's PK and the next regimen")
+    _add_drug(p)
+    _add_renal(p)
+    _add_covariates(p, structure=False)  # a TDM fit uses the published structures
+    _add_common(p, example=False)
+    t = p.add_argument_group("TDM records (times in hours on one clock)")
+    _opt(t, "--doses", metavar="DOSES.csv", help=_help("doses"))
+    _opt(t, "--levels", metavar="LEVELS.csv", help=_help("levels"))
+    _opt(t, "--analyte", metavar="NAME", help=_help("analyte"))
+    _opt(t, "--hd-sessions", metavar="START-END,...", help=_help("hd_sessions", "(with --hd)"))
+    _opt(t, "--crrt-periods", metavar="START-END,...", help=_help("crrt_periods", "(with --crrt-effluent)"))
+    _opt(p, "--plot", metavar="FILE", help=f"write the fit and forecast ({', '.join('.' + f for f in PLOT_FORMATS)})")
+    p.add_argument("--no-search", action=_OnceTrue, help="skip the model-informed search")
 
     p = _sub(sub, "hd-timing", "next dose on haemodialysis from the actual sessions")
     _add_drug(p, pk_model=False)
@@ -827,6 +857,26 @@ def _cmd_serve(args):
     return ""
 
 
+def _cmd_tdm(args):
+    from .tdm import plot_tdm, tdm_text, tdm_to_dict
+    from .tdm.frontend import tdm_from_inputs
+
+    inp, _ = _inputs(args)
+    answer = tdm_from_inputs(inp)
+    if inp.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        ax = plot_tdm(answer)
+        ax.figure.savefig(inp.plot, dpi=110)
+        plt.close(ax.figure)
+    if args.json:
+        return tdm_to_dict(answer)
+    return tdm_text(answer) + (f"\nFigure written to {inp.plot}" if inp.plot else "")
+
+
 def _cmd_hd_timing(args):
     from .hd_timing import product_hd_timing
 
@@ -885,8 +935,8 @@ def _cmd_atlas(args):
 
 
 COMMANDS = {"serve": _cmd_serve, "crcl": _cmd_crcl, "dose": _cmd_dose, "recommend": _cmd_recommend,
-            "simulate": _cmd_simulate, "pta": _cmd_pta, "atlas": _cmd_atlas, "models": _cmd_models,
-            "hd-timing": _cmd_hd_timing}
+            "simulate": _cmd_simulate, "pta": _cmd_pta, "tdm": _cmd_tdm, "atlas": _cmd_atlas,
+            "models": _cmd_models, "hd-timing": _cmd_hd_timing}
 _SERVE_FLAGS = {"port": "--port", "host": "--host", "allow_remote": "--allow-remote", "allowed_host": "--allowed-host",
                 "out": "--out", "workers": "--workers", "structure": "--structure", "n_patients": "--n",
                 "products": "--drug", "jurisdictions": "--jurisdiction"}

@@ -148,7 +148,9 @@ class Field:
         Field name, dotted when nested (``"hd.start_h"``) [-]
     kind : str
         ``"number"``, ``"integer"``, ``"choice"``, ``"flag"``, ``"days"``,
-        ``"mic"``, ``"object"``, ``"path"`` or ``"paths"`` [-]
+        ``"mic"``, ``"object"``, ``"path"``, ``"paths"``, ``"windows"``
+        (time windows, ``"25-29,73-77"``) or ``"records"`` (a CSV file, or
+        rows of a table) [-]
     text : str
         What it is, one line, with its unit [-]
     bounds : tuple, optional
@@ -179,12 +181,13 @@ class Field:
 
 
 _C = clinical()
-_DRUG = ("dose", "simulate", "pta")
-_DOSING = ("dose", "recommend", "simulate", "pta")
+_DRUG = ("dose", "simulate", "pta", "tdm")
+_DOSING = ("dose", "recommend", "simulate", "pta", "tdm")
 _ALL = ("crcl", *_DOSING)
 _HD_TIMING = ("hd-timing",)
-_TIMED = ("dose", "simulate", "pta", "hd-timing")
+_TIMED = ("dose", "simulate", "pta", "tdm", "hd-timing")
 _PRODUCTS = tuple(available_products())
+_ANALYTES = tuple(dict.fromkeys(a for p in _PRODUCTS for a in load_regimen_table(p).analytes))
 #: Components of the products (what a combination's dose times are given for).
 COMPONENTS = tuple(sorted({c for p in _PRODUCTS for c in load_regimen_table(p).components}))
 
@@ -249,7 +252,7 @@ def _fields():
               commands=_DOSING),
         Field("structure", "choice", "PK model structure: published (the papers' 2 or 3 compartments) or "
               "one_compartment (the reduction, V = Vss)", choices=STRUCTURES, default=DEFAULT_STRUCTURE,
-              commands=_DOSING),
+              commands=tuple(c for c in _DOSING if c != "tdm")),  # a TDM fit uses the published structures
         Field("mic_mg_per_l", "mic", "MIC of the isolate [mg/L] (default: the susceptible breakpoint)",
               MIC_RANGE_MG_PER_L, commands=_DOSING),
         Field("jurisdiction", "choice", "label: US (FDA) or EU (EMA)", choices=JURISDICTIONS, default="US",
@@ -270,10 +273,20 @@ def _fields():
         Field("seed", "integer", "random seed of the virtual population", SEED_RANGE, default=DEFAULT_SEED,
               commands=_DOSING),
         Field("search", "flag", f"search a model-informed regimen when the PTA is below "
-              f"{_C.value('pta_goal_fraction'):.0%}", default=True, commands=("dose", "recommend")),
+              f"{_C.value('pta_goal_fraction'):.0%}", default=True, commands=("dose", "recommend", "tdm")),
         Field("model_informed", "flag", "use the model-informed regimen instead of the label regimen",
               default=False, commands=("simulate", "pta")),
-        Field("plot", "path", f"figure file ({', '.join(PLOT_FORMATS)})", commands=("simulate", "pta")),
+        Field("plot", "path", f"figure file ({', '.join(PLOT_FORMATS)})", commands=("simulate", "pta", "tdm")),
+        Field("doses", "records", "doses given: DOSES.csv with time_h,amount_mg,infusion_h[,component] (amount of "
+              "the product as labelled; infusion_h 24 for a day of continuous infusion)", commands=("tdm",)),
+        Field("levels", "records", "measured levels: LEVELS.csv with time_h,conc_mg_per_l[,analyte][,free]",
+              commands=("tdm",)),
+        Field("analyte", "choice", "analyte of levels that name none (two-analyte products)",
+              choices=_ANALYTES, commands=("tdm",)),
+        Field("hd_sessions", "windows", "actual haemodialysis sessions as start-end hours on the dose record's "
+              "clock, e.g. 25-29,73-77", commands=("tdm",)),
+        Field("crrt_periods", "windows", "periods on CRRT as start-end hours on the dose record's clock (default: "
+              "throughout)", commands=("tdm",)),
         Field("pk_model", "paths", "your own PK model files replacing the defaults of their analytes",
               default=(), commands=_DRUG),
     ]
@@ -391,6 +404,11 @@ RULES = (
          "height to de-index the eGFR to mL/min", value="ckd-epi-2021"),
     Rule("conflict", "renal_method", ("weight_rule",), "CKD-EPI 2021 uses no body weight",
          value="ckd-epi-2021"),
+    Rule("requires", "hd_sessions", ("hd",), "dialysis sessions are used only with haemodialysis",
+         commands=("tdm",)),
+    Rule("requires", "hd", ("hd_sessions",), "a fit on haemodialysis needs the actual start and end of each session "
+         "(hours on the dose record's clock)", commands=("tdm",), blame="missing"),
+    Rule("requires", "crrt_periods", ("crrt",), "CRRT periods are used only with CRRT", commands=("tdm",)),
     Rule("one_of", "hd", (), "the dose timing on dialysis needs the schedule: {hd} with its days, start and "
          "session length", commands=_HD_TIMING),
     Rule("requires", "hd", ("last_dose_at",), "the next dose is timed from the last one: give when it was started",
@@ -447,6 +465,12 @@ class Inputs:
         Figure to write, already checked [-]
     pk_model_files : tuple of str
         User PK model files [-]
+    doses, levels : str or list or None
+        TDM records: a CSV file name, or the rows of a table (the web page) [-]
+    analyte : str or None
+        Analyte of levels that name none [-]
+    hd_sessions, crrt_periods : tuple of (float, float) or None
+        Actual dialysis sessions and CRRT periods, (start, end) pairs [h]
     given : frozenset of str
         The fields the user gave [-]
     pk_covariates : dict
@@ -489,6 +513,11 @@ class Inputs:
     model_informed: bool = False
     plot: Path | None = None
     pk_model_files: tuple = ()
+    doses: object = None
+    levels: object = None
+    analyte: str | None = None
+    hd_sessions: tuple | None = None
+    crrt_periods: tuple | None = None
     given: frozenset = field(default_factory=frozenset)
     pk_covariates: dict = field(default_factory=dict)
     structure: str = DEFAULT_STRUCTURE
@@ -758,6 +787,15 @@ def _value(f, raw, strict):
             raise InputError(f"{{{f.name}}} must be text, 'hours:value,hours:value,…' (e.g. 0:1.1,24:2.0), got "
                              f"{_shown(raw)}", field=f.name)
         return raw
+    if f.kind == "records":
+        if isinstance(raw, (str, Path)) and str(raw).strip() and not strict:  # a file: the command line only
+            return str(raw)
+        if isinstance(raw, list) and all(isinstance(r, dict) for r in raw):
+            return raw
+        what = "a list of rows (objects)" if strict else "a CSV file name or a list of rows"
+        raise InputError(f"{{{f.name}}} must be {what}, got {_shown(raw)}", field=f.name)
+    if f.kind == "windows":
+        return _windows(f, raw)
     if f.kind == "path":
         if not isinstance(raw, (str, Path)) or not str(raw).strip():
             raise InputError(f"{{{f.name}}} must be a file name, got {_shown(raw)}", field=f.name)
@@ -767,6 +805,21 @@ def _value(f, raw, strict):
             raw = [raw]
         return tuple(str(p) for p in raw)
     return raw
+
+
+def _windows(f, raw):
+    """(start, end) pairs from "25-29,73-77" or [[25, 29], [73, 77]]."""
+    if isinstance(raw, str):
+        pairs = []
+        for part in raw.split(","):
+            a, sep, b = part.strip().partition("-")
+            if not sep:
+                raise InputError(f"{{{f.name}}} {_shown(part)} is not start-end in hours (e.g. 25-29)", field=f.name)
+            pairs.append((number_from_text(a, f.name), number_from_text(b, f.name)))
+        return tuple(pairs)
+    if isinstance(raw, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in raw):
+        return tuple((_real(f, a), _real(f, b)) for a, b in raw)
+    raise InputError(f"{{{f.name}}} must be start-end pairs in hours, got {_shown(raw)}", field=f.name)
 
 
 def _times(f, raw, strict=False):
@@ -1301,7 +1354,7 @@ def parse_inputs(values, command="dose", *, strict=False):
     values : Mapping
         Field name -> value (see :data:`FIELDS`); ``hd`` and ``crrt`` may be
         nested mappings [-]
-    command : {"crcl", "dose", "recommend", "simulate", "pta", "hd-timing"}, optional
+    command : {"crcl", "dose", "recommend", "simulate", "pta", "tdm", "hd-timing"}, optional
         What the inputs are for: which fields are taken and which are
         required [-]
     strict : bool, optional
@@ -1339,6 +1392,11 @@ def parse_inputs(values, command="dose", *, strict=False):
     _check_known(given, command)
     v = {name: _value(FIELDS[name], raw, strict) for name, raw in given.items()}
     _check_rules(v, command)
+    if command == "tdm":
+        for name in ("doses", "levels"):
+            if name not in v:
+                raise InputError(f"{{{name}}} is required: a TDM fit needs the dose record and the measured levels",
+                                 field=name)
     if command in _DRUG + _HD_TIMING and "drug" not in v:
         raise InputError(f"{{drug}} is required; choose one of: {', '.join(_PRODUCTS)}", field="drug")
     if command == "recommend" and "mechanism" not in v:
@@ -1374,7 +1432,9 @@ def parse_inputs(values, command="dose", *, strict=False):
         n=v.get("n", DEFAULT_N), seed=v.get("seed", DEFAULT_SEED), search=v.get("search", True),
         model_informed=v.get("model_informed", False),
         plot=check_plot_path(v["plot"]) if "plot" in v else None,
-        pk_model_files=v.get("pk_model", ()), given=frozenset(given), pk_covariates=pk_covariates,
+        pk_model_files=v.get("pk_model", ()), doses=v.get("doses"), levels=v.get("levels"),
+        analyte=v.get("analyte"), hd_sessions=v.get("hd_sessions"), crrt_periods=v.get("crrt_periods"),
+        given=frozenset(given), pk_covariates=pk_covariates,
         structure=v.get("structure", DEFAULT_STRUCTURE), scr_unit=v.get("scr_unit"), kinetic=kinetic,
         timing=_timing(v) if command == "hd-timing" else {},
     )

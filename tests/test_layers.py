@@ -29,10 +29,13 @@ LAYERS = (
                                   "pkdose.library.regimen_tables", "pkdose.guidelines", "pkdose.patient",
                                   "pkdose.kinetic_gfr")),
     ("orchestration", ("pkdose.exposure", "pkdose.recommend", "pkdose.atlas", "pkdose.changing_renal",
-                       "pkdose.hd_timing")),
-    ("presentation", ("pkdose.report", "pkdose.card", "pkdose.plotting", "pkdose.population_inputs")),
+                       "pkdose.hd_timing", "pkdose.tdm", "pkdose.tdm.data", "pkdose.tdm.estimate",
+                       "pkdose.tdm.model", "pkdose.tdm.fit", "pkdose.tdm.advice", "pkdose.tdm.simest",
+                       "pkdose.tdm.settings")),
+    ("presentation", ("pkdose.report", "pkdose.card", "pkdose.plotting", "pkdose.population_inputs",
+                      "pkdose.tdm.report")),
     ("front ends", ("pkdose.inputs", "pkdose.answers", "pkdose.cli", "pkdose.__main__", "pkdose.web",
-                    "pkdose.web.app")),
+                    "pkdose.web.app", "pkdose.tdm.frontend")),
 )
 
 #: Imports that run upward, each inside a function: (importer, imported) -> why.
@@ -41,6 +44,8 @@ UPWARD = {
     ("pkdose.recommend", "pkdose.report"): "DoseAdvice's and Recommendation's reprs are report's renderers",
     ("pkdose.atlas", "pkdose.plotting"): "atlas.plot_atlas draws the atlas table with plotting.plot_pta_heatmap",
     ("pkdose.library.clinical", "pkdose.library.products"): "the aliases of clinical.toml must name products",
+    ("pkdose.tdm.data", "pkdose.inputs"): "the records' numbers are read by the input adapter's number_from_text",
+    ("pkdose.tdm", "pkdose.tdm.report"): "pkdose.tdm re-exports its renderers, loaded on first use",
 }
 
 ROOT = Path(pkdose.__file__).parent

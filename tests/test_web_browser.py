@@ -266,3 +266,29 @@ def test_hd_week_amounts_loading_dose_and_exposure_ceilings_are_on_the_page(page
     assert "10.5 g/week = 1.5 g/day of aztreonam (+ 0.75 g/week of post-HD supplements)" in text
     assert "Exposure ceilings (toxicity):" in text and "aztreonam: no published exposure ceiling" in text
     assert not page.problems, page.problems
+
+
+def test_bayesian_tdm_section(page, server):
+    # a published patient (examples/tdm/cefiderocol_cvvh_*): CVVH, cefiderocol 2 g q8h, peak and trough
+    page.check("input[name=rrt][value=crrt]")
+    page.fill("#crrt_effluent", "2.3")
+    page.select_option("#crrt_modality", "CVVH")
+    page.select_option("#drug", "cefiderocol")
+    page.fill("#mic_mg_per_l", "2")
+    page.locator("#tdm-block > summary").click()
+    page.fill("#doses", "time_h,amount_mg,infusion_h\n" + "\n".join(f"{t},2000,3" for t in range(0, 81, 8)))
+    page.fill("#levels", "time_h,conc_mg_per_l\n75,104.94\n79.99,57.95")
+    page.click("#tdm-submit")
+    page.wait_for_selector(".tdm h2")
+    text = page.inner_text("#results")
+    low = text.lower()  # headings and tags may be set in capitals by the style sheet
+    assert "bayesian tdm" in low and "model-informed" in low and "levels beside the predictions" in low
+    assert "105 mg/L" in text and "Next regimen" in text
+    _wait_for_plot(page)
+    assert page.inner_text("body").count("Decision support for healthcare professionals") == 1
+    # an implausible infusion time is refused under the doses field
+    page.fill("#doses", "time_h,amount_mg,infusion_h\n0,2000,0.0167")
+    page.click("#tdm-submit")
+    error = page.wait_for_selector("#doses-error:not(:empty)")
+    assert "1 min" in error.inner_text()
+    assert all("status of 422" in p for p in page.problems), page.problems

@@ -32,6 +32,10 @@ from pkdose.web.app import LOOPBACK_HOSTS, UNSTATED_RULES, unstated_refusal  # n
 # schemathesis' in-process client sends "Host: testserver"
 APP = create_app(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"))
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
+#: POST /api/tdm(/plot) is fuzzed in tests/test_tdm_web.py: its request (26 fields and the cross-field rules of
+#: /api/dose) is beyond what schemathesis' canonicaliser models (UnsupportedSchema; /api/dose fails the same way
+#: from 23 fields), and its records' content rules cannot be written in JSON Schema.
+schema = schema.exclude(path_regex="^/api/tdm")
 
 #: Larger virtual populations only cost time here; the limits themselves are tested in test_web_api.py.
 N_CAP = 300

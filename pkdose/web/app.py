@@ -13,6 +13,9 @@ One page (``/``, files in ``static/``) and a JSON API behind it:
                            ``pkdose hd-timing --json``: give now / give at
 ``POST /api/dose/print``   the note and the dosing card of
                            :class:`pkdose.answers.DoseAnswer` (``--format note|card``)
+``POST /api/tdm``          :func:`pkdose.tdm.tdm_to_dict` — as ``pkdose tdm
+                           --json`` (dose record and levels as rows)
+``POST /api/tdm/plot``     the fit and forecast as SVG (:func:`pkdose.tdm.plot_tdm`)
 ``GET /api/products``      products, mechanisms, sites, severities, limits
 ``GET /api/openapi.json``  the OpenAPI document of all of the above
 =========================  ==================================================
@@ -70,9 +73,11 @@ from ..patient import WEIGHT_RANGE_KG
 from ..recommend import advise_dose, recommend
 from ..units import ALBUMIN_PLAUSIBLE_G_PER_DL
 from ..report import DISCLAIMER, recommendation_to_dict
+from ..tdm import plot_tdm, tdm_to_dict
+from ..tdm.frontend import tdm_from_inputs
 from ..units import SCR_PLAUSIBLE_MG_PER_DL, SCR_PLAUSIBLE_UMOL_PER_L
 
-__all__ = ["create_app", "concentration_svg", "uvicorn_log_config", "request_schema", "unstated_refusal",
+__all__ = ["create_app", "concentration_svg", "tdm_svg", "uvicorn_log_config", "request_schema", "unstated_refusal",
            "LOOPBACK_HOSTS", "MAX_BODY_BYTES", "BODY_TIMEOUT_S", "LABELS", "UNSTATED_RULES"]
 
 log = logging.getLogger("pkdose.web")
@@ -104,6 +109,8 @@ LABELS = {
     "albumin_unit": "the albumin unit", "ventilated": "Mechanically ventilated", "apache_ii": "APACHE II",
     "race": "Population group", "structure": "Model structure", "last_dose_at": "Last dose started",
     "now": "Now", "last_supplement_at": "Last supplement started", "sessions": "Sessions",
+    "doses": "Doses given", "levels": "Measured levels", "analyte": "Analyte measured",
+    "hd_sessions": "Dialysis sessions", "crrt_periods": "CRRT periods",
 }
 
 #: Rules JSON Schema cannot state, as (field, how the refusal's message starts): a request that breaks one
@@ -166,6 +173,14 @@ def _property(f, command):
     if f.kind == "series":
         return {"type": "string", "pattern": SCR_SERIES_PATTERN, "maxLength": 40 * SCR_SERIES_MAX_SAMPLES,
                 "description": desc}
+    if f.kind == "windows":
+        pair = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+        return {"oneOf": [{"type": "string"}, {"type": "array", "items": pair, "minItems": 1}], "description": desc}
+    if f.kind == "records":
+        cols = _RECORD_COLUMNS[f.name]
+        row = {"type": "object", "additionalProperties": False, "required": list(cols[0]),
+               "properties": {c: _RECORD_TYPES.get(c, {"type": "number"}) for c in cols[0] + cols[1]}}
+        return {"type": "array", "items": row, "minItems": 1, "description": desc}
     if f.kind == "days":
         return {"type": "array", "items": {"type": "string", "enum": list(f.choices)}, "minItems": 1,
                 "maxItems": 7, "uniqueItems": True, "description": desc}
@@ -175,6 +190,18 @@ def _property(f, command):
     if hi != float("inf"):
         out["exclusiveMaximum" if f.exclusive[1] else "maximum"] = hi
     return out
+
+
+def _tdm_columns():
+    from ..tdm.data import DOSE_COLUMNS, LEVEL_COLUMNS, MAX_ROW_INFUSION_H
+    types = {"component": {"type": "string"}, "analyte": {"type": "string"}, "free": {"type": "boolean"},
+             "time_h": {"type": "number", "minimum": 0}, "amount_mg": {"type": "number", "exclusiveMinimum": 0},
+             "infusion_h": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_ROW_INFUSION_H},
+             "conc_mg_per_l": {"type": "number", "exclusiveMinimum": 0}}
+    return {"doses": DOSE_COLUMNS, "levels": LEVEL_COLUMNS}, types
+
+
+_RECORD_COLUMNS, _RECORD_TYPES = _tdm_columns()
 
 
 def _nested(prefix, command, required=()):
@@ -284,7 +311,7 @@ def request_schema(command):
 
     Parameters
     ----------
-    command : {"dose", "recommend", "hd-timing"}
+    command : {"dose", "recommend", "tdm", "hd-timing"}
         Which request [-].
 
     Returns
@@ -321,15 +348,19 @@ def request_schema(command):
                                "exist and be in order (the last dose not after now, a session's end after its start "
                                "and not in the future, components of the product named), else 422 naming the "
                                "field."}
+    records = ("; nor the rules on the records' contents: a level before the first dose, a dose above the daily "
+               "maximum, an infusion implausibly short for the product, a concentration plausible only in another "
+               "unit (422, field doses or levels)") if command == "tdm" else ""
     return {
-        "title": "DoseRequest" if command == "dose" else "RecommendRequest",
+        "title": {"dose": "DoseRequest", "recommend": "RecommendRequest", "tdm": "TDMRequest"}[command],
         "type": "object", "additionalProperties": False, "properties": props,
-        "required": ["drug" if command == "dose" else "mechanism"],
+        "required": {"dose": ["drug"], "recommend": ["mechanism"], "tdm": ["drug", "doses", "levels"]}[command],
         "allOf": _all_or_none(rules + _patient_rules()),
         "description": (f"As `pkdose {command}`: the same fields, limits and rules. Give one renal input: "
                         "crcl_ml_per_min; or scr with scr_unit, age_y, sex and weight_kg; or hd; or crrt. Not "
                         "expressible here: a Cockcroft–Gault estimate must lie within "
-                        f"{lo:g}–{hi:g} mL/min (else 422, field scr, or baseline_scr with a series); {series}."),
+                        f"{lo:g}–{hi:g} mL/min (else 422, field scr, or baseline_scr with a series); {series}"
+                        f"{records}."),
     }
 
 
@@ -649,6 +680,36 @@ def concentration_svg(advice, width_in=7.6):
     return buf.getvalue()
 
 
+def tdm_svg(answer, width_in=7.6):
+    """SVG of a TDM answer: the fit beside the levels and the forecast.
+
+    Parameters
+    ----------
+    answer : TDMAdvice
+        From :func:`pkdose.tdm.tdm_advice` [-].
+    width_in : float, optional
+        Figure width [in].
+
+    Returns
+    -------
+    str
+        An SVG document, one panel per measured analyte [-].
+    """
+    import io
+
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    measured = answer.fit.measured
+    with _PLOT_LOCK, rc_context({"svg.hashsalt": "pkdose", "svg.fonttype": "path", "font.size": 10}):
+        fig = Figure(figsize=(width_in, 3.4 * len(measured) + 0.2), layout="constrained")
+        for ax, analyte in zip(fig.subplots(len(measured), 1, squeeze=False)[:, 0], measured):
+            plot_tdm(answer, ax=ax, analyte=analyte)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
 # --- the application --------------------------------------------------------------------------
 
 _DOSE_SCHEMA = {
@@ -668,6 +729,12 @@ _HD_SCHEMA = {
     "description": "pkdose.hd_timing/1, as `pkdose hd-timing --json` (docs/json-schema.md)",
     "required": ["schema", "disclaimer", "product", "now", "components", "sessions"],
     "properties": {"schema": {"const": "pkdose.hd_timing/1"}},
+}
+_TDM_SCHEMA = {
+    "type": "object",
+    "description": "pkdose.tdm/1, as `pkdose tdm --json` (docs/tdm.md)",
+    "required": ["schema", "disclaimer", "model_informed", "product", "individual", "levels", "recommendation"],
+    "properties": {"schema": {"const": "pkdose.tdm/1"}},
 }
 _ERRORS = {422: {"model": ErrorResponse, "description": "input error: what is wrong and which field"},
            400: {"model": ErrorResponse, "description": "Host header not allowed"},
@@ -812,6 +879,24 @@ def create_app(*, allowed_hosts=LOOPBACK_HOSTS, body_timeout_s=BODY_TIMEOUT_S):
         answer = await run_in_threadpool(lambda: _hd_timing(inp))
         return JSONResponse({"schema": "pkdose.hd_timing/1", "disclaimer": DISCLAIMER, **answer.to_dict()})
 
+    @app.post("/api/tdm", tags=["tdm"], summary="Bayesian TDM: the patient's PK from measured levels, the next regimen",
+              responses={200: {"content": {"application/json": {"schema": _TDM_SCHEMA}}}, **_ERRORS},
+              response_class=JSONResponse, openapi_extra=_body_spec("TDMRequest"))
+    async def tdm(request: Request):
+        """The same answer as ``pkdose tdm --json`` (schema ``pkdose.tdm/1``); records as rows."""
+        answer = await run_in_threadpool(tdm_from_inputs, await _inputs(request, "tdm"))
+        return JSONResponse(tdm_to_dict(answer))
+
+    @app.post("/api/tdm/plot", tags=["tdm"], summary="The fit and forecast of POST /api/tdm (SVG)",
+              responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}, **_ERRORS},
+              response_class=Response, openapi_extra=_body_spec("TDMRequest"))
+    async def tdm_plot(request: Request,
+                       width_in: float = Query(7.6, ge=4, le=12, allow_inf_nan=False, description="figure width [in]")):
+        """Individual prediction with its 90 % band, the population prediction and the levels."""
+        inp = await _inputs(request, "tdm")
+        svg = await run_in_threadpool(lambda: tdm_svg(tdm_from_inputs(inp), width_in))
+        return Response(svg, media_type="image/svg+xml")
+
     @app.get("/api/products", tags=["catalogue"], summary="Products, mechanisms and input limits")
     def products() -> dict:
         """What the page offers in its selectors, and the server's input limits."""
@@ -837,5 +922,6 @@ def _openapi(app):
         schemas["DoseRequest"] = request_schema("dose")
         schemas["RecommendRequest"] = request_schema("recommend")
         schemas["HDTimingRequest"] = request_schema("hd-timing")
+        schemas["TDMRequest"] = request_schema("tdm")
         app.openapi_schema = doc
     return app.openapi_schema

@@ -45,6 +45,8 @@ async function loadCatalogue() {
   const names = { "KPC": "KPC", "OXA-48-like": "OXA-48-like", "MBL": "MBL (NDM, VIM, IMP)", "not yet typed": "carbapenemase not yet typed" };
   for (const m of catalogue.mechanisms) mech.append(h("option", { value: m.name }, names[m.name] || m.name));
   for (const s of catalogue.sites) $("#site").append(h("option", { value: s }, s));
+  const analytes = [...new Set(catalogue.products.flatMap((p) => p.analytes))];
+  for (const a of analytes) $("#analyte").append(h("option", { value: a }, a));
   for (const s of catalogue.severities) $("#severity").append(h("option", { value: s }, s));
   for (const r of catalogue.race_groups) $("#race").append(h("option", { value: r.value }, r.text));
   showCovariates();
@@ -169,7 +171,7 @@ function showError(field, message) {
   }
   slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
   const wrap = slot.closest("[data-field]");
-  const input = wrap ? wrap.querySelector("input, select") : null;
+  const input = wrap ? wrap.querySelector("input, select, textarea") : null;
   if (input) input.setAttribute("aria-invalid", "true");
   // a field inside a closed "More options" must be seen
   const more = slot.closest("details");
@@ -236,6 +238,123 @@ async function onSubmit(event) {
     button.textContent = "Calculate";
     results.removeAttribute("aria-busy");
   }
+}
+
+// --- Bayesian TDM ---------------------------------------------------------------------------
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+// A pasted CSV record -> rows (objects); text that is not a number is sent as typed, the server names it.
+function csvRows(id, field) {
+  const lines = $(`#${id}`).value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  if (lines.length < 2) throw new FieldProblem(field, "paste the record: a header line, then one line per row");
+  const head = lines[0].split(",").map((x) => x.trim());
+  return lines.slice(1).map((line) => {
+    const cells = line.split(",").map((x) => x.trim());
+    const row = {};
+    head.forEach((k, i) => {
+      const v = cells[i];
+      if (v === undefined || v === "") return;
+      if (k === "component" || k === "analyte") row[k] = v;
+      else if (k === "free") row[k] = v.toLowerCase() === "true" ? true : v.toLowerCase() === "false" ? false : v;
+      else row[k] = DECIMAL.test(v) ? Number(v) : v;
+    });
+    return row;
+  });
+}
+
+async function onTdm() {
+  clearErrors();
+  let body;
+  try {
+    body = commonBody();
+    if (!$("#drug").value) throw new FieldProblem("drug", "choose the drug the levels are of");
+    if (body.structure) throw new FieldProblem("structure", "a TDM fit uses the published model structures");
+    body.drug = $("#drug").value;
+    body.doses = csvRows("doses", "doses");
+    body.levels = csvRows("levels", "levels");
+    if ($("#analyte").value) body.analyte = $("#analyte").value;
+    const sessions = $("#hd_sessions").value.trim();
+    if (sessions) body.hd_sessions = sessions;
+  } catch (e) {
+    if (e instanceof FieldProblem) { showError(e.field, e.message); return; }
+    throw e;
+  }
+  const button = $("#tdm-submit"), results = $("#results");
+  Object.assign(button, { disabled: true, textContent: "Fitting…" });
+  results.setAttribute("aria-busy", "true");
+  try {
+    const r = await post("/api/tdm", body);
+    if (!r.ok) {
+      for (const e of (r.error.errors && r.error.errors.length ? r.error.errors : [{ field: r.error.field, message: r.error.detail }])) {
+        showError(e.field, e.message);
+      }
+      results.replaceChildren(h("div", { class: "placeholder" }, h("p", {}, "Correct the fields marked in the form and fit again.")));
+      return;
+    }
+    const card = renderTdm(r.data);
+    results.replaceChildren(card);
+    loadTdmPlot(card.querySelector("figure"), body);
+    results.querySelector("h2").focus({ preventScroll: window.innerWidth > 860 });
+  } catch (e) {
+    showError(null, `The calculator could not be reached (${e.message}). Is "pkdose serve" still running?`);
+  } finally {
+    Object.assign(button, { disabled: false, textContent: "Fit the levels" });
+    results.removeAttribute("aria-busy");
+  }
+}
+
+function tdmTargets(block) {
+  if (!block || !block.targets) return null;
+  return h("ul", { class: "small" }, block.targets.map((t) => h("li", {},
+    `${t.analyte}: individual ${num(t.individual_ft_percent, 3)} % fT>${t.metric === "ft_above_mic" ? "MIC" : `${num(t.threshold_mg_per_l)} mg/L`}`
+    + ` (needs ${num(t.required_ft_percent)} %); posterior probability ${pct(t.posterior_probability)}`)));
+}
+
+function renderTdm(t) {
+  const kids = [h("h2", { tabindex: "-1" }, `${t.display_name}: Bayesian TDM`, " ",
+    h("span", { class: "muted small" }, `${STATE[t.renal.renal_state]} · CrCL ${num(t.renal.crcl_ml_per_min)} mL/min`)),
+  h("p", { class: "tag alt" }, t.model_informed)];
+  for (const w of t.warnings) kids.push(h("p", { class: "alarm" }, w));
+  kids.push(h("h3", {}, "Levels beside the predictions"), h("div", { class: "scroll" }, h("table", {},
+    h("thead", {}, h("tr", {}, ["Time (h)", "Analyte", "Measured", "Individual", "Population"].map((c) => h("th", { scope: "col" }, c)))),
+    h("tbody", {}, t.levels.map((l) => h("tr", {}, h("td", {}, num(l.time_h, 4)),
+      h("td", {}, l.analyte + (l.free ? " (free)" : "")), h("td", {}, `${num(l.observed_mg_per_l)} mg/L`),
+      h("td", {}, `${num(l.ipred_mg_per_l)} mg/L`), h("td", {}, `${num(l.pred_mg_per_l)} mg/L`)))))));
+  kids.push(h("h3", {}, "This patient's parameters"), h("div", { class: "scroll" }, h("table", {},
+    h("thead", {}, h("tr", {}, ["Analyte", "CL (90 % credible)", "MAP", "Typical", "Vss (90 % credible)"].map((c) => h("th", { scope: "col" }, c)))),
+    h("tbody", {}, t.individual.map((r) => h("tr", {}, h("th", { scope: "row" }, r.analyte),
+      h("td", {}, `${num(r.cl_l_per_h)} L/h (${num(r.cl_90_l_per_h[0])}–${num(r.cl_90_l_per_h[1])})`),
+      h("td", {}, `${num(r.cl_map_l_per_h)} L/h`), h("td", {}, `${num(r.typical_cl_l_per_h)} L/h`),
+      h("td", {}, `${num(r.v_l)} L (${num(r.v_90_l[0])}–${num(r.v_90_l[1])})`)))))));
+  kids.push(h("ul", { class: "small" }, t.individual.map((r) => h("li", {}, r.basis))));
+  kids.push(h("p", {}, h("span", { class: "k" }, "MIC: "), `${num(t.mic_mg_per_l)} mg/L · `, h("span", { class: "k" }, "Target: "), t.target));
+  if (t.current_regimen) {
+    kids.push(h("h3", {}, "Current regimen"), h("p", {}, t.current_regimen.regimens.join("; ")), tdmTargets(t.current_regimen));
+    if (t.current_regimen.posterior_probability !== undefined) {
+      kids.push(h("p", { class: t.current_regimen.posterior_probability >= catalogue.pta_goal_fraction ? "verdict ok" : "verdict bad" },
+        `Posterior probability of the target: ${pct(t.current_regimen.posterior_probability)}`));
+    }
+  }
+  kids.push(h("h3", {}, "Next regimen"), h("p", { class: "reason" }, t.recommendation),
+    t.recommended.regimens.map((x) => h("p", { class: "regimen" }, h("strong", {}, x))), tdmTargets(t.recommended));
+  if (t.ceilings.length) kids.push(h("h3", {}, "Exposure ceilings"), h("ul", { class: "warnings" },
+    t.ceilings.map((c) => h("li", { class: c.above ? "bad" : "" }, `${c.regimen}: ${c.text}`))));
+  if (t.notes.length) kids.push(h("ul", { class: "warnings" }, t.notes.map((n) => h("li", {}, n))));
+  kids.push(h("figure", { class: "plot" },
+    h("div", { class: "plot-slot" }, h("p", { class: "muted" }, "Drawing the fit…")),
+    h("figcaption", {}, "Individual prediction with its 90 % credible band, the population prediction (dashed) and the measured levels; grey lines: doses assumed ahead.")));
+  kids.push(h("details", { class: "refs" }, h("summary", {}, `References (${t.references.length})`),
+    h("ol", { class: "small" }, t.references.map((r) => h("li", {}, h("cite", {}, r.key), " ", r.reference)))));
+  return h("article", { class: "card advice tdm" }, kids);
+}
+
+async function loadTdmPlot(fig, body) {
+  const slot = fig.querySelector(".plot-slot");
+  const widthIn = Math.min(7.6, Math.max(4, (slot.clientWidth || 760) / 96));
+  const r = await post(`/api/tdm/plot?width_in=${widthIn.toFixed(2)}`, body);
+  if (!r.ok) { slot.replaceChildren(h("p", { class: "note" }, `No figure: ${r.error.detail}`)); return; }
+  slot.replaceChildren(h("img", { src: URL.createObjectURL(r.data), alt: "Fit of the measured levels and forecast" }));
 }
 
 // --- results -------------------------------------------------------------------------------
@@ -623,5 +742,6 @@ document.addEventListener("DOMContentLoaded", () => {
   if (window.pkdoseExtras) window.pkdoseExtras.initHdTiming();
   showModes();
   $("#form").addEventListener("submit", onSubmit);
+  $("#tdm-submit").addEventListener("click", onTdm);
   loadCatalogue().catch(() => showError(null, "Could not load the product list from the calculator."));
 });
