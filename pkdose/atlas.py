@@ -502,6 +502,7 @@ def check_out_path(path):
     Returns
     -------
     pathlib.Path
+        ``path``, for :func:`write_atlas` [-].
 
     Raises
     ------

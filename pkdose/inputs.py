@@ -1242,6 +1242,7 @@ def check_plot_path(path):
     Returns
     -------
     pathlib.Path
+        ``path``, for the figure writer [-].
 
     Raises
     ------

@@ -26,6 +26,7 @@ def writable_file(path, field):
     Returns
     -------
     pathlib.Path
+        ``path`` as a Path [-].
 
     Raises
     ------
