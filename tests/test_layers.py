@@ -18,7 +18,7 @@ import pkdose
 
 #: Layers, bottom first: (name, modules). docs/design.md, "Layers", shows the same table.
 LAYERS = (
-    ("foundation", ("pkdose", "pkdose.errors", "pkdose.sources")),
+    ("foundation", ("pkdose", "pkdose.errors", "pkdose.sources", "pkdose.paths")),
     ("data files", ("pkdose.library.reading", "pkdose.library.bibliography", "pkdose.library.clinical")),
     ("science", ("pkdose.units", "pkdose.renal", "pkdose.covariates", "pkdose.extracorporeal", "pkdose.schedule",
                  "pkdose.regimens", "pkdose.pk", "pkdose.pk.dosing", "pkdose.pk.modes", "pkdose.pk.expsum",
