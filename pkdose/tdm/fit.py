@@ -10,13 +10,13 @@ individual clearance and volume with their 90 % credible intervals, whether
 the analyte was measured, and if not, what its estimate rests on.
 
 Why the posterior mean as well as the MAP
-    Under the published proportional residual error (on the concentration
-    scale, with the log-variance term of the exact likelihood) the posterior
-    mode is pulled towards lower predictions, so the MAP clearance sits above
-    the posterior's centre by up to the residual variance (about +4 % for
-    cefiderocol's 20.5 %, +6 to +12 % for the 34-40 % patient strata of
-    Li 2019 and Xie 2025 in pkdose's simulation-estimation study,
-    ``docs/tdm.md``). The posterior mean of the random effects has no such
+    With two or three levels and a proportional residual error the posterior
+    of the random effects is asymmetric, so its mode (the MAP) sits above
+    its mean in clearance: +3 to +9 % in pkdose's simulation-estimation
+    study (``docs/tdm.md``), larger with a larger residual SD. The
+    log-variance term of the proportional error is in both (it belongs to
+    the exact likelihood: without it the MAP bias moves to -5 to +1 % but
+    the posterior mean becomes 4-11 % low, a check made in review). The posterior mean of the random effects has no such
     bias and the importance-sampling intervals cover the truth at their
     nominal rate, so they are what the dose advice uses; the MAP is reported
     beside them (it is what NONMEM's POSTHOC and mapbayr report).

@@ -1,14 +1,15 @@
-r"""Simulation-estimation: how well the MAP recovers the clearance of virtual patients drawn from the prior.
+r"""Simulation-estimation: how well the posterior (and the MAP) recover the clearance of virtual patients.
 
 Virtual patients are drawn from a published model's prior (its full OMEGA,
 partner covariances included), dosed with the label regimen, sampled sparsely
 as a TDM service samples (peak and trough of an intermittent regimen, or one
 level at steady state of a continuous infusion), their levels perturbed with
 the published residual error of the patients' stratum; each is then fitted
-with :func:`~pkdose.tdm.map_estimate`, exactly as a real patient is. The
-summary says whether the individual clearance is recovered without bias, how
-precisely, and whether the 90 % Laplace credible intervals cover the truth 90 %
-of the time.
+exactly as a real patient is (MAP, then the importance-sampling posterior).
+The summary says whether the individual clearance is recovered without bias
+(posterior mean, what pkdose doses with, and the MAP), how precisely, and
+whether the 90 % credible intervals (importance sampling; Laplace beside
+them) cover the truth 90 % of the time.
 
 References
 ----------
