@@ -50,6 +50,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from .errors import InputError, OutOfRangeError
+from .paths import writable_file
 from .exposure import DEFAULT_STRUCTURE, STRUCTURES, Covariates, analyte_courses, population_attainment
 from .library import available_products, load_product, load_regimen_table
 from .patient import CRRT, Haemodialysis, HDSchedule, Native
@@ -501,6 +502,7 @@ def check_out_path(path):
     Returns
     -------
     pathlib.Path
+        ``path``, for :func:`write_atlas` [-].
 
     Raises
     ------
@@ -525,11 +527,7 @@ def check_out_path(path):
         except ImportError:
             raise InputError(f"{{out}} {str(p)!r}: writing Parquet needs pyarrow (pip install pyarrow); or give a "
                              "name ending in .csv", field="out") from None
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{{out}} {str(p)!r}: the directory {str(parent)!r} does not exist or cannot be written",
-                         field="out")
-    return p
+    return writable_file(p, "out")
 
 
 def write_atlas(table, path):

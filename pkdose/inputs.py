@@ -47,6 +47,7 @@ from .extracorporeal import CRRT_MODALITIES, WEEKDAYS
 from .guidelines import SEVERITIES, SITES, load_guidelines, parse_mechanisms
 from .library import available_products, load_regimen_table, load_sources
 from .library.clinical import clinical, normalise_product_name
+from .paths import writable_file
 from .patient import (
     AGE_RANGE_Y,
     CRCL_RANGE_ML_PER_MIN,
@@ -1241,6 +1242,7 @@ def check_plot_path(path):
     Returns
     -------
     pathlib.Path
+        ``path``, for the figure writer [-].
 
     Raises
     ------
@@ -1254,8 +1256,6 @@ def check_plot_path(path):
     >>> check_plot_path("week.png").name
     'week.png'
     """
-    import os
-
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{{plot}} {str(p)!r} is a directory; give a file name such as {str(p / 'figure.png')!r}",
@@ -1264,14 +1264,7 @@ def check_plot_path(path):
     if suffix not in PLOT_FORMATS:
         raise InputError(f"{{plot}} {str(p)!r}: the figure format is chosen by the extension; use "
                          f"{', '.join('.' + f for f in PLOT_FORMATS)}", field="plot")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.exists():
-        raise InputError(f"{{plot}} {str(p)!r}: the directory {str(parent)!r} does not exist", field="plot")
-    if not parent.is_dir():
-        raise InputError(f"{{plot}} {str(p)!r}: {str(parent)!r} is not a directory", field="plot")
-    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise InputError(f"{{plot}} {str(p)!r} cannot be written (permission denied)", field="plot")
-    return p
+    return writable_file(p, "plot")
 
 
 def _pk_covariates(v, product, pk_files):
