@@ -1059,9 +1059,11 @@ def _population_text(product, cov):
             ("ESRD flag", cov.esrd, "esrd", "")):
         if value is None:
             continue
-        text = f"{label} {value:g}{unit}" if isinstance(value, float) else f"{label} {'yes' if value is True else 'no' if value is False else value}"
-        readers = [m.key for m in product.pk_models.values() if any(e.covariate == covariate for e in m.effects)]
-        parts.append(f"{text} (used by {', '.join(readers)})" if readers else f"{text} (not a covariate of these models)")
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        text = f"{label} {value:g}{unit}" if isinstance(value, float) else f"{label} {value}"
+        readers = [m.key for m in product.pk_models.values() if m.reads(covariate)]
+        parts.append(f"{text} ({'used by ' + ', '.join(readers) if readers else 'not a covariate of these models'})")
     missing = [m.key for m in product.pk_models.values()
                if "albumin_g_per_dl" in m.default_population and cov.albumin_g_per_dl is None]
     if missing:
@@ -1072,7 +1074,7 @@ def _population_text(product, cov):
 
 def _bsa_text(product, cov):
     """How the BSA of models on BSA-normalised CrCL was obtained, when it was not given."""
-    models = [m for m in product.pk_models.values() if any(e.covariate == "ncrcl" for e in m.effects)]
+    models = [m for m in product.pk_models.values() if m.reads("ncrcl")]
     if not models or cov.bsa_m2 is not None:
         return ""
     keys = ", ".join(m.key for m in models)

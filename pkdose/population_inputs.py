@@ -124,7 +124,7 @@ def models_reading(models, field):
     ['avibactam_li2019']
     """
     cov = PK_COVARIATES[field]
-    return [m for m in models.values() if any(e.covariate == cov for e in m.effects)]
+    return [m for m in models.values() if m.reads(cov)]
 
 
 def _as_modelled(model, site):

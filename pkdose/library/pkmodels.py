@@ -271,6 +271,26 @@ class PKModel:
                 return table[name].value
         raise InputError(f"{self.key} has no number {name!r}")
 
+    def reads(self, covariate):
+        r"""Whether a covariate effect of the model reads this covariate.
+
+        Parameters
+        ----------
+        covariate : str
+            Covariate name of the model's effects, e.g. ``"albumin"``,
+            ``"ncrcl"``, ``"apache_ii_above_10"`` [-].
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> load_pk_model("cefiderocol").reads("albumin")
+        True
+        """
+        return any(e.covariate == covariate for e in self.effects)
+
     @property
     def parameter_names(self):
         """Structural parameters of the published structure, in order [-]."""
