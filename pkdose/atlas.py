@@ -372,6 +372,11 @@ def _cell_description(cell):
                       "n_patients": cell.n_patients, "structure": cell.structure, "note": ""}
 
 
+def _seed_key(cell):
+    """What identifies a cell's seed: cells with the same key share their virtual patients."""
+    return cell.seed.entropy, cell.seed.spawn_key
+
+
 def _same_as(cell, rows):
     """The rows of a cell that shares its seed (same product, regimen and condition) with computed ``rows``."""
     _, base = _cell_description(cell)
@@ -443,12 +448,10 @@ def atlas(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDICTIONS
     stream = sys.stderr
     show = stream.isatty() if progress is None else bool(progress)
     start = time.perf_counter()
-    rows = []
-    first = {}  # seed -> index of the first cell that has it
-    for i, c in enumerate(cells):
-        first.setdefault((c.seed.entropy, c.seed.spawn_key), i)
-    unique = [cells[i] for i in first.values()]
-    all_cells, cells = cells, unique
+    first = {}  # seed -> the first cell that has it: the one computed
+    for c in cells:
+        first.setdefault(_seed_key(c), c)
+    all_cells, cells = cells, list(first.values())
     if workers == 1 or len(cells) < 2:
         results = map(atlas_cell, cells)
         pool = None
@@ -460,15 +463,16 @@ def atlas(n_patients=10_000, *, products=None, jurisdictions=ATLAS_JURISDICTIONS
     computed = {}
     try:
         for k, (cell, part) in enumerate(zip(cells, results), start=1):
-            computed[(cell.seed.entropy, cell.seed.spawn_key)] = part
+            computed[_seed_key(cell)] = part
             if show and (k == len(cells) or k % max(1, len(cells) // 200) == 0):
                 _progress(k, len(cells), start, stream)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    for i, c in enumerate(all_cells):
-        key = (c.seed.entropy, c.seed.spawn_key)
-        rows += computed[key] if first[key] == i else _same_as(c, computed[key])
+    rows = []
+    for c in all_cells:
+        key = _seed_key(c)
+        rows += computed[key] if first[key] is c else _same_as(c, computed[key])
     columns = list(ATLAS_COLUMNS) + [f"pta_{a}" for a in _ANALYTES]
     return pd.DataFrame(rows, columns=columns)
 
