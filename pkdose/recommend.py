@@ -67,7 +67,7 @@ from .library import (
     TargetComponent,
 )
 from .library.regimen_tables import SITES
-from .patient import CRRT, Haemodialysis, Native, renal_assessment
+from .patient import CRCL_RANGE_ML_PER_MIN, CRRT, Haemodialysis, Native, renal_assessment
 from .pta import DEFAULT_SEED, pta_interval
 from .renal import ARC_THRESHOLD_ML_PER_MIN_PER_1_73M2, is_augmented
 from .regimens import Regimen, exceeds_label_maximum, format_regimen, select_published, select_regimens
@@ -96,7 +96,7 @@ __all__ = [
 ]
 
 #: PTA a regimen must reach to be called adequate [-].
-from .library.clinical import PTA_GOAL, clinical  # noqa: E402 (models/clinical.toml: constants.pta_goal_fraction)
+from .library.clinical import PTA_GOAL  # noqa: E402 (models/clinical.toml: constants.pta_goal_fraction)
 
 #: Half-width of the band around the goal in which the verdict is "borderline" [-].
 #: A technical constant of the Monte Carlo decision, not a clinical one: true PTAs
@@ -527,7 +527,7 @@ def renal_summary(patient=None, renal_state=None, *, crcl_ml_per_min=None, weigh
     if crcl_ml_per_min is None:
         raise InputError("give a patient (age, sex, weight, SCr with unit) or a CrCL in mL/min")
     crcl = float(crcl_ml_per_min)
-    lo, hi = clinical().range("crcl")
+    lo, hi = CRCL_RANGE_ML_PER_MIN
     if not (np.isfinite(crcl) and lo <= crcl <= hi):
         raise OutOfRangeError(f"CrCL {crcl_ml_per_min!r} mL/min is outside {lo:g}-{hi:g} mL/min; "
                               "check the value and unit (mL/min, not mL/s or L/h)")
